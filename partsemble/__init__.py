@@ -1,0 +1,72 @@
+"""Partsemble: FIFO lot costing and true margins for sales invoiced in QuickBooks Online."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from partsemble import config as config_module
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints and CLI commands."""
+    overrides = dict(config or {})
+    instance = overrides.pop("INSTANCE_PATH", None) or config_module.instance_path()
+    app = Flask(__name__, instance_path=instance)
+    app.config.update(config_module.from_environment(instance))
+    app.config.update(overrides)
+    config_module.check(app.config, debug=bool(app.config.get("DEBUG")) or app.debug, testing=app.testing or bool(app.config.get("TESTING")))
+    if not app.config.get("SECRET_KEY"):
+        # Debug and tests only (check() refused otherwise): a key per process.
+        app.config["SECRET_KEY"] = os.urandom(32).hex()
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from partsemble.models import registry  # noqa: F401  (every table in the metadata)
+    from partsemble.extensions import csrf, db, login_manager, migrate
+    from partsemble.models.engine import configure_engine
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    if app.config.get("BEHIND_PROXY"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from partsemble.auth import register as register_auth
+    from partsemble.web import register as register_web
+
+    register_web(app)
+    register_auth(app)
+
+    from partsemble.products.views import bp as products_bp
+    from partsemble.inventory.views import bp as lots_bp
+    from partsemble.settings.views import bp as settings_bp
+
+    app.register_blueprint(products_bp)
+    app.register_blueprint(lots_bp)
+    app.register_blueprint(settings_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from partsemble.cli_commands import register as register_commands
+
+    register_commands(app)

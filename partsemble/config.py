@@ -1,0 +1,145 @@
+"""The one place that reads the environment.
+
+Every setting comes from a ``PARTSEMBLE_``-prefixed variable. Tests pass a mapping
+to ``create_app`` instead, which overrides whatever the environment says.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PREFIX = "PARTSEMBLE_"
+
+INTUIT_HOSTS = {
+    "production": {
+        "QBO_API_BASE": "https://quickbooks.api.intuit.com/v3",
+    },
+    "sandbox": {
+        "QBO_API_BASE": "https://sandbox-quickbooks.api.intuit.com/v3",
+    },
+}
+INTUIT_AUTH_URL = "https://appcenter.intuit.com/connect/oauth2"
+INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+INTUIT_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the app; the message says what to set."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from exc
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: str) -> str:
+    """Durations stay strings of decimal seconds; the users parse them as Decimal."""
+    raw = environ.get(PREFIX + name) or default
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        if Decimal(raw) < 0:
+            raise ConfigError(f"{PREFIX}{name} must not be negative")
+    except InvalidOperation as exc:
+        raise ConfigError(f"{PREFIX}{name} must be a number of seconds, not {raw!r}") from exc
+    return raw
+
+
+def default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "partsemble.db")
+
+
+def load(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = environ.get
+    qbo_environment = (env(PREFIX + "QBO_ENVIRONMENT") or "production").strip().lower()
+    if qbo_environment not in INTUIT_HOSTS:
+        raise ConfigError(f"{PREFIX}QBO_ENVIRONMENT must be 'production' or 'sandbox', not {qbo_environment!r}")
+    https = _flag(env(PREFIX + "HTTPS"))
+    config: dict[str, Any] = {
+        "SECRET_KEY": env(PREFIX + "SECRET_KEY") or None,
+        "DEBUG": _flag(env(PREFIX + "DEBUG")),
+        "SQLALCHEMY_DATABASE_URI": env(PREFIX + "DATABASE_URL") or default_database_url(instance_path),
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "BEHIND_PROXY": _flag(env(PREFIX + "BEHIND_PROXY")),
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "HOME_CURRENCY": (env(PREFIX + "HOME_CURRENCY") or "USD").upper(),
+        "WTF_CSRF_TIME_LIMIT": None,
+        # QuickBooks Online
+        "QBO_CLIENT_ID": env(PREFIX + "QBO_CLIENT_ID") or "",
+        "QBO_CLIENT_SECRET": env(PREFIX + "QBO_CLIENT_SECRET") or "",
+        "QBO_REDIRECT_URI": env(PREFIX + "QBO_REDIRECT_URI") or "",
+        "QBO_ENVIRONMENT": qbo_environment,
+        "QBO_API_BASE": env(PREFIX + "QBO_API_BASE") or INTUIT_HOSTS[qbo_environment]["QBO_API_BASE"],
+        "QBO_AUTH_URL": env(PREFIX + "QBO_AUTH_URL") or INTUIT_AUTH_URL,
+        "QBO_TOKEN_URL": env(PREFIX + "QBO_TOKEN_URL") or INTUIT_TOKEN_URL,
+        "QBO_REVOKE_URL": env(PREFIX + "QBO_REVOKE_URL") or INTUIT_REVOKE_URL,
+        "QBO_APP_URL": env(PREFIX + "QBO_APP_URL") or "https://app.qbo.intuit.com/app",
+        "QBO_CONNECT_TIMEOUT": _seconds(environ, "QBO_CONNECT_TIMEOUT", "10"),
+        "QBO_READ_TIMEOUT": _seconds(environ, "QBO_READ_TIMEOUT", "60"),
+        "QBO_MAX_RETRIES": _int(environ, "QBO_MAX_RETRIES", 5),
+        "QBO_RETRY_BUDGET": _seconds(environ, "QBO_RETRY_BUDGET", "120"),
+        "QBO_BACKOFF_BASE": _seconds(environ, "QBO_BACKOFF_BASE", "1"),
+        "QBO_PAGE_SIZE": _int(environ, "QBO_PAGE_SIZE", 1000),
+        "TOKEN_KEY": env(PREFIX + "TOKEN_KEY") or "",
+        "TOKEN_KEY_PREVIOUS": env(PREFIX + "TOKEN_KEY_PREVIOUS") or "",
+        # Sync
+        "SYNC_TIME_LIMIT": _seconds(environ, "SYNC_TIME_LIMIT", "240"),
+        "SYNC_LOCK_STALE_AFTER": _seconds(environ, "SYNC_LOCK_STALE_AFTER", "300"),
+        # Login throttling
+        "LOGIN_MAX_FAILURES": _int(environ, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCKOUT_SECONDS": _int(environ, "LOGIN_LOCKOUT_SECONDS", 900),
+        # The embedded QBO-compatible sandbox
+        "SANDBOX": _flag(env(PREFIX + "SANDBOX")),
+        "SANDBOX_DATABASE_URL": env(PREFIX + "SANDBOX_DATABASE_URL")
+        or "sqlite:///" + str(Path(instance_path) / "sandbox.db"),
+        "SANDBOX_ACCESS_TOKEN_LIFETIME": _int(environ, "SANDBOX_ACCESS_TOKEN_LIFETIME", 3600),
+    }
+    return config
+
+
+def check(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
+    """Refuse to run with settings that would be unsafe in production.
+
+    Raises:
+        ConfigError: with the variable to set.
+    """
+    if not config.get("SECRET_KEY") and not (debug or testing):
+        raise ConfigError(
+            "PARTSEMBLE_SECRET_KEY is not set. Partsemble signs sessions and encrypts "
+            "QuickBooks tokens with it; set it to a long random value, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    return load(os.environ, instance_path)
+
+
+def instance_path(environ: Mapping[str, str] | None = None) -> str:
+    """Where the SQLite files live: PARTSEMBLE_INSTANCE_PATH, else ./instance of the checkout."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get(PREFIX + "INSTANCE_PATH")
+    if explicit:
+        return str(Path(explicit).resolve())
+    return str(Path(__file__).resolve().parent.parent / "instance")

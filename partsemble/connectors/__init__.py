@@ -1,0 +1,1 @@
+"""Accounting-system connectors: typed records out, no database, no Flask."""

@@ -1,0 +1,58 @@
+"""The error contract of every connector: one root, and what may be retried."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+class ConnectorError(Exception):
+    """Something went wrong talking to the accounting system."""
+
+    retriable = False
+
+    def __init__(self, message: str, *, status: int | None = None, code: str = "", tid: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.tid = tid  # Intuit's intuit_tid, for support requests
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthError(ConnectorError):
+    """The access token was refused (401) even after a refresh, or the refresh failed."""
+
+
+class ReconnectRequired(AuthError):
+    """The refresh token is dead (invalid_grant): a person must reconnect."""
+
+
+class RateLimited(ConnectorError):
+    """429: too many requests; retried after Retry-After or a backoff."""
+
+    retriable = True
+
+    def __init__(self, message: str, *, retry_after: "Decimal | None" = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class Transient(ConnectorError):
+    """5xx, a timeout or a dropped connection: retried with backoff."""
+
+    retriable = True
+
+
+class BadRequest(ConnectorError):
+    """A 4xx other than 401/404/429, or a Fault in a 200: our request is wrong. Never retried."""
+
+
+class NotFound(ConnectorError):
+    """The object does not exist (404, or QBO's 'Object Not Found', code 610)."""
+
+
+class MalformedResponse(ConnectorError):
+    """The response body is not what the API documents (e.g. truncated JSON)."""
+
+    retriable = True

@@ -1,0 +1,1 @@
+"""Lots and the stock ledger. Only this package writes lots and stock transactions."""

@@ -1,0 +1,102 @@
+"""Reading stock: lot lists, movements, a product's stock figures."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from partsemble.domain.fifo import weighted_average_cost
+from partsemble.extensions import db
+from partsemble.models.catalog import Product
+from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.pagination import Page, paginate
+
+
+@dataclass(frozen=True)
+class StockFigures:
+    on_hand: Decimal
+    average_cost: Decimal | None  # weighted over active lots
+    value: Decimal  # remaining x unit cost over active lots
+    active_lots: int
+
+
+def stock_figures(product_ids: list[int]) -> dict[int, StockFigures]:
+    """On hand, weighted average cost and stock value of each product, in one query."""
+    if not product_ids:
+        return {}
+    rows = db.session.execute(
+        select(Lot.product_id, Lot.quantity_remaining, Lot.unit_cost).where(
+            Lot.product_id.in_(product_ids), Lot.status == "active", Lot.quantity_remaining > 0
+        )
+    ).all()
+    holdings: dict[int, list[tuple[Decimal, Decimal]]] = {pid: [] for pid in product_ids}
+    for product_id, remaining, cost in rows:
+        holdings[product_id].append((remaining, cost))
+    on_hand = dict(
+        db.session.execute(select(Product.id, Product.stock_on_hand).where(Product.id.in_(product_ids))).tuples().all()
+    )
+    return {
+        pid: StockFigures(
+            on_hand=on_hand.get(pid, Decimal(0)),
+            average_cost=weighted_average_cost(h),
+            value=sum((q * c for q, c in h), Decimal(0)),
+            active_lots=len(h),
+        )
+        for pid, h in holdings.items()
+    }
+
+
+@dataclass(frozen=True)
+class LotFilters:
+    q: str = ""
+    product_id: int | None = None
+    status: str = ""
+    source: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+
+
+def lots_query(filters: LotFilters) -> Select[tuple[Lot]]:
+    query = select(Lot).join(Product).options(joinedload(Lot.product))
+    if filters.q:
+        like = f"%{filters.q.strip()}%"
+        query = query.where(Lot.lot_number.ilike(like) | Product.sku.ilike(like) | Product.name.ilike(like))
+    if filters.product_id:
+        query = query.where(Lot.product_id == filters.product_id)
+    if filters.status:
+        query = query.where(Lot.status == filters.status)
+    if filters.source:
+        query = query.where(Lot.source == filters.source)
+    if filters.received_from:
+        query = query.where(Lot.received_date >= filters.received_from)
+    if filters.received_to:
+        query = query.where(Lot.received_date <= filters.received_to)
+    return query.order_by(Lot.received_date.desc(), Lot.id.desc())
+
+
+def list_lots(filters: LotFilters, page: int, per_page: int = 50) -> Page[Lot]:
+    return paginate(db.session, lots_query(filters), page, per_page)
+
+
+def movements(*, product_id: int | None = None, lot_id: int | None = None, page: int = 1, per_page: int = 50) -> Page[StockTransaction]:
+    """Ledger rows, newest first, for a product or a lot."""
+    query = select(StockTransaction).options(joinedload(StockTransaction.lot))
+    if product_id is not None:
+        query = query.where(StockTransaction.product_id == product_id)
+    if lot_id is not None:
+        query = query.where(StockTransaction.lot_id == lot_id)
+    return paginate(db.session, query.order_by(StockTransaction.id.desc()), page, per_page)
+
+
+def product_lots(product_id: int, *, include_closed: bool) -> list[Lot]:
+    query = select(Lot).where(Lot.product_id == product_id)
+    if not include_closed:
+        query = query.where(Lot.status == "active")
+    return list(db.session.scalars(query.order_by(Lot.received_date, Lot.id)))
+
+
+def count_lots(product_id: int) -> int:
+    return db.session.scalar(select(func.count(Lot.id)).where(Lot.product_id == product_id)) or 0

@@ -1,0 +1,190 @@
+"""Lot use cases: receive, adjust, void, import. Each one commits one business fact."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from partsemble.csvio import collect, read_rows
+from partsemble.extensions import db
+from partsemble.inventory.ledger import Posting, add_lot, lot_has_consumption, post, remove_lot, unique_lot_number
+from partsemble.models.catalog import Product
+from partsemble.models.engine import begin_write
+from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot
+from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
+
+MANUAL_LOT_SOURCES = ("receipt", "build", "opening")
+
+
+def today() -> date:
+    return date.today()
+
+
+def suggest_lot_number(product: Product, received: date) -> str:
+    """`<SKU>-<YYYYMMDD>`, with -2, -3... when that number is taken for the product."""
+    return unique_lot_number(db.session, product.id, f"{product.sku}-{received:%Y%m%d}")
+
+
+@dataclass(frozen=True)
+class LotInput:
+    product_id: int
+    lot_number: str  # empty: suggest one
+    received_date: date
+    quantity: Decimal
+    unit_cost: Decimal
+    source: str = "receipt"
+    note: str = ""
+
+
+def parse_lot_fields(
+    lot_number: object, received_date: object, quantity: object, unit_cost: object, source: object = "receipt", note: object = ""
+) -> tuple[str, date, Decimal, Decimal, str, str]:
+    """Validate the fields of a lot as typed by a person or read from a file.
+
+    Raises:
+        InputError: naming the field at fault.
+    """
+    number = parse_text(lot_number, "lot_number", "Lot number", max_length=80, required=False)
+    received = parse_date(received_date, "received_date", "Received date", not_after=today())
+    quantity_value = parse_decimal(quantity, "quantity", "Quantity", places=4, strictly_positive=True)
+    cost = parse_decimal(unit_cost, "unit_cost", "Unit cost", places=6, minimum=Decimal(0))
+    source_value = str(source or "receipt").strip().lower()
+    if source_value not in MANUAL_LOT_SOURCES:
+        raise InputError(f"Source must be one of {', '.join(MANUAL_LOT_SOURCES)}.", "source")
+    note_text = parse_text(note, "note", "Note", max_length=500, required=False)
+    return number, received, quantity_value, cost, source_value, note_text
+
+
+def _create_lot(data: LotInput, user_id: int | None) -> Lot:
+    product = db.session.get(Product, data.product_id)
+    if product is None:
+        raise InputError("Choose a product.", "product_id")
+    if not product.active:
+        raise InputError(f"{product.name} is archived; restore it before receiving stock.", "product_id")
+    number = data.lot_number or suggest_lot_number(product, data.received_date)
+    exists = db.session.scalar(select(Lot.id).where(Lot.product_id == product.id, Lot.lot_number == number))
+    if exists is not None:
+        raise InputError(f"{product.sku} already has a lot {number}.", "lot_number")
+    cause = Posting(business_date=data.received_date, user_id=user_id, note=data.note)
+    return add_lot(db.session, product.id, number, data.received_date, data.quantity, data.unit_cost, data.source, cause)
+
+
+def receive_lot(data: LotInput, user_id: int | None) -> Lot:
+    """Record a lot and its RECEIVE row, and commit.
+
+    Raises:
+        InputError: unknown or archived product, duplicate lot number.
+    """
+    begin_write(db.session)
+    try:
+        lot = _create_lot(data, user_id)
+    except InputError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return lot
+
+
+def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int | None) -> Lot:
+    """Add or remove quantity from a lot with a reason (LOT_ADJUSTMENT), and commit.
+
+    Raises:
+        InputError: zero or malformed delta, unknown reason, voided lot, or below zero.
+    """
+    change = parse_decimal(delta, "delta", "Change", places=4, allow_zero=False)
+    if reason not in ADJUSTMENT_REASONS:
+        raise InputError("Choose a reason.", "reason")
+    note_text = parse_text(note, "note", "Note", max_length=500, required=reason == "other")
+    begin_write(db.session)
+    lot = db.session.get(Lot, lot_id, with_for_update=True)
+    if lot is None:
+        db.session.rollback()
+        raise InputError("No such lot.")
+    if lot.status == "voided":
+        db.session.rollback()
+        raise InputError("This lot is voided; it cannot be adjusted.", "delta")
+    if lot.quantity_remaining + change < 0:
+        db.session.rollback()
+        raise InputError(
+            f"The lot holds {lot.quantity_remaining.normalize():f}; it cannot go below zero.", "delta"
+        )
+    cause = Posting(business_date=today(), user_id=user_id, reason=reason, note=note_text)
+    post(db.session, "LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot)
+    db.session.commit()
+    return lot
+
+
+def void_lot(lot_id: int, user_id: int | None) -> Lot:
+    """Void a lot that no sale has drawn from, reversing its stock (LOT_VOID), and commit.
+
+    Raises:
+        InputError: already voided, a return lot, or a lot some sale drew from.
+    """
+    begin_write(db.session)
+    lot = db.session.get(Lot, lot_id, with_for_update=True)
+    problem = None
+    if lot is None:
+        problem = "No such lot."
+    elif lot.status == "voided":
+        problem = "This lot is already voided."
+    elif lot.source == "return":
+        problem = "Return lots belong to their credit memo; void the credit memo instead."
+    elif lot_has_consumption(db.session, lot.id):
+        problem = "Sales have drawn from this lot, so it cannot be voided. Adjust it instead."
+    if problem:
+        db.session.rollback()
+        raise InputError(problem)
+    assert lot is not None
+    remove_lot(db.session, lot, "LOT_VOID", Posting(business_date=today(), user_id=user_id, note="Lot voided"))
+    db.session.commit()
+    return lot
+
+
+LOT_CSV_COLUMNS = ("sku", "lot_number", "received_date", "quantity", "unit_cost")
+
+
+def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
+    """Receive every lot of a CSV file (sku,lot_number,received_date,quantity,unit_cost), or none.
+
+    Raises:
+        CsvRejected: listing every bad row and column; nothing is written.
+    """
+    rows = read_rows(data, LOT_CSV_COLUMNS, optional=("source", "note"))
+    skus = {values.get("sku", "").casefold() for _, values in rows}
+    products = {
+        p.sku_key: p for p in db.session.scalars(select(Product).where(Product.sku_key.in_(skus)))
+    } if skus else {}
+    seen: set[tuple[int, str]] = set()
+
+    def parse(line: int, values: dict[str, str]) -> LotInput:
+        product = products.get(values.get("sku", "").casefold())
+        if product is None:
+            raise InputError(f"no product has the SKU {values.get('sku', '')!r}", "sku")
+        if not product.active:
+            raise InputError(f"{product.sku} is archived", "sku")
+        number, received, quantity, cost, source, note = parse_lot_fields(
+            values.get("lot_number"), values.get("received_date"), values.get("quantity"),
+            values.get("unit_cost"), values.get("source") or "receipt", values.get("note"),
+        )
+        if number:
+            key = (product.id, number)
+            if key in seen:
+                raise InputError(f"lot {number} appears twice for {product.sku}", "lot_number")
+            seen.add(key)
+            if db.session.scalar(select(Lot.id).where(Lot.product_id == product.id, Lot.lot_number == number)):
+                raise InputError(f"{product.sku} already has a lot {number}", "lot_number")
+        return LotInput(product.id, number, received, quantity, cost, source, note)
+
+    inputs = collect(rows, parse)
+    begin_write(db.session)
+    try:
+        lots = [_create_lot(item, user_id) for item in inputs]
+    except InputError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return lots
+
+

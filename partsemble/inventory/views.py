@@ -1,0 +1,198 @@
+"""Lot pages: list, receive, import, export, detail, adjust, void."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from partsemble.csvio import CsvRejected, stream
+from partsemble.extensions import db
+from partsemble.inventory import queries, services
+from partsemble.inventory.forms import AdjustLotForm, ImportLotsForm, ReceiveLotForm
+from partsemble.models.catalog import Product
+from partsemble.models.inventory import LOT_SOURCES, LOT_STATUSES, Lot
+from partsemble.pagination import page_number
+from partsemble.products.queries import all_products_for_choice
+from partsemble.validation import InputError
+from partsemble.web.forms import csv_download, show_error, uploaded_bytes
+from partsemble.web.guard import requires_role
+from partsemble.web.htmx import partial
+
+bp = Blueprint("lots", __name__, url_prefix="/lots")
+
+
+def _filters() -> queries.LotFilters:
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None
+
+    product = request.args.get("product_id", "")
+    return queries.LotFilters(
+        q=request.args.get("q", "")[:100],
+        product_id=int(product) if product.isdigit() else None,
+        status=request.args.get("status", "") if request.args.get("status") in LOT_STATUSES else "",
+        source=request.args.get("source", "") if request.args.get("source") in LOT_SOURCES else "",
+        received_from=day("from"),
+        received_to=day("to"),
+    )
+
+
+@bp.route("/")
+def index() -> str:
+    filters = _filters()
+    page = queries.list_lots(filters, page_number(request.args.get("page")))
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "lots/index.html", page=page, filters=filters, args=args, statuses=LOT_STATUSES, sources=LOT_SOURCES,
+        products=all_products_for_choice(include_archived=True),
+    )
+
+
+EXPORT_HEADER = ("sku", "lot_number", "received_date", "quantity_received", "quantity_remaining", "unit_cost", "status")
+
+
+@bp.route("/export.csv")
+def export() -> Response:
+    query = queries.lots_query(_filters())
+
+    def rows():  # type: ignore[no-untyped-def]
+        for lot in db.session.scalars(query.execution_options(yield_per=1000)):
+            yield (lot.product.sku, lot.lot_number, lot.received_date.isoformat(), f"{lot.quantity_received:f}",
+                   f"{lot.quantity_remaining:f}", f"{lot.unit_cost:f}", lot.status)
+
+    return csv_download(stream(EXPORT_HEADER, rows()), "lots.csv")
+
+
+def _receive_form() -> ReceiveLotForm:
+    form = ReceiveLotForm()
+    form.product_id.choices = [(0, "Choose a product…")] + [(p.id, f"{p.name} ({p.sku})") for p in all_products_for_choice()]
+    return form
+
+
+@bp.route("/receive", methods=["GET", "POST"])
+@requires_role("member")
+def receive():  # type: ignore[no-untyped-def]
+    form = _receive_form()
+    if request.method == "GET":
+        chosen = request.args.get("product_id", "")
+        form.product_id.data = int(chosen) if chosen.isdigit() else 0
+        form.received_date.data = services.today().isoformat()
+        product = db.session.get(Product, form.product_id.data) if form.product_id.data else None
+        if product is not None:
+            form.lot_number.data = services.suggest_lot_number(product, services.today())
+        return render_template("lots/receive.html", form=form)
+    if form.validate_on_submit():
+        try:
+            number, received, quantity, cost, source, note = services.parse_lot_fields(
+                form.lot_number.data, form.received_date.data, form.quantity.data, form.unit_cost.data, form.source.data, form.note.data
+            )
+            lot = services.receive_lot(
+                services.LotInput(form.product_id.data or 0, number, received, quantity, cost, source, note), current_user.id
+            )
+        except InputError as exc:
+            show_error(form, exc, "product_id")
+        else:
+            flash(f"Lot {lot.lot_number} received: {lot.quantity_received.normalize():f} {lot.product.unit}.", "success")
+            return redirect(url_for("lots.detail", lot_id=lot.id))
+    return render_template("lots/receive.html", form=form), 400
+
+
+@bp.route("/suggest-number")
+@requires_role("member")
+def suggest_number() -> Response:
+    """htmx: the lot number field, refilled for the chosen product and date."""
+    form = _receive_form()
+    product_id = request.args.get("product_id", "")
+    product = db.session.get(Product, int(product_id)) if product_id.isdigit() else None
+    try:
+        received = date.fromisoformat(request.args.get("received_date", ""))
+    except ValueError:
+        received = services.today()
+    form.lot_number.data = services.suggest_lot_number(product, received) if product else request.args.get("lot_number", "")
+    return partial("lots/_lot_number.html", form=form)
+
+
+def _lot_or_404(lot_id: int) -> Lot:
+    return db.session.get(Lot, lot_id) or abort(404)
+
+
+@bp.route("/<int:lot_id>")
+def detail(lot_id: int) -> str:
+    lot = _lot_or_404(lot_id)
+    return _render_detail(lot, AdjustLotForm())
+
+
+def _render_detail(lot: Lot, adjust_form: AdjustLotForm, status: int = 200):  # type: ignore[no-untyped-def]
+    from partsemble.inventory.trace import lot_trace
+
+    moves = queries.movements(lot_id=lot.id, page=page_number(request.args.get("page")))
+    return render_template("lots/detail.html", lot=lot, moves=moves, form=adjust_form, trace=lot_trace(lot.id)), status
+
+
+@bp.route("/<int:lot_id>/adjust", methods=["POST"])
+@requires_role("member")
+def adjust(lot_id: int):  # type: ignore[no-untyped-def]
+    lot = _lot_or_404(lot_id)
+    form = AdjustLotForm()
+    if form.validate_on_submit():
+        try:
+            services.adjust_lot(lot.id, form.delta.data, form.reason.data or "", form.note.data or "", current_user.id)
+        except InputError as exc:
+            show_error(form, exc, "delta")
+        else:
+            flash("Lot adjusted.", "success")
+            return redirect(url_for("lots.detail", lot_id=lot_id))
+    return _render_detail(_lot_or_404(lot_id), form, 400)
+
+
+@bp.route("/<int:lot_id>/void", methods=["POST"])
+@requires_role("member")
+def void(lot_id: int) -> Response:
+    _lot_or_404(lot_id)
+    try:
+        lot = services.void_lot(lot_id, current_user.id)
+    except InputError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Lot {lot.lot_number} voided; its stock was reversed.", "success")
+    return redirect(url_for("lots.detail", lot_id=lot_id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires_role("member")
+def import_csv():  # type: ignore[no-untyped-def]
+    form = ImportLotsForm()
+    problems: list = []
+    status = 200
+    if form.validate_on_submit():
+        data = uploaded_bytes(form)
+        if data is None:
+            form.file.errors = ["Choose a CSV file."]
+            status = 400
+        else:
+            try:
+                lots = services.import_lots(data, current_user.id)
+            except CsvRejected as exc:
+                problems, status = exc.problems, 400
+            except InputError as exc:
+                form.file.errors = [exc.message]
+                status = 400
+            else:
+                flash(f"{len(lots)} lot{'s' if len(lots) != 1 else ''} received.", "success")
+                return redirect(url_for("lots.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("lots/import.html", form=form, problems=problems), status
+
+
+@bp.route("/<int:lot_id>/customers.csv")
+def customers_csv(lot_id: int) -> Response:
+    from partsemble.inventory.trace import customer_rows
+
+    lot = _lot_or_404(lot_id)
+    header = ("customer", "quantity", "sales", "first_date", "last_date")
+    return csv_download(stream(header, customer_rows(lot.id)), f"lot-{lot.id}-customers.csv")

@@ -1,0 +1,1 @@
+"""SQLAlchemy models, one module per area; `registry` imports them all."""

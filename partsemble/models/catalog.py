@@ -1,0 +1,95 @@
+"""Products and the local copy of the accounting system's items."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partsemble.extensions import db
+from partsemble.models.base import Quantity, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from partsemble.models.inventory import Lot
+
+PRODUCT_TYPES = ("raw_material", "component", "sub_assembly", "finished_good")
+PRODUCT_TYPE_LABELS = {
+    "raw_material": "Raw material",
+    "component": "Component",
+    "sub_assembly": "Sub-assembly",
+    "finished_good": "Finished good",
+}
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint(
+            "type IN ('raw_material', 'component', 'sub_assembly', 'finished_good')", name="type"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sku: Mapped[str] = mapped_column(String(64))
+    # SKUs are unique regardless of case: "cnd-01" and "CND-01" are one product.
+    sku_key: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(20), index=True)
+    unit: Mapped[str] = mapped_column(String(20), default="each")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Kept equal to the sum of the product's stock transactions (checked by `partsemble check`).
+    stock_on_hand: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    accounting_item: Mapped["AccountingItem | None"] = relationship(
+        back_populates="product", uselist=False
+    )
+    lots: Mapped[list["Lot"]] = relationship(back_populates="product", lazy="dynamic")  # type: ignore[type-var]
+
+    @staticmethod
+    def key_for(sku: str) -> str:
+        return sku.strip().casefold()
+
+    @property
+    def type_label(self) -> str:
+        return PRODUCT_TYPE_LABELS[self.type]
+
+    @property
+    def is_finished_good(self) -> bool:
+        return self.type == "finished_good"
+
+
+ITEM_TYPES = ("Inventory", "NonInventory", "Service", "Group", "Category")
+# Lines of these item types carry goods: unlinked, they block the document.
+STOCK_LIKE_ITEM_TYPES = ("Inventory", "NonInventory")
+
+
+class AccountingItem(db.Model):
+    """An item of the connected accounting system (a QBO Item)."""
+
+    __tablename__ = "accounting_items"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="qbo")
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(100))
+    item_type: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), unique=True)
+    not_tracked: Mapped[bool] = mapped_column(default=False)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    product: Mapped[Product | None] = relationship(back_populates="accounting_item")
+
+    @property
+    def is_stock_like(self) -> bool:
+        return self.item_type in STOCK_LIKE_ITEM_TYPES
+
+    @property
+    def blocks_sales(self) -> bool:
+        return self.is_stock_like and self.product_id is None and not self.not_tracked

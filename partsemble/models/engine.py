@@ -1,0 +1,74 @@
+"""Database engine behaviour: SQLite pragmas and explicit write transactions."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
+
+_IMMEDIATE = "partsemble_write"
+
+
+def is_sqlite(engine_or_session: Engine | Session | scoped_session[Session]) -> bool:
+    if isinstance(engine_or_session, Engine):
+        return engine_or_session.dialect.name == "sqlite"
+    return engine_or_session.get_bind().dialect.name == "sqlite"
+
+
+def configure_engine(engine: Engine) -> None:
+    """WAL, foreign keys and a busy timeout on SQLite; transactions we begin ourselves.
+
+    pysqlite's own transaction handling breaks SAVEPOINT and cannot BEGIN
+    IMMEDIATE, so the driver is put in autocommit mode and SQLAlchemy's begin
+    event emits BEGIN (see SQLAlchemy's "Serializable isolation / Savepoints"
+    notes for pysqlite).
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(_IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+class PendingChanges(RuntimeError):
+    """begin_write was called with unflushed changes in the session."""
+
+
+def begin_write(session: Session | scoped_session[Session]) -> None:
+    """Start the transaction of a business fact, holding the write lock from its start.
+
+    On SQLite a deferred transaction that read first cannot always upgrade to a
+    writer when another process wrote meanwhile; BEGIN IMMEDIATE waits for the
+    lock instead. On PostgreSQL rows are locked where they are read (FOR UPDATE).
+
+    Raises:
+        PendingChanges: if the session holds changes that were not committed.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if not is_sqlite(session):
+        return
+    if session.new or session.dirty or session.deleted:
+        raise PendingChanges("begin_write needs a session without pending changes")
+    if session.in_transaction():
+        connection = session.connection()
+        if connection.get_execution_options().get(_IMMEDIATE):
+            return
+        session.rollback()
+    session.connection(execution_options={_IMMEDIATE: True})

@@ -1,0 +1,136 @@
+"""The accounting connection, sync runs, their problems and the sync lock."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partsemble.extensions import db
+from partsemble.models.base import UTCDateTime, utcnow
+
+CONNECTION_STATUSES = ("connected", "expired", "disconnected")
+
+
+class Connection(db.Model):
+    """The one accounting company this installation syncs from."""
+
+    __tablename__ = "connections"
+    __table_args__ = (
+        CheckConstraint("status IN ('connected', 'expired', 'disconnected')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16), default="qbo", unique=True)
+    realm_id: Mapped[str] = mapped_column(String(32), default="")
+    company_name: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default="disconnected")
+    # Fernet tokens (see partsemble.connections.tokens); never the plain text.
+    access_token_enc: Mapped[str] = mapped_column(Text, default="")
+    refresh_token_enc: Mapped[str] = mapped_column(Text, default="")
+    access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    initial_sync_date: Mapped[date | None] = mapped_column(Date)
+    restock_credit_memos: Mapped[bool] = mapped_column(default=True)
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Everything changed upstream before this instant (server clock) has been applied.
+    synced_through: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_message: Mapped[str] = mapped_column(Text, default="")
+
+
+RUN_STATUSES = ("running", "succeeded", "failed")
+
+
+class SyncRun(db.Model):
+    __tablename__ = "sync_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_by: Mapped[str] = mapped_column(String(254), default="")
+    trigger: Mapped[str] = mapped_column(String(8), default="web")
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fetched: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    voided: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    problems: Mapped[list["SyncError"]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="SyncError.id"
+    )
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.finished_at is None:
+            return None
+        return int((self.finished_at - self.started_at).total_seconds())
+
+
+class SyncError(db.Model):
+    """One document that failed in one run."""
+
+    __tablename__ = "sync_errors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id", ondelete="CASCADE"), index=True)
+    external_type: Mapped[str] = mapped_column(String(24))
+    external_id: Mapped[str] = mapped_column(String(64))
+    doc_number: Mapped[str] = mapped_column(String(64), default="")
+    customer_name: Mapped[str] = mapped_column(String(255), default="")
+    txn_date: Mapped[date | None] = mapped_column(Date)
+    code: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    item_external_id: Mapped[str] = mapped_column(String(64), default="")
+    item_name: Mapped[str] = mapped_column(String(255), default="")
+
+    run: Mapped[SyncRun] = relationship(back_populates="problems")
+
+
+class FailedDocument(db.Model):
+    """A document that failed and has not been applied since: retried on every sync."""
+
+    __tablename__ = "failed_documents"
+    __table_args__ = (
+        UniqueConstraint("source", "external_type", "external_id"),
+        Index("ix_failed_documents_item_external_id", "item_external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="qbo")
+    external_type: Mapped[str] = mapped_column(String(24))
+    external_id: Mapped[str] = mapped_column(String(64))
+    doc_number: Mapped[str] = mapped_column(String(64), default="")
+    customer_name: Mapped[str] = mapped_column(String(255), default="")
+    txn_date: Mapped[date | None] = mapped_column(Date)
+    code: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    item_external_id: Mapped[str] = mapped_column(String(64), default="")
+    item_name: Mapped[str] = mapped_column(String(255), default="")
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=1)
+
+
+class SyncLock(db.Model):
+    """A single row: who is syncing now. Taken and released by conditional UPDATEs."""
+
+    __tablename__ = "sync_lock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id"))
+    holder: Mapped[str] = mapped_column(String(254), default="")
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

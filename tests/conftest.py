@@ -1,0 +1,209 @@
+"""Shared fixtures: an app on a fresh database per test (SQLite by default, PostgreSQL
+when PARTSEMBLE_TEST_DATABASE_URL is set), users of each role, and a logged-in client.
+
+Every test that used the database ends with `partsemble check`: the invariants of
+the ledger and the sales must hold after every scenario.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from partsemble import MIGRATIONS_DIR, create_app
+
+PG_URL = os.environ.get("PARTSEMBLE_TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "no_invariant_check: the test breaks invariants on purpose")
+
+
+def base_config(tmp: Path, url: str) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "SANDBOX_DATABASE_URL": "sqlite:///" + str(tmp / "instance" / "sandbox.db"),
+        "QBO_BACKOFF_BASE": "0",
+        "QBO_RETRY_BUDGET": "5",
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_SECONDS": 900,
+    }
+
+
+def _migrate(url: str, tmp: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(tmp, url))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        from partsemble.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated empty database: a SQLite file to copy, or a scratch PostgreSQL database."""
+    tmp = tmp_path_factory.mktemp("template")
+    if not PG_URL:
+        url = "sqlite:///" + str(tmp / "template.db")
+        _migrate(url, tmp)
+        yield url
+        return
+    server = sa.make_url(PG_URL)
+    scratch = f"partsemble_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
+    url = server.set(database=scratch).render_as_string(hide_password=False)
+    try:
+        _migrate(url, tmp)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (scratch,),
+            )
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}"')
+        admin.dispose()
+
+
+def fresh_database(template: str, tmp: Path) -> str:
+    if template.startswith("sqlite"):
+        source = Path(sa.make_url(template).database or "")
+        target = tmp / f"db-{uuid.uuid4().hex[:8]}.db"
+        shutil.copy(source, target)
+        return "sqlite:///" + str(target)
+    return template
+
+
+def truncate_all(app: Flask) -> None:
+    from partsemble.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def db_url(database_template: str, tmp_path: Path) -> str:
+    return fresh_database(database_template, tmp_path)
+
+
+@pytest.fixture
+def app_config(tmp_path: Path, db_url: str) -> dict[str, object]:
+    return base_config(tmp_path, db_url)
+
+
+@pytest.fixture
+def app(app_config: dict[str, object], request: pytest.FixtureRequest) -> Iterator[Flask]:
+    app = create_app(app_config)
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield app
+        if not request.node.get_closest_marker("no_invariant_check"):
+            from partsemble.extensions import db
+            from partsemble.inventory.check import find_violations
+
+            db.session.rollback()
+            problems = find_violations(db.session)
+            assert problems == [], "partsemble check failed:\n" + "\n".join(problems)
+    finally:
+        from partsemble.extensions import db
+
+        db.session.remove()
+        ctx.pop()
+        truncate_all(app)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def users(app: Flask) -> dict[str, object]:
+    from partsemble.auth.services import create_user
+
+    return {role: create_user(f"{role}@example.com", PASSWORD, role, role.title()) for role in ("admin", "member", "viewer")}
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+class Browser:
+    """A test client that logs in and sends the CSRF token the way the pages do."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    def login(self, email: str, password: str = PASSWORD) -> None:
+        page = self.client.get("/login")
+        token = CSRF_META.search(page.get_data(as_text=True))
+        assert token, "the login page carries a CSRF token"
+        response = self.client.post("/login", data={"email": email, "password": password, "csrf_token": token.group(1)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        self.refresh_token()
+
+    def refresh_token(self) -> None:
+        page = self.client.get("/settings/")
+        page = self.client.get(page.headers.get("Location", "/account/password")) if page.status_code == 302 else page
+        token = CSRF_META.search(page.get_data(as_text=True))
+        assert token
+        self.csrf = token.group(1)
+
+    def get(self, url: str, **kw):  # type: ignore[no-untyped-def]
+        return self.client.get(url, **kw)
+
+    def post(self, url: str, data: dict | None = None, *, htmx: bool = False, csrf: bool = True, **kw):  # type: ignore[no-untyped-def]
+        data = dict(data or {})
+        headers = dict(kw.pop("headers", {}) or {})
+        if csrf:
+            if htmx:
+                headers["X-CSRFToken"] = self.csrf
+            else:
+                data.setdefault("csrf_token", self.csrf)
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(url, data=data, headers=headers, **kw)
+
+
+@pytest.fixture
+def browser_for(app: Flask, users: dict[str, object]):  # type: ignore[no-untyped-def]
+    def make(role: str | None) -> Browser:
+        b = Browser(app.test_client())
+        if role:
+            b.login(f"{role}@example.com")
+        return b
+
+    return make
+
+
+@pytest.fixture
+def member(browser_for) -> Browser:  # type: ignore[no-untyped-def]
+    return browser_for("member")
+
+
+@pytest.fixture
+def admin(browser_for) -> Browser:  # type: ignore[no-untyped-def]
+    return browser_for("admin")
+
+
+@pytest.fixture
+def viewer(browser_for) -> Browser:  # type: ignore[no-untyped-def]
+    return browser_for("viewer")
