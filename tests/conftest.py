@@ -11,6 +11,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -113,33 +114,53 @@ def app_config(tmp_path: Path, db_url: str) -> dict[str, object]:
 
 @pytest.fixture
 def app(app_config: dict[str, object], request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app on a fresh database. No app context stays pushed: requests made with the
+    test client must get their own, as in production (Flask-Login caches the user in g)."""
     app = create_app(app_config)
-    ctx = app.app_context()
-    ctx.push()
-    try:
-        yield app
-        if not request.node.get_closest_marker("no_invariant_check"):
-            from partsemble.extensions import db
-            from partsemble.inventory.check import find_violations
+    yield app
+    from partsemble.extensions import db
+    from partsemble.inventory.check import find_violations
 
-            db.session.rollback()
-            problems = find_violations(db.session)
+    try:
+        if not request.node.get_closest_marker("no_invariant_check"):
+            with app.app_context():
+                problems = find_violations(db.session)
             assert problems == [], "partsemble check failed:\n" + "\n".join(problems)
     finally:
-        from partsemble.extensions import db
-
-        db.session.remove()
-        ctx.pop()
         truncate_all(app)
         with app.app_context():
             db.engine.dispose()
 
 
 @pytest.fixture
-def users(app: Flask) -> dict[str, object]:
-    from partsemble.auth.services import create_user
+def ctx(app: Flask) -> Iterator[Flask]:
+    """An application context for calling services directly."""
+    from partsemble.extensions import db
 
-    return {role: create_user(f"{role}@example.com", PASSWORD, role, role.title()) for role in ("admin", "member", "viewer")}
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@dataclass(frozen=True)
+class TestUser:
+    id: int
+    email: str
+    role: str
+
+
+@pytest.fixture
+def users(app: Flask) -> dict[str, TestUser]:
+    from partsemble.auth.services import create_user
+    from partsemble.extensions import db
+
+    made = {}
+    with app.app_context():
+        for role in ("admin", "member", "viewer"):
+            user = create_user(f"{role}@example.com", PASSWORD, role, role.title())
+            made[role] = TestUser(user.id, user.email, role)
+        db.session.remove()
+    return made
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

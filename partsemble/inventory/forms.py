@@ -5,6 +5,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 
 from partsemble.models.inventory import ADJUSTMENT_REASONS
+from partsemble.web.forms import options
 
 
 class ReceiveLotForm(FlaskForm):
@@ -13,13 +14,13 @@ class ReceiveLotForm(FlaskForm):
     lot_number = StringField("Lot number", description="Leave as suggested or type your own; unique per product.")
     quantity = StringField("Quantity", render_kw={"inputmode": "decimal"})
     unit_cost = StringField("Unit cost", render_kw={"inputmode": "decimal"}, description="Real cost of one unit, up to 6 decimals.")
-    source = SelectField("Source", choices=[("receipt", "Receipt (bought in)"), ("build", "Build (made here)"), ("opening", "Opening balance")])
+    source = SelectField("Source", choices=options([("receipt", "Receipt (bought in)"), ("build", "Build (made here)"), ("opening", "Opening balance")]))
     note = StringField("Note")
 
 
 class AdjustLotForm(FlaskForm):
     delta = StringField("Change (+/-)", render_kw={"inputmode": "decimal", "placeholder": "-2 or 5"})
-    reason = SelectField("Reason", choices=[("", "Choose…")] + list(ADJUSTMENT_REASONS.items()))
+    reason = SelectField("Reason", choices=options([("", "Choose…")] + list(ADJUSTMENT_REASONS.items())))
     note = StringField("Note", description="Required when the reason is Other.")
 
 

@@ -16,7 +16,7 @@ from partsemble.models.inventory import LOT_SOURCES, LOT_STATUSES, Lot
 from partsemble.pagination import page_number
 from partsemble.products.queries import all_products_for_choice
 from partsemble.validation import InputError
-from partsemble.web.forms import csv_download, show_error, uploaded_bytes
+from partsemble.web.forms import csv_download, options, show_error, uploaded_bytes
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import partial
 
@@ -69,7 +69,7 @@ def export() -> Response:
 
 def _receive_form() -> ReceiveLotForm:
     form = ReceiveLotForm()
-    form.product_id.choices = [(0, "Choose a product…")] + [(p.id, f"{p.name} ({p.sku})") for p in all_products_for_choice()]
+    form.product_id.choices = options([(0, "Choose a product…")] + [(p.id, f"{p.name} ({p.sku})") for p in all_products_for_choice()])
     return form
 
 

@@ -1,0 +1,55 @@
+# Partsemble: the commands that matter.
+#   make demo   install, migrate, load the demo business and its QuickBooks sandbox, serve on :5000
+#   make test   install with dev extras and run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTANCE := $(CURDIR)/instance
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast test-slow test-postgres bench venv dev clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(INSTANCE)/secret_key:
+	mkdir -p $(INSTANCE)
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	chmod 600 $@
+
+DEMO_ENV = PARTSEMBLE_SECRET_KEY="$$(cat $(INSTANCE)/secret_key)" \
+	PARTSEMBLE_SANDBOX=1 \
+	PARTSEMBLE_QBO_CLIENT_ID=demo-client PARTSEMBLE_QBO_CLIENT_SECRET=demo-secret \
+	PARTSEMBLE_QBO_API_BASE=http://$(HOST):$(PORT)/sandbox/v3 \
+	PARTSEMBLE_QBO_AUTH_URL=http://$(HOST):$(PORT)/sandbox/oauth2/authorize \
+	PARTSEMBLE_QBO_TOKEN_URL=http://$(HOST):$(PORT)/sandbox/oauth2/tokens/bearer \
+	PARTSEMBLE_QBO_REVOKE_URL=http://$(HOST):$(PORT)/sandbox/oauth2/tokens/revoke \
+	PARTSEMBLE_QBO_APP_URL=http://$(HOST):$(PORT)/sandbox \
+	PARTSEMBLE_QBO_REDIRECT_URI=http://$(HOST):$(PORT)/connections/qbo/callback
+
+demo: venv $(INSTANCE)/secret_key
+	$(DEMO_ENV) $(VENV)/bin/partsemble db upgrade
+	$(DEMO_ENV) $(VENV)/bin/partsemble demo
+	$(DEMO_ENV) $(VENV)/bin/partsemble run --host $(HOST) --port $(PORT) --with-threads
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv
+	$(PY) -m pytest -m "not slow and not e2e" $(PYTEST_ARGS)
+
+test-postgres: venv
+	PARTSEMBLE_TEST_DATABASE_URL=$${PARTSEMBLE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

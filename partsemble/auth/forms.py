@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from partsemble.auth.services import MIN_PASSWORD_LENGTH
+from partsemble.web.forms import options
+
+ROLE_CHOICES = [("viewer", "Viewer (read only)"), ("member", "Member (day-to-day work)"), ("admin", "Admin (users, connection, settings)")]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=512)])
+    next = HiddenField()
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
+    role = SelectField("Role", choices=options(ROLE_CHOICES), default="member")
+    password = PasswordField(
+        "Initial password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=512)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Share it with the person; they can change it.",
+    )
+
+
+class UserEditForm(FlaskForm):
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
+    role = SelectField("Role", choices=options(ROLE_CHOICES))
+    active = BooleanField("Active")
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=512)])
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=512)]
+    )

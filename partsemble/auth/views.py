@@ -1,0 +1,124 @@
+"""Login, logout, own password, and the admin's user pages."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from partsemble.auth import services
+from partsemble.auth.forms import LoginForm, PasswordForm, UserCreateForm, UserEditForm
+from partsemble.extensions import db
+from partsemble.models.accounts import User
+from partsemble.web.guard import any_user, public, requires_role
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative '//' or '\\'."""
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        result = services.authenticate(
+            form.email.data or "",
+            form.password.data or "",
+            request.remote_addr or "unknown",
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lockout_seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"],
+        )
+        if result.user is not None:
+            login_user(result.user)
+            return redirect(safe_next(form.next.data) or url_for("index"))
+        if result.throttled_for:
+            minutes = max(1, (result.throttled_for + 59) // 60)
+            error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+            status = 429
+        else:
+            error = "Wrong email or password."
+            status = 401
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@any_user
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@any_user
+def change_password():  # type: ignore[no-untyped-def]
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(current_user.id, form.current_password.data, form.new_password.data or "")
+        except services.UserError as exc:
+            getattr(form, exc.field or "new_password").errors.append(str(exc))
+        else:
+            login_user(user)  # this session continues; every other one ends
+            flash("Password changed. Other sessions were logged out.", "success")
+            return redirect(url_for("index"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/settings/users")
+@requires_role("admin")
+def users():  # type: ignore[no-untyped-def]
+    return render_template("auth/users.html", users=services.list_users(), form=UserCreateForm())
+
+
+@bp.route("/settings/users", methods=["POST"])
+@requires_role("admin")
+def create_user():  # type: ignore[no-untyped-def]
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(form.email.data or "", form.password.data or "", form.role.data or "viewer", form.name.data or "")
+        except services.UserError as exc:
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            flash(f"User {user.email} created as {user.role}.", "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/users.html", users=services.list_users(), form=form), 400
+
+
+@bp.route("/settings/users/<int:user_id>", methods=["GET", "POST"])
+@requires_role("admin")
+def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserEditForm(obj=user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_user(user_id, role=form.role.data or user.role, active=bool(form.active.data), name=form.name.data)
+        except services.UserError as exc:
+            getattr(form, exc.field or "role").errors.append(str(exc))
+            status = 400
+        else:
+            flash(f"{user.email} saved.", "success")
+            return redirect(url_for("auth.users"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/user_edit.html", user=user, form=form), status

@@ -1,0 +1,20 @@
+"""The `partsemble` console script: `flask --app partsemble` under our own name."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def _create() -> Flask:
+    from partsemble import create_app
+    from partsemble.config import ConfigError
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def main() -> None:
+    FlaskGroup(name="partsemble", create_app=_create, help="Partsemble command line.")(prog_name="partsemble")

@@ -1,0 +1,114 @@
+"""CLI commands: users, imports, the invariant check and demo data."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+
+from partsemble.csvio import CsvRejected
+
+users = AppGroup("users", help="Create and list users.")
+products = AppGroup("products", help="Products.")
+lots = AppGroup("lots", help="Lots.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--password", default=None, help="Prefer --password-stdin: a password here lands in shell history.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--role", type=click.Choice(["admin", "member", "viewer"]), default="member", show_default=True)
+@click.option("--name", default="")
+def create_user(email: str, password: str | None, password_stdin: bool, role: str, name: str) -> None:
+    """Create a user (the first admin is created this way)."""
+    from partsemble.auth.services import UserError, create_user as create
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise click.UsageError("Give --password or --password-stdin.")
+    try:
+        user = create(email, password, role, name)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@users.command("list")
+def list_users() -> None:
+    """List users with their roles."""
+    from partsemble.auth.services import list_users as all_users
+
+    for user in all_users():
+        state = "active" if user.active else "deactivated"
+        click.echo(f"{user.email}\t{user.role}\t{state}")
+
+
+def _read(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def _report_rejection(exc: CsvRejected) -> None:
+    click.echo(f"Nothing was imported: {len(exc.problems)} problem(s).", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+@products.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_products(file: str) -> None:
+    """Upsert products from FILE.csv (sku,name,type,unit[,accounting_item])."""
+    from partsemble.products.services import import_products as run
+
+    try:
+        result = run(_read(file))
+    except CsvRejected as exc:
+        _report_rejection(exc)
+        return
+    click.echo(f"{result.created} created, {result.updated} updated, {result.linked} linked.")
+
+
+@lots.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_lots(file: str) -> None:
+    """Receive lots from FILE.csv (sku,lot_number,received_date,quantity,unit_cost)."""
+    from partsemble.inventory.services import import_lots as run
+    from partsemble.validation import InputError
+
+    try:
+        received = run(_read(file), None)
+    except CsvRejected as exc:
+        _report_rejection(exc)
+        return
+    except InputError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{len(received)} lots received.")
+
+
+@click.command("check")
+@with_appcontext
+def check() -> None:
+    """Verify every invariant of the ledger and the sales; exit 1 on any violation."""
+    from partsemble.extensions import db
+    from partsemble.inventory.check import find_violations
+
+    problems = find_violations(db.session)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo("All invariants hold.")
+
+
+def register(app: Flask) -> None:
+    from partsemble.demo import demo_command
+
+    app.cli.add_command(users)
+    app.cli.add_command(products)
+    app.cli.add_command(lots)
+    app.cli.add_command(check)
+    app.cli.add_command(demo_command)

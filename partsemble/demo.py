@@ -1,0 +1,91 @@
+"""Demo data: a small candle and soap maker, Juniper & Wick Co."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from partsemble.extensions import db
+
+DEMO_EMAIL = "admin@example.com"
+DEMO_PASSWORD = "partsemble-demo"
+
+# sku, name, type, unit
+PRODUCTS = [
+    ("CND-LAV-8", "Lavender Candle 8oz", "finished_good", "each"),
+    ("CND-CED-8", "Cedar Candle 8oz", "finished_good", "each"),
+    ("CND-CIT-16", "Citrus Candle 16oz", "finished_good", "each"),
+    ("SOAP-LAV-200", "Lavender Soap 200g", "finished_good", "each"),
+    ("SOAP-OAT-200", "Oatmeal Soap 200g", "finished_good", "each"),
+    ("GIFT-RELAX", "Relaxation Gift Set", "finished_good", "each"),
+    ("WAX-SOY", "Soy Wax", "raw_material", "kg"),
+    ("OIL-LAV", "Lavender Essential Oil", "raw_material", "ml"),
+    ("WICK-COT", "Cotton Wick", "component", "each"),
+    ("JAR-8", "Glass Jar 8oz", "component", "each"),
+    ("LABEL-STD", "Printed Label", "component", "each"),
+    ("SOAP-BASE", "Soap Base Block", "sub_assembly", "kg"),
+]
+
+# sku -> [(days ago, quantity, unit cost)]; different costs so FIFO shows.
+LOTS = {
+    "CND-LAV-8": [(120, "150", "4.85"), (60, "150", "5.10"), (15, "120", "5.35")],
+    "CND-CED-8": [(110, "140", "4.60"), (45, "140", "4.95")],
+    "CND-CIT-16": [(100, "100", "7.20"), (50, "100", "7.45"), (10, "80", "7.90")],
+    "SOAP-LAV-200": [(95, "200", "1.95"), (30, "200", "2.10")],
+    "SOAP-OAT-200": [(90, "180", "1.80"), (40, "150", "1.88"), (12, "150", "1.92")],
+    "GIFT-RELAX": [(85, "30", "14.50"), (35, "25", "15.25")],
+    "WAX-SOY": [(130, "500", "3.40"), (70, "400", "3.55")],
+    "OIL-LAV": [(125, "5000", "0.09")],
+    "WICK-COT": [(140, "2000", "0.07")],
+    "JAR-8": [(135, "1200", "0.62"), (65, "800", "0.66")],
+    "LABEL-STD": [(150, "5000", "0.045")],
+    "SOAP-BASE": [(100, "120", "5.20")],
+}
+
+# The sandbox company's item Ids (partsemble.sandbox seed) for the demo links.
+# Item 4, Lavender Soap 200g, is left unlinked on purpose: the first sync shows
+# how a document that needs it fails, and how to fix it.
+SANDBOX_ITEM_LINKS = {
+    "1": ("Lavender Candle 8oz", "CND-LAV-8", "Inventory", "CND-LAV-8"),
+    "2": ("Cedar Candle 8oz", "CND-CED-8", "Inventory", "CND-CED-8"),
+    "3": ("Citrus Candle 16oz", "CND-CIT-16", "Inventory", "CND-CIT-16"),
+    "5": ("Oatmeal Soap 200g", "SOAP-OAT-200", "Inventory", "SOAP-OAT-200"),
+    "6": ("Relaxation Gift Set", "GIFT-RELAX", "NonInventory", "GIFT-RELAX"),
+    "7": ("Soy Wax 1kg", "WAX-SOY", "Inventory", "WAX-SOY"),
+}
+
+
+def load_demo(today: date | None = None) -> bool:
+    """Create the demo admin, products and lots; False when the catalog already has products."""
+    from partsemble.auth.services import create_user
+    from partsemble.inventory.services import LotInput, receive_lot
+    from partsemble.models.accounts import User
+    from partsemble.models.catalog import Product
+    from partsemble.products.services import ProductInput, create_product
+
+    today = today or date.today()
+    if db.session.scalar(select(User.id).where(User.email == DEMO_EMAIL)) is None:
+        create_user(DEMO_EMAIL, DEMO_PASSWORD, "admin", "Demo Admin")
+    if db.session.scalar(select(Product.id).limit(1)) is not None:
+        return False
+    ids = {}
+    for sku, name, kind, unit in PRODUCTS:
+        ids[sku] = create_product(ProductInput(name, sku, kind, unit)).id
+    for sku, lots in LOTS.items():
+        for days_ago, quantity, cost in lots:
+            received = today - timedelta(days=days_ago)
+            receive_lot(LotInput(ids[sku], "", received, Decimal(quantity), Decimal(cost), "build" if sku.startswith(("CND", "SOAP", "GIFT")) else "receipt"), None)
+    return True
+
+
+@click.command("demo")
+@click.option("--today", default=None, help="Pretend today is this date (YYYY-MM-DD).")
+@with_appcontext
+def demo_command(today: str | None) -> None:
+    """Load the demo business (idempotent) and print the login."""
+    loaded = load_demo(date.fromisoformat(today) if today else None)
+    click.echo("Demo data loaded." if loaded else "Demo data already present; left as it is.")
+    click.echo(f"Log in as {DEMO_EMAIL} with the password {DEMO_PASSWORD}")

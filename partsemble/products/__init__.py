@@ -1,0 +1,1 @@
+"""Products: the catalog of what the business makes and sells."""

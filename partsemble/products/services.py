@@ -1,0 +1,181 @@
+"""Product use cases: create, edit, archive, import. Each commits one business fact."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from partsemble.csvio import collect, read_rows
+from partsemble.extensions import db
+from partsemble.models.catalog import PRODUCT_TYPES, AccountingItem, Product
+from partsemble.models.engine import begin_write
+from partsemble.validation import InputError, parse_text
+
+TYPE_ALIASES = {t: t for t in PRODUCT_TYPES} | {
+    "raw material": "raw_material",
+    "sub-assembly": "sub_assembly",
+    "sub assembly": "sub_assembly",
+    "finished good": "finished_good",
+}
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    name: str
+    sku: str
+    type: str
+    unit: str = "each"
+    accounting_item_external_id: str | None = None
+
+
+def parse_product(name: object, sku: object, type_: object, unit: object) -> ProductInput:
+    """Validate a product's fields.
+
+    Raises:
+        InputError: naming the field at fault.
+    """
+    name_text = parse_text(name, "name", "Name", max_length=200)
+    sku_text = parse_text(sku, "sku", "SKU", max_length=64)
+    if any(ch.isspace() for ch in sku_text):
+        raise InputError("SKU cannot contain spaces.", "sku")
+    kind = TYPE_ALIASES.get(str(type_ or "").strip().lower())
+    if kind is None:
+        raise InputError(
+            f"Type must be one of {', '.join(PRODUCT_TYPES)}, not {str(type_ or '')[:40]!r}.", "type"
+        )
+    unit_text = parse_text(unit or "each", "unit", "Unit", max_length=20)
+    return ProductInput(name_text, sku_text, kind, unit_text)
+
+
+def _sku_taken(sku: str, except_id: int | None = None) -> bool:
+    query = select(Product.id).where(Product.sku_key == Product.key_for(sku))
+    if except_id is not None:
+        query = query.where(Product.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def create_product(data: ProductInput) -> Product:
+    """Create a product and commit.
+
+    Raises:
+        InputError: the SKU is taken (case-insensitively).
+    """
+    begin_write(db.session)
+    if _sku_taken(data.sku):
+        db.session.rollback()
+        raise InputError(f"Another product already has the SKU {data.sku}.", "sku")
+    product = Product(name=data.name, sku=data.sku, sku_key=Product.key_for(data.sku), type=data.type, unit=data.unit, active=True)
+    db.session.add(product)
+    db.session.commit()
+    return product
+
+
+def update_product(product_id: int, data: ProductInput) -> Product:
+    """Change a product's fields and commit.
+
+    Raises:
+        InputError: unknown product, SKU taken, or a linked item's product stops being linkable.
+    """
+    begin_write(db.session)
+    product = db.session.get(Product, product_id)
+    if product is None:
+        db.session.rollback()
+        raise InputError("No such product.")
+    if _sku_taken(data.sku, except_id=product_id):
+        db.session.rollback()
+        raise InputError(f"Another product already has the SKU {data.sku}.", "sku")
+    product.name, product.sku, product.sku_key = data.name, data.sku, Product.key_for(data.sku)
+    product.type, product.unit = data.type, data.unit
+    db.session.commit()
+    return product
+
+
+def set_active(product_id: int, active: bool) -> Product:
+    """Archive (active=False) or restore a product. Its history and stock stay."""
+    begin_write(db.session)
+    product = db.session.get(Product, product_id)
+    if product is None:
+        db.session.rollback()
+        raise InputError("No such product.")
+    product.active = active
+    db.session.commit()
+    return product
+
+
+PRODUCT_CSV_COLUMNS = ("sku", "name", "type", "unit")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    linked: int
+
+
+def import_products(data: bytes | str) -> ImportResult:
+    """Upsert products by SKU from a CSV (sku,name,type,unit[,accounting_item]), all or nothing.
+
+    `accounting_item` holds an item Id of the connected accounting system; the
+    item must be in the local item list and not linked to another product.
+
+    Raises:
+        CsvRejected: every bad row with its column; nothing is written.
+    """
+    rows = read_rows(data, PRODUCT_CSV_COLUMNS, optional=("accounting_item",))
+    existing = {p.sku_key: p for p in db.session.scalars(select(Product))}
+    items = {i.external_id: i for i in db.session.scalars(select(AccountingItem).where(AccountingItem.source == "qbo"))}
+    seen: dict[str, int] = {}
+    claimed: dict[str, str] = {}
+
+    def parse(line: int, values: dict[str, str]) -> ProductInput:
+        data_row = parse_product(values.get("name"), values.get("sku"), values.get("type"), values.get("unit"))
+        key = Product.key_for(data_row.sku)
+        if key in seen:
+            raise InputError(f"SKU {data_row.sku} appears again (first on row {seen[key]})", "sku")
+        seen[key] = line
+        item_id = (values.get("accounting_item") or "").strip() or None
+        if item_id is not None:
+            item = items.get(item_id)
+            if item is None:
+                raise InputError(
+                    f"no accounting item has the Id {item_id!r}; refresh the item list first", "accounting_item"
+                )
+            product = existing.get(key)
+            if item.product_id is not None and (product is None or item.product_id != product.id):
+                raise InputError(f"item {item_id} ({item.name}) is already linked to another product", "accounting_item")
+            if item_id in claimed:
+                raise InputError(f"item {item_id} is also claimed by SKU {claimed[item_id]}", "accounting_item")
+            claimed[item_id] = data_row.sku
+        return ProductInput(data_row.name, data_row.sku, data_row.type, data_row.unit, item_id)
+
+    inputs: list[ProductInput] = collect(rows, parse)
+    begin_write(db.session)
+    created = updated = linked = 0
+    for item_input in inputs:
+        key = Product.key_for(item_input.sku)
+        product = db.session.scalar(select(Product).where(Product.sku_key == key))
+        if product is None:
+            product = Product(sku_key=key, active=True)
+            db.session.add(product)
+            created += 1
+        else:
+            updated += 1
+        product.name, product.sku, product.type, product.unit = item_input.name, item_input.sku, item_input.type, item_input.unit
+        if item_input.accounting_item_external_id:
+            db.session.flush()
+            item = db.session.scalar(
+                select(AccountingItem).where(
+                    AccountingItem.source == "qbo", AccountingItem.external_id == item_input.accounting_item_external_id
+                )
+            )
+            assert item is not None  # checked above, within the same request
+            if item.product_id != product.id:
+                previous = db.session.scalar(select(AccountingItem).where(AccountingItem.product_id == product.id))
+                if previous is not None:
+                    previous.product_id = None
+                    db.session.flush()
+                item.product_id = product.id
+                item.not_tracked = False
+                linked += 1
+    db.session.commit()
+    return ImportResult(created, updated, linked)

@@ -1,0 +1,138 @@
+"""Product pages: list, create, edit, archive, import, export, detail."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from partsemble.csvio import CsvRejected, stream
+from partsemble.extensions import db
+from partsemble.inventory import queries as stock
+from partsemble.models.catalog import PRODUCT_TYPE_LABELS, Product
+from partsemble.pagination import page_number
+from partsemble.products import queries, services
+from partsemble.products.forms import ImportForm, ProductForm
+from partsemble.validation import InputError
+from partsemble.web.forms import csv_download, show_error, uploaded_bytes
+from partsemble.web.guard import requires_role
+
+bp = Blueprint("products", __name__, url_prefix="/products")
+
+
+def _filters() -> queries.ProductFilters:
+    return queries.ProductFilters(
+        q=request.args.get("q", "")[:100],
+        type=request.args.get("type", ""),
+        status=request.args.get("status", "active") if request.args.get("status") in ("active", "archived", "all") else "active",
+    )
+
+
+@bp.route("/")
+def index() -> str:
+    filters = _filters()
+    page = queries.list_products(filters, page_number(request.args.get("page")))
+    figures = stock.stock_figures([p.id for p in page.items])
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("products/index.html", page=page, figures=figures, filters=filters, args=args, types=PRODUCT_TYPE_LABELS)
+
+
+@bp.route("/export.csv")
+def export() -> Response:
+    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(_filters())), "products.csv")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires_role("member")
+def create():  # type: ignore[no-untyped-def]
+    form = ProductForm()
+    if form.validate_on_submit():
+        try:
+            product = services.create_product(services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data))
+        except InputError as exc:
+            show_error(form, exc, "name")
+        else:
+            flash(f"{product.name} created.", "success")
+            return redirect(url_for("products.detail", product_id=product.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("products/form.html", form=form, product=None), status
+
+
+def _product_or_404(product_id: int) -> Product:
+    return db.session.get(Product, product_id) or abort(404)
+
+
+@bp.route("/<int:product_id>")
+def detail(product_id: int) -> str:
+    product = _product_or_404(product_id)
+    figures = stock.stock_figures([product.id])[product.id]
+    show_closed = request.args.get("lots") == "all"
+    lots = stock.product_lots(product.id, include_closed=show_closed)
+    moves = stock.movements(product_id=product.id, page=page_number(request.args.get("page")))
+    extras = _detail_extras(product)
+    return render_template(
+        "products/detail.html", product=product, figures=figures, lots=lots, moves=moves,
+        show_closed=show_closed, lot_count=stock.count_lots(product.id), **extras,
+    )
+
+
+def _detail_extras(product: Product) -> dict[str, object]:
+    """What later features add to the product page (margins, suggestions, chart)."""
+    from partsemble.products.extras import product_page_extras
+
+    return product_page_extras(product)
+
+
+@bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
+@requires_role("member")
+def edit(product_id: int):  # type: ignore[no-untyped-def]
+    product = _product_or_404(product_id)
+    form = ProductForm(obj=product)
+    if form.validate_on_submit():
+        try:
+            services.update_product(product.id, services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data))
+        except InputError as exc:
+            show_error(form, exc, "name")
+        else:
+            flash("Product saved.", "success")
+            return redirect(url_for("products.detail", product_id=product.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("products/form.html", form=form, product=product), status
+
+
+@bp.route("/<int:product_id>/archive", methods=["POST"])
+@requires_role("member")
+def archive(product_id: int) -> Response:
+    product = services.set_active(_product_or_404(product_id).id, False)
+    flash(f"{product.name} archived. Its history and stock stay; restore it any time.", "success")
+    return redirect(url_for("products.detail", product_id=product_id))
+
+
+@bp.route("/<int:product_id>/restore", methods=["POST"])
+@requires_role("member")
+def restore(product_id: int) -> Response:
+    product = services.set_active(_product_or_404(product_id).id, True)
+    flash(f"{product.name} restored.", "success")
+    return redirect(url_for("products.detail", product_id=product_id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires_role("member")
+def import_csv():  # type: ignore[no-untyped-def]
+    form = ImportForm()
+    problems: list = []
+    status = 200
+    if form.validate_on_submit():
+        data = uploaded_bytes(form)
+        if data is None:
+            form.file.errors = ["Choose a CSV file."]
+            status = 400
+        else:
+            try:
+                result = services.import_products(data)
+            except CsvRejected as exc:
+                problems, status = exc.problems, 400
+            else:
+                flash(f"Imported: {result.created} created, {result.updated} updated, {result.linked} linked to items.", "success")
+                return redirect(url_for("products.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("products/import.html", form=form, problems=problems), status

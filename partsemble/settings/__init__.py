@@ -1,0 +1,1 @@
+"""Settings: the QuickBooks connection, users and roles, your account."""

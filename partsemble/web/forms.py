@@ -1,0 +1,42 @@
+"""Putting a service's InputError next to the form field it names."""
+from __future__ import annotations
+
+from flask import Response, request
+from flask_wtf import FlaskForm
+
+from partsemble.csvio import CsvRejected
+from partsemble.validation import InputError
+
+
+def show_error(form: FlaskForm, error: InputError, fallback: str) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        field = getattr(form, fallback)
+    # WTForms keeps errors as a tuple until validate() runs; make it a list.
+    field.errors = list(field.errors) + [error.message]
+
+
+def uploaded_bytes(form: FlaskForm, field: str = "file") -> bytes | None:
+    """The uploaded file's bytes, or None when nothing was chosen."""
+    storage = request.files.get(field)
+    if storage is None or not storage.filename:
+        return None
+    return storage.read()
+
+
+def csv_download(rows_stream, filename: str) -> Response:  # type: ignore[no-untyped-def]
+    from flask import stream_with_context
+
+    response = Response(stream_with_context(rows_stream), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+__all__ = ["CsvRejected", "csv_download", "show_error", "uploaded_bytes"]
+
+
+def options(pairs):  # type: ignore[no-untyped-def]
+    """SelectField choices from (value, label) pairs (WTForms 3.3 wants SelectChoice)."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(value, label) for value, label in pairs]
