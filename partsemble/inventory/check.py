@@ -121,9 +121,11 @@ def _sale_figures(session: Session) -> list[str]:
     for line_id, quantity, unit_cost in consumptions:
         draws_cost[line_id] += quantity * unit_cost
     for line_id, line in tracked.items():
-        expected = money(draws_cost[line_id] + line.shortage_quantity * line.shortage_unit_cost)
+        expected = money(draws_cost[line_id] + line.shortage_cost)
         if line.cost != expected:
             out.append(f"Sale line {line_id}: cost {line.cost} is not draws plus shortfall ({expected}).")
+        if line.shortage_quantity > 0 and abs(line.shortage_cost - line.shortage_quantity * line.shortage_unit_cost) > line.shortage_quantity * HALF_UNIT + HALF_UNIT:
+            out.append(f"Sale line {line_id}: shortfall cost {line.shortage_cost} is not its quantity x unit cost.")
     totals = session.execute(
         select(Sale.id, Sale.external_type, Sale.doc_number, Sale.revenue, Sale.cost, Sale.margin,
                func.coalesce(func.sum(SaleLine.revenue), 0), func.coalesce(func.sum(SaleLine.cost), 0))

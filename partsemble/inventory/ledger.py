@@ -156,22 +156,19 @@ def draw_fifo(session: Session, product_id: int, quantity: Decimal, cause: Posti
     return Drawn(allocation, by_id, unit, no_basis)
 
 
-def restore_to_lot(session: Session, lot_id: int, quantity: Decimal, unit_cost: Decimal, product_id: int, cause: Posting) -> bool:
-    """Give a consumed quantity back to its lot; to plain stock if the lot was removed.
+def restore_to_lot(session: Session, lot_id: int, quantity: Decimal, unit_cost: Decimal, cause: Posting) -> bool:
+    """Give a consumed quantity back to its lot; to plain stock if the lot was removed since.
 
     Returns whether the quantity went back into the lot.
     """
     lot = session.get(Lot, lot_id, with_for_update=True)
-    if lot is None or lot.status == "voided":
-        post(session, "SALE_REVERSAL", product_id, quantity, unit_cost, cause)
+    if lot is None:
+        raise ValueError(f"lot {lot_id} does not exist")
+    if lot.status == "voided":
+        post(session, "SALE_REVERSAL", lot.product_id, quantity, unit_cost, cause)
         return False
-    post(session, "SALE_REVERSAL", product_id, quantity, unit_cost, cause, lot)
+    post(session, "SALE_REVERSAL", lot.product_id, quantity, unit_cost, cause, lot)
     return True
-
-
-def restore_shortfall(session: Session, product_id: int, quantity: Decimal, unit_cost: Decimal, cause: Posting) -> None:
-    """A shortfall comes back as plain stock (no lot), at the cost it was taken at."""
-    post(session, "SALE_REVERSAL", product_id, quantity, unit_cost, cause)
 
 
 def unique_lot_number(session: Session, product_id: int, base: str) -> str:

@@ -1,0 +1,177 @@
+"""What a sales document means for stock and money, line by line. Pure rules.
+
+A document becomes a plan: each line is tracked (goods leave stock), a return
+(goods come back), a price adjustment (money only), or skipped (no stock, its
+revenue still counted), with revenue in the home currency after its share of
+document discounts. A document that cannot be costed is rejected with a
+reason a user can act on.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from partsemble.domain.documents import DocumentLine, LineKind, SalesDocument
+from partsemble.domain.money import ZERO, money, qty, unit_cost
+
+STOCK_LIKE = ("Inventory", "NonInventory")
+
+
+@dataclass(frozen=True)
+class ItemLink:
+    """What the local item list says about one accounting item."""
+
+    item_id: str
+    name: str
+    item_type: str  # Inventory, NonInventory, Service, Group, Category
+    product_id: int | None = None
+    product_type: str | None = None
+    product_name: str = ""
+    not_tracked: bool = False
+
+
+class DocumentRejected(Exception):
+    """The document cannot be applied; nothing of it is. `code` is stable for scripts."""
+
+    def __init__(self, code: str, message: str, *, item_id: str = "", item_name: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.item_id = item_id
+        self.item_name = item_name
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    position: int
+    kind: str  # tracked, return, price_adjustment, skipped
+    skip_reason: str
+    product_id: int | None
+    item_id: str
+    item_name: str
+    description: str
+    quantity: Decimal  # as on the document
+    unit_price: Decimal  # home currency
+    amount: Decimal  # home currency, before discount
+    discount: Decimal  # home currency share of document discounts
+    revenue: Decimal  # home currency, negative on credits
+    # Units leaving stock (negative: coming back). Zero for skipped lines and price adjustments.
+    stock_out: Decimal
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    lines: tuple[PlannedLine, ...]
+
+    @property
+    def revenue(self) -> Decimal:
+        return sum((line.revenue for line in self.lines), ZERO)
+
+
+def share_discount(amounts: list[Decimal], discount: Decimal) -> list[Decimal]:
+    """Split a discount over lines pro rata by amount; the shares add up exactly.
+
+    Lines with no positive amount get nothing; the last sharing line takes the rounding rest.
+    """
+    base = sum((a for a in amounts if a > 0), ZERO)
+    if discount == 0 or base == 0:
+        return [ZERO for _ in amounts]
+    shares = [money(discount * a / base) if a > 0 else ZERO for a in amounts]
+    last = max(i for i, a in enumerate(amounts) if a > 0)
+    shares[last] += discount - sum(shares, ZERO)
+    return shares
+
+
+def _classify(line: DocumentLine, link: ItemLink | None) -> tuple[str, str, int | None]:
+    """(kind-if-stock-moves, skip reason, product id) for an item line."""
+    if line.item_id is None:
+        return "skipped", "No item on this line", None
+    if link is None:
+        raise DocumentRejected(
+            "item_unknown",
+            f"Item '{line.item_name or line.item_id}' (Id {line.item_id}) is not in the item list; refresh the accounting items.",
+            item_id=line.item_id,
+            item_name=line.item_name,
+        )
+    if link.product_id is not None:
+        if link.product_type == "finished_good":
+            return "stock", "", link.product_id
+        kind = (link.product_type or "").replace("_", " ")
+        return "skipped", f"Linked to {link.product_name or 'a product'} ({kind}): only finished goods are costed", link.product_id
+    if link.not_tracked:
+        return "skipped", "Item marked not tracked", None
+    if link.item_type in STOCK_LIKE:
+        raise DocumentRejected(
+            "item_not_linked",
+            f"Item '{link.name}' is not linked to a product",
+            item_id=link.item_id,
+            item_name=link.name,
+        )
+    return "skipped", f"{link.item_type} item: not stock", None
+
+
+def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_returns: bool = True) -> DocumentPlan:
+    """Turn a document into a costing plan.
+
+    Raises:
+        DocumentRejected: an unlinked stock item, an unknown item, or a tracked line without a quantity.
+    """
+    sign = Decimal(-1) if doc.type.is_credit else Decimal(1)
+    rate = doc.exchange_rate
+    item_lines = [line for line in doc.lines if line.kind is LineKind.ITEM]
+    discount_total = sum((d.amount for d in doc.discounts), ZERO)
+    shares = dict(zip((id(l) for l in item_lines), share_discount([l.amount for l in item_lines], discount_total)))
+    planned: list[PlannedLine] = []
+    position = 0
+    for line in doc.lines:
+        if line.kind is LineKind.SUBTOTAL:
+            continue  # derived from the other lines
+        position += 1
+        if line.kind is not LineKind.ITEM:
+            reason = "Description only" if line.kind is LineKind.DESCRIPTION else "Line kind not used for costing"
+            planned.append(_skipped(position, line, reason, None, rate))
+            continue
+        kind, reason, product_id = _classify(line, items.get(line.item_id) if line.item_id else None)
+        share = shares[id(line)]
+        amount = money(line.amount * rate)
+        discount = money(share * rate)
+        revenue = money((line.amount - share) * rate * sign)
+        price = unit_cost((line.unit_price or ZERO) * rate)
+        if kind == "skipped":
+            planned.append(PlannedLine(position, "skipped", reason, product_id, line.item_id or "", line.item_name,
+                                       line.description, qty(line.quantity or ZERO), price, amount, discount, revenue, ZERO))
+            continue
+        if line.quantity is None:
+            if line.amount == 0:
+                planned.append(_skipped(position, line, "No quantity and no amount", product_id, rate))
+                continue
+            raise DocumentRejected(
+                "missing_quantity",
+                f"Line {position} ({line.item_name}) has an amount but no quantity; enter the quantity in the accounting system.",
+                item_id=line.item_id or "",
+                item_name=line.item_name,
+            )
+        quantity = qty(line.quantity)
+        stock_out = quantity * sign
+        if stock_out > 0:
+            line_kind = "tracked"
+        elif stock_out < 0:
+            line_kind = "return"
+            if not restock_returns:
+                stock_out = ZERO  # the goods do not come back into stock
+        else:
+            line_kind = "price_adjustment"
+        planned.append(PlannedLine(position, line_kind, "" if restock_returns or line_kind != "return" else "Not restocked (setting)",
+                                   product_id, line.item_id or "", line.item_name, line.description, quantity, price,
+                                   amount, discount, revenue, stock_out))
+    return DocumentPlan(tuple(planned))
+
+
+def _skipped(position: int, line: DocumentLine, reason: str, product_id: int | None, rate: Decimal) -> PlannedLine:
+    return PlannedLine(position, "skipped", reason, product_id, line.item_id or "", line.item_name, line.description,
+                       qty(line.quantity or ZERO), ZERO, money(line.amount * rate), ZERO, ZERO, ZERO)
+
+
+def item_ids(doc: SalesDocument) -> set[str]:
+    return {line.item_id for line in doc.lines if line.kind is LineKind.ITEM and line.item_id}

@@ -1,0 +1,1 @@
+"""Sales: applying documents (synced or manual) to stock, and the Sales pages."""

@@ -1,0 +1,271 @@
+"""The costing rules of SPEC.md applied to hand-built documents, one table per rule."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from partsemble.domain.documents import DocumentStatus, DocumentType, LineKind
+from partsemble.domain.sale_plan import DocumentRejected, ItemLink
+from partsemble.extensions import db
+from partsemble.models.catalog import Product
+from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.models.sales import Sale
+from partsemble.sales.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
+from tests import factories
+from tests.documents import doc, line
+
+D = Decimal
+CM = DocumentType.CREDIT_MEMO
+
+
+@pytest.fixture
+def shop(app):  # type: ignore[no-untyped-def]
+    """Two finished goods (items 1, 2), a raw material (item 7), a service (8), an unlinked
+    inventory item (4), an inventory item marked not tracked (9), a category (11)."""
+    a = factories.product("CND-A", "Candle A")
+    b = factories.product("CND-B", "Candle B")
+    wax = factories.product("WAX", "Wax", kind="raw_material")
+    items = {
+        "1": ItemLink("1", "Candle A", "Inventory", a.id, "finished_good", "Candle A"),
+        "2": ItemLink("2", "Candle B", "NonInventory", b.id, "finished_good", "Candle B"),
+        "7": ItemLink("7", "Soy Wax", "Inventory", wax.id, "raw_material", "Wax"),
+        "8": ItemLink("8", "Shipping", "Service"),
+        "4": ItemLink("4", "Lavender Soap 200g", "Inventory"),
+        "9": ItemLink("9", "Sample", "Inventory", not_tracked=True),
+        "11": ItemLink("11", "Candles", "Category"),
+    }
+    return {"a": a.id, "b": b.id, "wax": wax.id, "items": items}
+
+
+def apply(shop, document, restock: bool = True) -> Outcome:  # type: ignore[no-untyped-def]
+    outcome = apply_document(ApplyContext(db.session, shop["items"], restock_returns=restock), document)
+    db.session.commit()
+    return outcome
+
+
+def sale(doc_id: str, doc_type: str = "Invoice") -> Sale:
+    found = find_sale(db.session, "qbo", doc_type, doc_id)
+    assert found is not None
+    return found
+
+
+def remaining(product_id: int) -> list[Decimal]:
+    return list(db.session.scalars(select(Lot.quantity_remaining).where(Lot.product_id == product_id).order_by(Lot.id)))
+
+
+def stock(product_id: int) -> Decimal:
+    return db.session.get(Product, product_id).stock_on_hand
+
+
+def worked_example_lots(shop) -> None:  # type: ignore[no-untyped-def]
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "20", "145.00", date(2026, 1, 1))
+    factories.lot(p, "30", "148.00", date(2026, 1, 2))
+    factories.lot(p, "25", "152.00", date(2026, 1, 3))
+
+
+def test_worked_example_invoice_costs_7340_from_the_two_oldest_lots(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    assert apply(shop, doc("100", [line("1", "50", "10000")])) is Outcome.CREATED
+    s = sale("100")
+    assert (s.revenue, s.cost, s.margin, s.shortage) == (D(10000), D(7340), D(2660), False)
+    assert [(c.quantity, c.unit_cost) for c in s.lines[0].consumptions] == [(D(20), D(145)), (D(30), D(148))]
+    assert remaining(shop["a"]) == [D(0), D(0), D(25)]
+    assert stock(shop["a"]) == D(25)
+
+
+@pytest.mark.parametrize(
+    ("lots", "sell", "expected_cost", "short_qty", "short_unit", "no_basis", "stock_after"),
+    [
+        pytest.param([("10", "2")], "15", "30", "5", "2", False, "-5", id="shortfall-at-active-average"),
+        pytest.param([("10", "2"), ("10", "4")], "25", "75", "5", "3", False, "-5", id="average-of-active-lots-before-the-draw"),
+        pytest.param([], "3", "0", "3", "0", True, "-3", id="no-lots-no-cost-basis"),
+    ],
+)
+def test_shortages_never_block_and_are_costed_at_weighted_average(shop, lots, sell, expected_cost, short_qty, short_unit, no_basis, stock_after) -> None:  # type: ignore[no-untyped-def]
+    p = db.session.get(Product, shop["a"])
+    for i, (q, c) in enumerate(lots):
+        factories.lot(p, q, c, date(2026, 1, 1 + i))
+    apply(shop, doc("1", [line("1", sell, "1000")]))
+    s = sale("1")
+    ln = s.lines[0]
+    assert (ln.shortage_quantity, ln.shortage_unit_cost, ln.cost) == (D(short_qty), D(short_unit), D(expected_cost))
+    assert s.shortage is True and ln.no_cost_basis is no_basis and s.no_cost_basis is no_basis
+    assert stock(shop["a"]) == D(stock_after)
+
+
+def test_a_shortfall_with_only_exhausted_lots_uses_the_average_of_all_lots_ever(shop) -> None:  # type: ignore[no-untyped-def]
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "10", "2", date(2026, 1, 1))
+    factories.lot(p, "30", "6", date(2026, 1, 2))
+    apply(shop, doc("1", [line("1", "40", "400")], day=date(2026, 2, 1)))
+    apply(shop, doc("2", [line("1", "4", "40")], day=date(2026, 2, 2)))
+    ln = sale("2").lines[0]
+    assert (ln.shortage_quantity, ln.shortage_unit_cost, ln.cost) == (D(4), D(5), D(20))
+
+
+@pytest.mark.parametrize(
+    ("lines", "discounts", "rate", "revenues", "kinds"),
+    [
+        pytest.param([("1", "1", "100"), ("8", None, "50")], ("30",), "1", ["80", "40"], ["tracked", "skipped"], id="discount-pro-rata-over-tracked-and-skipped"),
+        pytest.param([("1", "1", "100")], (), "0.74", ["74"], ["tracked"], id="foreign-currency-at-exchange-rate"),
+        pytest.param([("1", "1", "100"), ("2", "1", "200")], ("10", "20"), "1", ["90", "180"], ["tracked", "tracked"], id="several-discounts-add-up"),
+        pytest.param([("1", "1", "10"), ("1", "1", "10"), ("1", "1", "10")], ("10",), "1", ["6.666667", "6.666667", "6.666666"], ["tracked"] * 3, id="shares-add-up-exactly"),
+        pytest.param([("7", "2", "30")], (), "1", ["30"], ["skipped"], id="linked-raw-material-skipped"),
+        pytest.param([("9", "2", "30")], (), "1", ["30"], ["skipped"], id="not-tracked-item-skipped"),
+        pytest.param([("11", "1", "30")], (), "1", ["30"], ["skipped"], id="category-item-skipped"),
+        pytest.param([(None, None, "0")], (), "1", ["0"], ["skipped"], id="line-without-item-skipped"),
+    ],
+)
+def test_line_rules(shop, lines, discounts, rate, revenues, kinds) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "100", "1")
+    factories.lot(db.session.get(Product, shop["b"]), "100", "1")
+    apply(shop, doc("1", [line(i, q, a) for i, q, a in lines], discounts=discounts, rate=rate))
+    s = sale("1")
+    assert [ln.revenue for ln in s.lines] == [D(r) for r in revenues]
+    assert [ln.kind for ln in s.lines] == kinds
+    assert s.revenue == sum((D(r) for r in revenues), D(0))
+
+
+def test_description_and_subtotal_lines_are_not_revenue(shop) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "100", "1")
+    lines = [line("1", "2", "20"), line(None, None, "0", kind=LineKind.DESCRIPTION), line(None, None, "20", kind=LineKind.SUBTOTAL)]
+    apply(shop, doc("1", lines))
+    s = sale("1")
+    assert [ln.kind for ln in s.lines] == ["tracked", "skipped"] and s.revenue == D(20)
+
+
+def test_an_unlinked_inventory_item_fails_the_document_and_nothing_is_applied(shop) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "100", "1")
+    with pytest.raises(DocumentRejected) as caught:
+        apply_document(ApplyContext(db.session, shop["items"]), doc("1", [line("1", "2", "20"), line("4", "1", "5", name="Lavender Soap 200g")]))
+    db.session.rollback()
+    assert caught.value.code == "item_not_linked"
+    assert caught.value.message == "Item 'Lavender Soap 200g' is not linked to a product"
+    assert db.session.scalar(select(func.count(Sale.id))) == 0
+    assert remaining(shop["a"]) == [D(100)]
+
+
+def test_a_tracked_line_with_an_amount_but_no_quantity_fails(shop) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(DocumentRejected, match="has an amount but no quantity") as caught:
+        apply_document(ApplyContext(db.session, shop["items"]), doc("1", [line("1", None, "20")]))
+    db.session.rollback()
+    assert caught.value.code == "missing_quantity"
+
+
+def test_same_version_is_skipped_and_changes_nothing(shop) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "100", "1")
+    apply(shop, doc("1", [line("1", "2", "20")]))
+    rows = db.session.scalar(select(func.count(StockTransaction.id)))
+    assert apply(shop, doc("1", [line("1", "2", "20")])) is Outcome.SKIPPED
+    assert db.session.scalar(select(func.count(StockTransaction.id))) == rows
+
+
+def test_an_edited_invoice_is_reversed_exactly_then_reapplied(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("1", [line("1", "50", "10000")]))
+    assert apply(shop, doc("1", [line("1", "10", "2000")], version="1", day=date(2026, 2, 3))) is Outcome.UPDATED
+    s = sale("1")
+    assert [(c.quantity, c.unit_cost) for c in s.lines[0].consumptions] == [(D(10), D(145))]
+    assert remaining(shop["a"]) == [D(10), D(30), D(25)]
+    assert s.cost == D(1450) and s.version == "1"
+    reversals = db.session.execute(
+        select(StockTransaction.quantity, StockTransaction.lot_id).where(StockTransaction.type == "SALE_REVERSAL").order_by(StockTransaction.id)
+    ).all()
+    assert [q for q, _ in reversals] == [D(20), D(30)]
+    history = [r.summary for r in s.revisions]
+    assert history[-1] == "Date 2026-02-01 → 2026-02-03; Quantity of Item 1: 50 → 10; Revenue 10000.00 → 2000.00"
+
+
+@pytest.mark.parametrize("removal", ["voided", "deleted"])
+def test_void_and_delete_restore_the_exact_lots_and_keep_the_sale(shop, removal) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("1", [line("1", "60", "10000")]))
+    assert remaining(shop["a"]) == [D(0), D(0), D(15)]
+    if removal == "voided":
+        voided = doc("1", [line("1", "0", "0")], version="1", status=DocumentStatus.VOIDED)
+        assert apply(shop, voided) is Outcome.VOIDED
+    else:
+        assert apply_removal(ApplyContext(db.session, shop["items"]), sale("1"), "deleted") is Outcome.VOIDED
+        db.session.commit()
+    s = sale("1")
+    assert s.status == removal and s.revenue == D(10000)  # kept for the record, excluded from totals
+    assert remaining(shop["a"]) == [D(20), D(30), D(25)]
+    assert stock(shop["a"]) == D(75)
+    assert [l.consumptions for l in s.lines] == [[]]
+
+
+def test_void_of_a_sale_with_a_shortfall_restores_the_shortfall_as_plain_stock(shop) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "10", "2")
+    apply(shop, doc("1", [line("1", "15", "100")]))
+    assert stock(shop["a"]) == D(-5)
+    apply(shop, doc("1", [line("1", "0", "0")], version="1", status=DocumentStatus.VOIDED))
+    assert stock(shop["a"]) == D(10) and remaining(shop["a"]) == [D(10)]
+
+
+def test_a_voided_document_never_seen_before_is_recorded_without_stock(shop) -> None:  # type: ignore[no-untyped-def]
+    assert apply(shop, doc("1", [line("4", "0", "0")], status=DocumentStatus.VOIDED)) is Outcome.VOIDED
+    assert sale("1").status == "voided" and db.session.scalar(select(func.count(StockTransaction.id))) == 0
+
+
+def test_credit_memo_returns_at_the_cost_of_the_latest_earlier_sale_to_that_customer(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("1", [line("1", "50", "10000")], day=date(2026, 2, 1)))  # 146.80 a unit
+    apply(shop, doc("2", [line("1", "5", "1000")], day=date(2026, 2, 2), customer=("C2", "Other")))
+    apply(shop, doc("9", [line("1", "2", "400")], doc_type=CM, day=date(2026, 2, 5)))
+    cm = sale("9", "CreditMemo")
+    ln = cm.lines[0]
+    assert (ln.kind, ln.revenue, ln.cost, ln.margin) == ("return", D(-400), D("-293.6"), D("-106.4"))
+    lot = db.session.get(Lot, ln.return_lot_id)
+    assert (lot.source, lot.unit_cost, lot.quantity_received, lot.received_date) == ("return", D("146.8"), D(2), date(2026, 2, 5))
+    assert stock(shop["a"]) == D(75 - 55 + 2)
+
+
+def test_credit_memo_without_an_earlier_sale_returns_at_weighted_average(shop) -> None:  # type: ignore[no-untyped-def]
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "10", "2", date(2026, 1, 1))
+    factories.lot(p, "30", "4", date(2026, 1, 2))
+    apply(shop, doc("9", [line("1", "1", "10")], doc_type=CM))
+    assert db.session.get(Lot, sale("9", "CreditMemo").lines[0].return_lot_id).unit_cost == D("3.5")
+
+
+def test_credit_memo_quantity_zero_is_a_price_adjustment(shop) -> None:  # type: ignore[no-untyped-def]
+    apply(shop, doc("9", [line("1", "0", "15")], doc_type=CM))
+    ln = sale("9", "CreditMemo").lines[0]
+    assert (ln.kind, ln.revenue, ln.cost, ln.return_lot_id) == ("price_adjustment", D(-15), D(0), None)
+    assert db.session.scalar(select(func.count(Lot.id))) == 0
+
+
+def test_credit_memo_with_restocking_off_returns_no_stock(shop) -> None:  # type: ignore[no-untyped-def]
+    apply(shop, doc("9", [line("1", "3", "30")], doc_type=CM), restock=False)
+    ln = sale("9", "CreditMemo").lines[0]
+    assert (ln.kind, ln.revenue, ln.cost, ln.return_lot_id, ln.skip_reason) == ("return", D(-30), D(0), None, "Not restocked (setting)")
+    assert stock(shop["a"]) == 0
+
+
+def test_voiding_a_credit_memo_whose_return_lot_was_sold_turns_those_draws_into_a_shortfall(shop) -> None:  # type: ignore[no-untyped-def]
+    apply(shop, doc("9", [line("1", "5", "50")], doc_type=CM, day=date(2026, 2, 1)))  # no basis: zero-cost return lot
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "10", "3", date(2026, 2, 2))
+    apply(shop, doc("1", [line("1", "7", "70")], day=date(2026, 2, 3)))  # 5 from the return lot, 2 from the new lot
+    consumer_cost = sale("1").cost
+    apply(shop, doc("9", [line("1", "0", "0")], doc_type=CM, version="1", status=DocumentStatus.VOIDED))
+    consumer = sale("1")
+    assert consumer.shortage is True and consumer.cost == consumer_cost
+    assert consumer.lines[0].shortage_quantity == D(5)
+    assert [(c.quantity, c.unit_cost) for c in consumer.lines[0].consumptions] == [(D(2), D(3))]
+    assert stock(shop["a"]) == D(10 - 7)  # the returned 5 never came in after all
+    # Undoing the consumer too brings back exactly what it took.
+    apply(shop, doc("1", [line("1", "0", "0")], version="1", status=DocumentStatus.VOIDED))
+    assert stock(shop["a"]) == D(10) and remaining(shop["a"]) == [D(0), D(10)]
+
+
+def test_an_invoice_line_with_a_negative_quantity_is_a_return(shop) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "10", "2")
+    apply(shop, doc("1", [line("1", "-2", "-20")]))
+    ln = sale("1").lines[0]
+    assert (ln.kind, ln.revenue, ln.cost) == ("return", D(-20), D(-4))
+    assert stock(shop["a"]) == D(12)
