@@ -3,7 +3,7 @@ from partsemble.models.accounts import LoginFailure, User
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
-from partsemble.models.sync import Connection, FailedDocument, SyncError, SyncLock, SyncRun
+from partsemble.models.sync import Connection, FailedDocument, SyncError, SyncInbox, SyncLock, SyncRun
 
 __all__ = [
     "AccountingItem",
@@ -18,6 +18,7 @@ __all__ = [
     "SaleRevision",
     "StockTransaction",
     "SyncError",
+    "SyncInbox",
     "SyncLock",
     "SyncRun",
     "User",

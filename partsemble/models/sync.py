@@ -134,3 +134,27 @@ class SyncLock(db.Model):
     holder: Mapped[str] = mapped_column(String(254), default="")
     acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SyncInbox(db.Model):
+    """Documents fetched by a run, waiting to be applied in transaction-date order.
+
+    Pages are streamed in here as they arrive, so a sync of any size holds one
+    page in memory; rows are removed when the run ends.
+    """
+
+    __tablename__ = "sync_inbox"
+    __table_args__ = (
+        UniqueConstraint("run_id", "doc_type", "doc_id"),
+        Index("ix_sync_inbox_run_id_order", "run_id", "txn_date", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # document, problem, deletion
+    doc_type: Mapped[str] = mapped_column(String(24))
+    doc_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32), default="")
+    txn_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payload: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,118 @@
+"""Reading what changed upstream into a run's inbox: changes, deletions, earlier failures."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from partsemble.connectors.base import SalesSource
+from partsemble.connectors.errors import WindowTooLarge
+from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, DocumentType
+from partsemble.models.engine import begin_write
+from partsemble.models.sales import Sale
+from partsemble.models.sync import FailedDocument
+from partsemble.sync.inbox import Inbox
+
+# CDC looks back 30 days at most; keep a day of margin for clocks and time zones.
+CDC_REACH = timedelta(days=29)
+
+
+def stage_changes(
+    session: Session, source: SalesSource, inbox: Inbox, since: datetime | None, not_before: date, on_page: Callable[[], None]
+) -> datetime | None:
+    """Stage every document changed since `since`; returns the source's clock at the first answer."""
+    first_answer: datetime | None = None
+    for page in source.changed_documents(since, not_before):
+        if first_answer is None:
+            first_answer = page.server_time
+        begin_write(session)
+        inbox.add(page.documents)
+        on_page()
+        session.commit()
+    return first_answer
+
+
+def stage_deletions(session: Session, source: SalesSource, inbox: Inbox, since: datetime, now: datetime, not_before: date) -> int:
+    """Stage documents deleted upstream: CDC within its reach, else an Id comparison."""
+    deletions: list[Deletion] | None = None
+    if now - since <= CDC_REACH:
+        try:
+            deletions = source.deletions(since)
+        except WindowTooLarge:
+            deletions = None
+    if deletions is None:
+        deletions = _compare_ids(session, source, not_before)
+    keys = [(str(d.type), d.id) for d in deletions if (str(d.type), d.id) not in inbox]
+    dates = _local_dates(session, keys)
+    # Only what we hold (or failed on) needs undoing; the rest never reached us.
+    failed = _failed_keys(session)
+    relevant = [d for d in deletions if (str(d.type), d.id) in dates or (str(d.type), d.id) in failed]
+    begin_write(session)
+    added = inbox.add([d for d in relevant if (str(d.type), d.id) not in inbox], deletion_dates=dates)
+    session.commit()
+    return added
+
+
+def _compare_ids(session: Session, source: SalesSource, not_before: date) -> list[Deletion]:
+    """Local active documents that the source no longer has, type by type."""
+    found: list[Deletion] = []
+    for doc_type in SYNCED_DOCUMENT_TYPES:
+        local = dict(
+            session.execute(
+                select(Sale.external_id, Sale.txn_date).where(
+                    Sale.source == "qbo", Sale.external_type == str(doc_type), Sale.status == "active", Sale.txn_date >= not_before
+                )
+            ).tuples().all()
+        )
+        if not local:
+            continue
+        upstream = source.document_ids(doc_type, min(local.values()), max(local.values()))
+        found.extend(Deletion(doc_type, doc_id) for doc_id in sorted(set(local) - upstream))
+    return found
+
+
+def _local_dates(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], date]:
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for doc_type, doc_id in keys:
+        by_type[doc_type].append(doc_id)
+    dates: dict[tuple[str, str], date] = {}
+    for doc_type, ids in by_type.items():
+        for start in range(0, len(ids), 500):
+            rows = session.execute(
+                select(Sale.external_id, Sale.txn_date).where(
+                    Sale.source == "qbo", Sale.external_type == doc_type, Sale.external_id.in_(ids[start : start + 500])
+                )
+            ).tuples()
+            dates.update({(doc_type, doc_id): day for doc_id, day in rows})
+    return dates
+
+
+def _failed_keys(session: Session) -> set[tuple[str, str]]:
+    return set(session.execute(select(FailedDocument.external_type, FailedDocument.external_id)).tuples().all())
+
+
+def stage_failures(session: Session, source: SalesSource, inbox: Inbox, item_id: str | None = None) -> int:
+    """Re-read every open failed document by id (even if it never changed upstream)."""
+    query = select(FailedDocument.external_type, FailedDocument.external_id, FailedDocument.txn_date)
+    if item_id is not None:
+        query = query.where(FailedDocument.item_external_id == item_id)
+    wanted: dict[str, list[str]] = defaultdict(list)
+    dates: dict[tuple[str, str], date] = {}
+    for doc_type, doc_id, day in session.execute(query).tuples():
+        if (doc_type, doc_id) not in inbox:
+            wanted[doc_type].append(doc_id)
+            if day is not None:
+                dates[(doc_type, doc_id)] = day
+    staged = 0
+    for doc_type, ids in wanted.items():
+        kind = DocumentType(doc_type)
+        found = source.get_documents(kind, ids)
+        present = {record.id for record in found}
+        gone = [Deletion(kind, doc_id) for doc_id in ids if doc_id not in present]
+        begin_write(session)
+        staged += inbox.add(found) + inbox.add(gone, deletion_dates=dates)
+        session.commit()
+    return staged

@@ -1,0 +1,100 @@
+"""Staging fetched documents so they can be applied in transaction-date order.
+
+Pages arrive ordered by last change; goods left in transaction-date order. The
+inbox holds a run's documents on disk, so memory stays at one page whatever the
+size of the sync.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timezone
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from partsemble.domain.codec import decode, encode
+from partsemble.domain.documents import Deletion, DocumentProblem, SalesDocument
+from partsemble.models.sync import SyncInbox
+
+EARLIEST_DAY = date(1900, 1, 1)
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
+Record = SalesDocument | DocumentProblem | Deletion
+
+
+class Inbox:
+    """One run's staged documents. Writes join the caller's transaction."""
+
+    def __init__(self, session: Session, run_id: int) -> None:
+        self.session = session
+        self.run_id = run_id
+        self._seen: set[tuple[str, str]] = set()
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self._seen
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def add(self, records: Iterable[Record], deletion_dates: dict[tuple[str, str], date] | None = None) -> int:
+        """Stage records; a key staged before is replaced (later pages carry newer versions)."""
+        fresh = []
+        for record in records:
+            key = (str(record.type), record.id)
+            row = self._row(record, (deletion_dates or {}).get(key))
+            if key in self._seen:
+                self.session.execute(
+                    update(SyncInbox)
+                    .where(SyncInbox.run_id == self.run_id, SyncInbox.doc_type == key[0], SyncInbox.doc_id == key[1])
+                    .values(**{k: v for k, v in row.items() if k not in ("run_id", "doc_type", "doc_id")})
+                    .execution_options(synchronize_session=False)
+                )
+                continue
+            self._seen.add(key)
+            fresh.append(row)
+        if fresh:
+            self.session.execute(insert(SyncInbox), fresh)
+        return len(fresh)
+
+    def _row(self, record: Record, deletion_date: date | None) -> dict[str, object]:
+        if isinstance(record, SalesDocument):
+            kind, version, day, created = "document", record.version, record.txn_date, record.created_at
+        elif isinstance(record, DocumentProblem):
+            kind, version, day, created = "problem", "", record.txn_date, None
+        else:
+            kind, version, day, created = "deletion", "", deletion_date, record.deleted_at
+        return {
+            "run_id": self.run_id,
+            "kind": kind,
+            "doc_type": str(record.type),
+            "doc_id": record.id,
+            "version": version,
+            "txn_date": day or EARLIEST_DAY,
+            "created_at": created or EARLIEST_TIME,
+            "payload": json.dumps(encode(record), separators=(",", ":")),
+        }
+
+    def ordered(self, chunk: int = 500) -> Iterator[list[Record]]:
+        """Staged records by transaction date, then creation time, a chunk at a time."""
+        ids = list(
+            self.session.scalars(
+                select(SyncInbox.id)
+                .where(SyncInbox.run_id == self.run_id)
+                .order_by(SyncInbox.txn_date, SyncInbox.created_at, SyncInbox.doc_type, SyncInbox.doc_id)
+            )
+        )
+        for start in range(0, len(ids), chunk):
+            wanted = ids[start : start + chunk]
+            payloads = dict(self.session.execute(select(SyncInbox.id, SyncInbox.payload).where(SyncInbox.id.in_(wanted))).tuples().all())
+            yield [decode(json.loads(payloads[i])) for i in wanted]
+
+    def clear(self) -> None:
+        self.session.execute(delete(SyncInbox).where(SyncInbox.run_id == self.run_id))
+        self._seen.clear()
+
+
+def discard_all(session: Session, run_ids: Iterable[int]) -> None:
+    """Drop what dead runs left staged."""
+    ids = list(run_ids)
+    if ids:
+        session.execute(delete(SyncInbox).where(SyncInbox.run_id.in_(ids)))

@@ -1,0 +1,89 @@
+"""The local copy of the accounting system's item list."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from partsemble.connectors.base import SalesSource
+from partsemble.connectors.errors import NotFound
+from partsemble.domain.documents import ItemRecord
+from partsemble.domain.sale_plan import ItemLink
+from partsemble.models.base import utcnow
+from partsemble.models.catalog import AccountingItem, Product
+from partsemble.models.engine import begin_write
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    added: int
+    changed: int
+    total: int
+
+
+def _upsert(session: Session, record: ItemRecord, existing: AccountingItem | None) -> bool:
+    """Write one item; True when something changed."""
+    values = dict(name=record.name[:255], sku=(record.sku or None) and record.sku[:100], item_type=record.type[:32], active=record.active)
+    if existing is None:
+        session.add(AccountingItem(source="qbo", external_id=record.id, refreshed_at=utcnow(), **values))
+        return True
+    changed = any(getattr(existing, k) != v for k, v in values.items())
+    for key, value in values.items():
+        setattr(existing, key, value)
+    existing.refreshed_at = utcnow()
+    return changed
+
+
+def refresh_items(session: Session, source: SalesSource) -> RefreshResult:
+    """Copy every item (active and inactive) from the source, and commit.
+
+    Links and "not tracked" marks are ours and stay as they are.
+    """
+    records = list(source.list_items())  # read fully before taking the write lock
+    begin_write(session)
+    existing = {i.external_id: i for i in session.scalars(select(AccountingItem).where(AccountingItem.source == "qbo"))}
+    added = changed = 0
+    for record in records:
+        before = existing.get(record.id)
+        if _upsert(session, record, before):
+            if before is None:
+                added += 1
+            else:
+                changed += 1
+    session.commit()
+    return RefreshResult(added, changed, len(records))
+
+
+def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterable[str]) -> int:
+    """Read items the local list does not know yet (a sync met them) and store them; commit."""
+    known = set(session.scalars(select(AccountingItem.external_id).where(AccountingItem.external_id.in_(list(item_ids)))))
+    missing = [i for i in item_ids if i not in known]
+    records = []
+    for item_id in missing:
+        try:
+            records.append(source.get_item(item_id))
+        except NotFound:
+            continue
+    if not records:
+        return 0
+    begin_write(session)
+    for record in records:
+        current = session.scalar(select(AccountingItem).where(AccountingItem.source == "qbo", AccountingItem.external_id == record.id))
+        _upsert(session, record, current)
+    session.commit()
+    return len(records)
+
+
+def item_links(session: Session) -> dict[str, ItemLink]:
+    """Every item with what it is linked to, for costing documents."""
+    rows = session.execute(
+        select(AccountingItem, Product.type, Product.name)
+        .outerjoin(Product, Product.id == AccountingItem.product_id)
+        .where(AccountingItem.source == "qbo")
+    ).all()
+    return {
+        item.external_id: ItemLink(item.external_id, item.name, item.item_type, item.product_id, product_type, product_name or "", item.not_tracked)
+        for item, product_type, product_name in rows
+    }

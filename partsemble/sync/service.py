@@ -1,0 +1,217 @@
+"""Sync Now: one run from lock to summary. The web button and the CLI both call run_sync."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from partsemble.connectors.base import SalesSource
+from partsemble.connectors.errors import (
+    AuthError,
+    BadRequest,
+    ConnectorError,
+    RateLimited,
+    ReconnectRequired,
+)
+from partsemble.models.base import utcnow
+from partsemble.models.engine import begin_write
+from partsemble.models.sync import Connection, SyncRun
+from partsemble.sync import lock
+from partsemble.sync.fetch import stage_changes, stage_deletions, stage_failures
+from partsemble.sync.inbox import Inbox, discard_all
+from partsemble.sync.process import Processor, Progress, TimeLimitReached
+from partsemble.sync.summary import SyncSummary, summarize
+
+log = logging.getLogger(__name__)
+
+
+class SyncNotReady(Exception):
+    """The sync cannot start: not connected, connection expired, or no initial sync date."""
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    time_limit: timedelta | None = None
+    stale_after: timedelta = timedelta(minutes=5)
+    overlap: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    user_id: int | None = None
+    user_email: str = ""
+    trigger: str = "web"
+    only_failed: bool = False  # re-read and retry only the documents that failed before
+    item_id: str | None = None  # with only_failed: only those waiting on this item
+
+
+def connection_for_sync(session: Session) -> Connection:
+    """The connection a sync reads from.
+
+    Raises:
+        SyncNotReady: with the words to show the user.
+    """
+    connection = session.scalar(select(Connection).where(Connection.provider == "qbo"))
+    if connection is None or connection.status == "disconnected":
+        raise SyncNotReady("QuickBooks is not connected. An admin can connect it in Settings.")
+    if connection.status == "expired":
+        raise SyncNotReady("QuickBooks connection expired - Reconnect in Settings to sync again. Your data is kept.")
+    if connection.initial_sync_date is None:
+        raise SyncNotReady("Set the initial sync date in Settings before the first sync.")
+    return connection
+
+
+def start_run(session: Session, request: SyncRequest, settings: SyncSettings, clock: Callable[[], datetime] = utcnow) -> int:
+    """Record a run and take the lock, in one commit.
+
+    Raises:
+        SyncBusy: another sync is running; nothing was written.
+        SyncNotReady: nothing to sync from.
+    """
+    connection_for_sync(session)
+    now = clock()
+    begin_write(session)
+    run = SyncRun(user_id=request.user_id, started_by=request.user_email[:254], trigger=request.trigger[:8],
+                  status="running", started_at=now, heartbeat_at=now)
+    session.add(run)
+    session.flush()
+    try:
+        dead = lock.acquire(session, run, now, settings.stale_after)
+    except lock.SyncBusy:
+        session.rollback()
+        raise
+    if dead is not None:
+        session.execute(
+            update(SyncRun).where(SyncRun.id == dead, SyncRun.status == "running").values(
+                status="failed", finished_at=now,
+                message="Interrupted: the process running this sync stopped before it finished. What it finished is kept; the next sync continued.",
+            )
+        )
+        discard_all(session, [dead])
+    run_id = run.id
+    session.commit()
+    return run_id
+
+
+def run_sync(session: Session, source: SalesSource, request: SyncRequest, settings: SyncSettings,
+             clock: Callable[[], datetime] = utcnow, run_id: int | None = None) -> SyncSummary:
+    """Pull what changed, apply it document by document, and record the outcome.
+
+    Per-document failures are recorded and the run goes on; a failure of the
+    whole run (connection, time limit) stops it cleanly with a message.
+
+    Raises:
+        SyncBusy, SyncNotReady: the run could not start (nothing written).
+    """
+    if run_id is None:
+        run_id = start_run(session, request, settings, clock)
+    started = time.monotonic()
+    deadline = started + settings.time_limit.total_seconds() if settings.time_limit else None
+    inbox = Inbox(session, run_id)
+    progress = Progress()
+    try:
+        connection = connection_for_sync(session)
+        since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
+        assert not_before is not None
+        mark = _fetch(session, source, inbox, request, run_id, since, not_before, clock)
+        Processor(session, source, run_id, request.user_id, restock, clock, deadline).run(inbox, progress)
+        _finish(session, run_id, "succeeded", _success_message(progress, len(inbox)), progress, clock,
+                new_mark=None if request.only_failed or mark is None else mark - settings.overlap)
+    except TimeLimitReached:
+        _finish(session, run_id, "failed", f"Stopped after {int(time.monotonic() - started)} s so the server stays responsive. "
+                f"{progress.processed} documents were finished and are kept; press Sync Now again to continue.", progress, clock)
+    except lock.LockLost:
+        session.rollback()
+        log.warning("sync run %s lost its lock", run_id)
+        _finish(session, run_id, "failed", "Stopped: this sync looked stalled and another one took over.", progress, clock, release=False)
+    except ConnectorError as exc:
+        session.rollback()
+        log.warning("sync run %s stopped: %s (intuit_tid=%s)", run_id, type(exc).__name__, exc.tid)
+        if isinstance(exc, ReconnectRequired):
+            _mark_expired(session)
+        _finish(session, run_id, "failed", _connector_message(exc, progress.processed), progress, clock)
+    except BaseException:
+        session.rollback()
+        log.exception("sync run %s failed", run_id)
+        _finish(session, run_id, "failed", "The sync stopped because of an internal error (logged). What it finished is kept.", progress, clock)
+        raise
+    return summarize(session, run_id)
+
+
+def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncRequest, run_id: int,
+           since: datetime | None, not_before, clock: Callable[[], datetime]) -> datetime | None:  # type: ignore[no-untyped-def]
+    def counted() -> None:
+        run = session.get(SyncRun, run_id)
+        assert run is not None
+        run.fetched = len(inbox)
+        lock.heartbeat(session, run_id, clock())
+        run.heartbeat_at = clock()
+
+    mark = None
+    if not request.only_failed:
+        begin_write(session)
+        run = session.get(SyncRun, run_id)
+        assert run is not None
+        run.window_start = since
+        session.commit()
+        mark = stage_changes(session, source, inbox, since, not_before, counted) or clock()
+        if since is not None:
+            stage_deletions(session, source, inbox, since, clock(), not_before)
+    stage_failures(session, source, inbox, request.item_id)
+    begin_write(session)
+    counted()
+    run = session.get(SyncRun, run_id)
+    assert run is not None
+    run.window_end = mark
+    session.commit()
+    return mark
+
+
+def _finish(session: Session, run_id: int, status: str, message: str, progress: Progress, clock: Callable[[], datetime],
+            new_mark: datetime | None = None, release: bool = True) -> None:
+    session.rollback()
+    begin_write(session)
+    now = clock()
+    run = session.get(SyncRun, run_id)
+    assert run is not None
+    progress.write(run, now)
+    run.status, run.message, run.finished_at = status, message, now
+    if new_mark is not None:
+        connection = session.scalar(select(Connection).where(Connection.provider == "qbo"))
+        if connection is not None:
+            connection.synced_through = new_mark
+    Inbox(session, run_id).clear()
+    if release:
+        lock.release(session, run_id)
+    session.commit()
+
+
+def _mark_expired(session: Session) -> None:
+    begin_write(session)
+    session.execute(update(Connection).where(Connection.provider == "qbo").values(
+        status="expired", status_message="QuickBooks refused to renew access. Reconnect to sync again; your data is kept."))
+    session.commit()
+
+
+def _success_message(progress: Progress, fetched: int) -> str:
+    if progress.errors:
+        return f"Finished: {fetched} documents read; {progress.errors} need your attention (see the list)."
+    return f"Finished: {fetched} documents read, all applied or already up to date."
+
+
+def _connector_message(exc: ConnectorError, finished: int) -> str:
+    kept = f" {finished} documents were finished before that and are kept; the next sync picks up where this one stopped."
+    if isinstance(exc, ReconnectRequired):
+        return "QuickBooks connection expired - Reconnect in Settings. Your data is kept." + kept
+    if isinstance(exc, AuthError):
+        return "QuickBooks refused our access. Reconnect QuickBooks in Settings." + kept
+    if isinstance(exc, RateLimited):
+        return "QuickBooks is limiting how fast we may ask right now. Wait a minute and press Sync Now again." + kept
+    if isinstance(exc, BadRequest):
+        return f"QuickBooks refused a request ({exc.message}). This looks like a problem in Partsemble; details are in the server log." + kept
+    return f"QuickBooks did not answer properly ({exc.message}). Try again in a few minutes." + kept

@@ -1,0 +1,72 @@
+"""What a run did, for the Sales page, the CLI and scripts."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from partsemble.models.sync import SyncError, SyncRun
+
+
+@dataclass(frozen=True)
+class Problem:
+    type: str
+    external_id: str
+    number: str
+    customer: str
+    txn_date: date | None
+    code: str
+    message: str
+    item_id: str
+    item_name: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"type": self.type, "number": self.number, "customer": self.customer, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    run_id: int
+    outcome: str  # running, succeeded, failed
+    created: int
+    updated: int
+    voided: int
+    skipped: int
+    fetched: int
+    processed: int
+    message: str
+    started_at: datetime
+    finished_at: datetime | None
+    started_by: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return len(self.problems)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "created": self.created, "updated": self.updated, "voided": self.voided, "skipped": self.skipped,
+            "errors": [p.as_json() for p in self.problems],
+            "outcome": "succeeded" if self.outcome == "succeeded" else "failed",
+            "message": self.message, "run_id": self.run_id,
+        }
+
+
+def summarize(session: Session, run_id: int) -> SyncSummary:
+    run = session.get(SyncRun, run_id)
+    assert run is not None
+    problems = [
+        Problem(e.external_type, e.external_id, e.doc_number, e.customer_name, e.txn_date, e.code, e.message, e.item_external_id, e.item_name)
+        for e in session.scalars(select(SyncError).where(SyncError.run_id == run_id).order_by(SyncError.id))
+    ]
+    return SyncSummary(
+        run.id, run.status, run.created, run.updated, run.voided, run.skipped, run.fetched, run.processed,
+        run.message, run.started_at, run.finished_at, run.started_by, problems,
+    )
+
+
+def last_run(session: Session) -> SyncRun | None:
+    return session.scalar(select(SyncRun).order_by(SyncRun.id.desc()).limit(1))
