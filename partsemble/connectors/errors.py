@@ -48,6 +48,13 @@ class BadRequest(ConnectorError):
     """A 4xx other than 401/404/429, or a Fault in a 200: our request is wrong. Never retried."""
 
 
+class WindowTooLarge(BadRequest):
+    """The source cannot list every change in the asked window (QBO CDC: 1,000 objects or more).
+
+    Ask for a shorter window, or compare ids (`document_ids`) instead. Never retried.
+    """
+
+
 class NotFound(ConnectorError):
     """The object does not exist (404, or QBO's 'Object Not Found', code 610)."""
 
