@@ -59,11 +59,20 @@ def _register_blueprints(app: Flask) -> None:
 
     from partsemble.products.views import bp as products_bp
     from partsemble.inventory.views import bp as lots_bp
+    from partsemble.connections.views import bp as connections_bp
+    from partsemble.items.views import bp as items_bp
+    from partsemble.sales import manual_views, sync_views  # noqa: F401  (routes on the sales blueprint)
+    from partsemble.sales.views import bp as sales_bp
+    from partsemble.reports.views import bp as reports_bp
     from partsemble.settings.views import bp as settings_bp
 
+    app.register_blueprint(sales_bp)
     app.register_blueprint(products_bp)
     app.register_blueprint(lots_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(connections_bp)
+    app.register_blueprint(items_bp)
 
 
 def _register_cli(app: Flask) -> None:

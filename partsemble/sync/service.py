@@ -215,3 +215,16 @@ def _connector_message(exc: ConnectorError, finished: int) -> str:
     if isinstance(exc, BadRequest):
         return f"QuickBooks refused a request ({exc.message}). This looks like a problem in Partsemble; details are in the server log." + kept
     return f"QuickBooks did not answer properly ({exc.message}). Try again in a few minutes." + kept
+
+
+def settings_from(config: dict | object, *, time_limited: bool) -> SyncSettings:  # type: ignore[type-arg]
+    """SyncSettings from the app configuration; the web has a time limit, cron does not."""
+    from decimal import Decimal
+
+    get = config.get  # type: ignore[attr-defined]
+    limit = Decimal(get("SYNC_TIME_LIMIT", "240"))
+    stale = Decimal(get("SYNC_LOCK_STALE_AFTER", "300"))
+    return SyncSettings(
+        time_limit=timedelta(milliseconds=int(limit * 1000)) if time_limited and limit > 0 else None,
+        stale_after=timedelta(milliseconds=int(stale * 1000)),
+    )

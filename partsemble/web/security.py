@@ -1,6 +1,8 @@
 """Security headers on every response."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response
 
 CSP = (
@@ -10,12 +12,17 @@ CSP = (
 )
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
-        # The OAuth authorize page may live on another host (Intuit's).
-        form_targets = app.config.get("QBO_AUTH_ORIGIN", "")
-        response.headers.setdefault("Content-Security-Policy", CSP.format(form_targets=form_targets).replace("  ", " "))
+        # Connecting submits a form that redirects to the OAuth page on Intuit's host.
+        form_targets = _origin(app.config.get("QBO_AUTH_URL", ""))
+        response.headers.setdefault("Content-Security-Policy", CSP.format(form_targets=form_targets).replace(" ;", ";"))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

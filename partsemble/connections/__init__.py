@@ -1,0 +1,1 @@
+"""The QuickBooks Online connection: OAuth, tokens encrypted at rest, refresh, the source."""

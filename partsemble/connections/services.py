@@ -1,0 +1,172 @@
+"""Connecting, reconnecting and disconnecting QuickBooks Online; connection settings."""
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import requests
+from sqlalchemy import exists, select
+
+from partsemble.connections.tokens import TokenCipher
+from partsemble.connectors.errors import ConnectorError
+from partsemble.connectors.qbo import oauth
+from partsemble.connectors.qbo.client import build_source
+from partsemble.connectors.qbo.retry import Timeouts
+from partsemble.extensions import db
+from partsemble.models.base import utcnow
+from partsemble.models.catalog import AccountingItem
+from partsemble.models.engine import begin_write
+from partsemble.models.sales import Sale
+from partsemble.models.sync import Connection
+from partsemble.validation import InputError
+
+log = logging.getLogger(__name__)
+
+
+class ConnectError(Exception):
+    """Connecting failed; the message is for the user."""
+
+
+def current_connection() -> Connection | None:
+    return db.session.scalar(select(Connection).where(Connection.provider == "qbo"))
+
+
+def timeouts(config: Mapping[str, Any]) -> Timeouts:
+    from decimal import Decimal
+
+    return Timeouts(connect=Decimal(config["QBO_CONNECT_TIMEOUT"]), read=Decimal(config["QBO_READ_TIMEOUT"]))
+
+
+def new_state() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def authorize_url(config: Mapping[str, Any], redirect_uri: str, state: str) -> str:
+    return oauth.authorize_url(config["QBO_AUTH_URL"], config["QBO_CLIENT_ID"], redirect_uri, state)
+
+
+@dataclass
+class _FixedTokens:
+    """Tokens just granted, for the company-name read right after connecting."""
+
+    token: str
+
+    def access_token(self) -> str:
+        return self.token
+
+    def refresh_after_unauthorized(self, rejected_token: str) -> str:
+        return self.token
+
+
+def complete_connect(config: Mapping[str, Any], http: requests.Session, *, code: str, realm_id: str,
+                     redirect_uri: str, initial_sync_date: date, user_id: int) -> Connection:
+    """Trade the code for tokens, read the company name, store everything encrypted, and commit.
+
+    Raises:
+        ConnectError: the code was refused, QBO failed, or the company differs from the one whose data is stored.
+    """
+    existing = current_connection()
+    if existing is not None and existing.realm_id and existing.realm_id != realm_id and _holds_data():
+        raise ConnectError(
+            f"This installation holds the data of {existing.company_name or 'another company'} "
+            f"(QuickBooks company {existing.realm_id}). Partsemble keeps one company per installation, "
+            "so connecting a different company is refused. Reconnect to the same company, or use a new installation."
+        )
+    try:
+        granted = oauth.exchange_code(
+            http, token_url=config["QBO_TOKEN_URL"], client_id=config["QBO_CLIENT_ID"],
+            client_secret=config["QBO_CLIENT_SECRET"], code=code, redirect_uri=redirect_uri, timeouts=timeouts(config),
+        )
+        company = build_source(http, api_base=config["QBO_API_BASE"], realm_id=realm_id, tokens=_FixedTokens(granted.access_token),
+                               timeouts=timeouts(config)).company_name()
+    except ConnectorError as exc:
+        log.warning("QBO connect failed: %s (intuit_tid=%s)", type(exc).__name__, exc.tid)
+        raise ConnectError(f"QuickBooks did not accept the connection ({exc.message}). Try connecting again.") from None
+    cipher = TokenCipher(config)
+    begin_write(db.session)
+    connection = current_connection()
+    if connection is None:
+        connection = Connection(provider="qbo")
+        db.session.add(connection)
+    connection.realm_id = realm_id
+    connection.company_name = company[:255]
+    connection.status = "connected"
+    connection.status_message = ""
+    connection.access_token_enc = cipher.encrypt(granted.access_token)
+    connection.refresh_token_enc = cipher.encrypt(granted.refresh_token)
+    connection.access_expires_at = granted.expires_at
+    connection.refresh_expires_at = granted.refresh_expires_at
+    connection.connected_at = utcnow()
+    connection.connected_by_id = user_id
+    if connection.synced_through is None:
+        connection.initial_sync_date = initial_sync_date
+    db.session.commit()
+    return connection
+
+
+def _holds_data() -> bool:
+    return bool(
+        db.session.scalar(select(exists().where(Sale.source == "qbo")))
+        or db.session.scalar(select(exists().where(AccountingItem.source == "qbo")))
+    )
+
+
+def disconnect(config: Mapping[str, Any], http: requests.Session) -> None:
+    """Revoke the refresh token (best effort) and forget the tokens; all data stays. Commits."""
+    connection = current_connection()
+    if connection is None:
+        return
+    cipher = TokenCipher(config)
+    try:
+        refresh_token = cipher.decrypt(connection.refresh_token_enc)
+    except Exception:  # a key problem must not stop a disconnect
+        refresh_token = ""
+    if refresh_token:
+        oauth.revoke(http, revoke_url=config["QBO_REVOKE_URL"], client_id=config["QBO_CLIENT_ID"],
+                     client_secret=config["QBO_CLIENT_SECRET"], token=refresh_token, timeouts=timeouts(config))
+    begin_write(db.session)
+    connection = current_connection()
+    assert connection is not None
+    connection.status = "disconnected"
+    connection.access_token_enc = connection.refresh_token_enc = ""
+    connection.access_expires_at = connection.refresh_expires_at = None
+    connection.status_message = "Disconnected. Your data is kept; connect again to sync."
+    db.session.commit()
+
+
+def save_settings(initial_sync_date: object, restock: bool) -> Connection:
+    """Change the initial sync date (until the first sync succeeds) and the restock setting. Commits.
+
+    Raises:
+        InputError: no connection yet, or a bad date.
+    """
+    from partsemble.validation import parse_date
+
+    begin_write(db.session)
+    connection = current_connection()
+    if connection is None:
+        db.session.rollback()
+        raise InputError("Connect QuickBooks first.", "initial_sync_date")
+    if connection.synced_through is None:
+        connection.initial_sync_date = parse_date(initial_sync_date, "initial_sync_date", "Initial sync date")
+    connection.restock_credit_memos = restock
+    db.session.commit()
+    return connection
+
+
+def rotate_token_key(config: Mapping[str, Any]) -> bool:
+    """Re-encrypt the stored tokens with the current PARTSEMBLE_TOKEN_KEY. Commits."""
+    begin_write(db.session)
+    connection = current_connection()
+    if connection is None or not connection.refresh_token_enc:
+        db.session.rollback()
+        return False
+    cipher = TokenCipher(config)
+    connection.access_token_enc = cipher.rotate(connection.access_token_enc)
+    connection.refresh_token_enc = cipher.rotate(connection.refresh_token_enc)
+    db.session.commit()
+    return True

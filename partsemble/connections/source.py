@@ -1,0 +1,49 @@
+"""The SalesSource the sync reads from, built from the stored connection and the settings."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+from partsemble.connections.refresh import OAuthClient, StoredTokens
+from partsemble.connections.services import current_connection, timeouts
+from partsemble.connections.tokens import TokenCipher
+from partsemble.connectors.base import SalesSource
+from partsemble.connectors.qbo.client import build_source
+from partsemble.connectors.qbo.retry import RetryPolicy
+from partsemble.extensions import db
+from partsemble.sync.service import SyncNotReady
+
+
+def retry_policy(config: Mapping[str, Any]) -> RetryPolicy:
+    return RetryPolicy(
+        max_retries=int(config["QBO_MAX_RETRIES"]),
+        budget=Decimal(config["QBO_RETRY_BUDGET"]),
+        backoff_base=Decimal(config["QBO_BACKOFF_BASE"]),
+    )
+
+
+def open_source(config: Mapping[str, Any]) -> SalesSource:
+    """The connected company as a SalesSource (tests may inject one through SALES_SOURCE_FACTORY).
+
+    Raises:
+        SyncNotReady: nothing is connected.
+    """
+    factory = config.get("SALES_SOURCE_FACTORY")
+    if factory is not None:
+        return factory()
+    connection = current_connection()
+    if connection is None or not connection.realm_id or connection.status == "disconnected":
+        raise SyncNotReady("QuickBooks is not connected. An admin can connect it in Settings.")
+    http = requests.Session()
+    tokens = StoredTokens(
+        engine=db.engine,
+        cipher=TokenCipher(config),
+        client=OAuthClient(config["QBO_CLIENT_ID"], config["QBO_CLIENT_SECRET"], config["QBO_TOKEN_URL"], config["QBO_REVOKE_URL"], timeouts(config)),
+        http=http,
+        connection_id=connection.id,
+    )
+    return build_source(http, api_base=config["QBO_API_BASE"], realm_id=connection.realm_id, tokens=tokens,
+                        timeouts=timeouts(config), retry=retry_policy(config), page_size=int(config["QBO_PAGE_SIZE"]))

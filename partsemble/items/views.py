@@ -1,0 +1,190 @@
+"""The Accounting items page: refresh, filter, link, create products, mark not tracked."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from partsemble.auth.views import safe_next
+from partsemble.connections.source import open_source
+from partsemble.connectors.errors import ConnectorError
+from partsemble.extensions import db
+from partsemble.items import services
+from partsemble.models.catalog import ITEM_TYPES, STOCK_LIKE_ITEM_TYPES, AccountingItem, Product
+from partsemble.models.sync import FailedDocument
+from partsemble.pagination import page_number, paginate
+from partsemble.products.queries import all_products_for_choice
+from partsemble.sync.items import refresh_items
+from partsemble.sync.lock import SyncBusy
+from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from
+from partsemble.validation import InputError
+from partsemble.web.guard import requires_role
+
+bp = Blueprint("items", __name__, url_prefix="/items")
+
+FILTERS = {
+    "all": "All",
+    "blocking": "Blocking sales",
+    "unlinked": "Unlinked",
+    "linked": "Linked",
+    "not_tracked": "Not tracked",
+}
+
+
+def _query(kind: str, q: str, item_type: str):  # type: ignore[no-untyped-def]
+    query = select(AccountingItem).where(AccountingItem.source == "qbo")
+    if kind == "blocking":
+        query = query.where(AccountingItem.item_type.in_(STOCK_LIKE_ITEM_TYPES), AccountingItem.product_id.is_(None), AccountingItem.not_tracked.is_(False))
+    elif kind == "unlinked":
+        query = query.where(AccountingItem.product_id.is_(None), AccountingItem.not_tracked.is_(False))
+    elif kind == "linked":
+        query = query.where(AccountingItem.product_id.is_not(None))
+    elif kind == "not_tracked":
+        query = query.where(AccountingItem.not_tracked.is_(True))
+    if q:
+        query = query.where(AccountingItem.name.ilike(f"%{q}%") | AccountingItem.sku.ilike(f"%{q}%"))
+    if item_type in ITEM_TYPES:
+        query = query.where(AccountingItem.item_type == item_type)
+    return query.order_by(AccountingItem.active.desc(), AccountingItem.name)
+
+
+@bp.route("/")
+def index() -> str:
+    kind = request.args.get("filter", "all") if request.args.get("filter") in FILTERS else "all"
+    q, item_type = request.args.get("q", "").strip()[:100], request.args.get("type", "")
+    page = paginate(db.session, _query(kind, q, item_type), page_number(request.args.get("page")), 100)
+    waiting = dict(db.session.execute(
+        select(FailedDocument.item_external_id, func.count(FailedDocument.id)).where(FailedDocument.item_external_id != "").group_by(FailedDocument.item_external_id)
+    ).tuples().all())
+    counts = {key: db.session.scalar(select(func.count()).select_from(_query(key, "", "").subquery())) for key in FILTERS}
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("items/index.html", page=page, kind=kind, q=q, item_type=item_type, filters=FILTERS, counts=counts,
+                           waiting=waiting, types=ITEM_TYPES, args=args)
+
+
+@bp.route("/refresh", methods=["POST"])
+@requires_role("member")
+def refresh() -> Response:
+    try:
+        result = refresh_items(db.session, open_source(current_app.config))
+    except SyncNotReady as exc:
+        flash(str(exc), "error")
+    except ConnectorError as exc:
+        db.session.rollback()
+        flash(f"QuickBooks did not answer properly ({exc.message}). Try again in a minute.", "error")
+    else:
+        flash(f"Item list refreshed: {result.total} items, {result.added} new, {result.changed} changed.", "success")
+    return redirect(url_for("items.index"))
+
+
+def _item_or_404(external_id: str) -> AccountingItem:
+    return services.get_item(external_id) or abort(404)
+
+
+@bp.route("/<external_id>")
+def detail(external_id: str) -> str:
+    item = _item_or_404(external_id)
+    waiting = list(db.session.scalars(select(FailedDocument).where(FailedDocument.item_external_id == external_id).order_by(FailedDocument.txn_date)))
+    return render_template("items/detail.html", item=item, suggestions=services.suggestions(item), waiting=waiting,
+                           products=all_products_for_choice(), error=None)
+
+
+def _retry_waiting(external_id: str) -> None:
+    """Documents that failed on this item are retried at once; the outcome is flashed."""
+    if db.session.scalar(select(func.count(FailedDocument.id)).where(FailedDocument.item_external_id == external_id)) == 0:
+        return
+    try:
+        summary = run_sync(db.session, open_source(current_app.config),
+                           SyncRequest(current_user.id, current_user.email, "web", only_failed=True, item_id=external_id),
+                           settings_from(current_app.config, time_limited=True))
+    except SyncBusy:
+        flash("A sync is running; the documents waiting on this item are retried by the next sync.", "warning")
+        return
+    except SyncNotReady as exc:
+        flash(f"The waiting documents could not be retried now: {exc}", "warning")
+        return
+    done = summary.created + summary.updated + summary.voided
+    if summary.outcome != "succeeded":
+        flash(f"Retrying the waiting documents stopped: {summary.message}", "error")
+    elif summary.errors:
+        flash(f"Retried the waiting documents: {done} applied, {summary.errors} still failing (see Sales).", "warning")
+    else:
+        flash(f"Retried the waiting documents: {done} applied.", "success")
+
+
+def _after(external_id: str, message: str) -> Response:
+    flash(message, "success")
+    _retry_waiting(external_id)
+    target = safe_next(request.form.get("next"))
+    return redirect(target or url_for("items.detail", external_id=external_id))
+
+
+@bp.route("/<external_id>/link", methods=["POST"])
+@requires_role("member")
+def link(external_id: str):  # type: ignore[no-untyped-def]
+    item = _item_or_404(external_id)
+    product_id = request.form.get("product_id", "")
+    try:
+        if not product_id.isdigit():
+            raise InputError("Choose a product.", "product_id")
+        services.link_item(external_id, int(product_id))
+    except InputError as exc:
+        return render_template("items/detail.html", item=item, suggestions=services.suggestions(item), waiting=[],
+                               products=all_products_for_choice(), error=exc.message), 400
+    product = db.session.get(Product, int(product_id))
+    return _after(external_id, f"'{item.name}' is linked to {product.name if product else 'the product'}.")
+
+
+@bp.route("/<external_id>/unlink", methods=["POST"])
+@requires_role("member")
+def unlink(external_id: str) -> Response:
+    item = services.unlink_item(_item_or_404(external_id).external_id)
+    flash(f"'{item.name}' is no longer linked. Sales already costed keep their figures.", "success")
+    return redirect(url_for("items.detail", external_id=external_id))
+
+
+@bp.route("/<external_id>/create-product", methods=["POST"])
+@requires_role("member")
+def create_product(external_id: str) -> Response:
+    _item_or_404(external_id)
+    kind = request.form.get("type", "finished_good")
+    try:
+        product = services.create_product_from(external_id, kind)
+    except InputError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("items.detail", external_id=external_id))
+    return _after(external_id, f"{product.name} created as a {product.type_label.lower()} and linked.")
+
+
+@bp.route("/<external_id>/not-tracked", methods=["POST"])
+@requires_role("member")
+def mark_not_tracked(external_id: str) -> Response:
+    item = services.set_not_tracked(_item_or_404(external_id).external_id, True)
+    return _after(external_id, f"'{item.name}' is not tracked: its lines are skipped by the sync.")
+
+
+@bp.route("/<external_id>/tracked", methods=["POST"])
+@requires_role("member")
+def mark_tracked(external_id: str) -> Response:
+    item = services.set_not_tracked(_item_or_404(external_id).external_id, False)
+    flash(f"'{item.name}' is tracked again.", "success")
+    return redirect(url_for("items.detail", external_id=external_id))
+
+
+@bp.route("/bulk-create", methods=["POST"])
+@requires_role("member")
+def bulk_create() -> Response:
+    chosen = [i for i in request.form.getlist("item") if i][:500]
+    if not chosen:
+        flash("Select the items to create finished goods from.", "warning")
+        return redirect(url_for("items.index", filter="unlinked"))
+    try:
+        created = services.create_products_from(chosen)
+    except InputError as exc:
+        flash(f"Nothing was created. {exc.message}", "error")
+        return redirect(url_for("items.index", filter="unlinked"))
+    flash(f"{created} finished good{'s' if created != 1 else ''} created and linked.", "success")
+    for external_id in chosen:
+        _retry_waiting(external_id)
+    return redirect(url_for("items.index"))

@@ -1,0 +1,53 @@
+"""What the sync panel of the Sales page shows: the last run, open problems, the connection."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from partsemble.extensions import db
+from partsemble.models.sync import Connection, FailedDocument, SyncRun
+from partsemble.sync import lock
+from partsemble.sync.problems import open_problems
+from partsemble.sync.summary import SyncSummary, last_run, summarize
+
+
+@dataclass(frozen=True)
+class SyncPanel:
+    summary: SyncSummary | None
+    problems: list[FailedDocument]
+    connection: Connection | None
+    running: lock.Holder | None
+    run_count: int
+    notice: str = ""  # e.g. "A sync is already running (...)"
+    notice_kind: str = "info"
+
+
+def sync_panel(notice: str = "", notice_kind: str = "info", run_id: int | None = None) -> SyncPanel:
+    run = db.session.get(SyncRun, run_id) if run_id is not None else last_run(db.session)
+    return SyncPanel(
+        summary=summarize(db.session, run.id) if run is not None else None,
+        problems=open_problems(db.session),
+        connection=db.session.scalar(select(Connection).where(Connection.provider == "qbo")),
+        running=lock.current_holder(db.session),
+        run_count=db.session.scalar(select(func.count(SyncRun.id))) or 0,
+        notice=notice,
+        notice_kind=notice_kind,
+    )
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    run: SyncRun | None
+
+    @property
+    def percent(self) -> int:
+        if self.run is None or not self.run.fetched:
+            return 0
+        return min(100, int(self.run.processed * 100 / self.run.fetched))
+
+
+def progress() -> RunProgress:
+    holder = lock.current_holder(db.session)
+    run = db.session.get(SyncRun, holder.run_id) if holder and holder.run_id else None
+    return RunProgress(run)

@@ -1,0 +1,85 @@
+"""The Sales tab: the sync panel, the filtered sales list and export, a sale's detail, sync history."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, render_template, request
+from sqlalchemy import select
+
+from partsemble.csvio import stream
+from partsemble.extensions import db
+from partsemble.models.sales import SALE_STATUSES, SALE_TYPE_LABELS
+from partsemble.models.sync import SyncRun
+from partsemble.pagination import page_number, paginate
+from partsemble.products.queries import all_products_for_choice
+from partsemble.sales import queries
+from partsemble.sales.panel import sync_panel
+from partsemble.sync.summary import summarize
+from partsemble.web.forms import csv_download
+from partsemble.web.htmx import page_or_partial
+
+bp = Blueprint("sales", __name__, url_prefix="/sales")
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def filters_from_request() -> queries.SaleFilters:
+    product = request.args.get("product", "")
+    return queries.SaleFilters(
+        date_from=_day("from"), date_to=_day("to"), type=request.args.get("type", ""),
+        status=request.args.get("status", ""), customer=request.args.get("customer", ""),
+        product_id=int(product) if product.isdigit() else None,
+    ).clean()
+
+
+@bp.route("/")
+def index():  # type: ignore[no-untyped-def]
+    filters = filters_from_request()
+    page = queries.list_sales(filters, page_number(request.args.get("page")))
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    context = dict(
+        page=page, filters=filters, args=args, totals=queries.totals(filters), types=SALE_TYPE_LABELS,
+        statuses=SALE_STATUSES, products=all_products_for_choice(finished_goods_only=True, include_archived=True),
+    )
+    if request.headers.get("HX-Target") == "sales-table":
+        return page_or_partial("sales/index.html", "sales/_table.html", **context)
+    from partsemble.sales.dashboard import dashboard_context
+
+    return render_template("sales/index.html", panel=sync_panel(), **context, **dashboard_context())
+
+
+@bp.route("/export.csv")
+def export():  # type: ignore[no-untyped-def]
+    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(filters_from_request())), "sales.csv")
+
+
+@bp.route("/<int:sale_id>")
+def detail(sale_id: int) -> str:
+    sale = queries.sale_detail(sale_id) or abort(404)
+    ledger = queries.ledger_rows(sale.id)
+    return render_template("sales/detail.html", sale=sale, ledger=ledger, qbo_link=_qbo_link(sale))
+
+
+def _qbo_link(sale) -> str | None:  # type: ignore[no-untyped-def]
+    if sale.source != "qbo":
+        return None
+    base = current_app.config["QBO_APP_URL"].rstrip("/")
+    return f"{base}/{sale.external_type.lower()}?txnId={sale.external_id}"
+
+
+@bp.route("/runs")
+def runs() -> str:
+    page = paginate(db.session, select(SyncRun).order_by(SyncRun.id.desc()), page_number(request.args.get("page")), 25)
+    return render_template("sales/runs.html", page=page)
+
+
+@bp.route("/runs/<int:run_id>")
+def run_detail(run_id: int) -> str:
+    if db.session.get(SyncRun, run_id) is None:
+        abort(404)
+    return render_template("sales/run.html", summary=summarize(db.session, run_id))

@@ -1,0 +1,188 @@
+"""Preview: what Sync Now would do, computed by applying everything and rolling it all back.
+
+The documents are applied in order inside one transaction, each in a
+savepoint, so later documents see the lots earlier ones would take; at the end
+the whole transaction is rolled back. Nothing is committed, not even the run.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from partsemble.connectors.base import SalesSource
+from partsemble.connectors.errors import NotFound
+from partsemble.domain.documents import Deletion, DocumentProblem, DocumentType, SalesDocument
+from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
+from partsemble.models.base import utcnow
+from partsemble.models.engine import begin_write
+from partsemble.models.inventory import Lot
+from partsemble.models.sales import Sale
+from partsemble.models.sync import FailedDocument
+from partsemble.sales.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
+from partsemble.sync import lock
+from partsemble.sync.fetch import CDC_REACH
+from partsemble.sync.items import item_links
+from partsemble.sync.service import connection_for_sync
+
+LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class PreviewDraw:
+    lot_number: str
+    quantity: Decimal
+    unit_cost: Decimal
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    item: str
+    kind: str
+    quantity: Decimal
+    draws: list[PreviewDraw]
+    shortage: Decimal
+    shortage_cost: Decimal
+    revenue: Decimal
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    doc_type: str
+    number: str
+    customer: str
+    txn_date: date | None
+    action: str  # create, update, void, delete, skip, fail
+    revenue: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    lines: list[PreviewLine] = field(default_factory=list)
+    error: str = ""
+    shortage: bool = False
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.cost
+
+
+@dataclass(frozen=True)
+class Preview:
+    rows: list[PreviewRow]
+    not_shown: int
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+
+def preview_sync(session: Session, source: SalesSource, clock: Callable[[], datetime] = utcnow) -> Preview:
+    """What the next sync would do, without changing anything.
+
+    Raises:
+        SyncNotReady, SyncBusy, ConnectorError: nothing to preview, a sync is running, or QBO failed.
+    """
+    connection = connection_for_sync(session)
+    holder = lock.current_holder(session)
+    if holder is not None:
+        raise lock.SyncBusy(holder)
+    since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
+    assert not_before is not None
+    records, seen, extra = _collect(session, source, since, not_before, clock)
+    items = item_links(session)
+    ordered = sorted(records.values(), key=lambda r: (_day(session, r), _created(r), str(r.type), r.id))
+    rows: list[PreviewRow] = []
+    begin_write(session)
+    try:
+        for record in ordered:
+            rows.append(_simulate(session, source, record, items, restock))
+    finally:
+        session.rollback()
+    return Preview(rows, extra)
+
+
+def _collect(session: Session, source: SalesSource, since: datetime | None, not_before: date, clock: Callable[[], datetime]):  # type: ignore[no-untyped-def]
+    records: dict[tuple[str, str], SalesDocument | DocumentProblem | Deletion] = {}
+    extra = 0
+    for page in source.changed_documents(since, not_before):
+        for record in page.documents:
+            key = (str(record.type), record.id)
+            if key in records or len(records) < LIMIT:
+                records[key] = record
+            else:
+                extra += 1
+    if since is not None and clock() - since <= CDC_REACH:
+        for deletion in source.deletions(since):
+            records.setdefault((str(deletion.type), deletion.id), deletion)
+    failed: dict[str, list[str]] = {}
+    for doc_type, doc_id in session.execute(select(FailedDocument.external_type, FailedDocument.external_id)).tuples():
+        if (doc_type, doc_id) not in records:
+            failed.setdefault(doc_type, []).append(doc_id)
+    for doc_type, ids in failed.items():
+        for record in source.get_documents(DocumentType(doc_type), ids):
+            records[(str(record.type), record.id)] = record
+    session.rollback()
+    return records, set(records), extra
+
+
+def _day(session: Session, record: SalesDocument | DocumentProblem | Deletion) -> date:
+    if isinstance(record, Deletion):
+        sale = find_sale(session, "qbo", str(record.type), record.id)
+        return sale.txn_date if sale is not None else date.min
+    return record.txn_date or date.min
+
+
+def _created(record: SalesDocument | DocumentProblem | Deletion) -> str:
+    stamp = record.created_at if isinstance(record, SalesDocument) else None
+    return stamp.isoformat() if stamp else ""
+
+
+def _simulate(session: Session, source: SalesSource, record, items: dict[str, ItemLink], restock: bool) -> PreviewRow:  # type: ignore[no-untyped-def]
+    if isinstance(record, DocumentProblem):
+        return PreviewRow(str(record.type), record.number, record.customer_name, record.txn_date, "fail", error=record.message)
+    ctx = ApplyContext(session, items, "qbo", None, None, restock)
+    existing = find_sale(session, "qbo", str(record.type), record.id)
+    if isinstance(record, Deletion):
+        if existing is None or existing.status != "active":
+            return PreviewRow(str(record.type), record.id, "", None, "skip")
+        before = _row(existing, "delete")
+        with session.begin_nested():
+            apply_removal(ctx, existing, "deleted")
+        return before
+    for item_id in item_ids(record) - items.keys():
+        try:
+            found = source.get_item(item_id)
+        except NotFound:
+            continue
+        items[item_id] = ItemLink(found.id, found.name, found.type)
+    was_active = existing is not None and existing.status == "active"
+    before = _row(existing, "void") if was_active else None
+    savepoint = session.begin_nested()
+    try:
+        outcome = apply_document(ctx, record)
+    except DocumentRejected as exc:
+        savepoint.rollback()
+        return PreviewRow(str(record.type), record.number, record.customer.name, record.txn_date, "fail", error=exc.message)
+    savepoint.commit()
+    if outcome is Outcome.SKIPPED:
+        return PreviewRow(str(record.type), record.number, record.customer.name, record.txn_date, "skip")
+    if outcome is Outcome.VOIDED:
+        return before or PreviewRow(str(record.type), record.number, record.customer.name, record.txn_date, "void")
+    sale = find_sale(session, "qbo", str(record.type), record.id)
+    assert sale is not None
+    return _row(sale, "create" if outcome is Outcome.CREATED else "update")
+
+
+def _row(sale: Sale, action: str) -> PreviewRow:
+    session = Session.object_session(sale)
+    assert session is not None
+    session.refresh(sale, ["lines"])
+    lines = []
+    for line in sale.lines:
+        draws = [PreviewDraw(session.get(Lot, c.lot_id).lot_number, c.quantity, c.unit_cost) for c in line.consumptions]  # type: ignore[union-attr]
+        lines.append(PreviewLine(line.item_name or line.description[:40], line.kind, line.quantity, draws,
+                                 line.shortage_quantity, line.shortage_cost, line.revenue, line.cost))
+    return PreviewRow(sale.external_type, sale.doc_number, sale.customer_name, sale.txn_date, action,
+                      sale.revenue, sale.cost, lines, shortage=sale.shortage)
