@@ -104,6 +104,74 @@ def check() -> None:
     click.echo("All invariants hold.")
 
 
+@click.command("sync")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--retry-failed", is_flag=True, help="Only re-read and retry the documents that failed before.")
+@with_appcontext
+def sync_command(as_json: bool, retry_failed: bool) -> None:
+    """Run Sync Now from the command line (for cron).
+
+    Exit status: 0 the sync ran (even with per-document errors), 1 it failed as
+    a whole, 2 it could not start (not connected, another sync running).
+    """
+    import json
+
+    from flask import current_app
+
+    from partsemble.connections.source import open_source
+    from partsemble.connections.tokens import TokenKeyError
+    from partsemble.extensions import db
+    from partsemble.sync.lock import SyncBusy
+    from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from
+
+    try:
+        summary = run_sync(db.session, open_source(current_app.config), SyncRequest(trigger="cli", only_failed=retry_failed),
+                           settings_from(current_app.config, time_limited=False))
+    except (SyncBusy, SyncNotReady, TokenKeyError) as exc:
+        if as_json:
+            click.echo(json.dumps({"outcome": "not_started", "message": str(exc)}))
+        else:
+            click.echo(str(exc), err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(summary.as_json()))
+    else:
+        click.echo(f"{summary.outcome}: created {summary.created}, updated {summary.updated}, voided {summary.voided}, "
+                   f"skipped {summary.skipped}, errors {summary.errors}")
+        if summary.message:
+            click.echo(summary.message)
+        for problem in summary.problems:
+            click.echo(f"  {problem.type} {problem.number or problem.external_id} ({problem.customer}): [{problem.code}] {problem.message}")
+    sys.exit(0 if summary.outcome == "succeeded" else 1)
+
+
+qbo = AppGroup("qbo", help="The QuickBooks Online connection.")
+
+
+@qbo.command("rotate-key")
+def rotate_key() -> None:
+    """Re-encrypt the stored tokens with PARTSEMBLE_TOKEN_KEY (keep the old key in PARTSEMBLE_TOKEN_KEY_PREVIOUS meanwhile)."""
+    from flask import current_app
+
+    from partsemble.connections.services import rotate_token_key
+
+    changed = rotate_token_key(current_app.config)
+    click.echo("Tokens re-encrypted with the current key." if changed else "No stored tokens to re-encrypt.")
+
+
+@qbo.command("refresh-items")
+def refresh_items_command() -> None:
+    """Copy the item list from QuickBooks."""
+    from flask import current_app
+
+    from partsemble.connections.source import open_source
+    from partsemble.extensions import db
+    from partsemble.sync.items import refresh_items
+
+    result = refresh_items(db.session, open_source(current_app.config))
+    click.echo(f"{result.total} items: {result.added} new, {result.changed} changed.")
+
+
 def register(app: Flask) -> None:
     from partsemble.demo import demo_command
 
@@ -112,3 +180,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(lots)
     app.cli.add_command(check)
     app.cli.add_command(demo_command)
+    app.cli.add_command(sync_command)
+    app.cli.add_command(qbo)
