@@ -31,13 +31,13 @@ DEMO_ENV = PARTSEMBLE_SECRET_KEY="$$(cat $(INSTANCE)/secret_key)" \
 	PARTSEMBLE_QBO_AUTH_URL=http://$(HOST):$(PORT)/sandbox/oauth2/authorize \
 	PARTSEMBLE_QBO_TOKEN_URL=http://$(HOST):$(PORT)/sandbox/oauth2/tokens/bearer \
 	PARTSEMBLE_QBO_REVOKE_URL=http://$(HOST):$(PORT)/sandbox/oauth2/tokens/revoke \
-	PARTSEMBLE_QBO_APP_URL=http://$(HOST):$(PORT)/sandbox \
+	PARTSEMBLE_QBO_APP_URL=http://$(HOST):$(PORT)/sandbox/app \
 	PARTSEMBLE_QBO_REDIRECT_URI=http://$(HOST):$(PORT)/connections/qbo/callback
 
 demo: venv $(INSTANCE)/secret_key
-	$(DEMO_ENV) $(VENV)/bin/partsemble db upgrade
-	$(DEMO_ENV) $(VENV)/bin/partsemble demo
-	$(DEMO_ENV) $(VENV)/bin/partsemble run --host $(HOST) --port $(PORT) --with-threads
+	@$(DEMO_ENV) $(VENV)/bin/partsemble db upgrade
+	@$(DEMO_ENV) $(VENV)/bin/partsemble demo
+	@$(DEMO_ENV) $(VENV)/bin/partsemble run --host $(HOST) --port $(PORT) --with-threads
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -74,6 +74,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(connections_bp)
     app.register_blueprint(items_bp)
 
+    if app.config.get("SANDBOX"):
+        # The embedded QuickBooks-compatible company: demos, browser tests, trying it out.
+        from partsemble.sandbox import register as register_sandbox
+
+        register_sandbox(app)
+
 
 def _register_cli(app: Flask) -> None:
     from partsemble.cli_commands import register as register_commands

@@ -13,6 +13,31 @@ from partsemble.sync.summary import SyncSummary, last_run, summarize
 
 
 @dataclass(frozen=True)
+class ProblemGroup:
+    """Open problems with one fix: all documents waiting on one item, or one document alone."""
+
+    code: str
+    message: str
+    item_id: str
+    item_name: str
+    documents: list[FailedDocument]
+
+    @property
+    def key(self) -> str:
+        return f"item-{self.item_id}" if self.item_id else f"doc-{self.documents[0].id}"
+
+
+def group_problems(problems: list[FailedDocument]) -> list[ProblemGroup]:
+    groups: dict[tuple[str, str], ProblemGroup] = {}
+    for problem in problems:
+        key = (problem.code, problem.item_external_id) if problem.item_external_id else (problem.code, f"#{problem.id}")
+        if key not in groups:
+            groups[key] = ProblemGroup(problem.code, problem.message, problem.item_external_id, problem.item_name, [])
+        groups[key].documents.append(problem)
+    return list(groups.values())
+
+
+@dataclass(frozen=True)
 class SyncPanel:
     summary: SyncSummary | None
     problems: list[FailedDocument]
@@ -21,6 +46,10 @@ class SyncPanel:
     run_count: int
     notice: str = ""  # e.g. "A sync is already running (...)"
     notice_kind: str = "info"
+
+    @property
+    def problem_groups(self) -> list[ProblemGroup]:
+        return group_problems(self.problems)
 
 
 def sync_panel(notice: str = "", notice_kind: str = "info", run_id: int | None = None) -> SyncPanel:

@@ -16,9 +16,9 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def page_or_partial(page: str, partial: str, **context: Any) -> Response:
-    """Render `partial` for htmx requests and `page` (which includes it) otherwise."""
-    body = render_template(partial if is_htmx() else page, **context)
+def page_or_partial(page_template: str, partial_template: str, /, **context: Any) -> Response:
+    """Render the partial for htmx requests and the page (which includes it) otherwise."""
+    body = render_template(partial_template if is_htmx() else page_template, **context)
     response = make_response(body)
     response.headers["Vary"] = "HX-Request"
     return response

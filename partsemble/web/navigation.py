@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, current_app, redirect, url_for
 from werkzeug.wrappers import Response
 
+from partsemble.web.guard import public
+
 NAV = (
     ("sales.index", "Sales"),
     ("products.index", "Products"),
@@ -22,6 +24,11 @@ def register(app: Flask) -> None:
             "nav_items": [(endpoint, label) for endpoint, label in NAV if endpoint in views],
             "config_endpoints": views,
         }
+
+    @app.route("/favicon.ico")
+    @public
+    def favicon() -> Response:
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
 
     @app.route("/")
     def index() -> Response:

@@ -30,7 +30,7 @@ def routes(app: Flask, methods: set[str]):  # type: ignore[no-untyped-def]
 
 def test_public_views_are_only_login_and_the_sandbox(app) -> None:  # type: ignore[no-untyped-def]
     public = {rule.endpoint for rule in app.url_map.iter_rules() if is_public(app.view_functions[rule.endpoint])}
-    assert {e for e in public if not e.startswith("sandbox")} == {"auth.login"}
+    assert {e for e in public if not e.startswith("sandbox")} == {"auth.login", "favicon"}
 
 
 def test_every_page_redirects_an_anonymous_visitor_to_login(app) -> None:  # type: ignore[no-untyped-def]

@@ -197,3 +197,11 @@ def test_manual_sale_errors_show_at_the_line_field(app, shop, member) -> None:  
     form = {"txn_date": "2026-02-05", "customer": "Stall", "lines-0-product_id": "", "lines-0-quantity": "3", "lines-0-unit_price": "x"}
     html = member.post("/sales/manual/new", form).get_data(as_text=True)
     assert 'id="lines-0-product_id-err">Choose a finished good.' in html
+
+
+def test_the_table_refreshes_itself_as_a_partial_after_a_sync(app, shop, member) -> None:  # type: ignore[no-untyped-def]
+    member.post("/sales/sync", htmx=True)
+    response = member.get("/sales/?customer=acme", headers={"HX-Request": "true", "HX-Target": "sales-table"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith('<div id="sales-table"') and "1001" in html and "1002" not in html

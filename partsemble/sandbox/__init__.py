@@ -1,0 +1,70 @@
+"""An embedded QuickBooks Online-compatible sandbox: the fake company "Juniper & Wick Co.".
+
+`register(app)` mounts it at `/sandbox` (create_app calls it only when
+`app.config["SANDBOX"]` is true). Its data lives in its own database
+(`SANDBOX_DATABASE_URL`), apart from Partsemble's.
+
+URL map (all views are `@public`: the sandbox plays a separate company with its own auth):
+
+    GET  /sandbox/v3/company/<realm>/query?query=SELECT ...   QBO query (also POST with the query as body)
+    GET  /sandbox/v3/company/<realm>/cdc?entities=...&changedSince=...
+    GET  /sandbox/v3/company/<realm>/<invoice|salesreceipt|creditmemo|item|customer>/<id>
+    GET  /sandbox/v3/company/<realm>/companyinfo/<realm>
+    GET  /sandbox/oauth2/authorize?client_id&response_type=code&scope&redirect_uri&state   consent page
+    POST /sandbox/oauth2/authorize                 Approve / Cancel (CSRF-protected form)
+    POST /sandbox/oauth2/tokens/bearer             token endpoint (CSRF-exempt, HTTP Basic)
+    POST /sandbox/oauth2/tokens/revoke             revoke endpoint (CSRF-exempt, HTTP Basic, JSON)
+    GET  /sandbox/                                 the company's own screens: documents, items,
+         /sandbox/documents, /sandbox/items,       customers, faults & traffic (see ui_* modules
+         /sandbox/customers, /sandbox/faults        for form field names and selectors)
+
+CLI: `flask sandbox seed-demo | generate N | reset | counters | token | faults list|add|remove|clear|seed`.
+
+To point Partsemble at it (same host, e.g. http://127.0.0.1:5000):
+QBO_API_BASE=<host>/sandbox/v3, QBO_AUTH_URL=<host>/sandbox/oauth2/authorize,
+QBO_TOKEN_URL=<host>/sandbox/oauth2/tokens/bearer, QBO_REVOKE_URL=<host>/sandbox/oauth2/tokens/revoke.
+
+Under gunicorn, an injected "drop" fault raises inside the response body, which
+gunicorn logs as an error before closing the socket; a "slow" fault longer than
+the worker timeout gets the worker killed (as a hung upstream would).
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from partsemble.sandbox.company import InvalidChange, SandboxCompany
+from partsemble.sandbox.faults import FAMILIES, KINDS, BadFaultRule, FaultRule
+from partsemble.sandbox.namelists import GroupComponent, ItemDraft
+from partsemble.sandbox.payloads import DocumentDraft, LineInput
+from partsemble.sandbox.records import ObjectNotFound
+from partsemble.sandbox.store import COMPANY_NAME, REALM_ID
+from partsemble.sandbox.tokens import TokenPair
+
+__all__ = [
+    "COMPANY_NAME", "FAMILIES", "KINDS", "REALM_ID", "BadFaultRule", "DocumentDraft", "FaultRule", "GroupComponent",
+    "InvalidChange", "ItemDraft", "LineInput", "ObjectNotFound", "SandboxCompany", "TokenPair", "register",
+]
+
+
+def register(app: Flask) -> None:
+    """Mount the sandbox at /sandbox and add the `flask sandbox` commands.
+
+    Call it after CSRFProtect.init_app(app): the API blueprint is exempted from CSRF
+    (QBO clients post form-encoded token requests without a CSRF token).
+
+    Raises:
+        RuntimeError: CSRF protection is not set up on the app yet.
+    """
+    from partsemble.sandbox import api, oauth, ui_catalog, ui_documents, ui_faults  # noqa: F401  (routes)
+    from partsemble.sandbox.blueprints import api_bp, tag_with_intuit_tid, ui_bp
+    from partsemble.sandbox.cli import sandbox_cli
+
+    csrf = app.extensions.get("csrf")
+    if csrf is None:
+        raise RuntimeError("partsemble.sandbox.register(app) must come after CSRFProtect().init_app(app)")
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(ui_bp)
+    # App-wide, so 404s and 405s under /sandbox carry the header too.
+    app.after_request(tag_with_intuit_tid)
+    app.cli.add_command(sandbox_cli)

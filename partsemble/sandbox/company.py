@@ -1,0 +1,301 @@
+"""`SandboxCompany`: the fake QBO company as a Python object.
+
+Tests, the demo loader, benchmarks, the CLI and the sandbox's own pages go
+through it: documents and items are created, edited, voided and deleted here
+exactly as QBO would change them (SyncToken and LastUpdatedTime move on every
+change, strictly later each time).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from partsemble.sandbox import entities, jsontext
+from partsemble.sandbox.controls import SandboxControls
+from partsemble.sandbox.entities import DOC_NUMBER_START
+from partsemble.sandbox.namelists import ItemDraft, item_draft_from_payload, render_customer, render_item
+from partsemble.sandbox.payloads import DocumentDraft, LineInput, draft_from_payload, render_document, void_payload
+from partsemble.sandbox.records import Catalog, ObjectNotFound, load_catalog, load_row, object_row, replace_payload
+from partsemble.sandbox.store import (
+    SandboxBase,
+    StoredObject,
+    create_schema,
+    dispose_engine,
+    engine_for,
+    get_setting,
+    next_id,
+    next_stamp,
+    reading,
+    writing,
+)
+
+if TYPE_CHECKING:
+    from partsemble.sandbox.bulk import GenerateSummary
+    from partsemble.sandbox.seed import SeedSummary
+
+
+class InvalidChange(ValueError):
+    """QBO would refuse this change (voided or deleted document, unknown or inactive item...)."""
+
+
+def _entity(name: str, allowed: Sequence[str]) -> str:
+    entity = entities.canonical(name)
+    if entity not in allowed:
+        raise InvalidChange(f"{name!r} is not one of {', '.join(allowed)}")
+    return entity
+
+
+def _check_draft(draft: DocumentDraft, catalog: Catalog) -> None:
+    if draft.customer_id not in catalog.customers:
+        raise InvalidChange(f"customer {draft.customer_id} does not exist")
+    for line in draft.lines:
+        if line.item_id is None:
+            continue
+        item = catalog.items.get(line.item_id)
+        if item is None:
+            raise InvalidChange(f"item {line.item_id} does not exist")
+        if not item.get("Active", True):
+            raise InvalidChange(f"item {item['Name']} is inactive")
+        if item.get("Type") == "Category":
+            raise InvalidChange(f"item {item['Name']} is a category and cannot be sold")
+
+
+class SandboxCompany(SandboxControls):
+    """One sandbox company in the database at `url` (its tables are made on first use)."""
+
+    def __init__(self, engine: Engine, url: str, *, access_token_lifetime: int = 3600) -> None:
+        self.engine = engine
+        self.url = url
+        self.access_token_lifetime = access_token_lifetime
+
+    @classmethod
+    def open(cls, url: str, *, access_token_lifetime: int = 3600) -> SandboxCompany:
+        return cls(engine_for(url), url, access_token_lifetime=access_token_lifetime)
+
+    def close(self) -> None:
+        """Close the pooled connections of this database (in this process)."""
+        dispose_engine(self.url)
+
+    @property
+    def realm_id(self) -> str:
+        with reading(self.engine) as conn:
+            return get_setting(conn, "realm_id") or ""
+
+    @property
+    def name(self) -> str:
+        with reading(self.engine) as conn:
+            return get_setting(conn, "company_name") or ""
+
+    def reset(self) -> None:
+        """Delete everything: documents, items, customers, tokens, faults, counters."""
+        with writing(self.engine) as conn:
+            SandboxBase.metadata.drop_all(conn)
+        create_schema(self.engine)
+
+    # Demo data and bulk generation
+    def seed_demo(self, today: date) -> SeedSummary:
+        """The Juniper & Wick demo company with ~300 documents before `today` (idempotent)."""
+        from partsemble.sandbox.seed import seed_demo
+
+        return seed_demo(self.engine, today)
+
+    def generate(self, n: int, *, start: date, end: date, seed: int, products: int | Sequence[str] = 50,
+                 credit_memo_share: Decimal | str = "0.05", void_share: Decimal | str = "0.02",
+                 unlinked_share: Decimal | str = "0.01", lines_avg: int = 3,
+                 sales_receipt_share: Decimal | str = "0.20") -> GenerateSummary:
+        """`n` synthetic documents dated `start`..`end` with distinct increasing LastUpdatedTimes.
+
+        Of the documents that are not credit memos, `sales_receipt_share` are sales receipts and the
+        rest invoices. Raises bulk.BadGeneration for arguments that cannot make documents.
+        """
+        from partsemble.sandbox.bulk import generate
+
+        return generate(self.engine, n, start=start, end=end, seed=seed, products=products,
+                        credit_memo_share=Decimal(str(credit_memo_share)), void_share=Decimal(str(void_share)),
+                        unlinked_share=Decimal(str(unlinked_share)), lines_avg=lines_avg,
+                        sales_receipt_share=Decimal(str(sales_receipt_share)))
+
+    # Reading
+    def get(self, entity: str, object_id: str | int) -> dict[str, Any] | None:
+        """The stored payload of an object (a deleted one too), or None."""
+        with reading(self.engine) as conn:
+            try:
+                return jsontext.loads(load_row(conn, _entity(entity, entities.ENTITIES), object_id).payload)
+            except ObjectNotFound:
+                return None
+
+    def state(self, entity: str, object_id: str | int) -> str:
+        """"active", "voided" or "deleted".
+
+        Raises:
+            ObjectNotFound: no such object was ever stored.
+        """
+        with reading(self.engine) as conn:
+            row = load_row(conn, _entity(entity, entities.ENTITIES), object_id)
+        return "deleted" if row.deleted_at is not None else "voided" if row.voided else "active"
+
+    def catalog(self) -> Catalog:
+        with reading(self.engine) as conn:
+            return load_catalog(conn)
+
+    def items(self, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+        """Item payloads by Id."""
+        found = self.catalog().items.values()
+        return sorted((i for i in found if include_inactive or i.get("Active")), key=lambda i: int(i["Id"]))
+
+    def customers(self) -> list[dict[str, Any]]:
+        return sorted(self.catalog().customers.values(), key=lambda c: int(c["Id"]))
+
+    def count(self, entity: str, *, state: str = "live") -> int:
+        """How many objects of the entity are live (not deleted), active, voided, deleted or all."""
+        clauses = [StoredObject.entity == _entity(entity, entities.ENTITIES)]
+        clauses += {
+            "live": [StoredObject.deleted_at.is_(None)],
+            "active": [StoredObject.deleted_at.is_(None), StoredObject.voided.is_(False)],
+            "voided": [StoredObject.deleted_at.is_(None), StoredObject.voided.is_(True)],
+            "deleted": [StoredObject.deleted_at.is_not(None)],
+            "all": [],
+        }[state]
+        with reading(self.engine) as conn:
+            return int(conn.execute(select(func.count()).select_from(StoredObject).where(*clauses)).scalar_one())
+
+    # Documents
+    def create_document(self, entity: str, *, customer_id: str, txn_date: date, lines: Iterable[LineInput],
+                        **fields: Any) -> dict[str, Any]:
+        """A new Invoice, SalesReceipt or CreditMemo (SyncToken "0"); `fields` are DocumentDraft's others.
+
+        Raises:
+            InvalidChange: unknown customer, unknown/inactive/category item.
+        """
+        entity = _entity(entity, entities.TRANSACTIONS)
+        draft = DocumentDraft(customer_id=str(customer_id), txn_date=txn_date, lines=tuple(lines), **fields)
+        with writing(self.engine) as conn:
+            catalog = load_catalog(conn)
+            _check_draft(draft, catalog)
+            doc_id = next_id(conn, "Txn")
+            if not draft.doc_number:
+                number = next_id(conn, f"DocNumber:{entity}")
+                draft = draft.with_changes(doc_number=str(DOC_NUMBER_START[entity] - 1 + number))
+            stamp = next_stamp(conn)
+            payload = render_document(entity, draft, doc_id=doc_id, sync_token=0, created=stamp, updated=stamp,
+                                      items=catalog.items, customer=catalog.customers[draft.customer_id])
+            conn.execute(insert(StoredObject), [object_row(entity, payload, txn_date=payload["TxnDate"],
+                                                           created=stamp, updated=stamp)])
+        return payload
+
+    def _live_row(self, conn: Connection, entity: str, doc_id: str | int) -> Any:
+        row = load_row(conn, entity, doc_id)
+        if row.deleted_at is not None:
+            raise InvalidChange(f"{entity} {doc_id} was deleted")
+        if row.voided:
+            raise InvalidChange(f"{entity} {doc_id} is voided")
+        return row
+
+    def update_document(self, entity: str, doc_id: str | int, *, lines: Iterable[LineInput] | None = None,
+                        **changes: Any) -> dict[str, Any]:
+        """Edit a document: SyncToken + 1, a new LastUpdatedTime; unnamed fields stay as they were.
+
+        Raises:
+            ObjectNotFound: no such document.
+            InvalidChange: it is voided or deleted, or the change names unknown things.
+        """
+        entity = _entity(entity, entities.TRANSACTIONS)
+        with writing(self.engine) as conn:
+            row = self._live_row(conn, entity, doc_id)
+            current = jsontext.loads(row.payload)
+            draft = draft_from_payload(current).with_changes(lines=None if lines is None else tuple(lines), **changes)
+            catalog = load_catalog(conn)
+            _check_draft(draft, catalog)
+            stamp = next_stamp(conn)
+            payload = render_document(entity, draft, doc_id=row.id, sync_token=row.sync_token + 1,
+                                      created=row.create_time, updated=stamp, items=catalog.items,
+                                      customer=catalog.customers[draft.customer_id])
+            replace_payload(conn, entity, payload, updated=stamp, txn_date=payload["TxnDate"])
+        return payload
+
+    def void_document(self, entity: str, doc_id: str | int) -> dict[str, Any]:
+        """Void as QBO does: the document stays with every amount and quantity 0, "Voided" noted.
+
+        Raises:
+            ObjectNotFound: no such document.
+            InvalidChange: it is already voided, or deleted.
+        """
+        entity = _entity(entity, entities.TRANSACTIONS)
+        with writing(self.engine) as conn:
+            row = self._live_row(conn, entity, doc_id)
+            stamp = next_stamp(conn)
+            payload = void_payload(jsontext.loads(row.payload), sync_token=row.sync_token + 1, updated=stamp)
+            replace_payload(conn, entity, payload, updated=stamp, txn_date=row.txn_date, voided=True)
+        return payload
+
+    def delete_document(self, entity: str, doc_id: str | int) -> None:
+        """Hard-delete as QBO does: gone from queries and reads, a tombstone in CDC.
+
+        Raises:
+            ObjectNotFound: no such document.
+            InvalidChange: it was already deleted.
+        """
+        entity = _entity(entity, entities.TRANSACTIONS)
+        with writing(self.engine) as conn:
+            row = load_row(conn, entity, doc_id)
+            if row.deleted_at is not None:
+                raise InvalidChange(f"{entity} {doc_id} was already deleted")
+            stamp = next_stamp(conn)
+            conn.execute(update(StoredObject).where(StoredObject.entity == entity, StoredObject.id == row.id)
+                         .values(deleted_at=stamp, last_updated_time=stamp))
+
+    # Items and customers
+    def create_item(self, draft: ItemDraft) -> dict[str, Any]:
+        """A new item with the next Item id."""
+        if draft.type not in entities.ITEM_TYPES:
+            raise InvalidChange(f"item type must be one of {', '.join(entities.ITEM_TYPES)}")
+        with writing(self.engine) as conn:
+            item_id = next_id(conn, "Item")
+            stamp = next_stamp(conn)
+            payload = render_item(draft, item_id=item_id, sync_token=0, created=stamp, updated=stamp)
+            conn.execute(insert(StoredObject), [object_row("Item", payload, txn_date=None, created=stamp,
+                                                           updated=stamp, active=draft.active)])
+        return payload
+
+    def update_item(self, item_id: str | int, **changes: Any) -> dict[str, Any]:
+        """Edit an item (name, sku, type, active, unit_price...): SyncToken + 1.
+
+        Raises:
+            ObjectNotFound: no such item.
+        """
+        with writing(self.engine) as conn:
+            row = load_row(conn, "Item", item_id)
+            current = item_draft_from_payload(jsontext.loads(row.payload))
+            draft = ItemDraft(**{**current.__dict__, **changes})
+            if draft.type not in entities.ITEM_TYPES:
+                raise InvalidChange(f"item type must be one of {', '.join(entities.ITEM_TYPES)}")
+            stamp = next_stamp(conn)
+            payload = render_item(draft, item_id=row.id, sync_token=row.sync_token + 1, created=row.create_time,
+                                  updated=stamp)
+            replace_payload(conn, "Item", payload, updated=stamp, active=draft.active)
+        return payload
+
+    def delete_item(self, item_id: str | int) -> dict[str, Any]:
+        """"Delete" an item the only way QBO can: make it inactive (SyncToken + 1).
+
+        Raises:
+            ObjectNotFound: no such item.
+        """
+        return self.update_item(item_id, active=False)
+
+    def create_customer(self, display_name: str, *, email: str | None = None) -> dict[str, Any]:
+        if not display_name.strip():
+            raise InvalidChange("a customer needs a display name")
+        with writing(self.engine) as conn:
+            customer_id = next_id(conn, "Customer")
+            stamp = next_stamp(conn)
+            payload = render_customer(display_name.strip(), customer_id=customer_id, sync_token=0, created=stamp,
+                                      updated=stamp, email=email)
+            conn.execute(insert(StoredObject), [object_row("Customer", payload, txn_date=None, created=stamp,
+                                                           updated=stamp)])
+        return payload

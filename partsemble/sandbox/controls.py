@@ -1,0 +1,89 @@
+"""The knobs of the sandbox that QBO does not have: faults, quirks, tokens, traffic."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy.engine import Engine
+
+from partsemble.sandbox import faults, tokens, traffic
+from partsemble.sandbox.store import get_setting, reading, set_setting, writing
+
+QUIRKS = {"sku_only_when_selected": "Leave Sku out of items unless the query says SELECT *, Sku"}
+
+
+class UnknownQuirk(ValueError):
+    """The quirk is not one of QUIRKS."""
+
+
+class SandboxControls:
+    """Mixed into SandboxCompany: fault injection, quirks, tokens without a browser, counters."""
+
+    engine: Engine
+    access_token_lifetime: int
+
+    # Faults and quirks
+    def add_fault(self, family: str, kind: str, *, probability: Decimal | str | None = None,
+                  ordinals: Iterable[int] = (), retry_after: int = 60,
+                  delay: Decimal | str = Decimal("0")) -> faults.FaultRule:
+        """Inject a fault: see `faults` for families and kinds. Raises faults.BadFaultRule."""
+        with writing(self.engine) as conn:
+            return faults.add_rule(conn, family, kind, probability=probability, ordinals=ordinals,
+                                   retry_after=retry_after, delay=delay)
+
+    def faults(self) -> list[faults.FaultRule]:
+        with reading(self.engine) as conn:
+            return faults.rules(conn)
+
+    def remove_fault(self, rule_id: int) -> None:
+        with writing(self.engine) as conn:
+            faults.delete_rule(conn, rule_id)
+
+    def clear_faults(self) -> None:
+        with writing(self.engine) as conn:
+            faults.clear_rules(conn)
+
+    def set_fault_seed(self, seed: int) -> None:
+        """Seed of the probability draws: same seed, same requests fail."""
+        with writing(self.engine) as conn:
+            faults.set_seed(conn, seed)
+
+    def set_quirk(self, name: str, enabled: bool) -> None:
+        if name not in QUIRKS:
+            raise UnknownQuirk(f"quirk must be one of {', '.join(QUIRKS)}")
+        with writing(self.engine) as conn:
+            set_setting(conn, f"quirk:{name}", "1" if enabled else "0")
+
+    def quirks(self) -> dict[str, bool]:
+        with reading(self.engine) as conn:
+            return {name: get_setting(conn, f"quirk:{name}") == "1" for name in QUIRKS}
+
+    # Tokens
+    def issue_tokens(self, client_id: str = "sandbox-client") -> tokens.TokenPair:
+        """An access and refresh token without the browser approval (for tests and scripts)."""
+        with writing(self.engine) as conn:
+            return tokens.issue_pair(conn, client_id, self.access_token_lifetime)
+
+    def expire_access_tokens(self) -> int:
+        """Expire every access token now (refresh tokens stay valid)."""
+        with writing(self.engine) as conn:
+            return tokens.expire_access_tokens(conn)
+
+    def revoke_token(self, token: str) -> bool:
+        with writing(self.engine) as conn:
+            return tokens.revoke(conn, token)
+
+    # Traffic
+    def counters(self) -> dict[str, int]:
+        """Requests counted per `all`, family and `family.detail` since the last reset."""
+        with reading(self.engine) as conn:
+            return traffic.counters(conn)
+
+    def request_log(self, *, limit: int | None = None) -> list[traffic.RequestRecord]:
+        with reading(self.engine) as conn:
+            return traffic.request_log(conn, limit=limit)
+
+    def reset_counters(self) -> None:
+        """Zero the counters and clear the request log (fault ordinals restart at 1)."""
+        with writing(self.engine) as conn:
+            traffic.reset(conn)
