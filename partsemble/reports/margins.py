@@ -1,0 +1,221 @@
+"""Margin by product: finished-good lines of active sales, aggregated in SQL per product.
+
+Only sums of single columns run in SQL (exact on scaled integers); every product and
+division of two figures happens here, on Decimals.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Select, func, select
+
+from partsemble.domain.money import ZERO, cents, margin_percent
+from partsemble.extensions import db
+from partsemble.models.base import Quantity
+from partsemble.models.catalog import Product
+from partsemble.models.sales import Sale, SaleLine
+from partsemble.reports.periods import Period
+from partsemble.sales.queries import SaleFilters, totals
+
+# Lines that carry a product margin; skipped lines count in the sale but belong to no product.
+PRODUCT_LINE_KINDS = ("tracked", "return", "price_adjustment")
+SIX_PLACES = Decimal("0.000001")
+ONE_PLACE = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class ProductMargin:
+    """One finished good's figures over a period (voided and deleted sales excluded)."""
+
+    product_id: int
+    name: str
+    sku: str
+    units_sold: Decimal  # tracked lines
+    units_returned: Decimal  # return lines, as a positive number
+    revenue: Decimal
+    cost: Decimal
+    sold_cost: Decimal  # cost of the tracked lines only: what the units sold cost
+    shortage_quantity: Decimal
+    shortage_cost: Decimal
+    no_cost_basis_lines: int
+    share_percent: Decimal | None = None
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.cost
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        return margin_percent(self.margin, self.revenue)
+
+    @property
+    def average_unit_cost(self) -> Decimal | None:
+        """Cost of units sold / units sold, to 6 places; None when nothing was sold."""
+        if self.units_sold == 0:
+            return None
+        return (self.sold_cost / self.units_sold).quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
+
+    @property
+    def provisional(self) -> bool:
+        """Part of the cost is a weighted-average estimate or zero for lack of any cost."""
+        return self.shortage_quantity > 0 or self.no_cost_basis_lines > 0
+
+
+@dataclass(frozen=True)
+class MarginReport:
+    period: Period
+    rows: list[ProductMargin]
+    total: ProductMargin  # the finished goods together (product_id 0)
+    sales_revenue: Decimal  # all active sales in the period, as the Sales list totals them
+    sales_cost: Decimal
+    sales_count: int
+    sort: str
+    descending: bool
+
+    @property
+    def other_revenue(self) -> Decimal:
+        """Revenue of lines that are not finished goods (services, shipping, raw materials, no item)."""
+        return self.sales_revenue - self.total.revenue
+
+    @property
+    def other_cost(self) -> Decimal:
+        return self.sales_cost - self.total.cost
+
+
+def _in_period(query: Select, period: Period) -> Select:  # type: ignore[type-arg]
+    if period.start is not None:
+        query = query.where(Sale.txn_date >= period.start)
+    if period.end is not None:
+        query = query.where(Sale.txn_date <= period.end)
+    return query
+
+
+def _sum(column, kind: str | None = None):  # type: ignore[no-untyped-def]
+    total = func.sum(column)
+    if kind is not None:
+        total = total.filter(SaleLine.kind == kind)
+    return func.coalesce(total, 0)
+
+
+def product_lines_query(period: Period, product_id: int | None = None) -> Select:  # type: ignore[type-arg]
+    """Per product: the sums over its finished-good lines of active sales in the period.
+
+    Reads sales through ix_sales_status_txn_date and their lines through ix_sale_lines_sale_id;
+    with one product, lines come through ix_sale_lines_product_id_sale_id instead.
+    """
+    returned = func.abs(SaleLine.quantity, type_=Quantity())
+    query = (
+        select(
+            SaleLine.product_id,
+            _sum(SaleLine.quantity, "tracked"),
+            _sum(returned, "return"),
+            _sum(SaleLine.revenue),
+            _sum(SaleLine.cost),
+            _sum(SaleLine.cost, "tracked"),
+            _sum(SaleLine.shortage_quantity),
+            _sum(SaleLine.shortage_cost),
+            func.count(SaleLine.id).filter(SaleLine.no_cost_basis.is_(True)),
+        )
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .where(Sale.status == "active", SaleLine.product_id.is_not(None), SaleLine.kind.in_(PRODUCT_LINE_KINDS))
+        .group_by(SaleLine.product_id)
+    )
+    if product_id is not None:
+        query = query.where(SaleLine.product_id == product_id)
+    return _in_period(query, period)
+
+
+def _figures(period: Period, product_id: int | None = None) -> list[ProductMargin]:
+    sums = db.session.execute(product_lines_query(period, product_id)).all()
+    if not sums:
+        return []
+    names = {
+        pid: (name, sku)
+        for pid, name, sku in db.session.execute(
+            select(Product.id, Product.name, Product.sku).where(Product.id.in_([row[0] for row in sums]))
+        )
+    }
+    return [ProductMargin(pid, *names[pid], *values) for pid, *values in sums]
+
+
+SUMMED = ("units_sold", "units_returned", "revenue", "cost", "sold_cost", "shortage_quantity", "shortage_cost")
+
+
+def _total(rows: list[ProductMargin]) -> ProductMargin:
+    sums = {name: sum((getattr(r, name) for r in rows), ZERO) for name in SUMMED}
+    positive = bool(rows) and sums["revenue"] - sums["cost"] > 0
+    return ProductMargin(
+        0, "All finished goods", "", **sums, no_cost_basis_lines=sum(r.no_cost_basis_lines for r in rows),
+        share_percent=Decimal(100) if positive else None,
+    )
+
+
+def _with_share(row: ProductMargin, total_margin: Decimal) -> ProductMargin:
+    # A share of a loss (or of nothing) explains nothing, so it is left blank.
+    if total_margin <= 0:
+        return row
+    return replace(row, share_percent=(row.margin / total_margin * 100).quantize(ONE_PLACE, rounding=ROUND_HALF_UP))
+
+
+# column key -> (heading, sort key); None values sort last whichever way the column is sorted.
+COLUMNS: dict[str, tuple[str, Callable[[ProductMargin], object]]] = {
+    "product": ("Product", lambda r: (r.name.casefold(), r.sku.casefold())),
+    "sold": ("Units sold", lambda r: r.units_sold),
+    "returned": ("Units returned", lambda r: r.units_returned),
+    "revenue": ("Revenue", lambda r: r.revenue),
+    "cost": ("Cost", lambda r: r.cost),
+    "margin": ("Margin", lambda r: r.margin),
+    "margin_pct": ("Margin %", lambda r: r.margin_percent),
+    "avg_cost": ("Avg unit cost", lambda r: r.average_unit_cost),
+    "share": ("Share of margin", lambda r: r.share_percent),
+    "shortage": ("Shortage qty", lambda r: r.shortage_quantity),
+}
+DEFAULT_SORT = "margin"
+
+
+def sort_rows(rows: list[ProductMargin], sort: str, descending: bool) -> list[ProductMargin]:
+    """Rows ordered by one column (ties by name, then id); rows without a value go last."""
+    key = COLUMNS[sort][1]
+    ordered = sorted(rows, key=lambda r: (r.name.casefold(), r.product_id))
+    present = [r for r in ordered if key(r) is not None]
+    missing = [r for r in ordered if key(r) is None]
+    return sorted(present, key=key, reverse=descending) + missing  # type: ignore[arg-type]
+
+
+def margin_by_product(period: Period, sort: str = DEFAULT_SORT, descending: bool = True) -> MarginReport:
+    """Every finished good sold, returned or adjusted in the period, with a total that
+    reconciles with the Sales list: total revenue + other revenue = the sales' revenue."""
+    sort = sort if sort in COLUMNS else DEFAULT_SORT
+    rows = _figures(period)
+    total = _total(rows)
+    rows = sort_rows([_with_share(r, total.margin) for r in rows], sort, descending)
+    sales = totals(SaleFilters(date_from=period.start, date_to=period.end, status="active"))
+    return MarginReport(period, rows, total, sales.revenue, sales.cost, sales.counted, sort, descending)
+
+
+def product_margin(product_id: int, period: Period) -> ProductMargin | None:
+    """One product's figures over the period; None when it had no finished-good lines in it."""
+    rows = _figures(period, product_id)
+    return rows[0] if rows else None
+
+
+EXPORT_HEADER = (
+    "sku", "product", "units_sold", "units_returned", "revenue", "cost", "margin", "margin_percent",
+    "average_unit_cost", "share_of_margin_percent", "shortage_quantity", "no_cost_basis_lines",
+)
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:f}"
+
+
+def export_rows(report: MarginReport) -> Iterator[tuple[object, ...]]:
+    """The report's rows in its order, money in cents, as the page shows them."""
+    for r in report.rows:
+        yield (
+            r.sku, r.name, _text(r.units_sold), _text(r.units_returned), _text(cents(r.revenue)), _text(cents(r.cost)),
+            _text(cents(r.margin)), _text(r.margin_percent), _text(r.average_unit_cost), _text(r.share_percent),
+            _text(r.shortage_quantity), r.no_cost_basis_lines,
+        )

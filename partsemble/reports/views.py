@@ -1,0 +1,106 @@
+"""Report pages: read-only, for every logged-in user (the login guard applies to them all)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from partsemble.csvio import stream
+from partsemble.pagination import page_number
+from partsemble.reports import margins, periods, shortages
+from partsemble.reports.monthly import business_months, last_months
+from partsemble.reports.svg import chart_panel
+from partsemble.web.forms import csv_download
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+MARGIN_PERIODS = ("this_month", "last_month", "this_quarter", "last_12_months", "custom")
+SHORTAGE_PERIODS = ("all", "this_month", "last_month", "this_quarter", "last_12_months", "custom")
+
+
+@bp.route("/")
+def index() -> str:
+    first, last = last_months(periods.today())
+    panel = chart_panel(business_months(first, last), "business-chart", "the business")
+    return render_template("reports/index.html", panel=panel)
+
+
+@dataclass(frozen=True)
+class SortLink:
+    key: str
+    label: str
+    href: str
+    aria_sort: str  # ascending, descending or none
+
+
+def _sorting() -> tuple[str, bool]:
+    sort = request.args.get("sort", margins.DEFAULT_SORT)
+    sort = sort if sort in margins.COLUMNS else margins.DEFAULT_SORT
+    default_dir = "asc" if sort == "product" else "desc"
+    return sort, request.args.get("dir", default_dir) != "asc"
+
+
+def _sort_links(period_args: dict[str, str], sort: str, descending: bool) -> dict[str, SortLink]:
+    links = {}
+    for key, (label, _) in margins.COLUMNS.items():
+        if key == sort:
+            direction, aria = ("asc" if descending else "desc"), ("descending" if descending else "ascending")
+        else:
+            direction, aria = ("asc" if key == "product" else "desc"), "none"
+        links[key] = SortLink(key, label, url_for("reports.margin", **period_args, sort=key, dir=direction), aria)
+    return links
+
+
+def _margin_report() -> tuple[margins.MarginReport, periods.PeriodChoice]:
+    choice = periods.choose_period(request.args, periods.today(), default="last_12_months")
+    sort, descending = _sorting()
+    return margins.margin_by_product(choice.period, sort, descending), choice
+
+
+@bp.route("/margin")
+def margin() -> str:
+    report, choice = _margin_report()
+    period_args = choice.period.query_args()
+    return render_template(
+        "reports/margin.html", report=report, choice=choice, presets=MARGIN_PERIODS, preset_labels=periods.PRESETS,
+        endpoint="reports.margin", keep={"sort": report.sort, "dir": "desc" if report.descending else "asc"},
+        sort_links=_sort_links(period_args, report.sort, report.descending),
+        csv_args=dict(period_args, sort=report.sort, dir="desc" if report.descending else "asc"),
+        sales_list_args=_sales_list_args(choice.period),
+    )
+
+
+def _sales_list_args(period: periods.Period) -> dict[str, str]:
+    """The Sales list's own filters (from, to, status) for the same dates."""
+    args = {"status": "active"}
+    if period.start is not None:
+        args["from"] = period.start.isoformat()
+    if period.end is not None:
+        args["to"] = period.end.isoformat()
+    return args
+
+
+@bp.route("/margin.csv")
+def margin_csv() -> Response:
+    report, _ = _margin_report()
+    return csv_download(stream(margins.EXPORT_HEADER, margins.export_rows(report)), "margin-by-product.csv")
+
+
+def _shortage_period() -> periods.PeriodChoice:
+    return periods.choose_period(request.args, periods.today(), default="all")
+
+
+@bp.route("/shortages", endpoint="shortages")
+def shortages_page() -> str:
+    choice = _shortage_period()
+    report = shortages.shortage_report(choice.period, page_number(request.args.get("page")))
+    return render_template(
+        "reports/shortages.html", report=report, choice=choice, presets=SHORTAGE_PERIODS, preset_labels=periods.PRESETS,
+        endpoint="reports.shortages", keep={}, period_args=choice.period.query_args(),
+    )
+
+
+@bp.route("/shortages.csv")
+def shortages_csv() -> Response:
+    return csv_download(stream(shortages.EXPORT_HEADER, shortages.export_rows(_shortage_period().period)), "shortages.csv")
