@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from partsemble.csvio import collect, read_rows
 from partsemble.extensions import db
-from partsemble.inventory.ledger import Posting, add_lot, lot_has_consumption, post, remove_lot, unique_lot_number
+from partsemble.inventory.book import LotBook, Posting
 from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write
+from partsemble.models.ids import IdAllocator
 from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
@@ -22,9 +23,13 @@ def today() -> date:
     return date.today()
 
 
-def suggest_lot_number(product: Product, received: date) -> str:
+def _book() -> LotBook:
+    return LotBook(db.session, IdAllocator(db.session))  # type: ignore[arg-type]
+
+
+def suggest_lot_number(product: Product, received: date, book: LotBook | None = None) -> str:
     """`<SKU>-<YYYYMMDD>`, with -2, -3... when that number is taken for the product."""
-    return unique_lot_number(db.session, product.id, f"{product.sku}-{received:%Y%m%d}")
+    return (book or _book()).unique_number(product.id, f"{product.sku}-{received:%Y%m%d}")
 
 
 @dataclass(frozen=True)
@@ -57,18 +62,17 @@ def parse_lot_fields(
     return number, received, quantity_value, cost, source_value, note_text
 
 
-def _create_lot(data: LotInput, user_id: int | None) -> Lot:
+def _create_lot(book: LotBook, data: LotInput, user_id: int | None) -> int:
     product = db.session.get(Product, data.product_id)
     if product is None:
         raise InputError("Choose a product.", "product_id")
     if not product.active:
         raise InputError(f"{product.name} is archived; restore it before receiving stock.", "product_id")
-    number = data.lot_number or suggest_lot_number(product, data.received_date)
-    exists = db.session.scalar(select(Lot.id).where(Lot.product_id == product.id, Lot.lot_number == number))
-    if exists is not None:
+    number = data.lot_number or suggest_lot_number(product, data.received_date, book)
+    if number in book.lot_numbers_taken(product.id, number):
         raise InputError(f"{product.sku} already has a lot {number}.", "lot_number")
     cause = Posting(business_date=data.received_date, user_id=user_id, note=data.note)
-    return add_lot(db.session, product.id, number, data.received_date, data.quantity, data.unit_cost, data.source, cause)
+    return book.add_lot(product.id, number, data.received_date, data.quantity, data.unit_cost, data.source, cause, "RECEIVE").id
 
 
 def receive_lot(data: LotInput, user_id: int | None) -> Lot:
@@ -78,12 +82,16 @@ def receive_lot(data: LotInput, user_id: int | None) -> Lot:
         InputError: unknown or archived product, duplicate lot number.
     """
     begin_write(db.session)
+    book = _book()
     try:
-        lot = _create_lot(data, user_id)
+        lot_id = _create_lot(book, data, user_id)
     except InputError:
         db.session.rollback()
         raise
+    book.flush()
     db.session.commit()
+    lot = db.session.get(Lot, lot_id)
+    assert lot is not None
     return lot
 
 
@@ -98,22 +106,25 @@ def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int 
         raise InputError("Choose a reason.", "reason")
     note_text = parse_text(note, "note", "Note", max_length=500, required=reason == "other")
     begin_write(db.session)
-    lot = db.session.get(Lot, lot_id, with_for_update=True)
-    if lot is None:
+    book = _book()
+    try:
+        lot = book.lot(lot_id)
+    except LookupError:
         db.session.rollback()
-        raise InputError("No such lot.")
+        raise InputError("No such lot.") from None
     if lot.status == "voided":
         db.session.rollback()
         raise InputError("This lot is voided; it cannot be adjusted.", "delta")
-    if lot.quantity_remaining + change < 0:
+    if lot.remaining + change < 0:
         db.session.rollback()
-        raise InputError(
-            f"The lot holds {lot.quantity_remaining.normalize():f}; it cannot go below zero.", "delta"
-        )
+        raise InputError(f"The lot holds {lot.remaining.normalize():f}; it cannot go below zero.", "delta")
     cause = Posting(business_date=today(), user_id=user_id, reason=reason, note=note_text)
-    post(db.session, "LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot)
+    book.post("LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot)
+    book.flush()
     db.session.commit()
-    return lot
+    adjusted = db.session.get(Lot, lot_id)
+    assert adjusted is not None
+    return adjusted
 
 
 def void_lot(lot_id: int, user_id: int | None) -> Lot:
@@ -123,6 +134,7 @@ def void_lot(lot_id: int, user_id: int | None) -> Lot:
         InputError: already voided, a return lot, or a lot some sale drew from.
     """
     begin_write(db.session)
+    book = _book()
     lot = db.session.get(Lot, lot_id, with_for_update=True)
     problem = None
     if lot is None:
@@ -131,15 +143,17 @@ def void_lot(lot_id: int, user_id: int | None) -> Lot:
         problem = "This lot is already voided."
     elif lot.source == "return":
         problem = "Return lots belong to their credit memo; void the credit memo instead."
-    elif lot_has_consumption(db.session, lot.id):
+    elif book.has_sales(lot.id):
         problem = "Sales have drawn from this lot, so it cannot be voided. Adjust it instead."
     if problem:
         db.session.rollback()
         raise InputError(problem)
-    assert lot is not None
-    remove_lot(db.session, lot, "LOT_VOID", Posting(business_date=today(), user_id=user_id, note="Lot voided"))
+    book.remove_lot(book.lot(lot_id), "LOT_VOID", Posting(business_date=today(), user_id=user_id, note="Lot voided"))
+    book.flush()
     db.session.commit()
-    return lot
+    voided = db.session.get(Lot, lot_id)
+    assert voided is not None
+    return voided
 
 
 LOT_CSV_COLUMNS = ("sku", "lot_number", "received_date", "quantity", "unit_cost")
@@ -179,12 +193,14 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
 
     inputs = collect(rows, parse)
     begin_write(db.session)
+    book = _book()
     try:
-        lots = [_create_lot(item, user_id) for item in inputs]
+        ids = [_create_lot(book, item, user_id) for item in inputs]
     except InputError:
         db.session.rollback()
         raise
+    book.flush()
     db.session.commit()
-    return lots
+    return list(db.session.scalars(select(Lot).where(Lot.id.in_(ids)).order_by(Lot.id)))
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partsemble.extensions import db
@@ -90,6 +90,12 @@ class SaleLine(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('tracked', 'return', 'price_adjustment', 'skipped')", name="kind"),
         Index("ix_sale_lines_product_id_sale_id", "product_id", "sale_id"),
+        # Lines costed partly at average (lots ran out) or at zero: the provisional figures.
+        Index(
+            "ix_sale_lines_provisional", "product_id", "sale_id",
+            sqlite_where=text("shortage_quantity > 0 OR no_cost_basis IS 1"),
+            postgresql_where=text("shortage_quantity > 0 OR no_cost_basis IS true"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,24 +1,30 @@
 """Applying one sales document to stock and money, inside the caller's transaction.
 
-Synced documents and manual sales go through the same code. Nothing here commits.
+Synced documents and manual sales go through the same code. The rows go to a
+SalesWriter (written in bulk by the caller, or at the end of apply_document
+when the caller gives none). Nothing here commits.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, scoped_session
 
-from partsemble.domain.documents import DocumentStatus, SalesDocument
-from partsemble.domain.money import ZERO, money
+from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
+from partsemble.domain.money import ZERO, money, unit_cost
 from partsemble.domain.sale_plan import DocumentPlan, ItemLink, PlannedLine, plan_document
-from partsemble.inventory.ledger import Posting, add_lot, draw_fifo, unique_lot_number
-from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
-from partsemble.sales.history import describe_changes, snapshot
-from partsemble.sales.returns import return_unit_cost
+from partsemble.inventory.book import Posting
+from partsemble.models.base import utcnow
+from partsemble.models.sales import Sale, SaleLine
+from partsemble.sales.history import Snapshot, describe_changes
+from partsemble.sales.returns import EarlierSale, ReturnCost, return_unit_cost
 from partsemble.sales.reversal import reverse_sale
+from partsemble.sales.writer import SalesWriter
 
 
 class Outcome(StrEnum):
@@ -29,172 +35,231 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class ExistingSale:
+    id: int
+    version: str
+    status: str
+    txn_date: date
+
+
+@dataclass(frozen=True)
+class AppliedDraw:
+    lot_id: int
+    lot_number: str
+    quantity: Decimal
+    unit_cost: Decimal
+
+
+@dataclass(frozen=True)
+class AppliedLine:
+    item: str
+    kind: str
+    quantity: Decimal
+    revenue: Decimal
+    cost: Decimal
+    draws: tuple[AppliedDraw, ...] = ()
+    shortage: Decimal = ZERO
+    shortage_cost: Decimal = ZERO
+    no_cost_basis: bool = False
+
+
+@dataclass(frozen=True)
+class Applied:
+    outcome: Outcome
+    sale_id: int | None
+    revenue: Decimal = ZERO
+    cost: Decimal = ZERO
+    shortage: bool = False
+    lines: tuple[AppliedLine, ...] = ()
+
+
+@dataclass(frozen=True)
 class ApplyContext:
-    session: Session
+    session: Session | scoped_session[Session]
     items: Mapping[str, ItemLink]
     source: str = "qbo"
     run_id: int | None = None
     user_id: int | None = None
     restock_returns: bool = True
+    writer: SalesWriter | None = field(default=None, compare=False)
 
 
-def find_sale(session: Session, source: str, doc_type: str, doc_id: str) -> Sale | None:
-    return session.scalar(
-        select(Sale).where(Sale.source == source, Sale.external_type == doc_type, Sale.external_id == doc_id)
-    )
+def find_sale(session: Session | scoped_session[Session], source: str, doc_type: str, doc_id: str) -> Sale | None:
+    return session.scalar(select(Sale).where(Sale.source == source, Sale.external_type == doc_type, Sale.external_id == doc_id))
 
 
-def apply_document(ctx: ApplyContext, doc: SalesDocument, sale: Sale | None = None, *, looked_up: bool = False) -> Outcome:
+def existing_sale(session: Session | scoped_session[Session], source: str, doc_type: str, doc_id: str) -> ExistingSale | None:
+    row = session.execute(
+        select(Sale.id, Sale.version, Sale.status, Sale.txn_date).where(
+            Sale.source == source, Sale.external_type == doc_type, Sale.external_id == doc_id)
+    ).first()
+    return ExistingSale(*row) if row is not None else None
+
+
+def _as_existing(sale: Sale | ExistingSale | None) -> ExistingSale | None:
+    if sale is None or isinstance(sale, ExistingSale):
+        return sale
+    return ExistingSale(sale.id, sale.version, sale.status, sale.txn_date)
+
+
+def apply_document(ctx: ApplyContext, doc: SalesDocument, sale: Sale | ExistingSale | None = None, *, looked_up: bool = False) -> Outcome:
     """Create, update, void or skip the sale for `doc`.
 
     Raises:
-        DocumentRejected: the document cannot be costed; the caller rolls back.
+        DocumentRejected: the document cannot be costed; nothing of it was written.
     """
-    session = ctx.session
-    if not looked_up:
-        sale = find_sale(session, ctx.source, str(doc.type), doc.id)
-    if sale is not None and sale.version == doc.version and sale.status != "deleted":
-        return Outcome.SKIPPED
-    cause = Posting(business_date=doc.txn_date, user_id=ctx.user_id, sync_run_id=ctx.run_id,
-                    sale_id=sale.id if sale is not None else None)
+    own = ctx.writer is None
+    ctx = replace(ctx, writer=ctx.writer or SalesWriter(ctx.session))
+    existing = _as_existing(sale) if (looked_up or sale is not None) else existing_sale(ctx.session, ctx.source, str(doc.type), doc.id)
+    applied = apply(ctx, doc, existing)
+    if own:
+        ctx.writer.flush()  # type: ignore[union-attr]
+    return applied.outcome
+
+
+def apply(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) -> Applied:
+    """The work of apply_document, with what each line drew (for the preview)."""
+    writer = ctx.writer
+    assert writer is not None
+    if existing is not None and existing.version == doc.version and existing.status != "deleted":
+        return Applied(Outcome.SKIPPED, existing.id)
     if doc.status is DocumentStatus.VOIDED:
-        return _apply_void(ctx, doc, sale, cause)
-    plan = plan_document(doc, ctx.items, restock_returns=ctx.restock_returns)
-    before = snapshot(sale) if sale is not None else None
-    if sale is None:
-        sale = Sale(source=ctx.source, external_type=str(doc.type), external_id=doc.id, created_by_id=ctx.user_id)
-        session.add(sale)
-        outcome = Outcome.CREATED
+        return _apply_void(ctx, doc, existing)
+    plan = plan_document(doc, ctx.items, restock_returns=ctx.restock_returns)  # rejects before anything is written
+    bases = _return_bases(ctx, doc, plan, existing)
+    before = _snapshot_from_db(ctx.session, existing.id) if existing is not None else None
+    if existing is None:
+        sale_id, outcome = writer.sale_id(), Outcome.CREATED
     else:
-        if sale.status == "active":
-            reverse_sale(session, sale, cause)
-        _drop_lines(session, sale)
-        outcome = Outcome.UPDATED
-    _set_header(sale, doc, ctx.run_id)
-    sale.status = "active"
-    session.flush()
-    _write_lines(ctx, sale, doc, plan)
-    action = "created" if outcome is Outcome.CREATED else "updated"
-    _record(ctx, sale, action, describe_changes(before, snapshot(sale)))
-    return outcome
+        sale_id, outcome = existing.id, Outcome.UPDATED
+        cause = Posting(business_date=doc.txn_date, user_id=ctx.user_id, sync_run_id=ctx.run_id, sale_id=sale_id)
+        if existing.status == "active":
+            reverse_sale(writer, sale_id, cause)
+        else:
+            writer.flush()
+        ctx.session.execute(delete(SaleLine).where(SaleLine.sale_id == sale_id))
+    cause = Posting(business_date=doc.txn_date, user_id=ctx.user_id, sync_run_id=ctx.run_id, sale_id=sale_id)
+    lines = [_write_line(ctx, sale_id, doc, planned, bases.get(planned.position), cause) for planned in plan.lines]
+    revenue = sum((line.revenue for line in lines), ZERO)
+    cost = sum((line.cost for line in lines), ZERO)
+    shortage = any(line.shortage > 0 for line in lines)
+    header = _header(doc, ctx.run_id, "active", revenue, cost, shortage, any(line.no_cost_basis for line in lines))
+    if outcome is Outcome.CREATED:
+        writer.add_sale({"id": sale_id, "source": ctx.source, "external_type": str(doc.type), "external_id": doc.id,
+                         "created_by_id": ctx.user_id, "created_at": utcnow(), **header})
+    else:
+        writer.update_sale(sale_id, header)
+    after = Snapshot(doc.txn_date, doc.customer.name, "active", tuple((l.item, l.quantity, l.revenue) for l in lines))
+    _record(ctx, sale_id, doc.version, "created" if outcome is Outcome.CREATED else "updated", describe_changes(before, after))
+    return Applied(outcome, sale_id, revenue, cost, shortage, tuple(lines))
 
 
-def apply_removal(ctx: ApplyContext, sale: Sale, status: str, version: str | None = None) -> Outcome:
+def apply_removal(ctx: ApplyContext, sale: Sale | ExistingSale, status: str, version: str | None = None) -> Outcome:
     """The document was deleted (or voided) upstream: reverse exactly, keep the sale with its status."""
-    if sale.status != "active":
+    existing = _as_existing(sale)
+    assert existing is not None
+    if existing.status != "active":
         return Outcome.SKIPPED
-    cause = Posting(business_date=sale.txn_date, user_id=ctx.user_id, sync_run_id=ctx.run_id, sale_id=sale.id)
-    reverse_sale(ctx.session, sale, cause)
-    sale.status = status
+    own = ctx.writer is None
+    writer = ctx.writer or SalesWriter(ctx.session)
+    ctx = replace(ctx, writer=writer)
+    cause = Posting(business_date=existing.txn_date, user_id=ctx.user_id, sync_run_id=ctx.run_id, sale_id=existing.id)
+    reverse_sale(writer, existing.id, cause)
+    values: dict[str, object] = {"status": status, "last_sync_run_id": ctx.run_id, "updated_at": utcnow()}
     if version is not None:
-        sale.version = version
-    sale.last_sync_run_id = ctx.run_id
-    _record(ctx, sale, status, "Deleted upstream" if status == "deleted" else "Voided upstream")
+        values["version"] = version
+    ctx.session.execute(update(Sale).where(Sale.id == existing.id).values(**values))
+    _record(ctx, existing.id, version or existing.version, status, "Deleted upstream" if status == "deleted" else "Voided upstream")
+    if own:
+        writer.flush()
     return Outcome.VOIDED
 
 
-def _apply_void(ctx: ApplyContext, doc: SalesDocument, sale: Sale | None, cause: Posting) -> Outcome:
-    if sale is None:
+def _apply_void(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) -> Applied:
+    writer = ctx.writer
+    assert writer is not None
+    if existing is None:
         # Never seen while active: keep a record of it, with nothing to reverse.
-        sale = Sale(source=ctx.source, external_type=str(doc.type), external_id=doc.id, created_by_id=ctx.user_id)
-        ctx.session.add(sale)
-        _set_header(sale, doc, ctx.run_id)
-        sale.status = "voided"
-        ctx.session.flush()
-        _record(ctx, sale, "voided", "Voided upstream before it was first synced")
-        return Outcome.VOIDED
-    if sale.status != "active":
-        sale.version = doc.version
-        return Outcome.SKIPPED
-    outcome = apply_removal(ctx, sale, "voided", doc.version)
-    sale.source_updated_at = doc.updated_at
-    return outcome
+        sale_id = writer.sale_id()
+        writer.add_sale({"id": sale_id, "source": ctx.source, "external_type": str(doc.type), "external_id": doc.id,
+                         "created_by_id": ctx.user_id, "created_at": utcnow(),
+                         **_header(doc, ctx.run_id, "voided", ZERO, ZERO, False, False)})
+        _record(ctx, sale_id, doc.version, "voided", "Voided upstream before it was first synced")
+        return Applied(Outcome.VOIDED, sale_id)
+    if existing.status != "active":
+        writer.flush()
+        ctx.session.execute(update(Sale).where(Sale.id == existing.id).values(version=doc.version))
+        return Applied(Outcome.SKIPPED, existing.id)
+    apply_removal(ctx, existing, "voided", doc.version)
+    ctx.session.execute(update(Sale).where(Sale.id == existing.id).values(source_updated_at=doc.updated_at))
+    return Applied(Outcome.VOIDED, existing.id)
 
 
-def _set_header(sale: Sale, doc: SalesDocument, run_id: int | None) -> None:
-    sale.version = doc.version
-    sale.doc_number = doc.number[:64]
-    sale.customer_ref = doc.customer.id[:64]
-    sale.customer_name = doc.customer.name[:255]
-    sale.txn_date = doc.txn_date
-    sale.currency = doc.currency[:3]
-    sale.exchange_rate = doc.exchange_rate
-    sale.source_created_at = doc.created_at
-    sale.source_updated_at = doc.updated_at
-    sale.notes = doc.private_note
-    sale.last_sync_run_id = run_id
-    sale.revenue = sale.cost = sale.margin = ZERO
-    sale.shortage = sale.no_cost_basis = False
+def _header(doc: SalesDocument, run_id: int | None, status: str, revenue: Decimal, cost: Decimal, shortage: bool, no_basis: bool) -> dict[str, object]:
+    return {
+        "version": doc.version, "doc_number": doc.number[:64], "customer_ref": doc.customer.id[:64],
+        "customer_name": doc.customer.name[:255], "txn_date": doc.txn_date, "currency": doc.currency[:3],
+        "exchange_rate": doc.exchange_rate, "source_created_at": doc.created_at, "source_updated_at": doc.updated_at,
+        "notes": doc.private_note, "last_sync_run_id": run_id, "status": status, "revenue": revenue, "cost": cost,
+        "margin": revenue - cost, "shortage": shortage, "no_cost_basis": no_basis, "updated_at": utcnow(),
+    }
 
 
-def _drop_lines(session: Session, sale: Sale) -> None:
-    session.execute(delete(LotConsumption).where(LotConsumption.sale_id == sale.id))
-    session.execute(delete(SaleLine).where(SaleLine.sale_id == sale.id))
-    session.expire(sale, ["lines"])
+def _return_bases(ctx: ApplyContext, doc: SalesDocument, plan: DocumentPlan, existing: ExistingSale | None) -> dict[int, ReturnCost]:
+    """Cost bases of the returns, read before this document writes anything."""
+    writer = ctx.writer
+    assert writer is not None
+    return {
+        line.position: return_unit_cost(writer.book, line.product_id, writer.latest_earlier_sale(
+            line.product_id, doc.customer.id, doc.customer.name, doc.txn_date, existing.id if existing else None))
+        for line in plan.lines
+        if line.kind == "return" and line.stock_out < 0 and line.product_id is not None
+    }
 
 
-def _write_lines(ctx: ApplyContext, sale: Sale, doc: SalesDocument, plan: DocumentPlan) -> None:
-    session = ctx.session
-    cause = Posting(business_date=doc.txn_date, user_id=ctx.user_id, sync_run_id=ctx.run_id, sale_id=sale.id)
-    revenue = cost = ZERO
-    for planned in plan.lines:
-        line = _line_from_plan(sale.id, planned)
-        session.add(line)
-        if planned.kind == "tracked" and planned.product_id is not None:
-            _draw(session, line, planned, cause)
-        elif planned.kind == "return" and planned.product_id is not None and planned.stock_out < 0:
-            session.flush()
-            _restock(session, sale, line, planned, cause)
-        line.margin = line.revenue - line.cost
-        revenue += line.revenue
-        cost += line.cost
-        sale.shortage = sale.shortage or line.shortage_quantity > 0
-        sale.no_cost_basis = sale.no_cost_basis or line.no_cost_basis
-    sale.revenue, sale.cost, sale.margin = revenue, cost, revenue - cost
+def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: PlannedLine, basis: ReturnCost | None, cause: Posting) -> AppliedLine:
+    writer = ctx.writer
+    assert writer is not None
+    line_id = writer.line_id()
+    row: dict[str, object] = {
+        "id": line_id, "sale_id": sale_id, "position": planned.position, "kind": planned.kind, "skip_reason": planned.skip_reason[:200],
+        "product_id": planned.product_id, "item_external_id": planned.item_id[:64], "item_name": planned.item_name[:255],
+        "description": planned.description, "quantity": planned.quantity, "unit_price": planned.unit_price, "amount": planned.amount,
+        "discount": planned.discount, "revenue": planned.revenue, "cost": ZERO, "margin": planned.revenue,
+        "shortage_quantity": ZERO, "shortage_unit_cost": ZERO, "shortage_cost": ZERO, "no_cost_basis": False, "return_lot_id": None,
+    }
+    draws: tuple[AppliedDraw, ...] = ()
+    if planned.kind == "tracked" and planned.product_id is not None:
+        drawn = writer.book.draw(planned.product_id, planned.stock_out, cause)
+        for draw in drawn.allocation.draws:
+            writer.add_consumption({"sale_line_id": line_id, "sale_id": sale_id, "lot_id": draw.lot_id, "quantity": draw.quantity, "unit_cost": draw.unit_cost})
+        draws = tuple(AppliedDraw(d.lot_id, drawn.lot_numbers[d.lot_id], d.quantity, d.unit_cost) for d in drawn.allocation.draws)
+        if doc.type is not DocumentType.CREDIT_MEMO and planned.quantity > 0:
+            writer.remember_sale(planned.product_id, doc.customer.id, doc.customer.name,
+                                 EarlierSale(doc.txn_date, sale_id, doc.number, unit_cost(drawn.cost / planned.quantity)))
+        row.update(shortage_quantity=drawn.shortfall, shortage_unit_cost=drawn.shortfall_unit_cost, shortage_cost=drawn.shortfall_cost,
+                   no_cost_basis=drawn.no_cost_basis, cost=drawn.cost)
+    elif planned.kind == "return" and planned.product_id is not None and planned.stock_out < 0 and basis is not None:
+        quantity = -planned.stock_out
+        number = writer.book.unique_number(planned.product_id, f"RET-{doc.number or doc.id}-{planned.position}")
+        note = replace(cause, note=f"Returned on {doc.type.value} {doc.number} ({basis.explanation})")
+        lot = writer.book.add_lot(planned.product_id, number, doc.txn_date, quantity, basis.unit_cost, "return", note, "RETURN")
+        row.update(return_lot_id=lot.id, no_cost_basis=basis.no_cost_basis, cost=-money(quantity * basis.unit_cost))
+    row["margin"] = planned.revenue - row["cost"]  # type: ignore[operator]
+    writer.add_line(row)
+    return AppliedLine(planned.item_name or planned.description[:40] or "(no item)", planned.kind, planned.quantity, planned.revenue,
+                       row["cost"], draws, row["shortage_quantity"], row["shortage_cost"], row["no_cost_basis"])  # type: ignore[arg-type]
 
 
-def _line_from_plan(sale_id: int, planned: PlannedLine) -> SaleLine:
-    return SaleLine(
-        sale_id=sale_id, position=planned.position, kind=planned.kind, skip_reason=planned.skip_reason[:200],
-        product_id=planned.product_id, item_external_id=planned.item_id[:64], item_name=planned.item_name[:255],
-        description=planned.description, quantity=planned.quantity, unit_price=planned.unit_price,
-        amount=planned.amount, discount=planned.discount, revenue=planned.revenue, cost=ZERO,
-        shortage_quantity=ZERO, shortage_unit_cost=ZERO, shortage_cost=ZERO, no_cost_basis=False,
-    )
+def _snapshot_from_db(session: Session | scoped_session[Session], sale_id: int) -> Snapshot:
+    header = session.execute(select(Sale.txn_date, Sale.customer_name, Sale.status).where(Sale.id == sale_id)).one()
+    rows = session.execute(
+        select(SaleLine.item_name, SaleLine.description, SaleLine.quantity, SaleLine.revenue).where(SaleLine.sale_id == sale_id).order_by(SaleLine.position)
+    ).all()
+    return Snapshot(header[0], header[1], header[2], tuple((name or desc[:40] or "(no item)", q, r) for name, desc, q, r in rows))
 
 
-def _draw(session: Session, line: SaleLine, planned: PlannedLine, cause: Posting) -> None:
-    assert planned.product_id is not None
-    drawn = draw_fifo(session, planned.product_id, planned.stock_out, cause)
-    for draw in drawn.allocation.draws:
-        line.consumptions.append(
-            LotConsumption(sale_id=line.sale_id, lot_id=draw.lot_id, quantity=draw.quantity, unit_cost=draw.unit_cost)
-        )
-    line.shortage_quantity = drawn.shortfall
-    line.shortage_unit_cost = drawn.shortfall_unit_cost
-    line.shortage_cost = money(drawn.shortfall * drawn.shortfall_unit_cost)
-    line.no_cost_basis = drawn.no_cost_basis
-    line.cost = money(drawn.allocation.draws_cost + line.shortage_cost)
-
-
-def _restock(session: Session, sale: Sale, line: SaleLine, planned: PlannedLine, cause: Posting) -> None:
-    assert planned.product_id is not None
-    quantity = -planned.stock_out
-    basis = return_unit_cost(session, planned.product_id, sale)
-    number = unique_lot_number(session, planned.product_id, f"RET-{sale.doc_number or sale.external_id}-{planned.position}")
-    note = Posting(business_date=cause.business_date, user_id=cause.user_id, sync_run_id=cause.sync_run_id,
-                   sale_id=sale.id, note=f"Returned on {sale.type_label} {sale.doc_number} ({basis.explanation})")
-    lot = add_lot(session, planned.product_id, number, sale.txn_date, quantity, basis.unit_cost, "return", note, kind="RETURN")
-    line.return_lot_id = lot.id
-    line.no_cost_basis = basis.no_cost_basis
-    line.cost = -money(quantity * basis.unit_cost)
-
-
-def _record(ctx: ApplyContext, sale: Sale, action: str, summary: str) -> None:
-    ctx.session.add(
-        SaleRevision(sale_id=sale.id, version=sale.version, action=action, summary=summary[:4000],
-                     sync_run_id=ctx.run_id, user_id=ctx.user_id)
-    )
-
-
-__all__ = ["ApplyContext", "Outcome", "apply_document", "apply_removal", "find_sale"]
+def _record(ctx: ApplyContext, sale_id: int, version: str, action: str, summary: str) -> None:
+    assert ctx.writer is not None
+    ctx.writer.add_revision({"sale_id": sale_id, "version": version, "action": action, "summary": summary[:4000], "applied_at": utcnow(),
+                             "sync_run_id": ctx.run_id, "user_id": ctx.user_id})

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
-from partsemble.domain.fifo import shortfall_unit_cost, weighted_average_cost
+from partsemble.domain.fifo import shortfall_unit_cost
 from partsemble.domain.money import unit_cost as to_unit_cost
-from partsemble.inventory.ledger import active_lots, historic_average_cost
+from partsemble.inventory.book import LotBook
 from partsemble.models.sales import Sale, SaleLine
 
 
@@ -20,32 +21,47 @@ class ReturnCost:
     explanation: str
 
 
-def return_unit_cost(session: Session, product_id: int, credit: Sale) -> ReturnCost:
-    """The FIFO unit cost of the latest earlier sale of the product to the same customer,
-    else the product's weighted average cost (active lots, then all lots), else zero."""
-    customer = Sale.customer_ref == credit.customer_ref if credit.customer_ref else Sale.customer_name == credit.customer_name
-    last = session.execute(
-        select(SaleLine.cost, SaleLine.quantity, Sale.doc_number, Sale.txn_date)
+@dataclass(frozen=True)
+class EarlierSale:
+    """A tracked sale line, as a candidate for "the latest earlier sale to this customer"."""
+
+    txn_date: date
+    sale_id: int
+    number: str
+    unit_cost: Decimal
+
+    def key(self) -> tuple[date, int]:
+        return (self.txn_date, self.sale_id)
+
+
+def latest_earlier_sale(session: Session | scoped_session[Session], product_id: int, customer_ref: str, customer_name: str,
+                        on: date, exclude_sale_id: int | None) -> EarlierSale | None:
+    """The latest written sale of the product to the customer on or before `on` (credit memos aside)."""
+    customer = Sale.customer_ref == customer_ref if customer_ref else Sale.customer_name == customer_name
+    query = (
+        select(Sale.txn_date, Sale.id, Sale.doc_number, SaleLine.cost, SaleLine.quantity)
         .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(
-            SaleLine.product_id == product_id,
-            SaleLine.kind == "tracked",
-            SaleLine.quantity > 0,
-            Sale.status == "active",
-            Sale.id != credit.id,
-            Sale.external_type != "CreditMemo",
-            Sale.txn_date <= credit.txn_date,
-            customer,
-        )
+        .where(SaleLine.product_id == product_id, SaleLine.kind == "tracked", SaleLine.quantity > 0, Sale.status == "active",
+               Sale.external_type != "CreditMemo", Sale.txn_date <= on, customer)
         .order_by(Sale.txn_date.desc(), Sale.id.desc())
         .limit(1)
-    ).first()
-    if last is not None:
-        cost, quantity, number, day = last
-        return ReturnCost(to_unit_cost(cost / quantity), False, f"cost of sale {number} on {day.isoformat()}")
-    active = weighted_average_cost((lot.quantity_remaining, lot.unit_cost) for lot in active_lots(session, product_id))
-    historic = historic_average_cost(session, product_id) if active is None else None
-    costing = shortfall_unit_cost(active, historic)
+    )
+    if exclude_sale_id is not None:
+        query = query.where(Sale.id != exclude_sale_id)
+    row = session.execute(query).first()
+    if row is None:
+        return None
+    day, sale_id, number, cost, quantity = row
+    return EarlierSale(day, sale_id, number, to_unit_cost(cost / quantity))
+
+
+def return_unit_cost(book: LotBook, product_id: int, earlier: EarlierSale | None) -> ReturnCost:
+    """The FIFO unit cost of the latest earlier sale of the product to the same customer,
+    else the product's weighted average cost (active lots, then all lots), else zero."""
+    if earlier is not None:
+        return ReturnCost(earlier.unit_cost, False, f"cost of sale {earlier.number} on {earlier.txn_date.isoformat()}")
+    active = book.active_average(product_id)
+    costing = shortfall_unit_cost(active, book.historic_average(product_id) if active is None else None)
     if costing.no_cost_basis:
         return ReturnCost(costing.unit_cost, True, "no cost basis: no earlier sale and no lots")
     return ReturnCost(costing.unit_cost, False, "weighted average cost")

@@ -1,70 +1,67 @@
 """Undoing what a sale did to stock, exactly. Nothing here commits."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select, update
 
 from partsemble.domain.money import money, unit_cost
-from partsemble.inventory.ledger import Posting, post, remove_lot, restore_to_lot
-from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.inventory.book import LotState
+from partsemble.inventory.book import Posting
+from partsemble.models.inventory import StockTransaction
 from partsemble.models.sales import LotConsumption, Sale, SaleLine
+from partsemble.sales.writer import SalesWriter
 
 
-def reverse_sale(session: Session, sale: Sale, cause: Posting) -> None:
+def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
     """Restore every draw to its lot, the shortfall to plain stock, and remove return lots.
 
     Draws come back from the consumption rows (the source of truth); the
     shortfall comes back at exactly the unit costs the ledger took it at.
     """
-    for line in sale.lines:
-        for draw in line.consumptions:
-            restore_to_lot(session, draw.lot_id, draw.quantity, draw.unit_cost, cause)
-        if line.return_lot_id is not None:
-            lot = session.get(Lot, line.return_lot_id, with_for_update=True)
-            if lot is not None and lot.status != "voided":
-                remove_return_lot(session, lot, cause)
-    _restore_shortfalls(session, sale.id, cause)
-    session.execute(delete(LotConsumption).where(LotConsumption.sale_id == sale.id))
-    session.expire(sale, ["lines"])
-
-
-def _restore_shortfalls(session: Session, sale_id: int, cause: Posting) -> None:
-    """Post the opposite of the sale's net lot-less rows, per product and unit cost."""
-    rows = session.execute(
+    writer.flush()  # the database now holds every row this transaction wrote
+    writer.forget_sale(sale_id)
+    session = writer.session
+    draws = session.execute(
+        select(LotConsumption.lot_id, LotConsumption.quantity, LotConsumption.unit_cost).where(LotConsumption.sale_id == sale_id).order_by(LotConsumption.id)
+    ).all()
+    for lot_id, quantity, cost in draws:
+        writer.book.restore(lot_id, quantity, cost, cause)
+    for lot_id in session.scalars(select(SaleLine.return_lot_id).where(SaleLine.sale_id == sale_id, SaleLine.return_lot_id.is_not(None))):
+        lot = writer.book.lot(lot_id)
+        if lot.status != "voided":
+            remove_return_lot(writer, lot, cause)
+    shortfalls = session.execute(
         select(StockTransaction.product_id, StockTransaction.unit_cost, func.sum(StockTransaction.quantity))
-        .where(
-            StockTransaction.sale_id == sale_id,
-            StockTransaction.lot_id.is_(None),
-            StockTransaction.type.in_(("SALE", "SALE_REVERSAL")),
-        )
+        .where(StockTransaction.sale_id == sale_id, StockTransaction.lot_id.is_(None), StockTransaction.type.in_(("SALE", "SALE_REVERSAL")))
         .group_by(StockTransaction.product_id, StockTransaction.unit_cost)
     ).all()
-    for product_id, cost, net in rows:
+    for product_id, cost, net in shortfalls:
         if net:
-            post(session, "SALE_REVERSAL", product_id, -net, cost, cause)
+            writer.book.post("SALE_REVERSAL", product_id, -net, cost, cause)
+    session.execute(delete(LotConsumption).where(LotConsumption.sale_id == sale_id))
 
 
-def remove_return_lot(session: Session, lot: Lot, cause: Posting) -> None:
+def remove_return_lot(writer: SalesWriter, lot: LotState, cause: Posting) -> None:
     """Take a return lot back out of stock when its credit memo is undone.
 
     What later sales already drew from it becomes their shortfall (at the same
     unit cost, so their figures do not move), and the lot is voided.
     """
-    consumers = list(session.scalars(select(LotConsumption).where(LotConsumption.lot_id == lot.id)))
-    for draw in consumers:
-        line = session.get(SaleLine, draw.sale_line_id)
-        assert line is not None
-        consumer = Posting(business_date=cause.business_date, sale_id=draw.sale_id, sync_run_id=cause.sync_run_id,
-                           user_id=cause.user_id, note=f"Return lot {lot.lot_number} removed: drawn units become a shortfall")
-        post(session, "SALE_REVERSAL", lot.product_id, draw.quantity, draw.unit_cost, consumer, lot)
-        post(session, "SALE", lot.product_id, -draw.quantity, draw.unit_cost, consumer)
-        new_quantity = line.shortage_quantity + draw.quantity
-        line.shortage_cost = money(line.shortage_cost + draw.quantity * draw.unit_cost)
-        line.shortage_quantity = new_quantity
-        line.shortage_unit_cost = unit_cost(line.shortage_cost / new_quantity)
-        sale = session.get(Sale, draw.sale_id)
-        assert sale is not None
-        sale.shortage = True
-        session.delete(draw)
-    session.flush()
-    remove_lot(session, lot, "RETURN_REVERSAL", cause)
+    session = writer.session
+    consumers = session.execute(
+        select(LotConsumption.id, LotConsumption.sale_line_id, LotConsumption.sale_id, LotConsumption.quantity, LotConsumption.unit_cost)
+        .where(LotConsumption.lot_id == lot.id)
+    ).all()
+    for draw_id, line_id, consumer_id, quantity, cost in consumers:
+        consumer = Posting(business_date=cause.business_date, sale_id=consumer_id, sync_run_id=cause.sync_run_id, user_id=cause.user_id,
+                           note=f"Return lot {lot.lot_number} removed: drawn units become a shortfall")
+        writer.book.post("SALE_REVERSAL", lot.product_id, quantity, cost, consumer, lot)
+        writer.book.post("SALE", lot.product_id, -quantity, cost, consumer)
+        short_qty, short_cost = session.execute(
+            select(SaleLine.shortage_quantity, SaleLine.shortage_cost).where(SaleLine.id == line_id)
+        ).one()
+        new_qty, new_cost = short_qty + quantity, money(short_cost + quantity * cost)
+        session.execute(update(SaleLine).where(SaleLine.id == line_id).values(
+            shortage_quantity=new_qty, shortage_cost=new_cost, shortage_unit_cost=unit_cost(new_cost / new_qty)))
+        session.execute(update(Sale).where(Sale.id == consumer_id).values(shortage=True))
+        session.execute(delete(LotConsumption).where(LotConsumption.id == draw_id))
+    writer.book.remove_lot(lot, "RETURN_REVERSAL", cause)

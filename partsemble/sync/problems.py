@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from partsemble.domain.documents import DocumentProblem, SalesDocument
@@ -43,13 +43,19 @@ def record_failure(
         open_problem.attempts += 1
 
 
-def resolve(session: Session, doc_type: str, doc_id: str) -> None:
-    """The document was applied, voided or deleted: its problem is closed. No commit."""
-    session.execute(
-        delete(FailedDocument).where(
-            FailedDocument.source == "qbo", FailedDocument.external_type == doc_type, FailedDocument.external_id == doc_id
+def resolve(session: Session, keys: list[tuple[str, str]]) -> None:
+    """These documents were applied, voided or deleted: their problems are closed. No commit."""
+    for start in range(0, len(keys), 500):
+        session.execute(
+            delete(FailedDocument).where(
+                FailedDocument.source == "qbo",
+                tuple_(FailedDocument.external_type, FailedDocument.external_id).in_(keys[start : start + 500]),
+            )
         )
-    )
+
+
+def open_keys(session: Session) -> set[tuple[str, str]]:
+    return set(session.execute(select(FailedDocument.external_type, FailedDocument.external_id)).tuples().all())
 
 
 def open_problems(session: Session, item_id: str | None = None) -> list[FailedDocument]:

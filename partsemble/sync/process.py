@@ -1,4 +1,11 @@
-"""Applying a run's staged documents, each in its own transaction."""
+"""Applying a run's staged documents in batches, every document all or nothing.
+
+A batch of documents shares one transaction and one lot book, and its rows are
+written in bulk. A document that cannot be costed is rejected before it writes
+anything, so it fails alone. If anything unexpected breaks a batch, the batch
+is rolled back and its documents are applied again one per transaction, so the
+failure stays with the one document that caused it.
+"""
 from __future__ import annotations
 
 import logging
@@ -16,13 +23,17 @@ from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
 from partsemble.models.sync import SyncRun
-from partsemble.sales.apply import ApplyContext, Outcome, apply_document, apply_removal
+from partsemble.sales.apply import ApplyContext, ExistingSale, Outcome, apply, apply_removal
+from partsemble.sales.writer import SalesWriter
 from partsemble.sync import lock
 from partsemble.sync.inbox import Inbox
 from partsemble.sync.items import fetch_unknown_items, item_links
-from partsemble.sync.problems import record_failure, resolve
+from partsemble.sync.problems import open_keys, record_failure, resolve
 
 log = logging.getLogger(__name__)
+BATCH = 500
+
+Record = SalesDocument | DocumentProblem | Deletion
 
 
 class TimeLimitReached(Exception):
@@ -45,12 +56,20 @@ class Progress:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
         self.processed += 1
 
+    def copy(self) -> "Progress":
+        return Progress(self.created, self.updated, self.voided, self.skipped, self.errors, self.processed, self.last_beat)
+
     def write(self, run: SyncRun, now: datetime) -> None:
         run.created, run.updated, run.voided, run.skipped = self.created, self.updated, self.voided, self.skipped
         run.errors, run.processed, run.heartbeat_at = self.errors, self.processed, now
 
 
-@dataclass(frozen=True)
+class _Unexpected(Exception):
+    def __init__(self, record: Record) -> None:
+        self.record = record
+
+
+@dataclass
 class Processor:
     session: Session
     source: SalesSource
@@ -59,110 +78,137 @@ class Processor:
     restock_returns: bool
     clock: Callable[[], datetime]
     deadline: float | None  # time.monotonic() value
-    beat_every: timedelta = timedelta(seconds=2)
+    batch_size: int = BATCH
+    items: dict[str, ItemLink] = field(default_factory=dict)
+    open_problems: set[tuple[str, str]] = field(default_factory=set)
 
     def run(self, inbox: Inbox, progress: Progress) -> None:
         """Apply every staged record in order.
 
         Raises:
-            TimeLimitReached, LockLost, ConnectorError: the run stops; finished documents stay.
+            TimeLimitReached, LockLost, ConnectorError: the run stops; finished batches stay.
         """
-        items = item_links(self.session)
-        for chunk in inbox.ordered():
-            known = self._known_sales(chunk)
-            for record in chunk:
-                if self.deadline is not None and time.monotonic() > self.deadline:
-                    raise TimeLimitReached()
-                if isinstance(record, SalesDocument):
-                    existing = known.get((str(record.type), record.id))
-                    if existing is not None and existing[1] == record.version and existing[2] != "deleted":
-                        progress.count(Outcome.SKIPPED)
-                        self._maybe_beat(progress)
-                        continue
-                    if item_ids(record) - items.keys():
-                        fetch_unknown_items(self.session, self.source, sorted(item_ids(record) - items.keys()))
-                        items = item_links(self.session)
-                    self._apply(record, existing[0] if existing else None, items, progress)
-                elif isinstance(record, Deletion):
-                    self._remove(record, existing_id=known.get((str(record.type), record.id), (None,))[0], progress=progress)
-                else:
-                    self._fail(record, "malformed", record.message, progress=progress)
-        self._beat(progress)
+        self.items = item_links(self.session)
+        self.open_problems = open_keys(self.session)
+        for chunk in inbox.ordered(self.batch_size):
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise TimeLimitReached()
+            self._learn_items(chunk)
+            before = progress.copy()
+            try:
+                self._batch(chunk, progress)
+            except _Unexpected:
+                self.session.rollback()
+                self._restore(progress, before)
+                for record in chunk:  # one transaction each: the failure stays with its document
+                    try:
+                        self._batch([record], progress)
+                    except _Unexpected as exc:
+                        self.session.rollback()
+                        log.exception("applying %s %s failed", exc.record.type, exc.record.id)
+                        self._fail_alone(exc.record, progress)
 
-    def _known_sales(self, chunk: list[SalesDocument | DocumentProblem | Deletion]) -> dict[tuple[str, str], tuple[int, str, str]]:
-        """One indexed lookup for a whole chunk: (type, id) -> (sale id, version, status)."""
+    @staticmethod
+    def _restore(progress: Progress, before: Progress) -> None:
+        for name in ("created", "updated", "voided", "skipped", "errors", "processed"):
+            setattr(progress, name, getattr(before, name))
+
+    def _learn_items(self, chunk: list[Record]) -> None:
+        """Items the local list does not know are read from the source first (own commit)."""
+        unknown = sorted({i for r in chunk if isinstance(r, SalesDocument) for i in item_ids(r)} - self.items.keys())
+        if unknown:
+            self.session.rollback()
+            fetch_unknown_items(self.session, self.source, unknown)
+            self.items = item_links(self.session)
+
+    def _known_sales(self, chunk: list[Record]) -> dict[tuple[str, str], ExistingSale]:
+        """One indexed lookup for a whole chunk."""
         keys = [(str(r.type), r.id) for r in chunk]
         rows = self.session.execute(
-            select(Sale.external_type, Sale.external_id, Sale.id, Sale.version, Sale.status).where(
-                Sale.source == "qbo", tuple_(Sale.external_type, Sale.external_id).in_(keys)
-            )
+            select(Sale.external_type, Sale.external_id, Sale.id, Sale.version, Sale.status, Sale.txn_date).where(
+                Sale.source == "qbo", tuple_(Sale.external_type, Sale.external_id).in_(keys))
         ).all()
-        return {(t, i): (sid, v, s) for t, i, sid, v, s in rows}
+        return {(t, i): ExistingSale(sid, v, s, d) for t, i, sid, v, s, d in rows}
 
-    def _context(self, items: dict[str, ItemLink]) -> ApplyContext:
-        return ApplyContext(self.session, items, "qbo", self.run_id, self.user_id, self.restock_returns)
-
-    def _apply(self, doc: SalesDocument, sale_id: int | None, items: dict[str, ItemLink], progress: Progress) -> None:
+    def _batch(self, chunk: list[Record], progress: Progress) -> None:
         begin_write(self.session)
-        try:
-            sale = self.session.get(Sale, sale_id) if sale_id is not None else None
-            outcome = apply_document(self._context(items), doc, sale, looked_up=True)
-            resolve(self.session, str(doc.type), doc.id)
+        known = self._known_sales(chunk)
+        writer = SalesWriter(self.session)
+        # One query reads (and locks) the lots of every product this batch sells.
+        writer.book.load(
+            link.product_id for r in chunk if isinstance(r, SalesDocument) for i in item_ids(r)
+            if (link := self.items.get(i)) is not None and link.product_id is not None and link.product_type == "finished_good"
+        )
+        ctx = ApplyContext(self.session, self.items, "qbo", self.run_id, self.user_id, self.restock_returns, writer)
+        resolved: list[tuple[str, str]] = []
+        wrote = False
+        for record in chunk:
+            key = (str(record.type), record.id)
+            existing = known.get(key)
+            try:
+                if isinstance(record, SalesDocument):
+                    if existing is not None and existing.version == record.version and existing.status != "deleted":
+                        progress.count(Outcome.SKIPPED)  # the common case of a re-sync: nothing to write
+                        continue
+                    try:
+                        outcome = apply(ctx, record, existing).outcome
+                    except DocumentRejected as exc:
+                        writer.flush()
+                        record_failure(self.session, self.run_id, record, exc.code, exc.message, exc.item_id, exc.item_name)
+                        self.open_problems.add(key)
+                        progress.errors += 1
+                        progress.processed += 1
+                        wrote = True
+                        continue
+                elif isinstance(record, Deletion):
+                    outcome = apply_removal(ctx, existing, "deleted") if existing is not None else Outcome.SKIPPED
+                else:
+                    writer.flush()
+                    record_failure(self.session, self.run_id, record, "malformed", record.message)
+                    self.open_problems.add(key)
+                    progress.errors += 1
+                    progress.processed += 1
+                    wrote = True
+                    continue
+            except (lock.LockLost, TimeLimitReached):
+                raise
+            except Exception as exc:
+                raise _Unexpected(record) from exc
             progress.count(outcome)
-            self._finish_document(progress)
-        except DocumentRejected as exc:
-            self.session.rollback()
-            self._fail(doc, exc.code, exc.message, exc.item_id, exc.item_name, progress)
+            if key in self.open_problems:
+                resolved.append(key)
+            wrote = wrote or outcome is not Outcome.SKIPPED
+        try:
+            writer.flush()
+            if resolved:
+                resolve(self.session, resolved)
+            self._write_progress(progress, force=wrote or bool(resolved))
         except (lock.LockLost, TimeLimitReached):
-            self.session.rollback()
             raise
-        except Exception:  # one document's bug must not stop the others
-            self.session.rollback()
-            log.exception("applying %s %s failed", doc.type, doc.id)
-            self._fail(doc, "internal", "Partsemble could not apply this document because of an internal error (logged). It will be retried.", progress=progress)
+        except Exception as exc:
+            raise _Unexpected(chunk[-1]) from exc
 
-    def _remove(self, deletion: Deletion, existing_id: int | None, progress: Progress) -> None:
-        begin_write(self.session)
-        sale = self.session.get(Sale, existing_id) if existing_id is not None else None
-        outcome = Outcome.SKIPPED
-        if sale is not None:
-            outcome = apply_removal(self._context({}), sale, "deleted")
-        resolve(self.session, str(deletion.type), deletion.id)
-        progress.count(outcome)
-        self._finish_document(progress)
-
-    def _fail(self, record: SalesDocument | DocumentProblem, code: str, message: str, item_id: str = "", item_name: str = "", progress: Progress | None = None) -> None:
-        assert progress is not None
-        begin_write(self.session)
-        record_failure(self.session, self.run_id, record, code, message, item_id, item_name)
-        progress.errors += 1
-        progress.processed += 1
-        self._finish_document(progress)
-
-    def _finish_document(self, progress: Progress) -> None:
-        """Counters and heartbeat join the document's transaction, then it commits."""
+    def _write_progress(self, progress: Progress, force: bool) -> None:
         now = self.clock()
-        run = self.session.get(SyncRun, self.run_id)
-        assert run is not None
-        progress.write(run, now)
-        if time.monotonic() - progress.last_beat >= self.beat_every.total_seconds():
-            lock.heartbeat(self.session, self.run_id, now)
-            progress.last_beat = time.monotonic()
-        self.session.commit()
-
-    def _maybe_beat(self, progress: Progress) -> None:
-        if time.monotonic() - progress.last_beat >= self.beat_every.total_seconds():
-            self._beat(progress)
-
-    def _beat(self, progress: Progress) -> None:
-        begin_write(self.session)
-        self._finish_document_forced(progress)
-
-    def _finish_document_forced(self, progress: Progress) -> None:
-        now = self.clock()
+        beat_due = time.monotonic() - progress.last_beat >= 2
+        if not force and not beat_due:
+            self.session.commit()
+            return
         run = self.session.get(SyncRun, self.run_id)
         assert run is not None
         progress.write(run, now)
         lock.heartbeat(self.session, self.run_id, now)
         progress.last_beat = time.monotonic()
         self.session.commit()
+
+    def _fail_alone(self, record: Record, progress: Progress) -> None:
+        if not isinstance(record, (SalesDocument, DocumentProblem)):
+            progress.processed += 1
+            return
+        begin_write(self.session)
+        record_failure(self.session, self.run_id, record, "internal",
+                       "Partsemble could not apply this document because of an internal error (logged). It will be retried.")
+        self.open_problems.add((str(record.type), record.id))
+        progress.errors += 1
+        progress.processed += 1
+        self._write_progress(progress, force=True)

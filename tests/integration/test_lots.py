@@ -140,11 +140,14 @@ def test_voiding_an_untouched_lot_reverses_its_receipt(app) -> None:  # type: ig
 
 
 def test_a_lot_a_sale_drew_from_cannot_be_voided(app) -> None:  # type: ignore[no-untyped-def]
-    from partsemble.inventory.ledger import Posting, draw_fifo
+    from partsemble.inventory.book import Posting
+    from partsemble.sales.writer import SalesWriter
 
     p = factories.product("CND-1")
     lot = factories.lot(p, "20", "2")
-    draw_fifo(db.session, p.id, D(3), Posting(business_date=date(2026, 1, 2)))
+    writer = SalesWriter(db.session)
+    writer.book.draw(p.id, D(3), Posting(business_date=date(2026, 1, 2)))
+    writer.flush()
     db.session.commit()
     with pytest.raises(InputError, match="drawn from this lot"):
         services.void_lot(lot.id, None)

@@ -1,0 +1,304 @@
+"""The lot book: lots and stock moves of one transaction, kept in memory and written in bulk.
+
+Every change of stock goes through here: receipts, adjustments and voids of
+lots, and the draws, returns and reversals of sales. Lots are read once per product
+per transaction (locked FOR UPDATE on PostgreSQL; on SQLite the transaction
+holds the write lock), changed in memory, and written with a few executemany
+statements at flush. Nothing here commits.
+"""
+from __future__ import annotations
+
+from bisect import insort
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from partsemble.domain.fifo import Allocation, LotBalance, allocate_fifo, shortfall_unit_cost, weighted_average_cost
+from partsemble.domain.money import ZERO, money, qty
+from partsemble.models.base import utcnow
+from partsemble.models.catalog import Product
+from partsemble.models.ids import IdAllocator
+from partsemble.models.inventory import Lot, StockTransaction
+
+
+class NegativeLot(ValueError):
+    """A posting would take a lot below zero."""
+
+
+@dataclass(frozen=True)
+class Posting:
+    """Who and what caused a ledger row."""
+
+    business_date: date
+    user_id: int | None = None
+    sale_id: int | None = None
+    sync_run_id: int | None = None
+    reason: str | None = None
+    note: str = ""
+
+
+@dataclass(eq=False)  # a lot is itself: identity, not field equality
+class LotState:
+    id: int
+    product_id: int
+    lot_number: str
+    received_date: date
+    received: Decimal
+    remaining: Decimal
+    unit_cost: Decimal
+    status: str
+    new_row: dict[str, object] | None = None  # set while the lot is not written yet
+
+    def sort_key(self) -> tuple[date, int]:
+        return (self.received_date, self.id)
+
+    def __lt__(self, other: "LotState") -> bool:
+        return self.sort_key() < other.sort_key()
+
+
+@dataclass(frozen=True)
+class Drawn:
+    allocation: Allocation
+    lot_numbers: dict[int, str]
+    shortfall_unit_cost: Decimal
+    no_cost_basis: bool
+
+    @property
+    def shortfall(self) -> Decimal:
+        return self.allocation.shortfall
+
+    @property
+    def shortfall_cost(self) -> Decimal:
+        return money(self.allocation.shortfall * self.shortfall_unit_cost)
+
+    @property
+    def cost(self) -> Decimal:
+        return money(self.allocation.draws_cost + self.shortfall_cost)
+
+
+@dataclass
+class LotBook:
+    session: Session
+    ids: IdAllocator
+    _fifo: dict[int, list[LotState]] = field(default_factory=dict)
+    _lots: dict[int, LotState] = field(default_factory=dict)
+    _dirty: set[int] = field(default_factory=set)
+    _moves: list[dict[str, object]] = field(default_factory=list)
+    _stock: defaultdict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    _new: list[LotState] = field(default_factory=list)
+
+    # Reading lots
+    def load(self, product_ids: Iterable[int]) -> None:
+        """Read the active lots of these products (once per transaction), oldest first."""
+        wanted = sorted({p for p in product_ids if p not in self._fifo})
+        if not wanted:
+            return
+        for product_id in wanted:
+            self._fifo[product_id] = []
+        rows = self.session.execute(
+            select(Lot.id, Lot.product_id, Lot.lot_number, Lot.received_date, Lot.quantity_received, Lot.quantity_remaining,
+                   Lot.unit_cost, Lot.status)
+            .where(Lot.product_id.in_(wanted), Lot.status == "active", Lot.quantity_remaining > 0)
+            .order_by(Lot.product_id, Lot.received_date, Lot.id)
+            .with_for_update()
+        ).all()
+        listed: set[int] = set()
+        for row in rows:
+            state = self._lots.get(row.id) or LotState(*row)
+            self._lots[state.id] = state
+            if state.status == "active" and state.remaining > 0:
+                self._fifo[state.product_id].append(state)
+            listed.add(state.id)
+        # Lots this transaction already changed (restored, or new returns) count as they are now.
+        wanted_set = set(wanted)
+        for state in self._lots.values():
+            if state.id not in listed and state.product_id in wanted_set and state.status == "active" and state.remaining > 0:
+                insort(self._fifo[state.product_id], state)
+
+    def lot(self, lot_id: int) -> LotState:
+        """One lot, read (and locked) if this transaction has not seen it yet.
+
+        Raises:
+            LookupError: no such lot.
+        """
+        if lot_id not in self._lots:
+            row = self.session.execute(
+                select(Lot.id, Lot.product_id, Lot.lot_number, Lot.received_date, Lot.quantity_received, Lot.quantity_remaining,
+                       Lot.unit_cost, Lot.status).where(Lot.id == lot_id).with_for_update()
+            ).first()
+            if row is None:
+                raise LookupError(f"lot {lot_id} does not exist")
+            self._lots[lot_id] = LotState(*row)
+        return self._lots[lot_id]
+
+    # Moving stock
+    def post(self, kind: str, product_id: int, quantity: Decimal, unit_cost: Decimal, cause: Posting, lot: LotState | None = None) -> None:
+        """Record one ledger row and move the lot and the product's stock with it.
+
+        Raises:
+            NegativeLot: the lot would go below zero.
+        """
+        quantity = qty(quantity)
+        if lot is not None:
+            remaining = lot.remaining + quantity
+            if remaining < 0:
+                raise NegativeLot(f"lot {lot.lot_number} holds {lot.remaining}; cannot take {-quantity}")
+            lot.remaining = remaining
+            if lot.status != "voided":
+                lot.status = "active" if remaining > 0 else "exhausted"
+                fifo = self._fifo.get(lot.product_id)
+                if fifo is not None and remaining > 0 and quantity > 0 and lot not in fifo:
+                    insort(fifo, lot)  # a restored or returned lot takes its place by date again
+            self._dirty.add(lot.id)
+        self._moves.append({
+            "type": kind, "product_id": product_id, "lot_id": lot.id if lot else None, "quantity": quantity,
+            "unit_cost": unit_cost, "value": money(quantity * unit_cost), "business_date": cause.business_date,
+            "occurred_at": utcnow(), "user_id": cause.user_id, "sale_id": cause.sale_id, "sync_run_id": cause.sync_run_id,
+            "reason": cause.reason, "note": cause.note[:500],
+        })
+        self._stock[product_id] += quantity
+
+    def draw(self, product_id: int, quantity: Decimal, cause: Posting) -> Drawn:
+        """Take `quantity` out of the product's lots, oldest first; the rest is a shortfall at average cost."""
+        self.load([product_id])
+        quantity = qty(quantity)
+        # Only the oldest lots that cover the quantity take part; all of them when they cannot.
+        lots: list[LotState] = []
+        covered = ZERO
+        for lot in self._fifo[product_id]:
+            if lot.status != "active" or lot.remaining <= 0:
+                continue
+            lots.append(lot)
+            covered += lot.remaining
+            if covered >= quantity:
+                break
+        balances = [LotBalance(lot.id, lot.received_date, lot.remaining, lot.unit_cost) for lot in lots]
+        allocation = allocate_fifo(balances, quantity)
+        by_id = {lot.id: lot for lot in lots}
+        for draw in allocation.draws:
+            self.post("SALE", product_id, -draw.quantity, draw.unit_cost, cause, by_id[draw.lot_id])
+        unit, no_basis = ZERO, False
+        if allocation.shortfall > 0:
+            active = weighted_average_cost((b.remaining, b.unit_cost) for b in balances)
+            costing = shortfall_unit_cost(active, self.historic_average(product_id) if active is None else None)
+            unit, no_basis = costing.unit_cost, costing.no_cost_basis
+            self.post("SALE", product_id, -allocation.shortfall, unit, cause)
+        if self._fifo[product_id] and self._fifo[product_id][0].remaining == 0:
+            self._fifo[product_id] = [lot for lot in self._fifo[product_id] if lot.remaining > 0 and lot.status == "active"]
+        return Drawn(allocation, {lot.id: lot.lot_number for lot in lots}, unit, no_basis)
+
+    def active_average(self, product_id: int) -> Decimal | None:
+        self.load([product_id])
+        return weighted_average_cost((lot.remaining, lot.unit_cost) for lot in self._fifo[product_id] if lot.status == "active")
+
+    def historic_average(self, product_id: int) -> Decimal | None:
+        """Average unit cost of every lot the product ever received (voided aside), unwritten ones included."""
+        rows = self.session.execute(
+            select(Lot.id, Lot.quantity_received, Lot.unit_cost).where(Lot.product_id == product_id, Lot.status != "voided")
+        ).all()
+        seen = {row.id for row in rows}
+        holdings = [(row.quantity_received, row.unit_cost) for row in rows]
+        holdings += [(lot.received, lot.unit_cost) for lot in self._new if lot.product_id == product_id and lot.id not in seen and lot.status != "voided"]
+        return weighted_average_cost(holdings)
+
+    def restore(self, lot_id: int, quantity: Decimal, unit_cost: Decimal, cause: Posting) -> bool:
+        """Give drawn units back to their lot, or to plain stock if the lot was removed since."""
+        lot = self.lot(lot_id)
+        if lot.status == "voided":
+            self.post("SALE_REVERSAL", lot.product_id, quantity, unit_cost, cause)
+            return False
+        self.post("SALE_REVERSAL", lot.product_id, quantity, unit_cost, cause, lot)
+        return True
+
+    def add_lot(self, product_id: int, number: str, received: date, quantity: Decimal, unit_cost: Decimal, source: str,
+                cause: Posting, kind: str) -> LotState:
+        """A new lot (a return) and its ledger row; written at flush."""
+        lot_id = self.ids.take(Lot.__table__)
+        lot = LotState(lot_id, product_id, number, received, qty(quantity), ZERO, unit_cost, "active", new_row={
+            "id": lot_id, "product_id": product_id, "lot_number": number, "received_date": received,
+            "quantity_received": qty(quantity), "unit_cost": unit_cost, "source": source, "note": cause.note[:500],
+            "sale_id": cause.sale_id if source == "return" else None, "created_at": utcnow(), "created_by_id": cause.user_id,
+        })
+        self._lots[lot_id] = lot
+        self._new.append(lot)
+        if product_id in self._fifo:
+            insort(self._fifo[product_id], lot)
+        self.post(kind, product_id, quantity, unit_cost, cause, lot)
+        return lot
+
+    def remove_lot(self, lot: LotState, kind: str, cause: Posting) -> None:
+        """Take what remains of a lot out of stock and void it."""
+        self.post(kind, lot.product_id, -lot.remaining, lot.unit_cost, cause, lot)
+        lot.status = "voided"
+        self._dirty.add(lot.id)
+
+    def lot_numbers_taken(self, product_id: int, base: str) -> set[str]:
+        escaped = base.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+        taken = set(self.session.scalars(
+            select(Lot.lot_number).where(Lot.product_id == product_id, (Lot.lot_number == base) | Lot.lot_number.like(escaped + "-%", escape="\\"))
+        ))
+        return taken | {lot.lot_number for lot in self._new if lot.product_id == product_id}
+
+    def unique_number(self, product_id: int, base: str) -> str:
+        taken = self.lot_numbers_taken(product_id, base)
+        if base not in taken:
+            return base
+        n = 2
+        while f"{base}-{n}" in taken:
+            n += 1
+        return f"{base}-{n}"
+
+    def has_sales(self, lot_id: int) -> bool:
+        """Whether any sale ever drew from the lot (reversed draws count too)."""
+        return (self.session.scalar(
+            select(func.count(StockTransaction.id)).where(StockTransaction.lot_id == lot_id, StockTransaction.type == "SALE")
+        ) or 0) > 0
+
+    def flush(self) -> None:
+        """Write new lots, then the ledger rows and the moves of lots and stock."""
+        self.flush_lots()
+        self.flush_moves()
+
+    # Writing
+    def flush_lots(self) -> None:
+        """Insert the new lots (before the rows that refer to them)."""
+        rows = []
+        for lot in self._new:
+            if lot.new_row is not None:
+                rows.append({**lot.new_row, "quantity_remaining": lot.remaining, "status": lot.status})
+                lot.new_row = None
+                self._dirty.discard(lot.id)
+        if rows:
+            self.session.execute(insert(Lot), rows)
+        self._new = []  # written: from here on the database answers for them
+
+    def flush_moves(self) -> None:
+        """Insert the ledger rows, then move lots and product stock to match."""
+        if self._moves:
+            self.session.execute(insert(StockTransaction), self._moves)
+            self._moves = []
+        changed = [self._lots[i] for i in sorted(self._dirty) if self._lots[i].new_row is None]
+        if changed:
+            self.session.execute(
+                update(Lot.__table__).where(Lot.__table__.c.id == bindparam("lot_id")).values(
+                    quantity_remaining=bindparam("remaining", type_=Lot.quantity_remaining.type),
+                    status=bindparam("new_status"),
+                ),
+                [{"lot_id": lot.id, "remaining": lot.remaining, "new_status": lot.status} for lot in changed],
+            )
+        self._dirty = {i for i in self._dirty if self._lots[i].new_row is not None}
+        deltas = [{"product": p, "delta": d} for p, d in sorted(self._stock.items()) if d != 0]
+        if deltas:
+            table = Product.__table__
+            self.session.execute(
+                update(table).where(table.c.id == bindparam("product")).values(
+                    stock_on_hand=table.c.stock_on_hand + bindparam("delta", type_=Product.stock_on_hand.type)
+                ),
+                deltas,
+            )
+        self._stock.clear()
