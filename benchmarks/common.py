@@ -124,8 +124,9 @@ def seed_catalog(app: Flask, catalog: Catalog = Catalog(), connection: bool = Tr
             txns.append(dict(type="RECEIVE", product_id=product_id, lot_id=lot_id, quantity=quantity, unit_cost=cost, value=quantity * cost,
                              business_date=received, occurred_at=now, note=""))
             stock[product_id] = stock.get(product_id, Decimal(0)) + quantity
-        session.execute(sa.insert(Lot), lots)
-        session.execute(sa.insert(StockTransaction), txns)
+        if lots:
+            session.execute(sa.insert(Lot), lots)
+            session.execute(sa.insert(StockTransaction), txns)
         for product_id, quantity in stock.items():
             session.execute(sa.update(Product).where(Product.id == product_id).values(stock_on_hand=quantity))
         if connection:
@@ -133,7 +134,7 @@ def seed_catalog(app: Flask, catalog: Catalog = Catalog(), connection: bool = Tr
         session.commit()
         if db.engine.dialect.name == "postgresql":
             for table in ("products", "lots", "stock_transactions", "accounting_items"):
-                session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+                session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"))
             session.commit()
     return [ItemRecord(str(i), f"Product {i}", "Inventory", True, f"FG-{i:03d}") for i in range(1, catalog.products + 1)] + [
         ItemRecord("900", "Wax", "Inventory"), ItemRecord("901", "Shipping", "Service"), ItemRecord("902", "Mystery Box", "Inventory")]

@@ -165,7 +165,8 @@ class LotBook:
 
     def draw(self, product_id: int, quantity: Decimal, cause: Posting) -> Drawn:
         """Take `quantity` out of the product's lots, oldest first; the rest is a shortfall at average cost."""
-        self.load([product_id])
+        if product_id not in self._fifo:
+            self.load([product_id])
         quantity = qty(quantity)
         # Only the oldest lots that cover the quantity take part; all of them when they cannot.
         lots: list[LotState] = []
@@ -274,13 +275,13 @@ class LotBook:
                 lot.new_row = None
                 self._dirty.discard(lot.id)
         if rows:
-            self.session.execute(insert(Lot), rows)
+            self.session.execute(insert(Lot.__table__), rows)
         self._new = []  # written: from here on the database answers for them
 
     def flush_moves(self) -> None:
         """Insert the ledger rows, then move lots and product stock to match."""
         if self._moves:
-            self.session.execute(insert(StockTransaction), self._moves)
+            self.session.execute(insert(StockTransaction.__table__), self._moves)
             self._moves = []
         changed = [self._lots[i] for i in sorted(self._dirty) if self._lots[i].new_row is None]
         if changed:

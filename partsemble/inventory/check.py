@@ -5,6 +5,7 @@ Each violation comes back as one sentence a bookkeeper can read.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -45,6 +46,14 @@ def _product_stock(session: Session) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _LotRow:
+    lot_number: str
+    quantity_remaining: Decimal
+    unit_cost: Decimal
+    status: str
+
+
 def _lots(session: Session) -> list[str]:
     ledger = (
         select(
@@ -59,12 +68,14 @@ def _lots(session: Session) -> list[str]:
         .subquery()
     )
     rows = session.execute(
-        select(Lot, Product.sku, ledger.c.qty, ledger.c.value, ledger.c.rows, ledger.c.off_cost)
+        select(Lot.lot_number, Lot.quantity_remaining, Lot.unit_cost, Lot.status, Product.sku,
+               ledger.c.qty, ledger.c.value, ledger.c.rows, ledger.c.off_cost)
         .join(Product, Product.id == Lot.product_id)
         .outerjoin(ledger, ledger.c.lot_id == Lot.id)
     ).all()
     out = []
-    for lot, sku, qty, value, count, off_cost in rows:
+    for number, remaining, unit, status, sku, qty, value, count, off_cost in rows:
+        lot = _LotRow(number, remaining, unit, status)
         name = f"Lot {lot.lot_number} of {sku}"
         qty = qty if qty is not None else Decimal(0)
         if lot.quantity_remaining != qty:
@@ -87,30 +98,7 @@ def _lots(session: Session) -> list[str]:
 
 def _sale_figures(session: Session) -> list[str]:
     """Active sales: cost = draws + shortfall per line, sale = sum of lines, margin = revenue - cost."""
-    draws = (
-        select(
-            LotConsumption.sale_line_id,
-            func.sum(LotConsumption.quantity).label("qty"),
-        )
-        .group_by(LotConsumption.sale_line_id)
-        .subquery()
-    )
-    lines = session.execute(
-        select(SaleLine, Sale.doc_number, Sale.external_type, draws.c.qty)
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .outerjoin(draws, draws.c.sale_line_id == SaleLine.id)
-        .where(Sale.status == "active", SaleLine.kind == "tracked")
-    ).all()
-    out = []
-    tracked: dict[int, SaleLine] = {}
-    for line, number, doc_type, drawn in lines:
-        drawn = drawn if drawn is not None else Decimal(0)
-        if line.quantity > 0 and drawn + line.shortage_quantity != line.quantity:
-            out.append(
-                f"{doc_type} {number} line {line.position}: sold {line.quantity} but drew {drawn} from lots "
-                f"plus a shortfall of {line.shortage_quantity}."
-            )
-        tracked[line.id] = line
+    draws_qty: dict[int, Decimal] = defaultdict(Decimal)
     draws_cost: dict[int, Decimal] = defaultdict(Decimal)
     consumptions = session.execute(
         select(LotConsumption.sale_line_id, LotConsumption.quantity, LotConsumption.unit_cost)
@@ -119,13 +107,25 @@ def _sale_figures(session: Session) -> list[str]:
         .execution_options(yield_per=5000)
     )
     for line_id, quantity, unit_cost in consumptions:
+        draws_qty[line_id] += quantity
         draws_cost[line_id] += quantity * unit_cost
-    for line_id, line in tracked.items():
-        expected = money(draws_cost[line_id] + line.shortage_cost)
-        if line.cost != expected:
-            out.append(f"Sale line {line_id}: cost {line.cost} is not draws plus shortfall ({expected}).")
-        if line.shortage_quantity > 0 and abs(line.shortage_cost - line.shortage_quantity * line.shortage_unit_cost) > line.shortage_quantity * HALF_UNIT + HALF_UNIT:
-            out.append(f"Sale line {line_id}: shortfall cost {line.shortage_cost} is not its quantity x unit cost.")
+    lines = session.execute(
+        select(SaleLine.id, SaleLine.position, SaleLine.quantity, SaleLine.cost, SaleLine.shortage_quantity,
+               SaleLine.shortage_unit_cost, SaleLine.shortage_cost, Sale.doc_number, Sale.external_type)
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .where(Sale.status == "active", SaleLine.kind == "tracked")
+        .execution_options(yield_per=5000)
+    )
+    out = []
+    for line_id, position, quantity, cost, short_qty, short_unit, short_cost, number, doc_type in lines:
+        drawn = draws_qty.get(line_id, Decimal(0))
+        if quantity > 0 and drawn + short_qty != quantity:
+            out.append(f"{doc_type} {number} line {position}: sold {quantity} but drew {drawn} from lots plus a shortfall of {short_qty}.")
+        expected = money(draws_cost.get(line_id, Decimal(0)) + short_cost)
+        if cost != expected:
+            out.append(f"{doc_type} {number} line {position}: cost {cost} is not draws plus shortfall ({expected}).")
+        if short_qty > 0 and abs(short_cost - short_qty * short_unit) > short_qty * HALF_UNIT + HALF_UNIT:
+            out.append(f"{doc_type} {number} line {position}: shortfall cost {short_cost} is not its quantity x unit cost.")
     totals = session.execute(
         select(Sale.id, Sale.external_type, Sale.doc_number, Sale.revenue, Sale.cost, Sale.margin,
                func.coalesce(func.sum(SaleLine.revenue), 0), func.coalesce(func.sum(SaleLine.cost), 0))

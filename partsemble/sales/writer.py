@@ -76,7 +76,7 @@ class SalesWriter:
         """Write everything collected so far, parents before children."""
         session = self.session
         if self._sales:
-            session.execute(insert(Sale), self._sales)
+            session.execute(insert(Sale.__table__), self._sales)
             self._sales = []
         if self._sale_updates:
             table = Sale.__table__
@@ -89,14 +89,14 @@ class SalesWriter:
             self._sale_updates = []
         self.book.flush_lots()
         if self._lines:
-            session.execute(insert(SaleLine), self._lines)
+            session.execute(insert(SaleLine.__table__), self._lines)
             self._lines = []
         if self._consumptions:
-            session.execute(insert(LotConsumption), self._consumptions)
+            session.execute(insert(LotConsumption.__table__), self._consumptions)
             self._consumptions = []
         self.book.flush_moves()
         if self._revisions:
-            session.execute(insert(SaleRevision), self._revisions)
+            session.execute(insert(SaleRevision.__table__), self._revisions)
             self._revisions = []
         # ORM objects read earlier in this transaction may describe rows written above.
         session.expire_all()

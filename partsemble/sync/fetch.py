@@ -14,6 +14,7 @@ from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, Documen
 from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument
+from partsemble.sales.lookup import sales_by_key
 from partsemble.sync.inbox import Inbox
 
 # CDC looks back 30 days at most; keep a day of margin for clocks and time zones.
@@ -29,7 +30,7 @@ def stage_changes(
         if first_answer is None:
             first_answer = page.server_time
         begin_write(session)
-        inbox.add(page.documents)
+        inbox.add_changed(page.documents)
         on_page()
         session.commit()
     return first_answer
@@ -75,19 +76,7 @@ def _compare_ids(session: Session, source: SalesSource, not_before: date) -> lis
 
 
 def _local_dates(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], date]:
-    by_type: dict[str, list[str]] = defaultdict(list)
-    for doc_type, doc_id in keys:
-        by_type[doc_type].append(doc_id)
-    dates: dict[tuple[str, str], date] = {}
-    for doc_type, ids in by_type.items():
-        for start in range(0, len(ids), 500):
-            rows = session.execute(
-                select(Sale.external_id, Sale.txn_date).where(
-                    Sale.source == "qbo", Sale.external_type == doc_type, Sale.external_id.in_(ids[start : start + 500])
-                )
-            ).tuples()
-            dates.update({(doc_type, doc_id): day for doc_id, day in rows})
-    return dates
+    return {key: values[0] for key, values in sales_by_key(session, keys, Sale.txn_date).items()}
 
 
 def _failed_keys(session: Session) -> set[tuple[str, str]]:

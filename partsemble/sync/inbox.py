@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from partsemble.domain.codec import decode, encode
 from partsemble.domain.documents import Deletion, DocumentProblem, SalesDocument
+from partsemble.models.sales import Sale
+from partsemble.sales.lookup import sales_by_key
 from partsemble.models.sync import SyncInbox
 
 EARLIEST_DAY = date(1900, 1, 1)
@@ -29,6 +31,29 @@ class Inbox:
         self.session = session
         self.run_id = run_id
         self._seen: set[tuple[str, str]] = set()
+        self.unchanged = 0  # documents read whose version is already applied: never staged
+
+    @property
+    def read(self) -> int:
+        return len(self._seen) + self.unchanged
+
+    def add_changed(self, records: Iterable[Record]) -> int:
+        """Stage a page of changed documents, leaving out those whose version is already applied.
+
+        One indexed lookup per page; a re-sync of unchanged documents writes nothing.
+        """
+        batch = list(records)
+        keys = [(str(r.type), r.id) for r in batch if isinstance(r, SalesDocument)]
+        applied = {key: version for key, (version, status) in sales_by_key(self.session, keys, Sale.version, Sale.status).items()
+                   if status != "deleted"}
+        fresh = []
+        for record in batch:
+            key = (str(record.type), record.id)
+            if isinstance(record, SalesDocument) and applied.get(key) == record.version and key not in self._seen:
+                self.unchanged += 1
+            else:
+                fresh.append(record)
+        return self.add(fresh)
 
     def __contains__(self, key: tuple[str, str]) -> bool:
         return key in self._seen
@@ -37,10 +62,12 @@ class Inbox:
         return len(self._seen)
 
     def add(self, records: Iterable[Record], deletion_dates: dict[tuple[str, str], date] | None = None) -> int:
-        """Stage records; a key staged before is replaced (later pages carry newer versions)."""
-        fresh = []
+        """Stage records; a key staged before is replaced (later records carry newer versions)."""
+        latest: dict[tuple[str, str], Record] = {}
         for record in records:
-            key = (str(record.type), record.id)
+            latest[(str(record.type), record.id)] = record  # within one page too, the later one wins
+        fresh = []
+        for key, record in latest.items():
             row = self._row(record, (deletion_dates or {}).get(key))
             if key in self._seen:
                 self.session.execute(
@@ -53,7 +80,7 @@ class Inbox:
             self._seen.add(key)
             fresh.append(row)
         if fresh:
-            self.session.execute(insert(SyncInbox), fresh)
+            self.session.execute(insert(SyncInbox.__table__), fresh)
         return len(fresh)
 
     def _row(self, record: Record, deletion_date: date | None) -> dict[str, object]:

@@ -1,9 +1,11 @@
 """Documents that failed: recorded per run, and kept open until they succeed or disappear."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from partsemble.domain.documents import DocumentProblem, SalesDocument
@@ -11,36 +13,46 @@ from partsemble.models.base import utcnow
 from partsemble.models.sync import FailedDocument, SyncError
 
 
-def record_failure(
-    session: Session,
-    run_id: int,
-    record: SalesDocument | DocumentProblem,
-    code: str,
-    message: str,
-    item_id: str = "",
-    item_name: str = "",
-) -> None:
-    """Add the run's error row and open (or refresh) the document's problem. No commit."""
-    number = record.number
-    customer = record.customer.name if isinstance(record, SalesDocument) else record.customer_name
-    day: date | None = record.txn_date
-    values = dict(
-        doc_number=number[:64], customer_name=customer[:255], txn_date=day, code=code[:32], message=message[:2000],
-        item_external_id=item_id[:64], item_name=item_name[:255],
-    )
-    session.add(SyncError(run_id=run_id, external_type=str(record.type), external_id=record.id, **values))
-    open_problem = session.scalar(
-        select(FailedDocument).where(
-            FailedDocument.source == "qbo", FailedDocument.external_type == str(record.type), FailedDocument.external_id == record.id
-        )
-    )
-    if open_problem is None:
-        session.add(FailedDocument(source="qbo", external_type=str(record.type), external_id=record.id, **values))
-    else:
-        for key, value in values.items():
-            setattr(open_problem, key, value)
-        open_problem.last_failed_at = utcnow()
-        open_problem.attempts += 1
+@dataclass
+class Failures:
+    """Failures of one batch, written with executemany: a run's error rows, and the open problems."""
+
+    run_id: int
+    open_keys: set[tuple[str, str]]
+    _rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, record: SalesDocument | DocumentProblem, code: str, message: str, item_id: str = "", item_name: str = "") -> None:
+        customer = record.customer.name if isinstance(record, SalesDocument) else record.customer_name
+        day: date | None = record.txn_date
+        self._rows.append({
+            "external_type": str(record.type), "external_id": record.id, "doc_number": record.number[:64],
+            "customer_name": customer[:255], "txn_date": day, "code": code[:32], "message": message[:2000],
+            "item_external_id": item_id[:64], "item_name": item_name[:255],
+        })
+
+    def flush(self, session: Session) -> None:
+        if not self._rows:
+            return
+        now = utcnow()
+        session.execute(insert(SyncError.__table__), [{"run_id": self.run_id, **row} for row in self._rows])
+        known = [row for row in self._rows if (row["external_type"], row["external_id"]) in self.open_keys]
+        fresh = [row for row in self._rows if (row["external_type"], row["external_id"]) not in self.open_keys]
+        if fresh:
+            session.execute(insert(FailedDocument.__table__), [
+                {"source": "qbo", "first_failed_at": now, "last_failed_at": now, "attempts": 1, **row} for row in fresh])
+        if known:
+            table = FailedDocument.__table__
+            session.execute(
+                update(table).where(table.c.source == "qbo", table.c.external_type == bindparam("key_type"),
+                                    table.c.external_id == bindparam("key_id"))
+                .values(doc_number=bindparam("doc_number"), customer_name=bindparam("customer_name"), txn_date=bindparam("txn_date"),
+                        code=bindparam("code"), message=bindparam("message"), item_external_id=bindparam("item_external_id"),
+                        item_name=bindparam("item_name"), last_failed_at=now, attempts=table.c.attempts + 1),
+                [{"key_type": r["external_type"], "key_id": r["external_id"], **{k: v for k, v in r.items() if k not in ("external_type", "external_id")}}
+                 for r in known],
+            )
+        self.open_keys |= {(row["external_type"], row["external_id"]) for row in self._rows}
+        self._rows = []
 
 
 def resolve(session: Session, keys: list[tuple[str, str]]) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from partsemble.connectors.base import SalesSource
@@ -24,14 +23,15 @@ from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
 from partsemble.models.sync import SyncRun
 from partsemble.sales.apply import ApplyContext, ExistingSale, Outcome, apply, apply_removal
+from partsemble.sales.lookup import sales_by_key
 from partsemble.sales.writer import SalesWriter
 from partsemble.sync import lock
 from partsemble.sync.inbox import Inbox
 from partsemble.sync.items import fetch_unknown_items, item_links
-from partsemble.sync.problems import open_keys, record_failure, resolve
+from partsemble.sync.problems import Failures, open_keys, resolve
 
 log = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 1000
 
 Record = SalesDocument | DocumentProblem | Deletion
 
@@ -123,12 +123,8 @@ class Processor:
 
     def _known_sales(self, chunk: list[Record]) -> dict[tuple[str, str], ExistingSale]:
         """One indexed lookup for a whole chunk."""
-        keys = [(str(r.type), r.id) for r in chunk]
-        rows = self.session.execute(
-            select(Sale.external_type, Sale.external_id, Sale.id, Sale.version, Sale.status, Sale.txn_date).where(
-                Sale.source == "qbo", tuple_(Sale.external_type, Sale.external_id).in_(keys))
-        ).all()
-        return {(t, i): ExistingSale(sid, v, s, d) for t, i, sid, v, s, d in rows}
+        rows = sales_by_key(self.session, [(str(r.type), r.id) for r in chunk], Sale.id, Sale.version, Sale.status, Sale.txn_date)
+        return {key: ExistingSale(*values) for key, values in rows.items()}
 
     def _batch(self, chunk: list[Record], progress: Progress) -> None:
         begin_write(self.session)
@@ -141,6 +137,7 @@ class Processor:
         )
         ctx = ApplyContext(self.session, self.items, "qbo", self.run_id, self.user_id, self.restock_returns, writer)
         resolved: list[tuple[str, str]] = []
+        failures = Failures(self.run_id, self.open_problems)
         wrote = False
         for record in chunk:
             key = (str(record.type), record.id)
@@ -153,9 +150,7 @@ class Processor:
                     try:
                         outcome = apply(ctx, record, existing).outcome
                     except DocumentRejected as exc:
-                        writer.flush()
-                        record_failure(self.session, self.run_id, record, exc.code, exc.message, exc.item_id, exc.item_name)
-                        self.open_problems.add(key)
+                        failures.add(record, exc.code, exc.message, exc.item_id, exc.item_name)
                         progress.errors += 1
                         progress.processed += 1
                         wrote = True
@@ -163,9 +158,7 @@ class Processor:
                 elif isinstance(record, Deletion):
                     outcome = apply_removal(ctx, existing, "deleted") if existing is not None else Outcome.SKIPPED
                 else:
-                    writer.flush()
-                    record_failure(self.session, self.run_id, record, "malformed", record.message)
-                    self.open_problems.add(key)
+                    failures.add(record, "malformed", record.message)
                     progress.errors += 1
                     progress.processed += 1
                     wrote = True
@@ -180,6 +173,7 @@ class Processor:
             wrote = wrote or outcome is not Outcome.SKIPPED
         try:
             writer.flush()
+            failures.flush(self.session)
             if resolved:
                 resolve(self.session, resolved)
             self._write_progress(progress, force=wrote or bool(resolved))
@@ -206,9 +200,9 @@ class Processor:
             progress.processed += 1
             return
         begin_write(self.session)
-        record_failure(self.session, self.run_id, record, "internal",
-                       "Partsemble could not apply this document because of an internal error (logged). It will be retried.")
-        self.open_problems.add((str(record.type), record.id))
+        failures = Failures(self.run_id, self.open_problems)
+        failures.add(record, "internal", "Partsemble could not apply this document because of an internal error (logged). It will be retried.")
+        failures.flush(self.session)
         progress.errors += 1
         progress.processed += 1
         self._write_progress(progress, force=True)

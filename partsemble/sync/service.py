@@ -119,8 +119,9 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
         since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
         assert not_before is not None
         mark = _fetch(session, source, inbox, request, run_id, since, not_before, clock)
+        progress.skipped = progress.processed = inbox.unchanged
         Processor(session, source, run_id, request.user_id, restock, clock, deadline).run(inbox, progress)
-        _finish(session, run_id, "succeeded", _success_message(progress, len(inbox)), progress, clock,
+        _finish(session, run_id, "succeeded", _success_message(progress, inbox.read), progress, clock,
                 new_mark=None if request.only_failed or mark is None else mark - settings.overlap)
     except TimeLimitReached:
         _finish(session, run_id, "failed", f"Stopped after {int(time.monotonic() - started)} s so the server stays responsive. "
@@ -148,7 +149,7 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
     def counted() -> None:
         run = session.get(SyncRun, run_id)
         assert run is not None
-        run.fetched = len(inbox)
+        run.fetched = inbox.read
         lock.heartbeat(session, run_id, clock())
         run.heartbeat_at = clock()
 
