@@ -205,3 +205,11 @@ def test_the_table_refreshes_itself_as_a_partial_after_a_sync(app, shop, member)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<div id="sales-table"') and "1001" in html and "1002" not in html
+
+
+def test_a_product_page_shows_its_accounting_item_link(app, shop, member) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        linked = db.session.scalar(select(Product.id).where(Product.sku == "CND-A"))
+        unlinked = db.session.scalar(select(Product.id).where(Product.sku == "SOAP-L"))
+    assert 'QuickBooks item:\n  <a href="/items/1">Candle A</a>' in member.get(f"/products/{linked}").get_data(as_text=True)
+    assert "not linked." in member.get(f"/products/{unlinked}").get_data(as_text=True)
