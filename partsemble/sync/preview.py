@@ -106,14 +106,16 @@ def preview_sync(session: Session, source: SalesSource, clock: Callable[[], date
 def _collect(session: Session, source: SalesSource, since: datetime | None, not_before: date, clock: Callable[[], datetime]):  # type: ignore[no-untyped-def]
     records: dict[tuple[str, str], SalesDocument | DocumentProblem | Deletion] = {}
     extra = 0
+    records_clock: datetime | None = None
     for page in source.changed_documents(since, not_before):
+        records_clock = records_clock or page.server_time
         for record in page.documents:
             key = (str(record.type), record.id)
             if key in records or len(records) < LIMIT:
                 records[key] = record
             else:
                 extra += 1
-    if since is not None and clock() - since <= CDC_REACH:
+    if since is not None and (records_clock or clock()) - since <= CDC_REACH:
         for deletion in source.deletions(since):
             records.setdefault((str(deletion.type), deletion.id), deletion)
     failed: dict[str, list[str]] = {}

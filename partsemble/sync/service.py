@@ -162,7 +162,7 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
         session.commit()
         mark = stage_changes(session, source, inbox, since, not_before, counted) or clock()
         if since is not None:
-            stage_deletions(session, source, inbox, since, clock(), not_before)
+            stage_deletions(session, source, inbox, since, mark, not_before)  # the source's clock: CDC reach is its own
     stage_failures(session, source, inbox, request.item_id)
     begin_write(session)
     counted()

@@ -226,3 +226,50 @@ def test_malformed_documents_fail_alone_with_their_reason(world) -> None:  # typ
     summary = sync(src)
     assert counts(summary) == (1, 0, 0, 0, 1)
     assert summary.problems[0].code == "malformed" and "Qty is not a number" in summary.problems[0].message
+
+
+def test_after_more_than_30_days_deletions_are_found_by_comparing_ids(world) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    src = world["source"]
+    for i in range(3):
+        src.put(doc(str(i), [line("2", "1", "5")], day=date(2026, 2, 1 + i)))
+    sync(src)
+    db.session.execute(Connection.__table__.update().values(synced_through=src.now() - timedelta(days=40)))  # by the source's clock
+    db.session.commit()
+    src.delete(DocumentType.INVOICE, "1")
+    src.calls.clear()
+    summary = sync(src)
+    assert "deletions" not in src.calls and "ids" in src.calls  # CDC cannot look back that far
+    assert summary.voided == 1
+    assert db.session.scalar(select(Sale.status).where(Sale.external_id == "1")) == "deleted"
+
+
+def test_within_30_days_deletions_come_from_cdc(world) -> None:  # type: ignore[no-untyped-def]
+    src = world["source"]
+    src.put(doc("1", [line("2", "1", "5")]))
+    sync(src)
+    src.delete(DocumentType.INVOICE, "1")
+    src.calls.clear()
+    assert sync(src).voided == 1
+    assert "deletions" in src.calls and "ids" not in src.calls
+
+
+def test_within_one_page_the_later_version_of_a_document_wins(world) -> None:  # type: ignore[no-untyped-def]
+    from partsemble.sync.inbox import Inbox
+
+    src = world["source"]
+    first = doc("7", [line("2", "1", "5")], version="1")
+    second = doc("7", [line("2", "4", "20")], version="2")
+    original = src.changed_documents
+
+    def twice(since, not_before):  # type: ignore[no-untyped-def]
+        for page in original(since, not_before):
+            yield type(page)([first, second], page.server_time)
+
+    src.changed_documents = twice  # type: ignore[method-assign]
+    summary = sync(src)
+    assert summary.created == 1
+    sale = db.session.scalar(select(Sale).where(Sale.external_id == "7"))
+    assert sale.version == "2" and sale.lines[0].quantity == D(4)
+    assert Inbox  # the inbox keeps one row per document and run
