@@ -141,15 +141,15 @@ def seed_catalog(app: Flask, catalog: Catalog = Catalog(), connection: bool = Tr
 
 
 def synthetic_documents(n: int, *, seed: int = 1, products: int = 50, start: date = START, days: int = 365,
-                        credit_share: float = 0.05, void_share: float = 0.02, unlinked_share: float = 0.01,
-                        first_id: int = 1) -> list[SalesDocument]:  # noqa: float-free: shares are probabilities for random()
-    """n documents, ~3 lines each, in date order, with credit memos, voids and unlinked items."""
+                        credit_per_mille: int = 50, void_per_mille: int = 20, unlinked_per_mille: int = 10,
+                        first_id: int = 1) -> list[SalesDocument]:
+    """n documents, ~3 lines each, in date order, with credit memos (5%), voids (2%) and unlinked items (1%)."""
     rng = random.Random(seed)
     docs = []
     stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
     for i in range(first_id, first_id + n):
-        roll = rng.random()
-        doc_type = DocumentType.CREDIT_MEMO if roll < credit_share else (DocumentType.SALES_RECEIPT if roll < 0.25 else DocumentType.INVOICE)
+        roll = rng.randrange(1000)
+        doc_type = DocumentType.CREDIT_MEMO if roll < credit_per_mille else (DocumentType.SALES_RECEIPT if roll < 250 else DocumentType.INVOICE)
         lines = []
         for _ in range(rng.choice((1, 2, 3, 3, 4, 5))):
             item = str(rng.randint(1, products))
@@ -157,14 +157,14 @@ def synthetic_documents(n: int, *, seed: int = 1, products: int = 50, start: dat
             price = Decimal(rng.randint(1500, 4500)) / 100
             lines.append(DocumentLine(line_id=str(len(lines) + 1), kind=LineKind.ITEM, item_id=item, item_name=f"Product {item}",
                                       quantity=qty, unit_price=price, amount=qty * price))
-        if rng.random() < 0.3:
+        if rng.randrange(10) < 3:
             lines.append(DocumentLine(line_id="s", kind=LineKind.ITEM, item_id="901", item_name="Shipping", quantity=None, unit_price=None, amount=Decimal("9.50")))
-        if rng.random() < unlinked_share:
+        if rng.randrange(1000) < unlinked_per_mille:
             lines.append(DocumentLine(line_id="u", kind=LineKind.ITEM, item_id="902", item_name="Mystery Box", quantity=Decimal(1), unit_price=Decimal(5), amount=Decimal(5)))
-        status = DocumentStatus.VOIDED if rng.random() < void_share else DocumentStatus.ACTIVE
+        status = DocumentStatus.VOIDED if rng.randrange(1000) < void_per_mille else DocumentStatus.ACTIVE
         if status is DocumentStatus.VOIDED:
             lines = [DocumentLine(line_id=l.line_id, kind=l.kind, item_id=l.item_id, item_name=l.item_name, quantity=Decimal(0), unit_price=Decimal(0), amount=Decimal(0)) for l in lines]
-        discounts = (Discount(Decimal("5.00")),) if rng.random() < 0.1 else ()
+        discounts = (Discount(Decimal("5.00")),) if rng.randrange(10) == 0 else ()
         stamp += timedelta(seconds=1)
         docs.append(SalesDocument(type=doc_type, id=str(i), version="0", number=str(10000 + i), txn_date=start + timedelta(days=(i - first_id) * days // max(n, 1)),
                                   customer=CustomerRef(f"C{rng.randint(1, 400)}", f"Customer {rng.randint(1, 400)}"), lines=tuple(lines),

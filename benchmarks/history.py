@@ -29,7 +29,6 @@ def build(app: Flask, chunk: int = 20_000) -> None:
     """Fill an empty migrated database with the history; the catalog's items 1..50 link to products 1..50."""
     from partsemble.extensions import db
     from partsemble.models.inventory import Lot, StockTransaction
-    from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
     from partsemble.models.sync import SyncRun
 
     seed_catalog(app, Catalog(products=PRODUCTS, lots=0), connection=True)
