@@ -16,7 +16,7 @@ from partsemble.sales import queries
 from partsemble.sales.panel import sync_panel
 from partsemble.sync.summary import summarize
 from partsemble.web.forms import csv_download
-from partsemble.web.htmx import page_or_partial
+from partsemble.web.htmx import page_or_partial, partial
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
 
@@ -51,6 +51,14 @@ def index():  # type: ignore[no-untyped-def]
     from partsemble.sales.dashboard import dashboard_context
 
     return render_template("sales/index.html", panel=sync_panel(), **context, **dashboard_context())
+
+
+@bp.route("/dashboard")
+def dashboard():  # type: ignore[no-untyped-def]
+    """htmx: the dashboard again, after a sync changed the sales."""
+    from partsemble.sales.dashboard import dashboard_context
+
+    return partial("sales/_dashboard.html", **dashboard_context())
 
 
 @bp.route("/export.csv")

@@ -213,3 +213,11 @@ def test_a_product_page_shows_its_accounting_item_link(app, shop, member) -> Non
         unlinked = db.session.scalar(select(Product.id).where(Product.sku == "SOAP-L"))
     assert 'QuickBooks item:\n  <a href="/items/1">Candle A</a>' in member.get(f"/products/{linked}").get_data(as_text=True)
     assert "not linked." in member.get(f"/products/{unlinked}").get_data(as_text=True)
+
+
+def test_the_dashboard_refreshes_itself_after_a_sync(app, shop, member) -> None:  # type: ignore[no-untyped-def]
+    page = member.get("/sales/").get_data(as_text=True)
+    assert 'hx-trigger="sales-changed from:body"' in page.split('id="sales-dashboard"')[1][:400]
+    member.post("/sales/sync", htmx=True)
+    html = member.get("/sales/dashboard", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in html and 'id="sales-dashboard"' in html and "Margins at a glance" in html
