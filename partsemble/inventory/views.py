@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from partsemble.csvio import CsvRejected, stream
+from partsemble.csvio import stream
 from partsemble.extensions import db
 from partsemble.inventory import queries, services
 from partsemble.inventory.forms import AdjustLotForm, ImportLotsForm, ReceiveLotForm
@@ -16,7 +16,7 @@ from partsemble.models.inventory import LOT_SOURCES, LOT_STATUSES, Lot
 from partsemble.pagination import page_number
 from partsemble.products.queries import all_products_for_choice
 from partsemble.validation import InputError
-from partsemble.web.forms import csv_download, options, show_error, uploaded_bytes
+from partsemble.web.forms import csv_download, csv_upload, options, show_error
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import partial
 
@@ -165,28 +165,11 @@ def void(lot_id: int) -> Response:
 @bp.route("/import", methods=["GET", "POST"])
 @requires_role("member")
 def import_csv():  # type: ignore[no-untyped-def]
-    form = ImportLotsForm()
-    problems: list = []
-    status = 200
-    if form.validate_on_submit():
-        data = uploaded_bytes(form)
-        if data is None:
-            form.file.errors = ["Choose a CSV file."]
-            status = 400
-        else:
-            try:
-                lots = services.import_lots(data, current_user.id)
-            except CsvRejected as exc:
-                problems, status = exc.problems, 400
-            except InputError as exc:
-                form.file.errors = [exc.message]
-                status = 400
-            else:
-                flash(f"{len(lots)} lot{'s' if len(lots) != 1 else ''} received.", "success")
-                return redirect(url_for("lots.index"))
-    elif request.method == "POST":
-        status = 400
-    return render_template("lots/import.html", form=form, problems=problems), status
+    def run(data: bytes) -> str:
+        lots = services.import_lots(data, current_user.id)
+        return f"{len(lots)} lot{'s' if len(lots) != 1 else ''} received."
+
+    return csv_upload(ImportLotsForm(), "lots/import.html", run, url_for("lots.index"))
 
 
 @bp.route("/<int:lot_id>/customers.csv")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from partsemble.csvio import CsvRejected, stream
+from partsemble.csvio import stream
 from partsemble.extensions import db
 from partsemble.inventory import queries as stock
 from partsemble.models.catalog import PRODUCT_TYPE_LABELS, Product
@@ -12,7 +12,7 @@ from partsemble.pagination import page_number
 from partsemble.products import queries, services
 from partsemble.products.forms import ImportForm, ProductForm
 from partsemble.validation import InputError
-from partsemble.web.forms import csv_download, show_error, uploaded_bytes
+from partsemble.web.forms import csv_download, csv_upload, show_error
 from partsemble.web.guard import requires_role
 
 bp = Blueprint("products", __name__, url_prefix="/products")
@@ -117,22 +117,8 @@ def restore(product_id: int) -> Response:
 @bp.route("/import", methods=["GET", "POST"])
 @requires_role("member")
 def import_csv():  # type: ignore[no-untyped-def]
-    form = ImportForm()
-    problems: list = []
-    status = 200
-    if form.validate_on_submit():
-        data = uploaded_bytes(form)
-        if data is None:
-            form.file.errors = ["Choose a CSV file."]
-            status = 400
-        else:
-            try:
-                result = services.import_products(data)
-            except CsvRejected as exc:
-                problems, status = exc.problems, 400
-            else:
-                flash(f"Imported: {result.created} created, {result.updated} updated, {result.linked} linked to items.", "success")
-                return redirect(url_for("products.index"))
-    elif request.method == "POST":
-        status = 400
-    return render_template("products/import.html", form=form, problems=problems), status
+    def run(data: bytes) -> str:
+        result = services.import_products(data)
+        return f"Imported: {result.created} created, {result.updated} updated, {result.linked} linked to items."
+
+    return csv_upload(ImportForm(), "products/import.html", run, url_for("products.index"))

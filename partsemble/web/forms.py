@@ -1,6 +1,8 @@
 """Putting a service's InputError next to the form field it names."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, request
 from flask_wtf import FlaskForm
 
@@ -22,6 +24,35 @@ def uploaded_bytes(form: FlaskForm, field: str = "file") -> bytes | None:
     if storage is None or not storage.filename:
         return None
     return storage.read()
+
+
+def csv_upload(form: FlaskForm, template: str, run: "Callable[[bytes], str]", done: str):  # type: ignore[no-untyped-def]
+    """The upload page of a CSV import: run the import, flash its outcome and go to `done`;
+    otherwise show the form again with every rejected row and column, and a 400.
+    """
+    from flask import flash, redirect, render_template
+
+    problems: list = []
+    status = 200
+    if form.validate_on_submit():
+        data = uploaded_bytes(form)
+        if data is None:
+            form.file.errors = ["Choose a CSV file."]
+            status = 400
+        else:
+            try:
+                message = run(data)
+            except CsvRejected as exc:
+                problems, status = exc.problems, 400
+            except InputError as exc:
+                form.file.errors = [exc.message]
+                status = 400
+            else:
+                flash(message, "success")
+                return redirect(done)
+    elif request.method == "POST":
+        status = 400
+    return render_template(template, form=form, problems=problems), status
 
 
 def csv_download(rows_stream, filename: str) -> Response:  # type: ignore[no-untyped-def]
