@@ -83,7 +83,7 @@ def list_lots(filters: LotFilters, page: int, per_page: int = 50) -> Page[Lot]:
 
 def movements(*, product_id: int | None = None, lot_id: int | None = None, page: int = 1, per_page: int = 50) -> Page[StockTransaction]:
     """Ledger rows, newest first, for a product or a lot."""
-    query = select(StockTransaction).options(joinedload(StockTransaction.lot))
+    query = select(StockTransaction).options(joinedload(StockTransaction.lot), joinedload(StockTransaction.sale))
     if product_id is not None:
         query = query.where(StockTransaction.product_id == product_id)
     if lot_id is not None:

@@ -13,6 +13,7 @@ from partsemble.models.base import Money, Quantity, UnitCost, UTCDateTime, utcno
 
 if TYPE_CHECKING:
     from partsemble.models.catalog import Product
+    from partsemble.models.sales import Sale
 
 LOT_SOURCES = ("receipt", "build", "return", "opening")
 LOT_STATUSES = ("active", "exhausted", "voided")
@@ -107,6 +108,7 @@ class StockTransaction(db.Model):
 
     product: Mapped["Product"] = relationship()
     lot: Mapped[Lot | None] = relationship()
+    sale: Mapped["Sale | None"] = relationship(viewonly=True)
 
 
 class LedgerIsAppendOnly(RuntimeError):

@@ -221,3 +221,10 @@ def test_the_dashboard_refreshes_itself_after_a_sync(app, shop, member) -> None:
     member.post("/sales/sync", htmx=True)
     html = member.get("/sales/dashboard", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in html and 'id="sales-dashboard"' in html and "Margins at a glance" in html
+
+
+def test_ledger_rows_name_the_document_that_caused_them(app, shop, member) -> None:  # type: ignore[no-untyped-def]
+    member.post("/sales/sync", htmx=True)
+    with app.app_context():
+        pid = db.session.scalar(select(Product.id).where(Product.sku == "CND-A"))
+    assert ">Invoice 1001</a>" in member.get(f"/products/{pid}").get_data(as_text=True)
