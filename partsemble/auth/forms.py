@@ -8,7 +8,6 @@ from partsemble.auth.services import MIN_PASSWORD_LENGTH
 from partsemble.web.forms import options
 
 
-
 def printable(form: FlaskForm, field: Field) -> None:
     """Refuse control characters: PostgreSQL cannot even compare text holding NUL, and no name or email has them."""
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data or ""):

@@ -37,7 +37,7 @@ def login():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     error = None
-    status = 200
+    status = 400 if request.method == "POST" else 200  # a form that does not validate is refused
     if form.validate_on_submit():
         result = services.authenticate(
             form.email.data or "",
@@ -80,7 +80,7 @@ def change_password():  # type: ignore[no-untyped-def]
             login_user(user)  # this session continues; every other one ends
             flash("Password changed. Other sessions were logged out.", "success")
             return redirect(url_for("index"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.route("/settings/users")

@@ -17,16 +17,19 @@ from partsemble.extensions import db
 from partsemble.sync.service import SyncNotReady
 
 
-def retry_policy(config: Mapping[str, Any]) -> RetryPolicy:
+def retry_policy(config: Mapping[str, Any], budget: Decimal | None = None) -> RetryPolicy:
+    configured = Decimal(config["QBO_RETRY_BUDGET"])
     return RetryPolicy(
         max_retries=int(config["QBO_MAX_RETRIES"]),
-        budget=Decimal(config["QBO_RETRY_BUDGET"]),
+        budget=configured if budget is None else min(configured, budget),
         backoff_base=Decimal(config["QBO_BACKOFF_BASE"]),
     )
 
 
-def open_source(config: Mapping[str, Any]) -> SalesSource:
+def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = None) -> SalesSource:
     """The connected company as a SalesSource (tests may inject one through SALES_SOURCE_FACTORY).
+
+    `retry_budget` caps the time spent retrying one request (a web sync passes its time limit).
 
     Raises:
         SyncNotReady: nothing is connected.
@@ -46,4 +49,4 @@ def open_source(config: Mapping[str, Any]) -> SalesSource:
         connection_id=connection.id,
     )
     return build_source(http, api_base=config["QBO_API_BASE"], realm_id=connection.realm_id, tokens=tokens,
-                        timeouts=timeouts(config), retry=retry_policy(config), page_size=int(config["QBO_PAGE_SIZE"]))
+                        timeouts=timeouts(config), retry=retry_policy(config, retry_budget), page_size=int(config["QBO_PAGE_SIZE"]))

@@ -16,6 +16,9 @@ from partsemble.domain.documents import DocumentLine, LineKind, SalesDocument
 from partsemble.domain.money import ZERO, money, qty, unit_cost
 
 STOCK_LIKE = ("Inventory", "NonInventory")
+# What one line may carry: far beyond a small manufacturer's invoice, well inside the columns.
+MAX_LINE_QUANTITY = Decimal(10) ** 6
+MAX_LINE_AMOUNT = Decimal(10) ** 10
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,13 @@ def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_
         kind, reason, product_id = _classify(line, items.get(line.item_id) if line.item_id else None)
         share = shares[id(line)]
         amount = money(line.amount * rate)
+        if abs(amount) > MAX_LINE_AMOUNT or abs(line.quantity or ZERO) > MAX_LINE_QUANTITY:
+            raise DocumentRejected(
+                "too_large",
+                f"Line {position} ({line.item_name or line.description[:40]}) is too large to cost: at most "
+                f"{MAX_LINE_QUANTITY:,} units and {MAX_LINE_AMOUNT:,} in the home currency a line.",
+                item_id=line.item_id or "", item_name=line.item_name,
+            )
         discount = money(share * rate)
         revenue = money((line.amount - share) * rate * sign)
         price = unit_cost((line.unit_price or ZERO) * rate)

@@ -17,6 +17,7 @@ from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
 MANUAL_LOT_SOURCES = ("receipt", "build", "opening")
+MAX_LOT_VALUE = Decimal(10) ** 11
 
 
 def today() -> date:
@@ -55,6 +56,8 @@ def parse_lot_fields(
     received = parse_date(received_date, "received_date", "Received date", not_after=today())
     quantity_value = parse_decimal(quantity, "quantity", "Quantity", places=4, strictly_positive=True)
     cost = parse_decimal(unit_cost, "unit_cost", "Unit cost", places=6, minimum=Decimal(0))
+    if quantity_value * cost > MAX_LOT_VALUE:
+        raise InputError(f"Quantity x unit cost is too large (at most {MAX_LOT_VALUE:,} for one lot).", "unit_cost")
     source_value = str(source or "receipt").strip().lower()
     if source_value not in MANUAL_LOT_SOURCES:
         raise InputError(f"Source must be one of {', '.join(MANUAL_LOT_SOURCES)}.", "source")

@@ -19,6 +19,7 @@ from partsemble.validation import InputError
 from partsemble.web.forms import csv_download, csv_upload, options, show_error
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import partial
+from partsemble.web.params import record_id, searchable
 
 bp = Blueprint("lots", __name__, url_prefix="/lots")
 
@@ -30,10 +31,9 @@ def _filters() -> queries.LotFilters:
         except ValueError:
             return None
 
-    product = request.args.get("product_id", "")
     return queries.LotFilters(
-        q=request.args.get("q", "")[:100],
-        product_id=int(product) if product.isdigit() else None,
+        q=searchable(request.args.get("q", ""))[:100],
+        product_id=record_id(request.args.get("product_id")),
         status=request.args.get("status", "") if request.args.get("status") in LOT_STATUSES else "",
         source=request.args.get("source", "") if request.args.get("source") in LOT_SOURCES else "",
         received_from=day("from"),
@@ -78,8 +78,7 @@ def _receive_form() -> ReceiveLotForm:
 def receive():  # type: ignore[no-untyped-def]
     form = _receive_form()
     if request.method == "GET":
-        chosen = request.args.get("product_id", "")
-        form.product_id.data = int(chosen) if chosen.isdigit() else 0
+        form.product_id.data = record_id(request.args.get("product_id")) or 0
         form.received_date.data = services.today().isoformat()
         product = db.session.get(Product, form.product_id.data) if form.product_id.data else None
         if product is not None:
@@ -106,13 +105,13 @@ def receive():  # type: ignore[no-untyped-def]
 def suggest_number() -> Response:
     """htmx: the lot number field, refilled for the chosen product and date."""
     form = _receive_form()
-    product_id = request.args.get("product_id", "")
-    product = db.session.get(Product, int(product_id)) if product_id.isdigit() else None
+    product_id = record_id(request.args.get("product_id"))
+    product = db.session.get(Product, product_id) if product_id is not None else None
     try:
         received = date.fromisoformat(request.args.get("received_date", ""))
     except ValueError:
         received = services.today()
-    form.lot_number.data = services.suggest_lot_number(product, received) if product else request.args.get("lot_number", "")
+    form.lot_number.data = services.suggest_lot_number(product, received) if product else request.args.get("lot_number", "")[:80]
     return partial("lots/_lot_number.html", form=form)
 
 

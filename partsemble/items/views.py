@@ -17,9 +17,10 @@ from partsemble.pagination import page_number, paginate
 from partsemble.products.queries import all_products_for_choice
 from partsemble.sync.items import refresh_items
 from partsemble.sync.lock import SyncBusy
-from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from
+from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from, web_retry_budget
 from partsemble.validation import InputError
 from partsemble.web.guard import requires_role
+from partsemble.web.params import record_id, searchable
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 
@@ -52,7 +53,7 @@ def _query(kind: str, q: str, item_type: str):  # type: ignore[no-untyped-def]
 @bp.route("/")
 def index() -> str:
     kind = request.args.get("filter", "all") if request.args.get("filter") in FILTERS else "all"
-    q, item_type = request.args.get("q", "").strip()[:100], request.args.get("type", "")
+    q, item_type = searchable(request.args.get("q", "")).strip()[:100], request.args.get("type", "")
     page = paginate(db.session, _query(kind, q, item_type), page_number(request.args.get("page")), 100)
     waiting = dict(db.session.execute(
         select(FailedDocument.item_external_id, func.count(FailedDocument.id)).where(FailedDocument.item_external_id != "").group_by(FailedDocument.item_external_id)
@@ -95,9 +96,10 @@ def _retry_waiting(external_id: str) -> None:
     if db.session.scalar(select(func.count(FailedDocument.id)).where(FailedDocument.item_external_id == external_id)) == 0:
         return
     try:
-        summary = run_sync(db.session, open_source(current_app.config),
+        settings = settings_from(current_app.config, time_limited=True)
+        summary = run_sync(db.session, open_source(current_app.config, retry_budget=web_retry_budget(settings)),
                            SyncRequest(current_user.id, current_user.email, "web", only_failed=True, item_id=external_id),
-                           settings_from(current_app.config, time_limited=True))
+                           settings)
     except SyncBusy:
         flash("A sync is running; the documents waiting on this item are retried by the next sync.", "warning")
         return
@@ -124,15 +126,15 @@ def _after(external_id: str, message: str) -> Response:
 @requires_role("member")
 def link(external_id: str):  # type: ignore[no-untyped-def]
     item = _item_or_404(external_id)
-    product_id = request.form.get("product_id", "")
+    product_id = record_id(request.form.get("product_id"))
     try:
-        if not product_id.isdigit():
+        if product_id is None:
             raise InputError("Choose a product.", "product_id")
-        services.link_item(external_id, int(product_id))
+        services.link_item(external_id, product_id)
     except InputError as exc:
         return render_template("items/detail.html", item=item, suggestions=services.suggestions(item), waiting=[],
                                products=all_products_for_choice(), error=exc.message), 400
-    product = db.session.get(Product, int(product_id))
+    product = db.session.get(Product, product_id)
     return _after(external_id, f"'{item.name}' is linked to {product.name if product else 'the product'}.")
 
 

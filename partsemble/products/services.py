@@ -38,6 +38,8 @@ def parse_product(name: object, sku: object, type_: object, unit: object) -> Pro
     sku_text = parse_text(sku, "sku", "SKU", max_length=64)
     if any(ch.isspace() for ch in sku_text):
         raise InputError("SKU cannot contain spaces.", "sku")
+    if len(Product.key_for(sku_text)) > 64:  # 'ß' compares as 'ss': the key can outgrow the SKU
+        raise InputError("SKU is too long.", "sku")
     kind = TYPE_ALIASES.get(str(type_ or "").strip().lower())
     if kind is None:
         raise InputError(

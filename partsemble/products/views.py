@@ -14,13 +14,14 @@ from partsemble.products.forms import ImportForm, ProductForm
 from partsemble.validation import InputError
 from partsemble.web.forms import csv_download, csv_upload, show_error
 from partsemble.web.guard import requires_role
+from partsemble.web.params import searchable
 
 bp = Blueprint("products", __name__, url_prefix="/products")
 
 
 def _filters() -> queries.ProductFilters:
     return queries.ProductFilters(
-        q=request.args.get("q", "")[:100],
+        q=searchable(request.args.get("q", ""))[:100],
         type=request.args.get("type", ""),
         status=request.args.get("status", "active") if request.args.get("status") in ("active", "archived", "all") else "active",
     )

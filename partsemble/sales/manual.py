@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from partsemble.domain.documents import CustomerRef, DocumentLine, DocumentType, LineKind, SalesDocument
 from partsemble.domain.money import money
-from partsemble.domain.sale_plan import ItemLink
+from partsemble.domain.sale_plan import MAX_LINE_AMOUNT, MAX_LINE_QUANTITY, ItemLink
 from partsemble.extensions import db
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import Product
@@ -57,8 +57,11 @@ def parse_manual_sale(txn_date: object, reference: object, customer: object, not
         product = db.session.get(Product, int(str(product_id)))
         if product is None or product.type != "finished_good" or not product.active:
             raise InputError("Choose an active finished good.", prefix + "product_id")
-        qty = parse_decimal(quantity, prefix + "quantity", "Quantity", places=4, strictly_positive=True)
+        qty = parse_decimal(quantity, prefix + "quantity", "Quantity", places=4, strictly_positive=True,
+                            maximum=MAX_LINE_QUANTITY)
         unit = parse_decimal(price, prefix + "unit_price", "Unit price", places=6, minimum=Decimal(0))
+        if qty * unit > MAX_LINE_AMOUNT:
+            raise InputError(f"Quantity x unit price is too large (at most {MAX_LINE_AMOUNT:,} a line).", prefix + "unit_price")
         parsed.append(ManualLine(product.id, qty, unit))
     if not parsed:
         raise InputError("Add at least one line with a product and a quantity.", "lines-0-product_id")

@@ -18,6 +18,7 @@ from partsemble.validation import InputError
 from partsemble.web.forms import options
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import partial
+from partsemble.web.params import record_id
 
 BLANK_ROWS = 3
 
@@ -93,7 +94,7 @@ def manual_new():  # type: ignore[no-untyped-def]
 @requires_role("member")
 def manual_line() -> Response:
     """htmx: one more blank line row."""
-    index = min(max(int(request.args.get("index", "0") or 0), 0), manual.MAX_LINES - 1)
+    index = min(record_id(request.args.get("index")) or 0, manual.MAX_LINES - 1)
     form = _form()
     while len(form.lines.entries) <= index:
         form.lines.append_entry()

@@ -13,7 +13,7 @@ from partsemble.sales.panel import progress, sync_panel
 from partsemble.sales.views import bp
 from partsemble.sync.lock import SyncBusy
 from partsemble.sync.preview import preview_sync
-from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from
+from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from, web_retry_budget
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import error_partial, is_htmx, partial
 
@@ -21,7 +21,9 @@ from partsemble.web.htmx import error_partial, is_htmx, partial
 def _run(request_: SyncRequest) -> Response:
     notice, kind, run_id = "", "info", None
     try:
-        summary = run_sync(db.session, open_source(current_app.config), request_, settings_from(current_app.config, time_limited=True))
+        settings = settings_from(current_app.config, time_limited=True)
+        source = open_source(current_app.config, retry_budget=web_retry_budget(settings))
+        summary = run_sync(db.session, source, request_, settings)
         run_id = summary.run_id
     except SyncBusy as exc:
         notice, kind = str(exc), "warn"

@@ -17,6 +17,7 @@ from partsemble.sales.panel import sync_panel
 from partsemble.sync.summary import summarize
 from partsemble.web.forms import csv_download
 from partsemble.web.htmx import page_or_partial, partial
+from partsemble.web.params import record_id, searchable
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
 
@@ -29,11 +30,10 @@ def _day(name: str) -> date | None:
 
 
 def filters_from_request() -> queries.SaleFilters:
-    product = request.args.get("product", "")
     return queries.SaleFilters(
         date_from=_day("from"), date_to=_day("to"), type=request.args.get("type", ""),
-        status=request.args.get("status", ""), customer=request.args.get("customer", ""),
-        product_id=int(product) if product.isdigit() else None,
+        status=request.args.get("status", ""), customer=searchable(request.args.get("customer", "")),
+        product_id=record_id(request.args.get("product")),
     ).clean()
 
 

@@ -50,7 +50,7 @@ class Progress:
     skipped: int = 0
     errors: int = 0
     processed: int = 0
-    last_beat: float = field(default_factory=time.monotonic)
+    last_beat: float = field(default_factory=time.monotonic)  # a clock reading (float seconds), not money
 
     def count(self, outcome: Outcome) -> None:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
@@ -77,7 +77,7 @@ class Processor:
     user_id: int | None
     restock_returns: bool
     clock: Callable[[], datetime]
-    deadline: float | None  # time.monotonic() value
+    deadline: float | None  # a time.monotonic() reading (float seconds), not money
     batch_size: int = BATCH
     items: dict[str, ItemLink] = field(default_factory=dict)
     open_problems: set[tuple[str, str]] = field(default_factory=set)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -118,7 +119,7 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
         connection = connection_for_sync(session)
         since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
         assert not_before is not None
-        mark = _fetch(session, source, inbox, request, run_id, since, not_before, clock)
+        mark = _fetch(session, source, inbox, request, run_id, since, not_before, clock, deadline)
         progress.skipped = progress.processed = inbox.unchanged
         Processor(session, source, run_id, request.user_id, restock, clock, deadline).run(inbox, progress)
         _finish(session, run_id, "succeeded", _success_message(progress, inbox.read), progress, clock,
@@ -145,8 +146,14 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
 
 
 def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncRequest, run_id: int,
-           since: datetime | None, not_before, clock: Callable[[], datetime]) -> datetime | None:  # type: ignore[no-untyped-def]
+           since: datetime | None, not_before, clock: Callable[[], datetime], deadline: float | None) -> datetime | None:  # type: ignore[no-untyped-def]  # deadline: monotonic float seconds
+    def in_time() -> None:
+        # Reading is bounded by the time limit too: a slow upstream must not hold a web worker.
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeLimitReached()
+
     def counted() -> None:
+        in_time()
         run = session.get(SyncRun, run_id)
         assert run is not None
         run.fetched = inbox.read
@@ -162,8 +169,11 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
         session.commit()
         mark = stage_changes(session, source, inbox, since, not_before, counted) or clock()
         if since is not None:
+            in_time()
             stage_deletions(session, source, inbox, since, mark, not_before)  # the source's clock: CDC reach is its own
+    in_time()
     stage_failures(session, source, inbox, request.item_id)
+    in_time()
     begin_write(session)
     counted()
     run = session.get(SyncRun, run_id)
@@ -220,8 +230,6 @@ def _connector_message(exc: ConnectorError, finished: int) -> str:
 
 def settings_from(config: dict | object, *, time_limited: bool) -> SyncSettings:  # type: ignore[type-arg]
     """SyncSettings from the app configuration; the web has a time limit, cron does not."""
-    from decimal import Decimal
-
     get = config.get  # type: ignore[attr-defined]
     limit = Decimal(get("SYNC_TIME_LIMIT", "240"))
     stale = Decimal(get("SYNC_LOCK_STALE_AFTER", "300"))
@@ -229,3 +237,10 @@ def settings_from(config: dict | object, *, time_limited: bool) -> SyncSettings:
         time_limit=timedelta(milliseconds=int(limit * 1000)) if time_limited and limit > 0 else None,
         stale_after=timedelta(milliseconds=int(stale * 1000)),
     )
+
+
+def web_retry_budget(settings: SyncSettings) -> Decimal | None:
+    """Retrying one request may not outlast the web sync's time limit."""
+    if settings.time_limit is None:
+        return None
+    return Decimal(settings.time_limit // timedelta(milliseconds=1)).scaleb(-3)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 # Beyond this no sale is real, and Decimal quantize() at house precision would fail.
-_LARGEST = Decimal(10) ** 15
+_LARGEST = Decimal(10) ** 12  # beyond any small business's document, and far inside the money columns
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -86,6 +86,7 @@ def get_text(obj: Mapping[str, Any], key: str, field: str, *, required: bool = F
     value = obj[key]
     if not isinstance(value, str):
         raise FieldProblem(field, f"is not text ({shown(value)})")
+    value = value.replace("\x00", "")  # no database keeps NUL in text; QBO never means one
     if required and not value.strip():
         raise FieldProblem(field, "is empty")
     return value
@@ -118,7 +119,7 @@ def to_number(value: object, field: str) -> Decimal:
     """A JSON number (int or Decimal, never bool or text) as a finite Decimal.
 
     Raises:
-        FieldProblem: not a number, not finite, or beyond 10^15 in size.
+        FieldProblem: not a number, not finite, or beyond 10^12 in size.
     """
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise FieldProblem(field, f"is not a number ({shown(value)})")

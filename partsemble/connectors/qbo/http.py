@@ -100,8 +100,10 @@ class QboHttp:
             response = self._send(url, query, token, where)
             if response.status_code == 401 and not refreshed:
                 log_failure(where, _unauthorized(response, where), "refreshing the access token once")
-                refreshed = True
                 token = self._tokens.refresh_after_unauthorized(token)
+                # Only a refresh that worked counts: if the token endpoint was down, the
+                # retry refreshes again rather than reporting our access as refused.
+                refreshed = True
                 response = self._send(url, query, token, where)
             return _decode(response, where)
 

@@ -37,6 +37,9 @@ from partsemble.domain.documents import (
     SalesDocument,
 )
 
+# Home units per foreign unit: wide enough for any real currency pair.
+MAX_EXCHANGE_RATE = Decimal(10) ** 6
+
 logger = logging.getLogger(__name__)
 
 _DESCRIPTION_KEYS = ("DescriptionLineDetail", "DescriptionOnly")
@@ -98,7 +101,11 @@ def parse_server_time(body: Mapping[str, Any]) -> datetime | None:
 
 def _document(doc_type: DocumentType, doc: Mapping[str, Any]) -> SalesDocument:
     doc_id = get_text(doc, "Id", "Id", required=True)
+    if len(doc_id) > 64:
+        raise FieldProblem("Id", f"is longer than 64 characters ({shown(doc_id)})")
     version = get_text(doc, "SyncToken", "SyncToken", required=True)
+    if len(version) > 32:
+        raise FieldProblem("SyncToken", f"is longer than 32 characters ({shown(version)})")
     number = get_text(doc, "DocNumber", "DocNumber")
     txn_date = get_day(doc, "TxnDate", "TxnDate")
     customer = _customer(doc)
@@ -106,8 +113,8 @@ def _document(doc_type: DocumentType, doc: Mapping[str, Any]) -> SalesDocument:
     currency_ref = get_object(doc, "CurrencyRef", "CurrencyRef")
     currency = get_text(currency_ref, "value", "CurrencyRef.value") if currency_ref is not None else ""
     rate = get_number(doc, "ExchangeRate", "ExchangeRate")
-    if rate is not None and rate <= 0:
-        raise FieldProblem("ExchangeRate", f"is not positive ({shown(rate)})")
+    if rate is not None and not 0 < rate <= MAX_EXCHANGE_RATE:
+        raise FieldProblem("ExchangeRate", f"is not a rate between 0 and {MAX_EXCHANGE_RATE} ({shown(rate)})")
     total = require_number(doc, "TotalAmt", "TotalAmt")
     note = get_text(doc, "PrivateNote", "PrivateNote")
     meta = get_object(doc, "MetaData", "MetaData")
@@ -233,6 +240,8 @@ def _problem(doc_type: DocumentType, doc: Mapping[str, Any], reason: str) -> Doc
         txn_date = get_day(doc, "TxnDate", "TxnDate")
     except FieldProblem:
         txn_date = None
+    # What the problem is kept (and named) under must fit, even when the Id is what is wrong.
+    doc_id, number = doc_id[:64], number[:64]
     label = number or (f"(Id {doc_id})" if doc_id else "(no Id)")
     return DocumentProblem(
         type=doc_type,

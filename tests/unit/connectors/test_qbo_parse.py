@@ -274,7 +274,9 @@ def _delete(path: tuple[Any, ...]) -> Any:
         ),
         (_set(("Line", 3, "Amount"), "36.50"), "Invoice 1042: Line 4 Amount is not a number ('36.50')"),
         (_set(("TotalAmt",), None), "Invoice 1042: TotalAmt is missing"),
-        (_set(("ExchangeRate",), 0), "Invoice 1042: ExchangeRate is not positive (Decimal('0'))"),
+        (_set(("ExchangeRate",), 0), "Invoice 1042: ExchangeRate is not a rate between 0 and 1000000 (Decimal('0'))"),
+        (_set(("ExchangeRate",), 10**7), "Invoice 1042: ExchangeRate is not a rate between 0 and 1000000 (Decimal('10000000'))"),
+        (_set(("Id",), "9" * 65), "Invoice 1042: Id is longer than 64 characters ('999999999999999999999999999999999999...)"),
         (_set(("CustomerRef",), "24"), "Invoice 1042: CustomerRef is not an object ('24')"),
         (_set(("CurrencyRef", "value"), ["USD"]), "Invoice 1042: CurrencyRef.value is not text (['USD'])"),
         (

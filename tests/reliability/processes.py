@@ -1,0 +1,145 @@
+"""Partsemble in other processes: the CLI and gunicorn, configured through the environment
+exactly as an installation would be, and databases made for them."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+
+from tests.conftest import PG_URL, _migrate, fresh_database
+
+VENV_BIN = Path(sys.executable).parent
+PARTSEMBLE = str(VENV_BIN / "partsemble")
+GUNICORN = str(VENV_BIN / "gunicorn")
+
+# App settings that go to a child process, by their environment names.
+_PASSED = (
+    "SECRET_KEY", "QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "QBO_API_BASE", "QBO_AUTH_URL", "QBO_TOKEN_URL", "QBO_REVOKE_URL",
+    "QBO_APP_URL", "QBO_CONNECT_TIMEOUT", "QBO_READ_TIMEOUT", "QBO_MAX_RETRIES", "QBO_RETRY_BUDGET", "QBO_BACKOFF_BASE",
+    "QBO_PAGE_SIZE", "SYNC_TIME_LIMIT", "SYNC_LOCK_STALE_AFTER", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS",
+)
+
+
+def child_environment(config: Mapping[str, Any], database_url: str, instance: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child process running the app with `config`'s settings on `database_url`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARTSEMBLE_")}
+    for key in _PASSED:
+        if config.get(key) not in (None, ""):
+            env[f"PARTSEMBLE_{key}"] = str(config[key])
+    env.update(PARTSEMBLE_DATABASE_URL=database_url, PARTSEMBLE_INSTANCE_PATH=str(instance), PYTHONUNBUFFERED="1")
+    env.update({f"PARTSEMBLE_{k}": v for k, v in extra.items()})
+    return env
+
+
+def run_cli(args: list[str], env: Mapping[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PARTSEMBLE, *args], env=dict(env), capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(env: Mapping[str, str], workers: int, log: Path) -> Iterator[str]:
+    """The app under gunicorn (sync workers) on a free port; yields its base URL once it answers."""
+    port = free_port()
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [GUNICORN, "--workers", str(workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+             "--timeout", "60", "--graceful-timeout", "5",
+             # One control socket per user by default: another gunicorn running meanwhile must not collide with this one.
+             "--no-control-socket", "partsemble:create_app()"],
+            env=dict(env), stdout=out, stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if server.poll() is not None:
+                    raise RuntimeError("gunicorn exited:\n" + log.read_text()[-3000:])
+                try:
+                    requests.get(f"{base}/login", timeout=5)
+                    break
+                except (requests.ConnectionError, requests.Timeout):
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=5)
+
+
+class ScratchDatabases:
+    """PostgreSQL databases made for one test (from a template database when given) and dropped after it."""
+
+    def __init__(self) -> None:
+        self.server = sa.make_url(PG_URL)
+        self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT")
+        self.made: list[str] = []
+        self._lock = threading.Lock()
+
+    def create(self, template: str | None = None) -> str:
+        name = f"partsemble_rel_{uuid.uuid4().hex[:10]}"
+        with self._lock, self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+            self.made.append(name)
+        return self.server.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        name = sa.make_url(url).database
+        with self._lock, self.admin.connect() as conn:
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
+            )
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        if name in self.made:
+            self.made.remove(name)
+
+    def close(self) -> None:
+        for name in list(self.made):
+            self.drop(self.server.set(database=name).render_as_string(hide_password=False))
+        self.admin.dispose()
+
+
+class Databases:
+    """The stocked starting database, and a fresh copy of it for every run."""
+
+    def __init__(self, template: str, tmp: Path) -> None:
+        self.tmp = tmp
+        self.scratch = ScratchDatabases() if PG_URL else None
+        self.start = self.scratch.create() if self.scratch else fresh_database(template, tmp)
+        if self.scratch:
+            _migrate(self.start, tmp)
+
+    def copy(self) -> str:
+        if self.scratch is None:
+            return fresh_database(self.start, self.tmp)
+        return self.scratch.create(template=sa.make_url(self.start).database)
+
+    def drop(self, url: str) -> None:
+        if self.scratch is None:
+            Path(sa.make_url(url).database or "").unlink(missing_ok=True)
+        else:
+            self.scratch.drop(url)
+
+    def close(self) -> None:
+        if self.scratch is not None:
+            self.scratch.close()
