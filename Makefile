@@ -11,10 +11,13 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test test-fast test-slow test-postgres bench venv dev clean
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly the versions the suite last passed with (requirements/lock.txt,
+# derived from pyproject.toml's ranges; see requirements/README.md).
+$(VENV)/.installed: pyproject.toml requirements/lock.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -r requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 venv: $(VENV)/.installed

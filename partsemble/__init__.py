@@ -76,9 +76,12 @@ def _register_blueprints(app: Flask) -> None:
 
     if app.config.get("SANDBOX"):
         # The embedded QuickBooks-compatible company: demos, browser tests, trying it out.
+        # Anyone who can reach the server can edit it: never on an installation with real data.
         from partsemble.sandbox import register as register_sandbox
 
         register_sandbox(app)
+        if not (app.debug or app.testing):
+            app.logger.warning("PARTSEMBLE_SANDBOX is on: /sandbox is open to anyone who can reach this server (demo use only)")
 
 
 def _register_cli(app: Flask) -> None:

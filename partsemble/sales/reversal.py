@@ -25,10 +25,14 @@ def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
     ).all()
     for lot_id, quantity, cost in draws:
         writer.book.restore(lot_id, quantity, cost, cause)
+    # The draws are undone: gone before any return lot of this sale is removed, so a sale
+    # that drew from its own return lot is not also converted into a shortfall.
+    session.execute(delete(LotConsumption).where(LotConsumption.sale_id == sale_id))
     for lot_id in session.scalars(select(SaleLine.return_lot_id).where(SaleLine.sale_id == sale_id, SaleLine.return_lot_id.is_not(None))):
         lot = writer.book.lot(lot_id)
         if lot.status != "voided":
             remove_return_lot(writer, lot, cause)
+    writer.flush()  # the shortfall is read back from the ledger, whole
     shortfalls = session.execute(
         select(StockTransaction.product_id, StockTransaction.unit_cost, func.sum(StockTransaction.quantity))
         .where(StockTransaction.sale_id == sale_id, StockTransaction.lot_id.is_(None), StockTransaction.type.in_(("SALE", "SALE_REVERSAL")))
@@ -37,7 +41,6 @@ def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
     for product_id, cost, net in shortfalls:
         if net:
             writer.book.post("SALE_REVERSAL", product_id, -net, cost, cause)
-    session.execute(delete(LotConsumption).where(LotConsumption.sale_id == sale_id))
 
 
 def remove_return_lot(writer: SalesWriter, lot: LotState, cause: Posting) -> None:

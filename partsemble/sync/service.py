@@ -224,7 +224,8 @@ def _connector_message(exc: ConnectorError, finished: int) -> str:
     if isinstance(exc, RateLimited):
         return "QuickBooks is limiting how fast we may ask right now. Wait a minute and press Sync Now again." + kept
     if isinstance(exc, BadRequest):
-        return f"QuickBooks refused a request ({exc.message}). This looks like a problem in Partsemble; details are in the server log." + kept
+        return (f"QuickBooks refused a request ({exc.message}). If that names something to fix in QuickBooks, fix it there; "
+                "otherwise the details (with QuickBooks' reference) are in the server log." + kept)
     return f"QuickBooks did not answer properly ({exc.message}). Try again in a few minutes." + kept
 
 

@@ -269,3 +269,15 @@ def test_an_invoice_line_with_a_negative_quantity_is_a_return(shop) -> None:  # 
     ln = sale("1").lines[0]
     assert (ln.kind, ln.revenue, ln.cost) == ("return", D(-20), D(-4))
     assert stock(shop["a"]) == D(12)
+
+
+def test_voiding_a_credit_memo_that_drew_from_its_own_return_lot_restores_everything_once(shop) -> None:  # type: ignore[no-untyped-def]
+    # One credit memo: line 1 returns 3 units (a return lot), line 2 has a negative quantity,
+    # so it takes 3 units out, and with no other lot it takes them from that return lot.
+    cm = doc("9", [line("1", "3", "30"), line("1", "-3", "-30")], doc_type=CM)
+    apply(shop, cm)
+    assert stock(shop["a"]) == 0
+    apply(shop, doc("9", [line("1", "0", "0")], doc_type=CM, version="1", status=DocumentStatus.VOIDED))
+    assert stock(shop["a"]) == 0 and remaining(shop["a"]) == [D(0)]
+    lot = db.session.scalars(select(Lot).where(Lot.product_id == shop["a"])).one()
+    assert lot.status == "voided"
