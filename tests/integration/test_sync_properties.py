@@ -49,6 +49,13 @@ def sync(app, source):  # type: ignore[no-untyped-def]
         db.session.remove()
 
 
+def close(app) -> None:  # type: ignore[no-untyped-def]
+    """Empty the database (PostgreSQL is shared by the examples) and close the pool's connections."""
+    truncate_all(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
 def stock(app) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
     with app.app_context():
         result = dict(db.session.execute(select(Product.sku, Product.stock_on_hand)).tuples().all())
@@ -120,24 +127,27 @@ def test_any_sequence_keeps_the_invariants_and_converges(database_template, tmp_
         def teardown(self) -> None:
             if not hasattr(self, "app"):
                 return
-            sync(self.app, self.source)
-            incremental = stock(self.app)
+            try:
+                sync(self.app, self.source)
+                incremental = stock(self.app)
+            finally:
+                close(self.app)
             # The same lots and one sync of the final upstream state, into an empty database.
             tmp = tmp_path_factory.mktemp("fresh")
             self.app = create_app(base_config(tmp, fresh_database(database_template, tmp)))
-            seed(self.app)
-            with self.app.app_context():
-                for sku, qty, cost, received in self.lots:
-                    factories.lot(db.session.scalar(select(Product).where(Product.sku == sku)), qty, cost, received)
-                db.session.remove()
-            fresh = InMemorySource(ITEMS)
-            for document in self.source.documents.values():
-                fresh.put(document)
-            sync(self.app, fresh)
-            assert stock(self.app) == incremental
-            truncate_all(self.app)
-            with self.app.app_context():
-                db.engine.dispose()
+            try:
+                seed(self.app)
+                with self.app.app_context():
+                    for sku, qty, cost, received in self.lots:
+                        factories.lot(db.session.scalar(select(Product).where(Product.sku == sku)), qty, cost, received)
+                    db.session.remove()
+                fresh = InMemorySource(ITEMS)
+                for document in self.source.documents.values():
+                    fresh.put(document)
+                sync(self.app, fresh)
+                assert stock(self.app) == incremental
+            finally:
+                close(self.app)
 
     run_state_machine_as_test(
         Upstream,
