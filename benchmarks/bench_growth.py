@@ -4,7 +4,6 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
@@ -12,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from benchmarks import history
+from tests.scratch import scratch_database
 from benchmarks.common import PG_SERVER, Catalog, StaticSource, app_for, check, database, median, run_sync, seed_catalog, synthetic_documents, verdict
 
 NEW = 1000
@@ -45,20 +45,8 @@ def copy_of(kind: str, url: str) -> Iterator[str]:
                     pass
             yield f"sqlite:///{target}"
         return
-    server = sa.make_url(PG_SERVER)
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"partsemble_copy_{uuid.uuid4().hex[:8]}"
-    template = sa.make_url(url).database
-    with admin.connect() as conn:
-        conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (template,))
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.dispose()
+    with scratch_database(PG_SERVER, "partsemble_copy", sa.make_url(url).database, end_template_sessions=True) as copy:
+        yield copy
 
 
 def documents() -> list:  # type: ignore[type-arg]

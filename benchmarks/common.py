@@ -6,7 +6,6 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from partsemble import MIGRATIONS_DIR, create_app
+from tests.scratch import scratch_database
 from partsemble.domain.documents import (
     CustomerRef,
     Discount,
@@ -49,21 +49,9 @@ def database(kind: str) -> Iterator[str]:
             _migrate(url, tmp)
             yield url
         return
-    server = sa.make_url(PG_SERVER)
-    name = f"partsemble_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
-        with tempfile.TemporaryDirectory(prefix="partsemble-bench-") as tmp:
-            _migrate(url, tmp)
-            yield url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.dispose()
+    with scratch_database(PG_SERVER, "partsemble_bench") as url, tempfile.TemporaryDirectory(prefix="partsemble-bench-") as tmp:
+        _migrate(url, tmp)
+        yield url
 
 
 def app_for(url: str, tmp: str | None = None, **extra: object) -> Flask:

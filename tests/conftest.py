@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from partsemble import MIGRATIONS_DIR, create_app
+from tests.scratch import scratch_database
 
 PG_URL = os.environ.get("PARTSEMBLE_TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"
@@ -63,23 +64,9 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         _migrate(url, tmp)
         yield url
         return
-    server = sa.make_url(PG_URL)
-    scratch = f"partsemble_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
-    url = server.set(database=scratch).render_as_string(hide_password=False)
-    try:
+    with scratch_database(PG_URL, "partsemble_test") as url:
         _migrate(url, tmp)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                (scratch,),
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}"')
-        admin.dispose()
 
 
 def fresh_database(template: str, tmp: Path) -> str:

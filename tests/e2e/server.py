@@ -16,7 +16,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
+
+from tests.scratch import create_database, drop_database
 
 SECRET_KEY = "e2e-secret-key-" + "x" * 40
 ADMIN_EMAIL = "admin@example.com"
@@ -72,7 +73,7 @@ class ScratchDatabase:
     """The server's database: a SQLite file in the instance directory, or a new PostgreSQL database."""
 
     url: str
-    _drop: tuple[sa.Engine, str] | None = None
+    on_postgres: bool = False
 
     @classmethod
     def create(cls, instance: Path, postgres_server: str, like: ScratchDatabase | None = None) -> ScratchDatabase:
@@ -82,25 +83,12 @@ class ScratchDatabase:
             if like is not None:
                 shutil.copyfile(sa.make_url(like.url).database or "", path)
             return cls("sqlite:///" + str(path))
-        server = sa.make_url(postgres_server)
-        name = f"partsemble_e2e_{uuid.uuid4().hex[:10]}"
-        template = f' TEMPLATE "{sa.make_url(like.url).database}"' if like is not None else ""
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{template}')
-        return cls(server.set(database=name).render_as_string(hide_password=False), (admin, name))
+        template = sa.make_url(like.url).database if like is not None else None
+        return cls(create_database(postgres_server, "partsemble_e2e", template), on_postgres=True)
 
     def drop(self) -> None:
-        if self._drop is None:
-            return
-        admin, name = self._drop
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.dispose()
+        if self.on_postgres:
+            drop_database(self.url)
 
     def read_only_engine(self) -> sa.Engine:
         url = sa.make_url(self.url)

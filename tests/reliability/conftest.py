@@ -3,7 +3,6 @@ real HTTP on 127.0.0.1, a generated sandbox company, a second database for refer
 runs, and retry settings small enough that faults cost milliseconds, not minutes."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +22,7 @@ from tests import factories
 from tests.conftest import PG_URL, _migrate, base_config, fresh_database
 from tests.reliability.history import change_upstream
 from tests.reliability.live_server import point_at_sandbox, serving
+from tests.scratch import scratch_database
 from tests.reliability.world import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -131,22 +131,9 @@ def spare_template(database_template: str, tmp_path_factory: pytest.TempPathFact
     if not PG_URL:
         yield database_template
         return
-    server = sa.make_url(PG_URL)
-    scratch = f"partsemble_spare_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
-    url = server.set(database=scratch).render_as_string(hide_password=False)
-    try:
+    with scratch_database(PG_URL, "partsemble_spare") as url:
         _migrate(url, tmp_path_factory.mktemp("spare"))
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (scratch,)
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}"')
-        admin.dispose()
 
 
 def empty_spare(spare: str, tmp: Path) -> str:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.conftest import PG_URL, _migrate, fresh_database
+from tests.scratch import create_database, drop_database
 
 VENV_BIN = Path(sys.executable).parent
 PARTSEMBLE = str(VENV_BIN / "partsemble")
@@ -91,32 +91,24 @@ class ScratchDatabases:
     """PostgreSQL databases made for one test (from a template database when given) and dropped after it."""
 
     def __init__(self) -> None:
-        self.server = sa.make_url(PG_URL)
-        self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT")
         self.made: list[str] = []
         self._lock = threading.Lock()
 
     def create(self, template: str | None = None) -> str:
-        name = f"partsemble_rel_{uuid.uuid4().hex[:10]}"
-        with self._lock, self.admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-            self.made.append(name)
-        return self.server.set(database=name).render_as_string(hide_password=False)
+        with self._lock:
+            url = create_database(PG_URL, "partsemble_rel", template)
+            self.made.append(url)
+        return url
 
     def drop(self, url: str) -> None:
-        name = sa.make_url(url).database
-        with self._lock, self.admin.connect() as conn:
-            conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        if name in self.made:
-            self.made.remove(name)
+        with self._lock:
+            drop_database(url)
+            if url in self.made:
+                self.made.remove(url)
 
     def close(self) -> None:
-        for name in list(self.made):
-            self.drop(self.server.set(database=name).render_as_string(hide_password=False))
-        self.admin.dispose()
+        for url in list(self.made):
+            self.drop(url)
 
 
 class Databases:
