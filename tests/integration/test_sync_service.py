@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from partsemble.connectors.errors import ReconnectRequired, Transient
 from partsemble.connectors.memory import InMemorySource
@@ -273,3 +273,18 @@ def test_within_one_page_the_later_version_of_a_document_wins(world) -> None:  #
     sale = db.session.scalar(select(Sale).where(Sale.external_id == "7"))
     assert sale.version == "2" and sale.lines[0].quantity == D(4)
     assert Inbox  # the inbox keeps one row per document and run
+
+
+def test_a_large_run_brings_the_planner_statistics_up_to_date_on_postgresql(world) -> None:  # type: ignore[no-untyped-def]
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("planner statistics are refreshed on PostgreSQL only")
+    src = InMemorySource(ITEMS, page_size=1000)
+    for n in range(1000):
+        src.put(doc(f"big-{n}", [line("2", "1", "5")]))
+
+    def sales_rows_the_planner_knows() -> float:
+        return db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'sales'"))
+
+    assert sales_rows_the_planner_knows() < 1  # never analysed: PostgreSQL plans for an empty table
+    assert counts(sync(src)) == (1000, 0, 0, 0, 0)
+    assert sales_rows_the_planner_knows() == 1000  # ANALYZE ran when the run reached 1,000 documents
