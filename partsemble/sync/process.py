@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from partsemble.connectors.base import SalesSource
 from partsemble.domain.documents import Deletion, DocumentProblem, SalesDocument
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
-from partsemble.models.engine import begin_write, refresh_statistics
+from partsemble.models.engine import begin_write, first_analyze_after, refresh_statistics
 from partsemble.models.sales import Sale
 from partsemble.models.sync import SyncRun
 from partsemble.sales.apply import ApplyContext, ExistingSale, Outcome, apply, apply_removal
@@ -32,7 +32,8 @@ from partsemble.sync.problems import Failures, open_keys, resolve
 
 log = logging.getLogger(__name__)
 BATCH = 1000
-# A run that has applied this many documents refreshes the planner's statistics (PostgreSQL).
+# A run that has applied this many documents, and grown the sales by a tenth, refreshes the
+# planner's statistics (PostgreSQL).
 ANALYZE_FIRST = 1000
 
 Record = SalesDocument | DocumentProblem | Deletion
@@ -92,7 +93,7 @@ class Processor:
         """
         self.items = item_links(self.session)
         self.open_problems = open_keys(self.session)
-        analyse_at = ANALYZE_FIRST
+        analyse_at = first_analyze_after(self.session, ANALYZE_FIRST)
         for chunk in inbox.ordered(self.batch_size):
             if self.deadline is not None and time.monotonic() > self.deadline:
                 raise TimeLimitReached()
@@ -110,7 +111,7 @@ class Processor:
                         self.session.rollback()
                         log.exception("applying %s %s failed", exc.record.type, exc.record.id)
                         self._fail_alone(exc.record, progress)
-            if progress.processed >= analyse_at:  # after 1,000, 2,000, 4,000... documents: a handful per run
+            if analyse_at is not None and progress.processed >= analyse_at:  # then after twice as many, and so on
                 refresh_statistics(self.session)
                 analyse_at *= 2
 
