@@ -45,19 +45,14 @@ LOT_FILES = [
 ]
 
 
-@pytest.mark.parametrize(("content", "says"), PRODUCT_FILES)
-def test_a_bad_product_file_is_refused_by_row_and_column_and_nothing_is_imported(app, catalog, member, content, says) -> None:  # type: ignore[no-untyped-def]
-    before = row_counts(app)
-    response = upload(member, "/products/import", content)
-    assert response.status_code == 400
-    assert "Nothing was imported" in response.get_data(as_text=True) and says in response.get_data(as_text=True)
-    assert row_counts(app) == before
+IMPORTS = [pytest.param("/products/import", *p.values, id=f"products: {p.id}") for p in PRODUCT_FILES] + [
+    pytest.param("/lots/import", *p.values, id=f"lots: {p.id}") for p in LOT_FILES]
 
 
-@pytest.mark.parametrize(("content", "says"), LOT_FILES)
-def test_a_bad_lot_file_is_refused_by_row_and_column_and_nothing_is_received(app, catalog, member, content, says) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("url", "content", "says"), IMPORTS)
+def test_a_bad_file_is_refused_by_row_and_column_and_nothing_is_imported(app, catalog, member, url, content, says) -> None:  # type: ignore[no-untyped-def]
     before = row_counts(app)
-    response = upload(member, "/lots/import", content)
+    response = upload(member, url, content)
     assert response.status_code == 400
     assert "Nothing was imported" in response.get_data(as_text=True) and says in response.get_data(as_text=True)
     assert row_counts(app) == before

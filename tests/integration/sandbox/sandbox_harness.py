@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -14,11 +11,11 @@ from typing import Any
 import requests
 from flask import Flask
 from flask_wtf import CSRFProtect
-from werkzeug.serving import make_server
 
 import partsemble.sandbox
 from partsemble.sandbox import REALM_ID
 from partsemble.sandbox.clock import local_date, now_us
+from tests.reliability.live_server import serving  # noqa: F401  (the sandbox tests serve their app the same way)
 
 CLIENT_ID = "partsemble-test-client"
 CLIENT_SECRET = "partsemble-test-secret"
@@ -40,20 +37,6 @@ def make_app(database_url: str, **config: Any) -> Flask:
     CSRFProtect().init_app(app)
     partsemble.sandbox.register(app)
     return app
-
-
-@contextmanager
-def serving(app: Flask) -> Iterator[str]:
-    """Serve the app on a free port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 class Api:
