@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from partsemble import config as config_module
+from partsemble.ops.files import create_private_files
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -16,15 +17,15 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints and CLI commands."""
     overrides = dict(config or {})
-    instance = overrides.pop("INSTANCE_PATH", None) or config_module.instance_path()
+    instance, settings = config_module.from_environment(overrides.pop("INSTANCE_PATH", None))
     app = Flask(__name__, instance_path=instance)
-    app.config.update(config_module.from_environment(instance))
+    app.config.update(settings)
     app.config.update(overrides)
     config_module.check(app.config, debug=bool(app.config.get("DEBUG")) or app.debug, testing=app.testing or bool(app.config.get("TESTING")))
     if not app.config.get("SECRET_KEY"):
         # Debug and tests only (check() refused otherwise): a key per process.
         app.config["SECRET_KEY"] = os.urandom(32).hex()
-    os.makedirs(app.instance_path, exist_ok=True)
+    create_private_files(app.config, app.instance_path)
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -17,4 +17,8 @@ def _create() -> Flask:
 
 
 def main() -> None:
-    FlaskGroup(name="partsemble", create_app=_create, help="Partsemble command line.")(prog_name="partsemble")
+    from partsemble.ops.commands import add_standalone_commands
+
+    group = FlaskGroup(name="partsemble", create_app=_create, help="Partsemble command line.")
+    add_standalone_commands(group)
+    group(prog_name="partsemble")

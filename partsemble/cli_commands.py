@@ -174,6 +174,7 @@ def refresh_items_command() -> None:
 
 def register(app: Flask) -> None:
     from partsemble.demo import demo_command
+    from partsemble.ops.commands import register as register_ops
 
     app.cli.add_command(users)
     app.cli.add_command(products)
@@ -182,3 +183,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(sync_command)
     app.cli.add_command(qbo)
+    register_ops(app)

@@ -1,7 +1,10 @@
 """The one place that reads the environment.
 
-Every setting comes from a ``PARTSEMBLE_``-prefixed variable. Tests pass a mapping
-to ``create_app`` instead, which overrides whatever the environment says.
+Every setting comes from a ``PARTSEMBLE_``-prefixed variable, either in the process
+environment or in the env file (``PARTSEMBLE_CONFIG``, else ``<instance>/partsemble.env``);
+the environment wins. One file serves the web app, the CLI and cron alike, since cron
+and systemd timers start with an almost empty environment. Tests pass a mapping to
+``create_app`` instead, which overrides both.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "PARTSEMBLE_"
+ENV_FILE_NAME = "partsemble.env"
 
 INTUIT_HOSTS = {
     "production": {
@@ -132,8 +136,70 @@ def check(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
         )
 
 
-def from_environment(instance_path: str) -> dict[str, Any]:
-    return load(os.environ, instance_path)
+def env_file_path(environ: Mapping[str, str], instance: str) -> Path:
+    """The env file to read: PARTSEMBLE_CONFIG when set, else partsemble.env in the instance folder."""
+    explicit = environ.get(PREFIX + "CONFIG")
+    return Path(explicit) if explicit else Path(instance) / ENV_FILE_NAME
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The settings of an env file: ``NAME=value`` lines, ``#`` comments, optional quotes.
+
+    The format is the common subset of systemd's EnvironmentFile, docker's --env-file and
+    a shell's `set -a; . file`, so one file can feed all three. No variable expansion.
+
+    Raises:
+        ConfigError: on a line that is not a PARTSEMBLE_ setting, with its line number.
+    """
+    settings: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not name.startswith(PREFIX) or not name.replace("_", "").isalnum():
+            # Anything else is a typo or a setting meant for another program; ignoring it
+            # would leave the app running on a default the admin thought they had changed.
+            raise ConfigError(f"{path}, line {number}: expected PARTSEMBLE_NAME=value, not {raw.strip()!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        settings[name] = value
+    return settings
+
+
+def effective_environment(environ: Mapping[str, str] | None = None, instance: str | None = None) -> tuple[dict[str, str], Path | None]:
+    """The settings in force: the env file's, overridden by the environment; and the file read, if any.
+
+    The file is looked for in `instance` when given (tests), else in the instance folder
+    the environment names, so a test never picks up the checkout's own file.
+
+    Raises:
+        ConfigError: PARTSEMBLE_CONFIG names a file that does not exist, or the file is malformed.
+    """
+    environ = os.environ if environ is None else environ
+    path = env_file_path(environ, instance or instance_path(environ))
+    if not path.is_file():
+        if environ.get(PREFIX + "CONFIG"):
+            raise ConfigError(f"PARTSEMBLE_CONFIG names {path}, which does not exist (`partsemble config init` writes one).")
+        return dict(environ), None
+    return {**read_env_file(path), **environ}, path
+
+
+def from_environment(instance: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The instance folder and the Flask config, from the environment and the env file.
+
+    An explicit `instance` (tests) wins over PARTSEMBLE_INSTANCE_PATH, which the env file
+    may set itself when it is found through PARTSEMBLE_CONFIG.
+    """
+    settings, path = effective_environment(os.environ, instance)
+    folder = instance or instance_path(settings)
+    config = load(settings, folder)
+    config["ENV_FILE"] = str(path) if path else ""
+    return folder, config
 
 
 def instance_path(environ: Mapping[str, str] | None = None) -> str:

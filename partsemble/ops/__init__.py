@@ -1,0 +1,1 @@
+"""Running Partsemble for real: private files, the env file, backups and `partsemble doctor`."""
