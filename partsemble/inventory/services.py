@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
-from partsemble.csvio import collect, read_rows
+from partsemble.csvio import CsvProblem, CsvRejected, collect, read_rows
 from partsemble.extensions import db
 from partsemble.inventory.book import LotBook, Posting
+from partsemble.inventory.lot_numbers import TakenLotNumbers, chunks
 from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write
 from partsemble.models.ids import IdAllocator
@@ -165,17 +166,19 @@ LOT_CSV_COLUMNS = ("sku", "lot_number", "received_date", "quantity", "unit_cost"
 def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
     """Receive every lot of a CSV file (sku,lot_number,received_date,quantity,unit_cost), or none.
 
+    Every row is parsed and checked before the write lock is taken; the writes are a
+    few bulk statements, so other users (a login, a sale) wait well under a second
+    even for the largest file allowed.
+
     Raises:
         CsvRejected: listing every bad row and column; nothing is written.
     """
     rows = read_rows(data, LOT_CSV_COLUMNS, optional=("source", "note"))
-    skus = {values.get("sku", "").casefold() for _, values in rows}
-    products = {
-        p.sku_key: p for p in db.session.scalars(select(Product).where(Product.sku_key.in_(skus)))
-    } if skus else {}
+    products = _products_by_sku({values.get("sku", "").casefold() for _, values in rows})
+    taken = TakenLotNumbers.read(db.session, [p.id for p in products.values()])
     seen: set[tuple[int, str]] = set()
 
-    def parse(line: int, values: dict[str, str]) -> LotInput:
+    def parse(line: int, values: dict[str, str]) -> tuple[int, LotInput]:
         product = products.get(values.get("sku", "").casefold())
         if product is None:
             raise InputError(f"no product has the SKU {values.get('sku', '')!r}", "sku")
@@ -190,20 +193,68 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
             if key in seen:
                 raise InputError(f"lot {number} appears twice for {product.sku}", "lot_number")
             seen.add(key)
-            if db.session.scalar(select(Lot.id).where(Lot.product_id == product.id, Lot.lot_number == number)):
+            if taken.is_taken(product.id, number):
                 raise InputError(f"{product.sku} already has a lot {number}", "lot_number")
-        return LotInput(product.id, number, received, quantity, cost, source, note)
+        return line, LotInput(product.id, number, received, quantity, cost, source, note)
 
-    inputs = collect(rows, parse)
+    inputs: list[tuple[int, LotInput]] = collect(rows, parse)
+    if not inputs:
+        return []
+    skus = {p.id: p.sku for p in products.values()}
     begin_write(db.session)
-    book = _book()
     try:
-        ids = [_create_lot(book, item, user_id) for item in inputs]
-    except InputError:
+        ids = _write_lots(inputs, skus, user_id)
+    except CsvRejected:
         db.session.rollback()
         raise
-    book.flush()
     db.session.commit()
-    return list(db.session.scalars(select(Lot).where(Lot.id.in_(ids)).order_by(Lot.id)))
+    lots: list[Lot] = []
+    for batch in chunks(ids):
+        lots.extend(db.session.scalars(select(Lot).where(Lot.id.in_(batch)).order_by(Lot.id)))
+    return lots
 
 
+def _products_by_sku(sku_keys: set[str]) -> dict[str, Row[tuple[int, str, str, bool]]]:
+    found = {}
+    for batch in chunks(sorted(sku_keys)):
+        for row in db.session.execute(
+            select(Product.id, Product.sku, Product.sku_key, Product.active).where(Product.sku_key.in_(batch))
+        ):
+            found[row.sku_key] = row
+    return found
+
+
+def _write_lots(inputs: list[tuple[int, LotInput]], skus: dict[int, str], user_id: int | None) -> list[int]:
+    """Under the write lock: check again what another user may have changed since parsing, then write in bulk.
+
+    Raises:
+        CsvRejected: a product was archived or a lot number taken meanwhile.
+    """
+    product_ids = sorted(skus)
+    active: set[int] = set()
+    for batch in chunks(product_ids):
+        active.update(db.session.scalars(select(Product.id).where(Product.id.in_(batch), Product.active.is_(True))))
+    taken = TakenLotNumbers.read(db.session, product_ids)
+    problems = []
+    for line, item in inputs:
+        if item.product_id not in active:
+            problems.append(CsvProblem(line, "sku", f"{skus[item.product_id]} was archived while the file was read"))
+        elif item.lot_number and taken.is_taken(item.product_id, item.lot_number):
+            problems.append(CsvProblem(line, "lot_number", f"{skus[item.product_id]} received a lot {item.lot_number} meanwhile"))
+    if problems:
+        raise CsvRejected(problems)
+    for _, item in inputs:  # the numbers given in the file first, so no suggestion takes one of them
+        if item.lot_number:
+            taken.claim(item.product_id, item.lot_number)
+    book = _book()
+    ids = []
+    for _, item in inputs:
+        number = item.lot_number
+        if not number:
+            number = taken.suggest(item.product_id, f"{skus[item.product_id]}-{item.received_date:%Y%m%d}")
+            taken.claim(item.product_id, number)
+        cause = Posting(business_date=item.received_date, user_id=user_id, note=item.note)
+        lot = book.add_lot(item.product_id, number, item.received_date, item.quantity, item.unit_cost, item.source, cause, "RECEIVE")
+        ids.append(lot.id)
+    book.flush()
+    return ids
