@@ -22,6 +22,7 @@ $(VENV)/.runtime: pyproject.toml requirements/runtime.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) -r requirements/runtime.txt
 	$(PIP_INSTALL) --no-deps -e .
+	$(PY) -m pip check --disable-pip-version-check >/dev/null  # the runtime lock lacks nothing the app needs
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.runtime requirements/lock.txt
