@@ -1,13 +1,19 @@
 """Users: creation, roles, deactivation, passwords and login throttling."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from partsemble.auth import throttle
+from partsemble.auth.locks import USERS, login_key, serialize
+from partsemble.auth.throttle import Policy
 from partsemble.extensions import db
-from partsemble.models.accounts import ROLES, LoginFailure, User
+from partsemble.models.accounts import ROLES, User
 from partsemble.models.base import utcnow
 from partsemble.models.engine import begin_write
 
@@ -43,14 +49,19 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
     """
     email = normalize_email(email)
     _validate(email, password, role)
-    begin_write(db.session)
+    user = User(email=email, name=name.strip(), role=role, active=True, session_version=0)
+    user.set_password(password)  # hashing (about 0.1 s) before any lock is taken
+    taken = UserError(f"A user with the email {email} already exists.", "email")
+    serialize(db.session, USERS)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         db.session.rollback()
-        raise UserError(f"A user with the email {email} already exists.", "email")
-    user = User(email=email, name=name.strip(), role=role, active=True, session_version=0)
-    user.set_password(password)
+        raise taken
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another process made the same user between our check and our commit
+        db.session.rollback()
+        raise taken from None
     return user
 
 
@@ -69,9 +80,10 @@ def update_user(user_id: int, *, role: str, active: bool, name: str | None = Non
     """
     if role not in ROLES:
         raise UserError(f"Role must be one of {', '.join(ROLES)}.", "role")
-    begin_write(db.session)
-    user = db.session.get(User, user_id)
+    serialize(db.session, USERS)  # two admins demoting each other at once: the second sees the first
+    user = db.session.get(User, user_id, populate_existing=True)
     if user is None:
+        db.session.rollback()
         raise UserError("No such user.")
     if _admins_left_after(user, role=role, active=active) == 0:
         db.session.rollback()
@@ -86,25 +98,49 @@ def update_user(user_id: int, *, role: str, active: bool, name: str | None = Non
     return user
 
 
-def change_password(user_id: int, current: str | None, new: str) -> User:
-    """Set a new password (checking the current one when given); ends other sessions.
+def end_sessions(user_id: int) -> None:
+    """End every session of the user (logging out ends copies of the cookie too), and commit."""
+    begin_write(db.session)
+    db.session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
+    db.session.commit()
+
+
+def change_password(user_id: int, current: str | None, new: str, *, address: str = "", policy: Policy | None = None) -> User:
+    """Set a new password (checking the current one when given, throttled like logins); ends other sessions.
 
     Raises:
-        UserError: wrong current password or too short a new one.
+        UserError: wrong current password, too many wrong ones, or too short a new one.
     """
-    begin_write(db.session)
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", "new_password")
     user = db.session.get(User, user_id)
     if user is None:
         raise UserError("No such user.")
-    if current is not None and not user.check_password(current):
-        db.session.rollback()
-        raise UserError("The current password is not right.", "current_password")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        db.session.rollback()
-        raise UserError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", "new_password")
+    email = user.email
+    serialize(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address))
+    user = db.session.get(User, user_id, populate_existing=True)
+    assert user is not None
+    if current is not None:
+        policy = policy or Policy(max_failures=5, window_seconds=900)
+        now = utcnow()
+        wait = throttle.wait_seconds(db.session, email, address, policy, now)
+        if wait:
+            db.session.rollback()
+            raise UserError(f"Too many wrong passwords. Try again in {describe_wait(wait)}.", "current_password")
+        if not user.check_password(current):
+            throttle.record_failure(db.session, email, address, policy, now)
+            db.session.commit()
+            raise UserError("The current password is not right.", "current_password")
     user.set_password(new)
     db.session.commit()
     return user
+
+
+def describe_wait(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -113,36 +149,47 @@ class LoginResult:
     throttled_for: int = 0  # seconds to wait, when throttled
 
 
-def authenticate(email: str, password: str, address: str, *, max_failures: int, lockout_seconds: int) -> LoginResult:
-    """Check a login; record failures and refuse while an account or address has too many.
+_UNKNOWN_USER_HASH: list[str] = []
 
-    Throttled attempts are refused without checking the password, so guessing
-    stays slow even with the right password among the guesses.
+
+def _check_nobody(password: str) -> None:
+    """As much work as checking a real password, so answer times do not tell which emails exist."""
+    if not _UNKNOWN_USER_HASH:
+        _UNKNOWN_USER_HASH.append(generate_password_hash(secrets.token_urlsafe(16), method="scrypt"))
+    check_password_hash(_UNKNOWN_USER_HASH[0], password)
+
+
+def authenticate(email: str, password: str, address: str, *, max_failures: int, lockout_seconds: int,
+                 known_user_id: int | None = None) -> LoginResult:
+    """Check a login; record failures; refuse, without checking, while this email or address must wait.
+
+    `known_user_id` is the user this browser logged in as before (from a signed cookie):
+    if it is this account, failures count under the browser and not the address, so an
+    attacker at the same address cannot keep the owner out.
     """
     email = normalize_email(email)
-    now = utcnow()
-    since = now - timedelta(seconds=lockout_seconds)
-    begin_write(db.session)
-    recent = db.session.execute(
-        select(LoginFailure.email, LoginFailure.address, LoginFailure.at).where(
-            LoginFailure.at >= since, or_(LoginFailure.email == email, LoginFailure.address == address)
-        )
-    ).all()
-    by_email = [row.at for row in recent if row.email == email]
-    by_address = [row.at for row in recent if row.address == address]
-    for attempts in (by_email, by_address):
-        if len(attempts) >= max_failures:
-            oldest_counted = sorted(attempts)[-max_failures]
-            wait = int((oldest_counted + timedelta(seconds=lockout_seconds) - now).total_seconds()) + 1
-            db.session.rollback()
-            return LoginResult(None, throttled_for=max(wait, 1))
+    policy = Policy(max_failures=max_failures, window_seconds=lockout_seconds)
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not user.active or not user.check_password(password):
-        db.session.add(LoginFailure(email=email[:254], address=address[:64], at=now))
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+    if user is not None and known_user_id == user.id:
+        address = throttle.known_browser_key(user.id)
+    db.session.rollback()  # the lookup's read transaction ends before the locks are taken
+    serialize(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address))
+    now = utcnow()
+    wait = throttle.wait_seconds(db.session, email, address, policy, now)
+    if wait:
+        db.session.rollback()
+        return LoginResult(None, throttled_for=wait)
+    user = db.session.scalar(select(User).where(User.email == email).execution_options(populate_existing=True))
+    if user is None:
+        _check_nobody(password)
+        ok = False
+    else:
+        ok = user.check_password(password) and bool(user.active)
+    if user is None or not ok:
+        throttle.record_failure(db.session, email, address, policy, now)
         db.session.commit()
         return LoginResult(None)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    throttle.forget_failures(db.session, email, (address,))
     user.last_login_at = now
     db.session.commit()
     return LoginResult(user)

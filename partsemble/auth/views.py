@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from partsemble.auth import services
+from partsemble.auth import known_browser, services
+from partsemble.auth.throttle import Policy
 from partsemble.auth.forms import LoginForm, PasswordForm, UserCreateForm, UserEditForm
 from partsemble.extensions import db
 from partsemble.models.accounts import User
@@ -45,13 +46,17 @@ def login():  # type: ignore[no-untyped-def]
             request.remote_addr or "unknown",
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             lockout_seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"],
+            known_user_id=known_browser.user_id(request),
         )
         if result.user is not None:
+            # A new session from scratch: nothing set before login (CSRF token included) carries over.
+            session.clear()
             login_user(result.user)
-            return redirect(safe_next(form.next.data) or url_for("index"))
+            response = redirect(safe_next(form.next.data) or url_for("index"))
+            known_browser.remember(response, result.user.id)
+            return response
         if result.throttled_for:
-            minutes = max(1, (result.throttled_for + 59) // 60)
-            error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+            error = f"Too many failed attempts. Try again in {services.describe_wait(result.throttled_for)}."
             status = 429
         else:
             error = "Wrong email or password."
@@ -62,7 +67,9 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/logout", methods=["POST"])
 @any_user
 def logout():  # type: ignore[no-untyped-def]
+    services.end_sessions(current_user.id)  # a copy of the cookie stops working too
     logout_user()
+    session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -73,7 +80,11 @@ def change_password():  # type: ignore[no-untyped-def]
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.change_password(current_user.id, form.current_password.data, form.new_password.data or "")
+            user = services.change_password(
+                current_user.id, form.current_password.data, form.new_password.data or "",
+                address=request.remote_addr or "unknown",
+                policy=Policy(current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCKOUT_SECONDS"]),
+            )
         except services.UserError as exc:
             getattr(form, exc.field or "new_password").errors.append(str(exc))
         else:
