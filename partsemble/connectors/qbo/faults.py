@@ -18,6 +18,10 @@ from partsemble.connectors.errors import (
 from partsemble.connectors.qbo.decoding import load_json
 
 OBJECT_NOT_FOUND = "610"
+# A throttle is a throttle whatever the HTTP status: QBO sends 3001 (ThrottleExceeded) in a 429,
+# a 403 or even a 200, and a SystemFault (10000) inside a 200 when it is having a bad moment.
+THROTTLE_EXCEEDED = "3001"
+SYSTEM_FAULT = "10000"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ class Fault:
     code: str = ""
     message: str = ""
     detail: str = ""
+
+    @property
+    def is_throttle(self) -> bool:
+        return self.code == THROTTLE_EXCEEDED or "throttleexceeded" in f"{self.type} {self.message}".replace(" ", "").lower()
 
     def describe(self) -> str:
         """`type code: message (detail)`, leaving out what is empty."""
@@ -112,8 +120,10 @@ def error_for_status(
     details: dict[str, Any] = {"status": status, "code": code, "tid": tid}
     if status == 401:
         return AuthError(message, **details)
-    if status == 429:
+    if status == 429 or (fault is not None and fault.is_throttle):
         return RateLimited(message, retry_after=retry_after, **details)
+    if code == SYSTEM_FAULT:
+        return Transient(message, **details)
     if status == 404 or (400 <= status < 500 and code == OBJECT_NOT_FOUND):
         return NotFound(message, **details)
     if 400 <= status < 500:
@@ -124,7 +134,15 @@ def error_for_status(
 
 
 def error_for_ok_fault(fault: Fault, *, where: str, status: int, tid: str) -> ConnectorError:
-    """The ConnectorError a Fault inside a successful (2xx) response means: NotFound for 610, else BadRequest."""
+    """The ConnectorError a Fault inside a successful (2xx) response means.
+
+    RateLimited for a throttle (3001), Transient for a SystemFault (10000): both retried
+    like a 429 or a 5xx. NotFound for 610; BadRequest for anything else.
+    """
     message = f"{where}: HTTP {status} carrying a Fault: {fault.describe()}"
+    if fault.is_throttle:
+        return RateLimited(message, status=status, code=fault.code, tid=tid)
+    if fault.code == SYSTEM_FAULT:
+        return Transient(message, status=status, code=fault.code, tid=tid)
     kind = NotFound if fault.code == OBJECT_NOT_FOUND else BadRequest
     return kind(message, status=status, code=fault.code, tid=tid)

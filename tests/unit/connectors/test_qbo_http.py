@@ -70,7 +70,6 @@ def test_decimal_seconds_become_whole_milliseconds_for_the_standard_library(seco
         (400, "fault_object_not_found.json", "application/json", NotFound, "610"),
         (200, "fault_validation.json", "application/json", BadRequest, "4000"),
         (200, "fault_object_not_found.json", "application/json", NotFound, "610"),
-        (200, "fault_throttle.xml", "application/xml", BadRequest, "3001"),
         (403, "fault_auth_lowercase.json", "application/json", BadRequest, "3200"),
         (404, "fault_object_not_found.json", "application/json", NotFound, "610"),
     ],
@@ -170,6 +169,46 @@ def test_429_without_retry_after_backs_off_then_succeeds(
     assert http.query("SELECT * FROM Invoice") == OK_BODY
 
     assert fake_time.sleeps == expected_waits
+    assert len(mocked.calls) == 3
+
+
+SYSTEM_FAULT_IN_A_200 = {"Fault": {"type": "SystemFault", "Error": [{"Message": "A system fault occurred", "code": "10000"}]}}
+THROTTLE_JSON = {"Fault": {"type": "ThrottleExceeded", "Error": [{"Message": "message=ThrottleExceeded; errorCode=003001", "code": "3001"}]}}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (403, "fault_throttle.xml", "application/xml"),
+        (403, THROTTLE_JSON, "application/json"),
+        (200, "fault_throttle.xml", "application/xml"),
+        (200, THROTTLE_JSON, "application/json"),
+        (200, SYSTEM_FAULT_IN_A_200, "application/json"),
+    ],
+)
+def test_a_throttle_or_system_fault_is_retried_whatever_the_status(
+    http, serve, qbo_text, fake_time, mocked, status, body, content_type
+):
+    serve(qbo_text(body) if isinstance(body, str) else body, status=status, content_type=content_type)
+    serve(qbo_text(body) if isinstance(body, str) else body, status=status, content_type=content_type)
+    serve(OK_BODY)
+
+    assert http.query("SELECT * FROM Invoice") == OK_BODY
+
+    assert fake_time.sleeps == [Decimal("0.5"), Decimal(1)]  # the same backoff as a 429 or a 5xx
+    assert len(mocked.calls) == 3
+
+
+@pytest.mark.parametrize(("body", "error"), [(THROTTLE_JSON, RateLimited), (SYSTEM_FAULT_IN_A_200, Transient)])
+def test_a_throttle_that_never_ends_stops_within_the_retry_bounds(tokens, fake_time, serve, mocked, body, error):
+    retry = RetryPolicy(max_retries=2, backoff_base=Decimal(1), sleep=fake_time.sleep, random=lambda: Decimal(0), clock=fake_time.clock)
+    http = QboHttp(requests.Session(), api_base=API_BASE, realm_id=REALM, tokens=tokens, retry=retry)
+    for _ in range(3):
+        serve(body)
+
+    with pytest.raises(error):
+        http.query("SELECT * FROM Invoice")
+
     assert len(mocked.calls) == 3
 
 
