@@ -34,7 +34,7 @@ venv-runtime: $(VENV)/.runtime
 venv: $(VENV)/.installed
 
 $(INSTANCE)/secret_key:
-	mkdir -p $(INSTANCE)
+	mkdir -p -m 700 $(INSTANCE)
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 	chmod 600 $@
 
