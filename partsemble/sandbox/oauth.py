@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Response, current_app, redirect, render_template, request
+from flask import Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from partsemble.sandbox import jsontext, tokens
@@ -43,9 +43,14 @@ def _authorize_problem(params: dict[str, str]) -> str | None:
     parts = urlsplit(params["redirect_uri"])
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "redirect_uri must be an absolute http(s) URL."
+    # Never an open redirect: the registered URI, or the host app's own callback, or at least this host.
     registered = current_app.config.get("QBO_REDIRECT_URI") or ""
+    if not registered and "connections.callback" in current_app.view_functions:
+        registered = url_for("connections.callback", _external=True)
     if registered and params["redirect_uri"] != registered:
         return "redirect_uri does not match the one registered for this app."
+    if not registered and parts.netloc != request.host:
+        return "redirect_uri must be on this host when no redirect URI is registered."
     if not params["state"]:
         return "state is missing."
     return None

@@ -32,7 +32,7 @@ def make_app(database_url: str, **config: Any) -> Flask:
     app = Flask(__name__)
     app.config.update({
         "SECRET_KEY": "sandbox-tests", "SANDBOX_DATABASE_URL": database_url, "SANDBOX_ACCESS_TOKEN_LIFETIME": 3600,
-        "QBO_CLIENT_ID": CLIENT_ID, "QBO_CLIENT_SECRET": CLIENT_SECRET, **config,
+        "QBO_CLIENT_ID": CLIENT_ID, "QBO_CLIENT_SECRET": CLIENT_SECRET, "QBO_REDIRECT_URI": REDIRECT_URI, **config,
     })
     CSRFProtect().init_app(app)
     partsemble.sandbox.register(app)

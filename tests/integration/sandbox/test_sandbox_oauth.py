@@ -83,6 +83,15 @@ def test_an_invalid_authorize_request_is_a_400_page(server: str, http: requests.
     assert "not valid" in response.text and "Approve" not in response.text
 
 
+@pytest.mark.parametrize("registered", [REDIRECT_URI, ""])
+def test_the_consent_page_never_redirects_offsite(tmp_path: Path, registered: str) -> None:
+    app = make_app(f"sqlite:///{tmp_path / 'sandbox.db'}", QBO_REDIRECT_URI=registered)
+    with serving(app) as base, requests.Session() as http:
+        params = authorize_params(redirect_uri="https://evil.example/steal")
+        response = http.get(f"{base}/sandbox/oauth2/authorize", params=params, timeout=10)
+    assert response.status_code == 400 and "Approve" not in response.text
+
+
 def test_approving_needs_the_csrf_token(server: str, http: requests.Session) -> None:
     response = http.post(f"{server}/sandbox/oauth2/authorize", data={**authorize_params(), "decision": "approve"},
                          allow_redirects=False, timeout=10)

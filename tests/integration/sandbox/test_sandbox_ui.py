@@ -21,7 +21,7 @@ PAGES = [
     "/sandbox/documents/Invoice/101", "/sandbox/documents/Invoice/101/edit", "/sandbox/documents/Invoice/101/delete",
     "/sandbox/items", "/sandbox/items/new", "/sandbox/items/4/edit", "/sandbox/customers", "/sandbox/faults",
     "/sandbox/oauth2/authorize?client_id=partsemble-test-client&response_type=code"
-    "&scope=com.intuit.quickbooks.accounting&redirect_uri=http://127.0.0.1:5000/cb&state=s",
+    "&scope=com.intuit.quickbooks.accounting&redirect_uri=http://127.0.0.1:5000/connect/qbo/callback&state=s",
 ]
 
 
