@@ -35,8 +35,7 @@ venv: $(VENV)/.installed
 
 $(INSTANCE)/secret_key:
 	mkdir -p -m 700 $(INSTANCE)
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
-	chmod 600 $@
+	(umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@)  # 0600 from the start, not after
 
 DEMO_ENV = PARTSEMBLE_SECRET_KEY="$$(cat $(INSTANCE)/secret_key)" \
 	PARTSEMBLE_SANDBOX=1 \
