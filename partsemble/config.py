@@ -131,8 +131,8 @@ def check(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
     if not config.get("SECRET_KEY") and not (debug or testing):
         raise ConfigError(
             "PARTSEMBLE_SECRET_KEY is not set. Partsemble signs sessions and encrypts "
-            "QuickBooks tokens with it; set it to a long random value, e.g. "
-            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            "QuickBooks tokens with it. `partsemble config init` writes an env file with a "
+            "fresh one (instance/partsemble.env, read by the web app, the CLI and cron)."
         )
 
 

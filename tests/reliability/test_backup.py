@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from partsemble import create_app
 from partsemble.extensions import db
-from partsemble.models.sales import Sale
 from partsemble.models.sync import SyncRun
 from partsemble.sandbox import SandboxCompany
 from tests.conftest import PG_URL
