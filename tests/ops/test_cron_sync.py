@@ -24,12 +24,10 @@ from partsemble.sandbox import SandboxCompany
 from tests.conftest import PG_URL
 from tests.integration.sandbox.sandbox_harness import company_today, make_app, serving
 from tests.reliability.world import CLIENT_ID, CLIENT_SECRET, store_connection
+from tests.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = "from partsemble.cli import main; main()"
-
-pytestmark = pytest.mark.skipif(bool(PG_URL), reason="the env file's database is the checkout's SQLite file")
-
 
 def partsemble(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # env={}: not even PATH or HOME, less than cron gives.
@@ -47,6 +45,16 @@ def checkout(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def database_setting() -> Iterator[str]:
+    """The env file's PARTSEMBLE_DATABASE_URL line: none on SQLite (the instance's own file), a scratch database on PostgreSQL."""
+    if not PG_URL:
+        yield ""
+        return
+    with scratch_database(PG_URL, "partsemble_cron") as url:
+        yield f"PARTSEMBLE_DATABASE_URL={url}\n"
+
+
+@pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[tuple[SandboxCompany, str]]:
     url = "sqlite:///" + str(tmp_path / "qbo-company.db")
     company = SandboxCompany.open(url)
@@ -58,13 +66,14 @@ def sandbox(tmp_path: Path) -> Iterator[tuple[SandboxCompany, str]]:
         company.close()
 
 
-def test_the_cron_line_syncs_from_an_empty_environment_with_only_the_env_file(checkout, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_the_cron_line_syncs_from_an_empty_environment_with_only_the_env_file(checkout, sandbox, database_setting) -> None:  # type: ignore[no-untyped-def]
     company, base = sandbox
     made = partsemble(checkout, "config", "init")
     assert made.returncode == 0, made.stderr
     env_file = checkout / "instance" / "partsemble.env"
     assert env_file.read_text().count("PARTSEMBLE_SECRET_KEY=") == 1  # written by the copy, in its own instance/
     with env_file.open("a") as settings:
+        settings.write(database_setting)
         settings.write(f"PARTSEMBLE_QBO_CLIENT_ID={CLIENT_ID}\nPARTSEMBLE_QBO_CLIENT_SECRET={CLIENT_SECRET}\n")
         for name, path in (("API_BASE", "v3"), ("AUTH_URL", "oauth2/authorize"), ("TOKEN_URL", "oauth2/tokens/bearer"),
                            ("REVOKE_URL", "oauth2/tokens/revoke"), ("APP_URL", "app")):
