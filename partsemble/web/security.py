@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -17,7 +18,19 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a row id fits a 32-bit column (PostgreSQL's integer), so a larger
+    number is a 404 like any unknown id, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register(app: Flask) -> None:
+    # Before any blueprint adds its routes: rules pick their converters when added.
+    app.url_map.converters["int"] = RowIdConverter
+
     @app.after_request
     def _headers(response: Response) -> Response:
         # Connecting submits a form that redirects to the OAuth page on Intuit's host.
@@ -29,6 +42,7 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        # Pages and exports hold business data: no copy in a shared or browser cache.
+        if response.mimetype in ("text/html", "text/csv") or "attachment" in response.headers.get("Content-Disposition", ""):
+            response.headers["Cache-Control"] = "no-store"
         return response
