@@ -137,7 +137,7 @@ def sync_command(as_json: bool, retry_failed: bool) -> None:
         click.echo(json.dumps(summary.as_json()))
     else:
         click.echo(f"{summary.outcome}: created {summary.created}, updated {summary.updated}, voided {summary.voided}, "
-                   f"skipped {summary.skipped}, errors {summary.errors}")
+                   f"skipped {summary.skipped}, errors {summary.errors}, re-costed {summary.recosted}")
         if summary.message:
             click.echo(summary.message)
         for problem in summary.problems:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from partsemble.costing.order import DateOrder, lot_key
 from partsemble.domain.fifo import Allocation, LotBalance, allocate_fifo, shortfall_unit_cost, weighted_average_cost
 from partsemble.domain.money import ZERO, money, qty
 from partsemble.models.base import utcnow
@@ -91,6 +92,10 @@ class LotBook:
     _moves: list[dict[str, object]] = field(default_factory=list)
     _stock: defaultdict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     _new: list[LotState] = field(default_factory=list)
+    order: DateOrder = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.order = DateOrder(self.session)
 
     # Reading lots
     def load(self, product_ids: Iterable[int]) -> None:
@@ -100,6 +105,7 @@ class LotBook:
             return
         for product_id in wanted:
             self._fifo[product_id] = []
+        self.order.load(wanted)
         rows = self.session.execute(
             select(Lot.id, Lot.product_id, Lot.lot_number, Lot.received_date, Lot.quantity_received, Lot.quantity_remaining,
                    Lot.unit_cost, Lot.status)
@@ -137,14 +143,18 @@ class LotBook:
         return self._lots[lot_id]
 
     # Moving stock
-    def post(self, kind: str, product_id: int, quantity: Decimal, unit_cost: Decimal, cause: Posting, lot: LotState | None = None) -> None:
+    def post(self, kind: str, product_id: int, quantity: Decimal, unit_cost: Decimal, cause: Posting, lot: LotState | None = None,
+             move_lot: bool = True) -> None:
         """Record one ledger row and move the lot and the product's stock with it.
+
+        `move_lot=False` leaves the lot's quantity to the re-cost that must follow in the same
+        transaction (a back-dated removal of units that sales had drawn).
 
         Raises:
             NegativeLot: the lot would go below zero.
         """
         quantity = qty(quantity)
-        if lot is not None:
+        if lot is not None and move_lot:
             remaining = lot.remaining + quantity
             if remaining < 0:
                 raise NegativeLot(f"lot {lot.lot_number} holds {lot.remaining}; cannot take {-quantity}")
@@ -230,6 +240,8 @@ class LotBook:
         if product_id in self._fifo:
             insort(self._fifo[product_id], lot)
         self.post(kind, product_id, quantity, unit_cost, cause, lot)
+        if kind == "RECEIVE":
+            self.order.arrival(product_id, lot_key(received, lot_id), f"lot {number} received {received.isoformat()}")
         return lot
 
     def remove_lot(self, lot: LotState, kind: str, cause: Posting) -> None:
@@ -237,6 +249,13 @@ class LotBook:
         self.post(kind, lot.product_id, -lot.remaining, lot.unit_cost, cause, lot)
         lot.status = "voided"
         self._dirty.add(lot.id)
+        self.order.mark(lot.product_id, lot.received_date, f"lot {lot.lot_number} voided")
+
+    def forget(self) -> None:
+        """Drop what was read: the rows were re-costed behind the book's back."""
+        self._fifo.clear()
+        self._lots.clear()
+        self.order = DateOrder(self.session)
 
     def lot_numbers_taken(self, product_id: int, base: str) -> set[str]:
         escaped = base.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")

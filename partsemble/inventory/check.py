@@ -11,9 +11,12 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from partsemble.costing import costs_final_through
+from partsemble.costing.facts import read_facts
+from partsemble.costing.recost import differences
 from partsemble.domain.money import money
 from partsemble.models.catalog import Product
-from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.models.inventory import SALE_MOVES, Lot, StockTransaction
 from partsemble.models.sales import LotConsumption, Sale, SaleLine
 
 # A stored money value is rounded to 6 places; sums of n of them may drift by n half-units.
@@ -26,7 +29,28 @@ def find_violations(session: Session) -> list[str]:
     problems += _lots(session)
     problems += _sale_figures(session)
     problems += _draws_match_ledger(session)
+    problems += _costs_follow_the_dates(session)
     return problems
+
+
+def _costs_follow_the_dates(session: Session) -> list[str]:
+    """Per product, the stored draws equal a from-scratch replay of its dated facts."""
+    closed = costs_final_through(session)
+    out = []
+    for product_id, sku in session.execute(select(Product.id, Product.sku).order_by(Product.id)):
+        facts = read_facts(session, product_id, closed)
+        found = differences(facts)
+        for line_id, expected in list(found.lines.items())[:5]:
+            stored = facts.stored[line_id]
+            out.append(f"Product {sku}: {stored.doc_label} (sale id {stored.sale_id}) is costed {stored.cost} but the date-order "
+                       f"replay costs it {expected.cost(stored.returned)}.")
+        if len(found.lines) > 5:
+            out.append(f"Product {sku}: {len(found.lines) - 5} more lines differ from the date-order replay.")
+        for row in found.lots[:5]:
+            lot = facts.lots[row["lot_id"]]
+            out.append(f"Product {sku}: lot {lot.number} holds {lot.remaining} ({lot.status}, unit cost {lot.unit_cost}) but the "
+                       f"date-order replay leaves {row['remaining']} ({row['new_status']}, unit cost {row['new_cost']}).")
+    return out
 
 
 def _product_stock(session: Session) -> list[str]:
@@ -62,6 +86,8 @@ def _lots(session: Session) -> list[str]:
             func.sum(StockTransaction.value).label("value"),
             func.count(StockTransaction.id).label("rows"),
             func.sum(case((StockTransaction.unit_cost != Lot.unit_cost, 1), else_=0)).label("off_cost"),
+            # A return lot whose cost followed its sale's was revalued: its earlier rows are at the old cost.
+            func.sum(case((StockTransaction.type == "REVALUE", 1), else_=0)).label("revalued"),
         )
         .join(Lot, Lot.id == StockTransaction.lot_id)
         .group_by(StockTransaction.lot_id)
@@ -69,12 +95,12 @@ def _lots(session: Session) -> list[str]:
     )
     rows = session.execute(
         select(Lot.lot_number, Lot.quantity_remaining, Lot.unit_cost, Lot.status, Product.sku,
-               ledger.c.qty, ledger.c.value, ledger.c.rows, ledger.c.off_cost)
+               ledger.c.qty, ledger.c.value, ledger.c.rows, ledger.c.off_cost, ledger.c.revalued)
         .join(Product, Product.id == Lot.product_id)
         .outerjoin(ledger, ledger.c.lot_id == Lot.id)
     ).all()
     out = []
-    for number, remaining, unit, status, sku, qty, value, count, off_cost in rows:
+    for number, remaining, unit, status, sku, qty, value, count, off_cost, revalued in rows:
         lot = _LotRow(number, remaining, unit, status)
         name = f"Lot {lot.lot_number} of {sku}"
         qty = qty if qty is not None else Decimal(0)
@@ -82,7 +108,7 @@ def _lots(session: Session) -> list[str]:
             out.append(f"{name}: remaining is {lot.quantity_remaining} but its ledger sums to {qty}.")
         if lot.quantity_remaining < 0:
             out.append(f"{name}: remaining is negative ({lot.quantity_remaining}).")
-        if off_cost:
+        if off_cost and not revalued:
             out.append(f"{name}: {off_cost} ledger rows use a unit cost other than the lot's {lot.unit_cost}.")
         expected_value = lot.quantity_remaining * lot.unit_cost
         if value is not None and abs(value - expected_value) > HALF_UNIT * (count or 1):
@@ -147,7 +173,7 @@ def _draws_match_ledger(session: Session) -> list[str]:
         ((sale_id, lot_id), qty)
         for sale_id, lot_id, qty in session.execute(
             select(StockTransaction.sale_id, StockTransaction.lot_id, func.sum(StockTransaction.quantity))
-            .where(StockTransaction.sale_id.is_not(None), StockTransaction.type.in_(("SALE", "SALE_REVERSAL")))
+            .where(StockTransaction.sale_id.is_not(None), StockTransaction.type.in_(SALE_MOVES))
             .group_by(StockTransaction.sale_id, StockTransaction.lot_id)
         ).all()
     )

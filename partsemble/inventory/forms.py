@@ -20,6 +20,8 @@ class ReceiveLotForm(FlaskForm):
 
 class AdjustLotForm(FlaskForm):
     delta = StringField("Change (+/-)", render_kw={"inputmode": "decimal", "placeholder": "-2 or 5"})
+    adjusted_on = StringField("Date", render_kw={"type": "date"},
+                              description="When the units were found or lost; sales after it are re-costed. Empty: today.")
     reason = SelectField("Reason", choices=options([("", "Choose…")] + list(ADJUSTMENT_REASONS.items())))
     note = StringField("Note", description="Required when the reason is Other.")
 

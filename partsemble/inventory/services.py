@@ -8,13 +8,15 @@ from decimal import Decimal
 from sqlalchemy import Row, select
 
 from partsemble.csvio import CsvProblem, CsvRejected, collect, read_rows
+from partsemble.costing import costs_final_through, recost_stale
+from partsemble.costing.order import adjustment_key
 from partsemble.extensions import db
 from partsemble.inventory.book import LotBook, Posting
 from partsemble.inventory.lot_numbers import TakenLotNumbers, chunks
 from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write
 from partsemble.models.ids import IdAllocator
-from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot
+from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot, StockTransaction
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
 MANUAL_LOT_SOURCES = ("receipt", "build", "opening")
@@ -79,33 +81,55 @@ def _create_lot(book: LotBook, data: LotInput, user_id: int | None) -> int:
     return book.add_lot(product.id, number, data.received_date, data.quantity, data.unit_cost, data.source, cause, "RECEIVE").id
 
 
-def receive_lot(data: LotInput, user_id: int | None) -> Lot:
-    """Record a lot and its RECEIVE row, and commit.
+def refuse_closed(on: date, field_name: str, what: str) -> None:
+    """Nothing may be dated in the closed period.
 
     Raises:
-        InputError: unknown or archived product, duplicate lot number.
+        InputError: `on` is on or before the date costs are final through.
+    """
+    closed = costs_final_through(db.session)
+    if closed is not None and on <= closed:
+        raise InputError(f"{what} is dated {on.isoformat()}, in the closed period: costs are final through "
+                         f"{closed.isoformat()} (Settings → Costs).", field_name)
+
+
+def _commit(book: LotBook, user_id: int | None) -> None:
+    """Write the book, re-cost what landed out of date order, and commit."""
+    book.flush()
+    recost_stale(db.session, book.order, user_id=user_id)
+    db.session.commit()
+
+
+def receive_lot(data: LotInput, user_id: int | None) -> Lot:
+    """Record a lot and its RECEIVE row, re-cost what it changes, and commit.
+
+    Raises:
+        InputError: unknown or archived product, duplicate lot number, a date in the closed period.
     """
     begin_write(db.session)
     book = _book()
     try:
+        refuse_closed(data.received_date, "received_date", "The lot")
         lot_id = _create_lot(book, data, user_id)
     except InputError:
         db.session.rollback()
         raise
-    book.flush()
-    db.session.commit()
+    _commit(book, user_id)
     lot = db.session.get(Lot, lot_id)
     assert lot is not None
     return lot
 
 
-def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int | None) -> Lot:
-    """Add or remove quantity from a lot with a reason (LOT_ADJUSTMENT), and commit.
+def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int | None, on: object = None) -> Lot:
+    """Add or remove quantity from a lot on a date (today by default) with a reason (LOT_ADJUSTMENT),
+    re-cost the sales it changes, and commit.
 
     Raises:
-        InputError: zero or malformed delta, unknown reason, voided lot, or below zero.
+        InputError: zero or malformed delta, unknown reason, voided lot, below zero, a date before the
+            lot was received or in the closed period.
     """
     change = parse_decimal(delta, "delta", "Change", places=4, allow_zero=False)
+    day = today() if on in (None, "") else parse_date(on, "adjusted_on", "Date", not_after=today())
     if reason not in ADJUSTMENT_REASONS:
         raise InputError("Choose a reason.", "reason")
     note_text = parse_text(note, "note", "Note", max_length=500, required=reason == "other")
@@ -119,16 +143,50 @@ def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int 
     if lot.status == "voided":
         db.session.rollback()
         raise InputError("This lot is voided; it cannot be adjusted.", "delta")
-    if lot.remaining + change < 0:
+    if day < lot.received_date:
         db.session.rollback()
-        raise InputError(f"The lot holds {lot.remaining.normalize():f}; it cannot go below zero.", "delta")
-    cause = Posting(business_date=today(), user_id=user_id, reason=reason, note=note_text)
-    book.post("LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot)
-    book.flush()
-    db.session.commit()
+        raise InputError(f"The lot was received on {lot.received_date.isoformat()}; adjust it on that date or later.", "adjusted_on")
+    try:
+        refuse_closed(day, "adjusted_on", "The adjustment")
+    except InputError:
+        db.session.rollback()
+        raise
+    low = _lowest_balance(lot.id, lot.received, day, change)
+    if low < 0:
+        db.session.rollback()
+        raise InputError(f"Lot {lot.lot_number} would hold {low.normalize():f} on some date (it received "
+                         f"{lot.received.normalize():f}, with its other adjustments); it cannot go below zero.", "delta")
+    cause = Posting(business_date=day, user_id=user_id, reason=reason, note=note_text)
+    why = f"lot {lot.lot_number} adjusted by {change.normalize():f} on {day.isoformat()}"
+    if lot.remaining + change < 0:
+        # Sales drew the units this adjustment removes: the re-cost moves them to other lots.
+        book.post("LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot, move_lot=False)
+        book.order.mark(lot.product_id, day, why)
+    else:
+        book.post("LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot)
+        moved = book.order.arrival if change > 0 else book.order.departure
+        moved(lot.product_id, adjustment_key(day), why)
+    _commit(book, user_id)
     adjusted = db.session.get(Lot, lot_id)
     assert adjusted is not None
     return adjusted
+
+
+def _lowest_balance(lot_id: int, received: Decimal, day: date, change: Decimal) -> Decimal:
+    """The lowest the lot's received quantity and adjustments (this one included) ever reach, by date.
+
+    Sales yield to adjustments (units lost were not sold; see partsemble.domain.replay), so
+    only these decide whether an adjustment is possible.
+    """
+    rows = db.session.execute(
+        select(StockTransaction.business_date, StockTransaction.quantity)
+        .where(StockTransaction.lot_id == lot_id, StockTransaction.type == "LOT_ADJUSTMENT")
+    ).tuples().all()
+    balance = low = received
+    for _, quantity in sorted(rows + [(day, change)], key=lambda row: row[0]):
+        balance += quantity
+        low = min(low, balance)
+    return low
 
 
 def void_lot(lot_id: int, user_id: int | None) -> Lot:
@@ -149,12 +207,13 @@ def void_lot(lot_id: int, user_id: int | None) -> Lot:
         problem = "Return lots belong to their credit memo; void the credit memo instead."
     elif book.has_sales(lot.id):
         problem = "Sales have drawn from this lot, so it cannot be voided. Adjust it instead."
+    elif (closed := costs_final_through(db.session)) is not None and lot.received_date <= closed:
+        problem = f"This lot was received in the closed period (costs are final through {closed.isoformat()}); it cannot be voided."
     if problem:
         db.session.rollback()
         raise InputError(problem)
     book.remove_lot(book.lot(lot_id), "LOT_VOID", Posting(business_date=today(), user_id=user_id, note="Lot voided"))
-    book.flush()
-    db.session.commit()
+    _commit(book, user_id)
     voided = db.session.get(Lot, lot_id)
     assert voided is not None
     return voided
@@ -176,6 +235,7 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
     rows = read_rows(data, LOT_CSV_COLUMNS, optional=("source", "note"))
     products = _products_by_sku({values.get("sku", "").casefold() for _, values in rows})
     taken = TakenLotNumbers.read(db.session, [p.id for p in products.values()])
+    closed = costs_final_through(db.session)
     seen: set[tuple[int, str]] = set()
 
     def parse(line: int, values: dict[str, str]) -> tuple[int, LotInput]:
@@ -188,6 +248,9 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
             values.get("lot_number"), values.get("received_date"), values.get("quantity"),
             values.get("unit_cost"), values.get("source") or "receipt", values.get("note"),
         )
+        if closed is not None and received <= closed:
+            raise InputError(f"{received.isoformat()} is in the closed period (costs are final through {closed.isoformat()})",
+                             "received_date")
         if number:
             key = (product.id, number)
             if key in seen:
@@ -257,4 +320,5 @@ def _write_lots(inputs: list[tuple[int, LotInput]], skus: dict[int, str], user_i
         lot = book.add_lot(item.product_id, number, item.received_date, item.quantity, item.unit_cost, item.source, cause, "RECEIVE")
         ids.append(lot.id)
     book.flush()
+    recost_stale(db.session, book.order, user_id=user_id)
     return ids

@@ -139,7 +139,8 @@ def adjust(lot_id: int):  # type: ignore[no-untyped-def]
     form = AdjustLotForm()
     if form.validate_on_submit():
         try:
-            services.adjust_lot(lot.id, form.delta.data, form.reason.data or "", form.note.data or "", current_user.id)
+            services.adjust_lot(lot.id, form.delta.data, form.reason.data or "", form.note.data or "", current_user.id,
+                                form.adjusted_on.data)
         except InputError as exc:
             show_error(form, exc, "delta")
         else:

@@ -32,7 +32,16 @@ TXN_TYPES = (
     "RETURN_REVERSAL",
     "LOT_ADJUSTMENT",
     "LOT_VOID",
+    # Written when costs follow the dates: units of a sale moved between lots and its
+    # shortfall (RECOST), a shortfall covered by a lot that arrived later (SETTLE), and
+    # a return lot whose unit cost changed with the sale it came back from (REVALUE).
+    "RECOST",
+    "SETTLE",
+    "REVALUE",
 )
+
+# The ledger rows that move a sale's units between lots and its shortfall.
+SALE_MOVES = ("SALE", "SALE_REVERSAL", "RECOST", "SETTLE")
 
 _ACTIVE_LOTS = text("quantity_remaining > 0 AND status = 'active'")
 
@@ -84,7 +93,7 @@ class StockTransaction(db.Model):
     __table_args__ = (
         CheckConstraint(
             "type IN ('RECEIVE', 'SALE', 'SALE_REVERSAL', 'RETURN', 'RETURN_REVERSAL', "
-            "'LOT_ADJUSTMENT', 'LOT_VOID')",
+            "'LOT_ADJUSTMENT', 'LOT_VOID', 'RECOST', 'SETTLE', 'REVALUE')",
             name="type",
         ),
         Index("ix_stock_transactions_product_id_id", "product_id", "id"),

@@ -3,10 +3,12 @@ from partsemble.models.accounts import LoginFailure, User
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
+from partsemble.models.settings import BookSettings
 from partsemble.models.sync import Connection, FailedDocument, SyncError, SyncInbox, SyncLock, SyncRun
 
 __all__ = [
     "AccountingItem",
+    "BookSettings",
     "Connection",
     "FailedDocument",
     "LoginFailure",

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partsemble.extensions import db
@@ -146,6 +146,8 @@ class LotConsumption(db.Model):
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Quantity())
     unit_cost: Mapped[Decimal] = mapped_column(UnitCost())
+    # Covered an open shortfall when the lot arrived after the sale (settlement).
+    settled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     line: Mapped[SaleLine] = relationship(back_populates="consumptions")
     lot: Mapped["Lot"] = relationship()

@@ -66,6 +66,8 @@ class SyncRun(db.Model):
     voided: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[int] = mapped_column(default=0)
     errors: Mapped[int] = mapped_column(default=0)
+    # Sales whose cost changed because this run brought facts dated before them.
+    recosted: Mapped[int] = mapped_column(default=0, server_default="0")
     message: Mapped[str] = mapped_column(Text, default="")
 
     problems: Mapped[list["SyncError"]] = relationship(

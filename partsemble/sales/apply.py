@@ -15,12 +15,13 @@ from enum import StrEnum
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, scoped_session
 
+from partsemble.costing.order import sale_key
 from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
 from partsemble.domain.money import ZERO, money, unit_cost
-from partsemble.domain.sale_plan import DocumentPlan, ItemLink, PlannedLine, plan_document
+from partsemble.domain.sale_plan import DocumentPlan, DocumentRejected, ItemLink, PlannedLine, plan_document
 from partsemble.inventory.book import Posting
 from partsemble.models.base import utcnow
-from partsemble.models.sales import Sale, SaleLine
+from partsemble.models.sales import SALE_TYPE_LABELS, Sale, SaleLine
 from partsemble.sales.history import Snapshot, describe_changes
 from partsemble.sales.returns import EarlierSale, ReturnCost, return_unit_cost
 from partsemble.sales.reversal import reverse_sale
@@ -82,6 +83,7 @@ class ApplyContext:
     user_id: int | None = None
     restock_returns: bool = True
     writer: SalesWriter | None = field(default=None, compare=False)
+    closed_through: date | None = None  # costs are final through this date
 
 
 def find_sale(session: Session | scoped_session[Session], source: str, doc_type: str, doc_id: str) -> Sale | None:
@@ -113,7 +115,7 @@ def apply_document(ctx: ApplyContext, doc: SalesDocument, sale: Sale | ExistingS
     existing = _as_existing(sale) if (looked_up or sale is not None) else existing_sale(ctx.session, ctx.source, str(doc.type), doc.id)
     applied = apply(ctx, doc, existing)
     if own:
-        ctx.writer.flush()  # type: ignore[union-attr]
+        ctx.writer.finish(ctx.user_id, ctx.run_id)  # type: ignore[union-attr]
     return applied.outcome
 
 
@@ -123,6 +125,7 @@ def apply(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) 
     assert writer is not None
     if existing is not None and existing.version == doc.version and existing.status != "deleted":
         return Applied(Outcome.SKIPPED, existing.id)
+    refuse_closed_period(ctx, doc, existing)
     if doc.status is DocumentStatus.VOIDED:
         return _apply_void(ctx, doc, existing)
     plan = plan_document(doc, ctx.items, restock_returns=ctx.restock_returns)  # rejects before anything is written
@@ -132,6 +135,8 @@ def apply(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) 
         sale_id, outcome = writer.sale_id(), Outcome.CREATED
     else:
         sale_id, outcome = existing.id, Outcome.UPDATED
+    writer.applied.add(sale_id)
+    if existing is not None:
         cause = Posting(business_date=doc.txn_date, user_id=ctx.user_id, sync_run_id=ctx.run_id, sale_id=sale_id)
         if existing.status == "active":
             reverse_sale(writer, sale_id, cause)
@@ -154,6 +159,24 @@ def apply(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) 
     return Applied(outcome, sale_id, revenue, cost, shortage, tuple(lines))
 
 
+def refuse_closed_period(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) -> None:
+    """A document dated in the closed period, or changing a sale dated in it, is not applied.
+
+    Raises:
+        DocumentRejected: with code closed_period.
+    """
+    closed = ctx.closed_through
+    if closed is None:
+        return
+    touched = [doc.txn_date] + ([existing.txn_date] if existing is not None and existing.status == "active" else [])
+    if min(touched) <= closed:
+        raise DocumentRejected(
+            "closed_period",
+            f"{_reason(doc)} is in the closed period ending {closed.isoformat()}: costs are final through that date. "
+            "Move the date in Settings → Costs to let it in; it is retried on every sync.",
+        )
+
+
 def apply_removal(ctx: ApplyContext, sale: Sale | ExistingSale, status: str, version: str | None = None) -> Outcome:
     """The document was deleted (or voided) upstream: reverse exactly, keep the sale with its status."""
     existing = _as_existing(sale)
@@ -164,14 +187,19 @@ def apply_removal(ctx: ApplyContext, sale: Sale | ExistingSale, status: str, ver
     writer = ctx.writer or SalesWriter(ctx.session)
     ctx = replace(ctx, writer=writer)
     cause = Posting(business_date=existing.txn_date, user_id=ctx.user_id, sync_run_id=ctx.run_id, sale_id=existing.id)
+    writer.applied.add(existing.id)
     reverse_sale(writer, existing.id, cause)
-    values: dict[str, object] = {"status": status, "last_sync_run_id": ctx.run_id, "updated_at": utcnow()}
+    # A reversed sale draws nothing and costs nothing: its figures say so (its history keeps what it was).
+    values: dict[str, object] = {"status": status, "last_sync_run_id": ctx.run_id, "updated_at": utcnow(), "cost": ZERO,
+                                 "margin": Sale.revenue, "shortage": False, "no_cost_basis": False}
     if version is not None:
         values["version"] = version
     ctx.session.execute(update(Sale).where(Sale.id == existing.id).values(**values))
+    ctx.session.execute(update(SaleLine).where(SaleLine.sale_id == existing.id).values(
+        cost=ZERO, margin=SaleLine.revenue, shortage_quantity=ZERO, shortage_unit_cost=ZERO, shortage_cost=ZERO, no_cost_basis=False))
     _record(ctx, existing.id, version or existing.version, status, "Deleted upstream" if status == "deleted" else "Voided upstream")
     if own:
-        writer.flush()
+        writer.finish(ctx.user_id, ctx.run_id)
     return Outcome.VOIDED
 
 
@@ -234,6 +262,8 @@ def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: Pl
         for draw in drawn.allocation.draws:
             writer.add_consumption({"sale_line_id": line_id, "sale_id": sale_id, "lot_id": draw.lot_id, "quantity": draw.quantity, "unit_cost": draw.unit_cost})
         draws = tuple(AppliedDraw(d.lot_id, drawn.lot_numbers[d.lot_id], d.quantity, d.unit_cost) for d in drawn.allocation.draws)
+        writer.book.order.sale(planned.product_id, sale_key(doc.txn_date, doc.created_at, sale_id, planned.position),
+                               _reason(doc), shortfall=drawn.shortfall > 0)
         if doc.type is not DocumentType.CREDIT_MEMO and planned.quantity > 0:
             writer.remember_sale(planned.product_id, doc.customer.id, doc.customer.name,
                                  EarlierSale(doc.txn_date, sale_id, doc.number, unit_cost(drawn.cost / planned.quantity)))
@@ -245,10 +275,17 @@ def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: Pl
         note = replace(cause, note=f"Returned on {doc.type.value} {doc.number} ({basis.explanation})")
         lot = writer.book.add_lot(planned.product_id, number, doc.txn_date, quantity, basis.unit_cost, "return", note, "RETURN")
         row.update(return_lot_id=lot.id, no_cost_basis=basis.no_cost_basis, cost=-money(quantity * basis.unit_cost))
+        # A return lot may settle shortfalls, and its cost follows its sale's: the replay decides.
+        writer.book.order.mark(planned.product_id, doc.txn_date, _reason(doc))
     row["margin"] = planned.revenue - row["cost"]  # type: ignore[operator]
     writer.add_line(row)
     return AppliedLine(planned.item_name or planned.description[:40] or "(no item)", planned.kind, planned.quantity, planned.revenue,
                        row["cost"], draws, row["shortage_quantity"], row["shortage_cost"], row["no_cost_basis"])  # type: ignore[arg-type]
+
+
+def _reason(doc: SalesDocument) -> str:
+    label = SALE_TYPE_LABELS.get(str(doc.type), str(doc.type))
+    return f"{label} {doc.number or doc.id} dated {doc.txn_date.isoformat()}"
 
 
 def _snapshot_from_db(session: Session | scoped_session[Session], sale_id: int) -> Snapshot:

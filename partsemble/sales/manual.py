@@ -18,6 +18,7 @@ from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
 from partsemble.sales.apply import ApplyContext, apply_document, apply_removal
+from partsemble.inventory.services import refuse_closed
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
 MAX_LINES = 50
@@ -47,6 +48,7 @@ def parse_manual_sale(txn_date: object, reference: object, customer: object, not
         InputError: naming the field (lines as lines-N-quantity and so on).
     """
     day = parse_date(txn_date, "txn_date", "Date", not_after=date.today())
+    refuse_closed(day, "txn_date", "The sale")
     parsed: list[ManualLine] = []
     for index, (product_id, quantity, price) in enumerate(lines[:MAX_LINES]):
         if not str(product_id or "").strip() and not str(quantity or "").strip() and not str(price or "").strip():
@@ -98,7 +100,12 @@ def _next_number() -> str:
 
 
 def create_manual_sale(data: ManualSaleInput, user_id: int | None) -> Sale:
-    """Record and cost a manual sale, and commit."""
+    """Record and cost a manual sale, and commit.
+
+    Raises:
+        InputError: dated in the closed period.
+    """
+    refuse_closed(data.txn_date, "txn_date", "The sale")
     begin_write(db.session)
     doc, items = _document(data, uuid.uuid4().hex, "1", data.reference or _next_number())
     apply_document(ApplyContext(db.session, items, "manual", None, user_id), doc)
@@ -114,6 +121,7 @@ def _manual(sale_id: int) -> Sale:
         raise InputError("Only manual sales can be changed in Partsemble.")
     if sale.status != "active":
         raise InputError("This sale is voided.")
+    refuse_closed(sale.txn_date, "txn_date", "This sale")
     return sale
 
 
@@ -126,6 +134,7 @@ def edit_manual_sale(sale_id: int, data: ManualSaleInput, user_id: int | None) -
     begin_write(db.session)
     try:
         sale = _manual(sale_id)
+        refuse_closed(data.txn_date, "txn_date", "The sale")
     except InputError:
         db.session.rollback()
         raise

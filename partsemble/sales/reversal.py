@@ -6,7 +6,7 @@ from sqlalchemy import delete, func, select, update
 from partsemble.domain.money import money, unit_cost
 from partsemble.inventory.book import LotState
 from partsemble.inventory.book import Posting
-from partsemble.models.inventory import StockTransaction
+from partsemble.models.inventory import SALE_MOVES, StockTransaction
 from partsemble.models.sales import LotConsumption, Sale, SaleLine
 from partsemble.sales.writer import SalesWriter
 
@@ -20,6 +20,14 @@ def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
     writer.flush()  # the database now holds every row this transaction wrote
     writer.forget_sale(sale_id)
     session = writer.session
+    # Taking a sale out of the date order moves every later draw of its products: replay them.
+    header = session.execute(select(Sale.txn_date, Sale.external_type, Sale.doc_number).where(Sale.id == sale_id)).one()
+    for product_id in session.scalars(
+        select(SaleLine.product_id).where(SaleLine.sale_id == sale_id, SaleLine.product_id.is_not(None),
+                                          SaleLine.kind.in_(("tracked", "return"))).distinct()
+    ):
+        writer.book.order.mark(product_id, header.txn_date, f"{header.external_type} {header.doc_number} dated "
+                                                            f"{header.txn_date.isoformat()} reversed")
     draws = session.execute(
         select(LotConsumption.lot_id, LotConsumption.quantity, LotConsumption.unit_cost).where(LotConsumption.sale_id == sale_id).order_by(LotConsumption.id)
     ).all()
@@ -35,7 +43,7 @@ def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
     writer.flush()  # the shortfall is read back from the ledger, whole
     shortfalls = session.execute(
         select(StockTransaction.product_id, StockTransaction.unit_cost, func.sum(StockTransaction.quantity))
-        .where(StockTransaction.sale_id == sale_id, StockTransaction.lot_id.is_(None), StockTransaction.type.in_(("SALE", "SALE_REVERSAL")))
+        .where(StockTransaction.sale_id == sale_id, StockTransaction.lot_id.is_(None), StockTransaction.type.in_(SALE_MOVES))
         .group_by(StockTransaction.product_id, StockTransaction.unit_cost)
     ).all()
     for product_id, cost, net in shortfalls:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session, scoped_session
 
+from partsemble.costing import recost_stale
 from partsemble.inventory.book import LotBook
 from partsemble.models.ids import IdAllocator
 from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
@@ -30,6 +31,8 @@ class SalesWriter:
         self._lines: list[dict[str, Any]] = []
         self._consumptions: list[dict[str, Any]] = []
         self._revisions: list[dict[str, Any]] = []
+        # Sales this transaction creates, changes or voids: their own history says what happened.
+        self.applied: set[int] = set()
         # Tracked sales written by this writer, for the cost of a later return to the same customer.
         self._recent: dict[tuple[int, str, str], EarlierSale] = {}
 
@@ -71,6 +74,19 @@ class SalesWriter:
 
     def add_revision(self, row: dict[str, Any]) -> None:
         self._revisions.append(row)
+
+    def finish(self, user_id: int | None, run_id: int | None) -> set[int]:
+        """Write everything, then re-cost the products whose facts did not land in date order.
+
+        Returns the sales (other than those applied here) whose cost changed.
+        """
+        self.flush()
+        if not self.book.order.stale:
+            return set()
+        recosted = recost_stale(self.session, self.book.order, user_id=user_id, run_id=run_id, exclude=self.applied)
+        self.book.forget()  # lots and sales changed behind the book's back
+        self._recent.clear()
+        return recosted
 
     def flush(self) -> None:
         """Write everything collected so far, parents before children."""

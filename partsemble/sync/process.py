@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from partsemble.connectors.base import SalesSource
+from partsemble.costing import costs_final_through
 from partsemble.domain.documents import Deletion, DocumentProblem, SalesDocument
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.engine import begin_write, first_analyze_after, refresh_statistics
@@ -53,6 +54,7 @@ class Progress:
     skipped: int = 0
     errors: int = 0
     processed: int = 0
+    recosted: int = 0  # sales re-costed because this run brought facts dated before them
     last_beat: float = field(default_factory=time.monotonic)  # a clock reading (float seconds), not money
 
     def count(self, outcome: Outcome) -> None:
@@ -60,11 +62,12 @@ class Progress:
         self.processed += 1
 
     def copy(self) -> "Progress":
-        return Progress(self.created, self.updated, self.voided, self.skipped, self.errors, self.processed, self.last_beat)
+        return Progress(self.created, self.updated, self.voided, self.skipped, self.errors, self.processed, self.recosted,
+                        self.last_beat)
 
     def write(self, run: SyncRun, now: datetime) -> None:
         run.created, run.updated, run.voided, run.skipped = self.created, self.updated, self.voided, self.skipped
-        run.errors, run.processed, run.heartbeat_at = self.errors, self.processed, now
+        run.errors, run.processed, run.recosted, run.heartbeat_at = self.errors, self.processed, self.recosted, now
 
 
 class _Unexpected(Exception):
@@ -117,7 +120,7 @@ class Processor:
 
     @staticmethod
     def _restore(progress: Progress, before: Progress) -> None:
-        for name in ("created", "updated", "voided", "skipped", "errors", "processed"):
+        for name in ("created", "updated", "voided", "skipped", "errors", "processed", "recosted"):
             setattr(progress, name, getattr(before, name))
 
     def _learn_items(self, chunk: list[Record]) -> None:
@@ -142,7 +145,8 @@ class Processor:
             link.product_id for r in chunk if isinstance(r, SalesDocument) for i in item_ids(r)
             if (link := self.items.get(i)) is not None and link.product_id is not None and link.product_type == "finished_good"
         )
-        ctx = ApplyContext(self.session, self.items, "qbo", self.run_id, self.user_id, self.restock_returns, writer)
+        closed = costs_final_through(self.session)
+        ctx = ApplyContext(self.session, self.items, "qbo", self.run_id, self.user_id, self.restock_returns, writer, closed)
         resolved: list[tuple[str, str]] = []
         failures = Failures(self.run_id, self.open_problems)
         wrote = False
@@ -163,6 +167,14 @@ class Processor:
                         wrote = True
                         continue
                 elif isinstance(record, Deletion):
+                    if existing is not None and closed is not None and existing.status == "active" and existing.txn_date <= closed:
+                        message = (f"{record.type} {record.id} was deleted upstream but is dated {existing.txn_date.isoformat()}, in the "
+                                   f"closed period ending {closed.isoformat()}. Move the date in Settings → Costs to let it in.")
+                        failures.add(DocumentProblem(record.type, record.id, "", "", existing.txn_date, message), "closed_period", message)
+                        progress.errors += 1
+                        progress.processed += 1
+                        wrote = True
+                        continue
                     outcome = apply_removal(ctx, existing, "deleted") if existing is not None else Outcome.SKIPPED
                 else:
                     failures.add(record, "malformed", record.message)
@@ -179,7 +191,9 @@ class Processor:
                 resolved.append(key)
             wrote = wrote or outcome is not Outcome.SKIPPED
         try:
-            writer.flush()
+            recosted = writer.finish(self.user_id, self.run_id)
+            progress.recosted += len(recosted)
+            wrote = wrote or bool(recosted)
             failures.flush(self.session)
             if resolved:
                 resolve(self.session, resolved)

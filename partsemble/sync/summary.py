@@ -41,6 +41,7 @@ class SyncSummary:
     finished_at: datetime | None
     started_by: str
     problems: list[Problem] = field(default_factory=list)
+    recosted: int = 0  # earlier sales whose cost changed because this run brought facts dated before them
 
     @property
     def errors(self) -> int:
@@ -49,7 +50,7 @@ class SyncSummary:
     def as_json(self) -> dict[str, object]:
         return {
             "created": self.created, "updated": self.updated, "voided": self.voided, "skipped": self.skipped,
-            "errors": [p.as_json() for p in self.problems],
+            "recosted": self.recosted, "errors": [p.as_json() for p in self.problems],
             "outcome": "succeeded" if self.outcome == "succeeded" else "failed",
             "message": self.message, "run_id": self.run_id,
         }
@@ -64,7 +65,7 @@ def summarize(session: Session, run_id: int) -> SyncSummary:
     ]
     return SyncSummary(
         run.id, run.status, run.created, run.updated, run.voided, run.skipped, run.fetched, run.processed,
-        run.message, run.started_at, run.finished_at, run.started_by, problems,
+        run.message, run.started_at, run.finished_at, run.started_by, problems, run.recosted,
     )
 
 

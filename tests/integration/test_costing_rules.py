@@ -246,17 +246,19 @@ def test_credit_memo_with_restocking_off_returns_no_stock(shop) -> None:  # type
     assert stock(shop["a"]) == 0
 
 
-def test_voiding_a_credit_memo_whose_return_lot_was_sold_turns_those_draws_into_a_shortfall(shop) -> None:  # type: ignore[no-untyped-def]
+def test_voiding_a_credit_memo_whose_return_lot_was_sold_recosts_its_buyers_from_the_other_lots(shop) -> None:  # type: ignore[no-untyped-def]
     apply(shop, doc("9", [line("1", "5", "50")], doc_type=CM, day=date(2026, 2, 1)))  # no basis: zero-cost return lot
     p = db.session.get(Product, shop["a"])
     factories.lot(p, "10", "3", date(2026, 2, 2))
     apply(shop, doc("1", [line("1", "7", "70")], day=date(2026, 2, 3)))  # 5 from the return lot, 2 from the new lot
-    consumer_cost = sale("1").cost
+    assert sale("1").cost == D(6)
     apply(shop, doc("9", [line("1", "0", "0")], doc_type=CM, version="1", status=DocumentStatus.VOIDED))
     consumer = sale("1")
-    assert consumer.shortage is True and consumer.cost == consumer_cost
-    assert consumer.lines[0].shortage_quantity == D(5)
-    assert [(c.quantity, c.unit_cost) for c in consumer.lines[0].consumptions] == [(D(2), D(3))]
+    # Without the return the buyer drew all 7 from the Feb 2 lot: 7 x 3, no shortage.
+    assert consumer.shortage is False and consumer.cost == D(21)
+    assert consumer.lines[0].shortage_quantity == D(0)
+    assert [(c.quantity, c.unit_cost) for c in consumer.lines[0].consumptions] == [(D(7), D(3))]
+    assert consumer.revisions[-1].action == "recosted" and consumer.revisions[-1].summary.startswith("Cost 6.00 → 21.00")
     assert stock(shop["a"]) == D(10 - 7)  # the returned 5 never came in after all
     # Undoing the consumer too brings back exactly what it took.
     apply(shop, doc("1", [line("1", "0", "0")], version="1", status=DocumentStatus.VOIDED))

@@ -140,15 +140,11 @@ def test_voiding_an_untouched_lot_reverses_its_receipt(app) -> None:  # type: ig
 
 
 def test_a_lot_a_sale_drew_from_cannot_be_voided(app) -> None:  # type: ignore[no-untyped-def]
-    from partsemble.inventory.book import Posting
-    from partsemble.sales.writer import SalesWriter
+    from partsemble.sales.manual import ManualLine, ManualSaleInput, create_manual_sale
 
     p = factories.product("CND-1")
     lot = factories.lot(p, "20", "2")
-    writer = SalesWriter(db.session)
-    writer.book.draw(p.id, D(3), Posting(business_date=date(2026, 1, 2)))
-    writer.flush()
-    db.session.commit()
+    create_manual_sale(ManualSaleInput(date(2026, 1, 2), "", "Shop", "", (ManualLine(p.id, D(3), D(5)),)), None)
     with pytest.raises(InputError, match="drawn from this lot"):
         services.void_lot(lot.id, None)
 

@@ -170,3 +170,44 @@ def test_a_release_0001_database_with_a_business_upgrades_to_head_and_passes_che
         assert (cipher.decrypt(connection.access_token_enc), cipher.decrypt(connection.refresh_token_enc)) == (
             "access-0001", "refresh-0001")
         session.remove()
+
+
+def test_sales_costed_in_entry_order_before_the_upgrade_are_recosted_once_in_date_order(app_at_0001: Flask) -> None:
+    """Invoice 1002 (Feb 20) was synced before invoice 1001 (Feb 10) and took the January lot;
+    the old code then gave 1001 what was left. The upgrade re-costs both in date order, with history."""
+    from partsemble.extensions import db
+    from partsemble.models.sales import Sale, SaleRevision
+
+    with app_at_0001.app_context():
+        with db.engine.begin() as conn:
+            candle = insert(conn, "products", name="Lavender Candle", sku="CND-LAV", sku_key="cnd-lav", type="finished_good",
+                            unit="each", active=True, stock_on_hand=scaled("40", QUANTITY), created_at=SYNCED_AT,
+                            updated_at=SYNCED_AT)
+            lots = {}
+            for number, day, remaining, unit_cost, status in (("L-JAN", date(2026, 1, 5), "0", "2.50", "exhausted"),
+                                                               ("L-FEB", date(2026, 2, 1), "40", "3.00", "active")):
+                received = "100" if number == "L-JAN" else "50"
+                lots[number] = insert(conn, "lots", product_id=candle, lot_number=number, received_date=day,
+                                      quantity_received=scaled(received, QUANTITY), quantity_remaining=scaled(remaining, QUANTITY),
+                                      unit_cost=scaled(unit_cost, MONEY), source="build", status=status, note="", sale_id=None,
+                                      created_at=SYNCED_AT, created_by_id=None)
+                stock_row(conn, "RECEIVE", candle, lots[number], received, unit_cost, day)
+            run = insert(conn, "sync_runs", user_id=None, started_by="", trigger="cli", status="succeeded", started_at=SYNCED_AT,
+                         finished_at=SYNCED_AT, heartbeat_at=SYNCED_AT, window_start=None, window_end=SYNCED_AT, fetched=2,
+                         processed=2, created=2, updated=0, voided=0, skipped=0, errors=0, message="")
+            write_sale(conn, run, "102", "1002", date(2026, 2, 20), candle, "50", "10.00", [(lots["L-JAN"], "50", "2.50")])
+            write_sale(conn, run, "101", "1001", date(2026, 2, 10), candle, "60", "10.00",
+                       [(lots["L-JAN"], "50", "2.50"), (lots["L-FEB"], "10", "3.00")])
+        upgrade(directory=MIGRATIONS_DIR)
+    result = app_at_0001.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    with app_at_0001.app_context():
+        session = db.session
+        costs = dict(session.execute(sa.select(Sale.doc_number, Sale.cost)).tuples().all())
+        assert costs == {"1001": Decimal("150.00"), "1002": Decimal("130.00")}  # were 155 and 125
+        history = dict(session.execute(
+            sa.select(Sale.doc_number, SaleRevision.summary).join(Sale, Sale.id == SaleRevision.sale_id)
+            .where(SaleRevision.action == "recosted")).tuples().all())
+        assert history == {"1001": "Cost 155.00 → 150.00: re-costed in date order (upgrade to date-order costing)",
+                           "1002": "Cost 125.00 → 130.00: re-costed in date order (upgrade to date-order costing)"}
+        session.remove()

@@ -102,9 +102,10 @@ def test_margin_page_shows_each_product_and_the_total_right_aligned(sold, viewer
     assert cells(html) == [
         "13", "1", "$240.00", "$48.00", "$192.00", "80.0%", "$4.00", "86.5%",  # candle: 52 / 13 a unit, 192 / 222
         "1", "0", "$30.00", "$0.00", "$30.00", "100.0%", "$0.00", "13.5%",  # soap
-        "14", "1", "$270.00", "$48.00", "$222.00", "82.2%", "$3.714286", "100.0%", "4",  # total: 52 / 14 a unit
+        # total: 52 / 14 a unit; 3 units short: the credit memo's return settled 1 of invoice 2's 4
+        "14", "1", "$270.00", "$48.00", "$222.00", "82.2%", "$3.714286", "100.0%", "3",
     ]
-    assert "Shortage 3" in html and "No cost basis" in html
+    assert "Shortage 2" in html and "No cost basis" in html
     assert "Last 12 months" in html and "01 Apr 2025 – 31 Mar 2026" in html
 
 
@@ -201,13 +202,13 @@ def test_shortages_page_links_each_provisional_sale(sold, viewer) -> None:  # ty
     assert f'href="/sales/{sold["INV-2"]}">Invoice INV-2</a>' in html
     assert f'href="/sales/{sold["INV-3"]}">Invoice INV-3</a>' in html
     assert "2 sales with provisional costs" in html
-    assert cells(html)[:5] == ["1", "1", "3", "$12.00", "—"]  # candle: 1 sale, 1 line, 3 short at $4
+    assert cells(html)[:5] == ["1", "1", "2", "$8.00", "—"]  # candle: 1 sale, 1 line, 2 short at $4 (the return settled 1 of 3)
 
 
 def test_shortages_csv_lists_the_lines(sold, viewer) -> None:  # type: ignore[no-untyped-def]
     lines = viewer.get("/reports/shortages.csv?period=this_month").get_data(as_text=True).splitlines()
     assert lines[1:] == [
-        "2026-03-05,Invoice,INV-2,Acme Stores,CND-1,Lavender Candle,8.0000,3.0000,4.000000,12.00,32.00,no",
+        "2026-03-05,Invoice,INV-2,Acme Stores,CND-1,Lavender Candle,8.0000,2.0000,4.000000,8.00,32.00,no",
         f'2026-03-06,Invoice,INV-3,Acme Stores,SOAP-1,"{SOAP_NAME.replace(chr(34), chr(34) * 2)}",1.0000,1.0000,0.000000,0.00,0.00,yes',
     ]
 

@@ -1,0 +1,113 @@
+"""Which facts of a transaction land in date order, and which products must be re-costed.
+
+A fact dated after everything a product already has (its horizon), when no
+shortfall waits for stock, is costed by simply drawing from the lots as they
+are: that is exactly what the date-order replay would do. Any other fact marks
+the product stale, and the whole product is replayed before the transaction
+commits (partsemble.costing.recost).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from partsemble.costing.facts import AnySession
+from partsemble.domain.replay import EARLIEST, PHASE_ADJUSTMENT, PHASE_LOT, PHASE_SALE, EventKey
+from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.models.sales import Sale, SaleLine
+
+NEVER: EventKey = (date.min, PHASE_LOT, EARLIEST, 0, 0)
+
+
+def sale_key(txn_date: date, created_at: datetime | None, sale_id: int, position: int = 0) -> EventKey:
+    return (txn_date, PHASE_SALE, created_at or EARLIEST, sale_id, position)
+
+
+def lot_key(received: date, lot_id: int) -> EventKey:
+    return (received, PHASE_LOT, EARLIEST, lot_id, 0)
+
+
+def adjustment_key(on: date) -> EventKey:
+    # Adjustment ids are handed out in entry order: a new one is after every stored one of its day.
+    return (on, PHASE_ADJUSTMENT, EARLIEST, 2**62, 0)
+
+
+@dataclass
+class DateOrder:
+    session: AnySession
+    horizon: dict[int, EventKey] = field(default_factory=dict)
+    short: dict[int, bool] = field(default_factory=dict)  # a shortfall waits for stock
+    stale: dict[int, tuple[date, str]] = field(default_factory=dict)  # product -> earliest date, reason
+
+    def load(self, product_ids: Iterable[int]) -> None:
+        """Read the latest dated fact and whether a shortfall is open, for products not read yet."""
+        wanted = sorted({p for p in product_ids if p not in self.horizon})
+        if not wanted:
+            return
+        for product_id in wanted:
+            self.horizon[product_id] = NEVER
+            self.short[product_id] = False
+        # A new lot's id is above every stored one: it comes after a stored lot of the same day.
+        for product_id, latest, last_id in self.session.execute(
+            select(Lot.product_id, func.max(Lot.received_date), func.max(Lot.id))
+            .where(Lot.product_id.in_(wanted), Lot.status != "voided")
+            .group_by(Lot.product_id)
+        ):
+            self._advance(product_id, lot_key(latest, last_id))
+        for product_id, latest in self.session.execute(
+            select(StockTransaction.product_id, func.max(StockTransaction.business_date))
+            .where(StockTransaction.product_id.in_(wanted), StockTransaction.type == "LOT_ADJUSTMENT")
+            .group_by(StockTransaction.product_id)
+        ):
+            self._advance(product_id, adjustment_key(latest))
+        for product_id in wanted:
+            row = self.session.execute(
+                select(Sale.txn_date, Sale.source_created_at, Sale.id)
+                .join(SaleLine, SaleLine.sale_id == Sale.id)
+                .where(SaleLine.product_id == product_id, Sale.status == "active", SaleLine.kind.in_(("tracked", "return")))
+                .order_by(Sale.txn_date.desc(), Sale.source_created_at.desc().nulls_last(), Sale.id.desc())
+                .limit(1)
+            ).first()
+            if row is not None:
+                self._advance(product_id, sale_key(row.txn_date, row.source_created_at, row.id, 2**31))
+        for (product_id,) in self.session.execute(
+            select(SaleLine.product_id).join(Sale, Sale.id == SaleLine.sale_id)
+            .where(SaleLine.product_id.in_(wanted), SaleLine.shortage_quantity > 0, Sale.status == "active")
+            .group_by(SaleLine.product_id)
+        ):
+            self.short[product_id] = True
+
+    def _advance(self, product_id: int, key: EventKey) -> None:
+        if key > self.horizon[product_id]:
+            self.horizon[product_id] = key
+
+    def mark(self, product_id: int, on: date, reason: str) -> None:
+        """Re-cost the product before the transaction commits."""
+        earliest = self.stale.get(product_id)
+        if earliest is None or on < earliest[0]:
+            self.stale[product_id] = (on, reason)
+
+    def sale(self, product_id: int, key: EventKey, reason: str, shortfall: bool = False) -> None:
+        """A sale line drew stock (or is about to)."""
+        self.load([product_id])
+        if product_id not in self.stale and key <= self.horizon[product_id]:
+            self.mark(product_id, key[0], reason)
+        self._advance(product_id, key)
+        self.short[product_id] = self.short[product_id] or shortfall
+
+    def arrival(self, product_id: int, key: EventKey, reason: str) -> None:
+        """Stock arrived (a lot, a positive adjustment): it may settle shortfalls or precede sales."""
+        self.load([product_id])
+        if product_id not in self.stale and (key <= self.horizon[product_id] or self.short[product_id]):
+            self.mark(product_id, key[0], reason)
+        self._advance(product_id, key)
+
+    def departure(self, product_id: int, key: EventKey, reason: str) -> None:
+        """Stock left a lot outside a sale (a negative adjustment)."""
+        self.load([product_id])
+        if product_id not in self.stale and key <= self.horizon[product_id]:
+            self.mark(product_id, key[0], reason)
+        self._advance(product_id, key)

@@ -1,0 +1,262 @@
+"""Re-costing: make a product's stored costs equal its date-order replay. Nothing here commits.
+
+The replay (partsemble.domain.replay) says what every line should have drawn;
+this module writes the difference: new consumption rows, ledger rows of their
+own types (RECOST, SETTLE, REVALUE) so the ledger stays append-only and still
+adds up per sale and lot, new figures on lines, sales and lots, and a history
+entry on every sale whose cost changed.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
+
+from partsemble.costing.facts import AnySession, ProductFacts, StoredLine, read_facts
+from partsemble.domain.money import ZERO, cents, money
+from partsemble.domain.replay import LineCost, Take, replay
+from partsemble.models.base import utcnow
+from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
+
+
+@dataclass(frozen=True)
+class RecostCause:
+    """Why a product is re-costed, for the ledger and the sales' history."""
+
+    reason: str
+    user_id: int | None = None
+    sync_run_id: int | None = None
+
+
+def same_cost(a: LineCost, b: LineCost) -> bool:
+    return (
+        sorted((t.lot_id, t.settled, t.quantity, t.unit_cost) for t in a.draws)
+        == sorted((t.lot_id, t.settled, t.quantity, t.unit_cost) for t in b.draws)
+        and a.shortfall == b.shortfall
+        and (a.shortfall_unit_cost == b.shortfall_unit_cost or a.shortfall == 0)
+        and a.no_cost_basis == b.no_cost_basis
+        and a.return_unit_cost == b.return_unit_cost
+    )
+
+
+@dataclass(frozen=True)
+class Differences:
+    """Where the stored costs of a product differ from its replay."""
+
+    lines: dict[int, LineCost]  # line id -> what the replay gives
+    lots: list[dict[str, Any]]  # lots whose remaining quantity, status or unit cost differ
+
+    def __bool__(self) -> bool:
+        return bool(self.lines or self.lots)
+
+
+def differences(facts: ProductFacts) -> Differences:
+    replayed = replay(facts.lot_facts, facts.adjustments, facts.line_facts)
+    changed = {line_id: new for line_id, new in replayed.lines.items() if not same_cost(facts.stored[line_id].result, new)}
+    return Differences(changed, _lot_changes(facts, replayed.balances, changed))
+
+
+def recost_product(session: AnySession, product_id: int, closed_through: date | None, cause: RecostCause,
+                   exclude: set[int] = frozenset()) -> set[int]:  # type: ignore[assignment]
+    """Re-cost one product to its date-order replay; returns the sales whose cost changed (`exclude` aside)."""
+    facts = read_facts(session, product_id, closed_through)
+    found = differences(facts)
+    changed, lot_rows = found.lines, found.lots
+    if not found:
+        return set()
+    writer = _Rows(cause, product_id)
+    revalued = _revalues(facts, changed, writer)
+    for line_id, new in changed.items():
+        _line(facts, facts.stored[line_id], new, revalued, writer)
+    sale_ids = {facts.stored[line_id].sale_id for line_id in changed}
+    before = dict(session.execute(select(Sale.id, Sale.cost).where(Sale.id.in_(sale_ids))).tuples().all()) if sale_ids else {}
+    writer.flush(session)
+    if lot_rows:
+        table = Lot.__table__
+        session.execute(
+            update(table).where(table.c.id == bindparam("lot_id")).values(
+                quantity_remaining=bindparam("remaining", type_=Lot.quantity_remaining.type),
+                unit_cost=bindparam("new_cost", type_=Lot.unit_cost.type),
+                status=bindparam("new_status"),
+            ),
+            lot_rows,
+        )
+    return _refresh_sales(session, facts, changed, before, cause, exclude)
+
+
+def _lot_changes(facts: ProductFacts, balances: dict[int, Decimal], changed: dict[int, LineCost]) -> list[dict[str, Any]]:
+    new_costs: dict[int, Decimal] = {}
+    for fact in facts.line_facts:
+        if fact.return_lot_id is not None and fact.line_id in changed and changed[fact.line_id].return_unit_cost is not None:
+            new_costs[fact.return_lot_id] = changed[fact.line_id].return_unit_cost  # type: ignore[assignment]
+    rows = []
+    for lot in facts.lots.values():
+        if lot.status == "voided":
+            continue
+        remaining = balances.get(lot.lot_id, ZERO)
+        status = "active" if remaining > 0 else "exhausted"
+        cost = new_costs.get(lot.lot_id, lot.unit_cost)
+        if (remaining, status, cost) != (lot.remaining, lot.status, lot.unit_cost):
+            rows.append({"lot_id": lot.lot_id, "remaining": remaining, "new_status": status, "new_cost": cost})
+    return rows
+
+
+class _Rows:
+    """The rows one re-costing writes, in bulk."""
+
+    def __init__(self, cause: RecostCause, product_id: int) -> None:
+        self.cause = cause
+        self.product_id = product_id
+        self.moves: list[dict[str, Any]] = []
+        self.consumptions: list[dict[str, Any]] = []
+        self.lines: list[dict[str, Any]] = []
+        self.cleared: list[int] = []
+
+    def move(self, kind: str, quantity: Decimal, unit_cost: Decimal, lot_id: int | None, sale_id: int, on: date, note: str) -> None:
+        if quantity == 0:
+            return
+        self.moves.append({
+            "type": kind, "product_id": self.product_id, "lot_id": lot_id, "quantity": quantity, "unit_cost": unit_cost,
+            "value": money(quantity * unit_cost), "business_date": on, "occurred_at": utcnow(), "user_id": self.cause.user_id,
+            "sale_id": sale_id, "sync_run_id": self.cause.sync_run_id, "reason": None, "note": note[:500],
+        })
+
+    def flush(self, session: AnySession) -> None:
+        if self.cleared:
+            for start in range(0, len(self.cleared), 500):
+                session.execute(delete(LotConsumption).where(LotConsumption.sale_line_id.in_(self.cleared[start:start + 500])))
+        if self.consumptions:
+            session.execute(insert(LotConsumption.__table__), self.consumptions)
+        if self.moves:
+            session.execute(insert(StockTransaction.__table__), self.moves)
+        if self.lines:
+            table = SaleLine.__table__
+            names = ("cost", "margin", "shortage_quantity", "shortage_unit_cost", "shortage_cost", "no_cost_basis")
+            session.execute(
+                update(table).where(table.c.id == bindparam("line_id")).values(
+                    {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
+                ),
+                self.lines,
+            )
+
+
+def _revalues(facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows) -> dict[int, tuple[Decimal, Decimal]]:
+    """Return lots whose unit cost changes: (old, new) cost. The lot's units are moved to the new cost."""
+    revalued: dict[int, tuple[Decimal, Decimal]] = {}
+    by_lot_line = {fact.return_lot_id: fact for fact in facts.line_facts if fact.return_lot_id is not None}
+    for lot_id, fact in by_lot_line.items():
+        new = changed.get(fact.line_id)
+        old_cost = facts.lots[lot_id].unit_cost
+        if new is None or new.return_unit_cost is None or new.return_unit_cost == old_cost:
+            continue
+        revalued[lot_id] = (old_cost, new.return_unit_cost)
+        # Every sale that drew the lot is among the changed lines (its unit cost changed): their old
+        # draws come back first, so the lot is revalued whole, then they draw again at the new cost.
+        held = facts.lots[lot_id].remaining + sum(
+            (t.quantity for line in facts.stored.values() for t in line.result.draws if t.lot_id == lot_id), ZERO)
+        note = f"Return lot {facts.lots[lot_id].number}: unit cost {old_cost.normalize():f} → {new.return_unit_cost.normalize():f}"
+        rows.move("REVALUE", -held, old_cost, lot_id, fact.sale_id, fact.txn_date, note)
+        rows.move("REVALUE", held, new.return_unit_cost, lot_id, fact.sale_id, fact.txn_date, note)
+    return revalued
+
+
+def _by_lot(draws: tuple[Take, ...]) -> dict[int, tuple[Decimal, Decimal]]:
+    out: dict[int, tuple[Decimal, Decimal]] = {}
+    for take in draws:
+        quantity, _ = out.get(take.lot_id, (ZERO, take.unit_cost))
+        out[take.lot_id] = (quantity + take.quantity, take.unit_cost)
+    return out
+
+
+def _is_settlement(old: LineCost, new: LineCost) -> bool:
+    plain = lambda cost: sorted((t.lot_id, t.quantity, t.unit_cost) for t in cost.draws if not t.settled)  # noqa: E731
+    return plain(old) == plain(new) and new.shortfall < old.shortfall and old.return_unit_cost is None
+
+
+def _line(facts: ProductFacts, stored: StoredLine, new: LineCost, revalued: dict[int, tuple[Decimal, Decimal]], rows: _Rows) -> None:
+    old = stored.result
+    kind = "SETTLE" if _is_settlement(old, new) else "RECOST"
+    note = _settled_note(facts, old, new) if kind == "SETTLE" else f"Re-costed in date order: {rows.cause.reason}"
+    before, after = _by_lot(old.draws), _by_lot(new.draws)
+    for lot_id in sorted(set(before) | set(after)):
+        old_qty, old_cost = before.get(lot_id, (ZERO, ZERO))
+        new_qty, new_cost = after.get(lot_id, (ZERO, ZERO))
+        if lot_id in revalued or (old_qty and new_qty and old_cost != new_cost):
+            rows.move(kind, old_qty, old_cost, lot_id, stored.sale_id, stored.txn_date, note)
+            rows.move(kind, -new_qty, new_cost, lot_id, stored.sale_id, stored.txn_date, note)
+        else:
+            rows.move(kind, old_qty - new_qty, new_cost if new_qty else old_cost, lot_id, stored.sale_id, stored.txn_date, note)
+    if (old.shortfall, old.shortfall_unit_cost) != (new.shortfall, new.shortfall_unit_cost):
+        rows.move(kind, old.shortfall, old.shortfall_unit_cost, None, stored.sale_id, stored.txn_date, note)
+        rows.move(kind, -new.shortfall, new.shortfall_unit_cost, None, stored.sale_id, stored.txn_date, note)
+    rows.cleared.append(stored.line_id)
+    rows.consumptions += [
+        {"sale_line_id": stored.line_id, "sale_id": stored.sale_id, "lot_id": t.lot_id, "quantity": t.quantity,
+         "unit_cost": t.unit_cost, "settled": t.settled}
+        for t in new.draws
+    ]
+    cost = new.cost(stored.returned)
+    rows.lines.append({
+        "line_id": stored.line_id, "new_cost": cost, "new_margin": stored.revenue - cost, "new_shortage_quantity": new.shortfall,
+        "new_shortage_unit_cost": new.shortfall_unit_cost, "new_shortage_cost": new.shortfall_cost, "new_no_cost_basis": new.no_cost_basis,
+    })
+
+
+def _settled_note(facts: ProductFacts, old: LineCost, new: LineCost) -> str:
+    was = _by_lot(tuple(t for t in old.draws if t.settled))
+    parts = []
+    for lot_id, (quantity, _) in _by_lot(tuple(t for t in new.draws if t.settled)).items():
+        more = quantity - was.get(lot_id, (ZERO, ZERO))[0]
+        if more > 0:
+            lot = facts.lots[lot_id]
+            parts.append(f"{more.normalize():f} unit{'s' if more != 1 else ''} settled from lot {lot.number} received {lot.received_date.isoformat()}")
+    return "; ".join(parts) or "Shortfall settled"
+
+
+def _refresh_sales(session: AnySession, facts: ProductFacts, changed: dict[int, LineCost], before: dict[int, Decimal],
+                   cause: RecostCause, exclude: set[int]) -> set[int]:
+    """Sale totals from their lines, and a history entry where the cost changed."""
+    if not before:
+        return set()
+    totals = session.execute(
+        select(SaleLine.sale_id, func.sum(SaleLine.cost), func.max(SaleLine.shortage_quantity),
+               func.max(case((SaleLine.no_cost_basis.is_(True), 1), else_=0)), Sale.revenue, Sale.version)
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .where(SaleLine.sale_id.in_(list(before)))
+        .group_by(SaleLine.sale_id, Sale.revenue, Sale.version)
+    ).all()
+    updates, revisions, recosted = [], [], set()
+    notes: defaultdict[int, list[str]] = defaultdict(list)
+    for line_id, new in changed.items():
+        stored = facts.stored[line_id]
+        if _is_settlement(stored.result, new):
+            notes[stored.sale_id].append(_settled_note(facts, stored.result, new))
+    for sale_id, cost, shortage, no_basis, revenue, version in totals:
+        cost = cost or ZERO
+        updates.append({"sale_id": sale_id, "new_cost": cost, "new_margin": revenue - cost, "new_shortage": bool(shortage and shortage > 0),
+                        "new_no_cost_basis": bool(no_basis), "new_updated_at": utcnow()})
+        if cost != before[sale_id] and sale_id not in exclude:
+            recosted.add(sale_id)
+            why = "; ".join(notes[sale_id]) if notes[sale_id] else f"re-costed in date order ({cause.reason})"
+            revisions.append({
+                "sale_id": sale_id, "version": version, "action": "recosted", "applied_at": utcnow(),
+                "summary": f"Cost {cents(before[sale_id])} → {cents(cost)}: {why}"[:4000],
+                "sync_run_id": cause.sync_run_id, "user_id": cause.user_id,
+            })
+    table = Sale.__table__
+    session.execute(
+        update(table).where(table.c.id == bindparam("sale_id")).values(
+            cost=bindparam("new_cost", type_=table.c.cost.type), margin=bindparam("new_margin", type_=table.c.margin.type),
+            shortage=bindparam("new_shortage"), no_cost_basis=bindparam("new_no_cost_basis"),
+            updated_at=bindparam("new_updated_at", type_=table.c.updated_at.type),
+        ),
+        updates,
+    )
+    if revisions:
+        session.execute(insert(SaleRevision.__table__), revisions)
+    return recosted
