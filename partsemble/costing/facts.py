@@ -16,7 +16,7 @@ from partsemble.models.sales import LotConsumption, Sale, SaleLine
 AnySession = Session | scoped_session[Session]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredLot:
     lot_id: int
     number: str
@@ -27,7 +27,7 @@ class StoredLot:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredLine:
     line_id: int
     sale_id: int
@@ -39,7 +39,14 @@ class StoredLine:
     result: LineCost  # as stored
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class StoredSale:
+    cost: Decimal
+    revenue: Decimal
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProductFacts:
     product_id: int
     lots: dict[int, StoredLot]
@@ -47,6 +54,7 @@ class ProductFacts:
     adjustments: list[AdjustmentFact]
     line_facts: list[LineFact]
     stored: dict[int, StoredLine]
+    sales: dict[int, StoredSale]
 
 
 def read_facts(session: AnySession, product_id: int, closed_through: date | None) -> ProductFacts:
@@ -81,39 +89,45 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
         draws[row.sale_line_id].append(Take(row.lot_id, row.quantity, row.unit_cost, row.settled))
     line_facts: list[LineFact] = []
     stored: dict[int, StoredLine] = {}
+    sales: dict[int, StoredSale] = {}
     rows = session.execute(
         select(SaleLine.id, SaleLine.sale_id, SaleLine.position, SaleLine.kind, SaleLine.quantity, SaleLine.return_lot_id,
                SaleLine.revenue, SaleLine.cost, SaleLine.shortage_quantity, SaleLine.shortage_unit_cost, SaleLine.no_cost_basis,
-               Sale.txn_date, Sale.source_created_at, Sale.customer_ref, Sale.customer_name, Sale.doc_number, Sale.external_type)
+               Sale.txn_date, Sale.source_created_at, Sale.customer_ref, Sale.customer_name, Sale.doc_number, Sale.external_type,
+               Sale.cost.label("sale_cost"), Sale.revenue.label("sale_revenue"), Sale.version)
         .join(Sale, Sale.id == SaleLine.sale_id)
         .where(SaleLine.product_id == product_id, Sale.status == "active", SaleLine.kind.in_(("tracked", "return")))
     )
-    for row in rows:
-        is_credit = row.external_type == "CreditMemo"
-        if row.kind == "tracked":
-            units = -row.quantity if is_credit else row.quantity
-            returned = Decimal(0)
-        elif row.return_lot_id is not None:
-            units = -received[row.return_lot_id]
+    zero = Decimal(0)
+    # Plain tuples: a busy product has tens of thousands of lines, and attribute access on rows costs.
+    for (line_id, sale_id, position, kind, quantity, return_lot_id, revenue, cost, short_qty, short_unit, no_basis, txn_date,
+         created_at, customer_ref, customer_name, doc_number, external_type, sale_cost, sale_revenue, version) in rows.tuples():
+        if sale_id not in sales:
+            sales[sale_id] = StoredSale(sale_cost, sale_revenue, version)
+        is_credit = external_type == "CreditMemo"
+        tracked = kind == "tracked"
+        if tracked:
+            units = -quantity if is_credit else quantity
+            returned = zero
+        elif return_lot_id is not None:
+            units = -received[return_lot_id]
             returned = -units
         else:
             continue  # a return that does not come back into stock (setting): no stock, no cost
         if units == 0:
             continue
-        if row.kind == "tracked":
-            result = LineCost(tuple(_merge(draws.get(row.id, []))), row.shortage_quantity,
-                              row.shortage_unit_cost if row.shortage_quantity else Decimal(0),
-                              bool(row.no_cost_basis) and row.shortage_quantity > 0)
+        if tracked:
+            taken = draws.get(line_id, ())
+            result = LineCost(tuple(_merge(taken)) if len(taken) > 1 else tuple(taken), short_qty,
+                              short_unit if short_qty else zero, bool(no_basis) and short_qty > 0)
         else:
-            result = LineCost(no_cost_basis=bool(row.no_cost_basis), return_unit_cost=lots[row.return_lot_id].unit_cost)
-        label = f"{_type_label(row.external_type)} {row.doc_number}".strip()
-        stored[row.id] = StoredLine(row.id, row.sale_id, row.txn_date, label, row.revenue, returned, row.cost, result)
-        fixed = result if closed_through is not None and row.txn_date <= closed_through else None
-        line_facts.append(LineFact(
-            row.id, row.sale_id, row.txn_date, row.source_created_at, row.position, units, row.customer_ref, row.customer_name,
-            row.doc_number, is_sale=row.kind == "tracked" and not is_credit, return_lot_id=row.return_lot_id, fixed=fixed,
-        ))
-    return ProductFacts(product_id, lots, lot_facts, adjustments, line_facts, stored)
+            result = LineCost(no_cost_basis=bool(no_basis), return_unit_cost=lots[return_lot_id].unit_cost)
+        stored[line_id] = StoredLine(line_id, sale_id, txn_date, f"{_type_label(external_type)} {doc_number}".strip(), revenue,
+                                     returned, cost, result)
+        fixed = result if closed_through is not None and txn_date <= closed_through else None
+        line_facts.append(LineFact(line_id, sale_id, txn_date, created_at, position, units, customer_ref, customer_name, doc_number,
+                                   tracked and not is_credit, return_lot_id, fixed))
+    return ProductFacts(product_id, lots, lot_facts, adjustments, line_facts, stored, sales)
 
 
 def _merge(takes: list[Take]) -> list[Take]:

@@ -111,3 +111,36 @@ class DateOrder:
         if product_id not in self.stale and key <= self.horizon[product_id]:
             self.mark(product_id, key[0], reason)
         self._advance(product_id, key)
+
+
+@dataclass
+class CarriedOrder:
+    """A sync's horizons, carried from one batch to the next while nobody else moved stock.
+
+    Reading the horizons scans each product's sales; a first sync of a year would read them
+    again in every batch. Every stock fact writes a ledger row, so an unchanged highest ledger id
+    proves that no other transaction moved stock in between. Only on SQLite, where writers are
+    serialized: on PostgreSQL a concurrent transaction may commit a lower id after the check.
+    """
+
+    order: DateOrder | None = None
+    mark: int | None = None
+
+    def take(self, session: AnySession) -> DateOrder | None:
+        if self.order is None or session.get_bind().dialect.name != "sqlite":
+            return None
+        if _ledger_mark(session) != self.mark:
+            self.order = None
+            return None
+        return self.order
+
+    def keep(self, session: AnySession, order: DateOrder) -> None:
+        if session.get_bind().dialect.name == "sqlite" and not order.stale:
+            self.order, self.mark = order, _ledger_mark(session)
+
+    def drop(self) -> None:
+        self.order = None
+
+
+def _ledger_mark(session: AnySession) -> int:
+    return session.scalar(select(func.max(StockTransaction.id))) or 0

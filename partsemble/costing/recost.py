@@ -14,8 +14,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy import case, delete, func, select
 
+from partsemble.costing.bulk import insert_rows, update_rows
 from partsemble.costing.facts import AnySession, ProductFacts, StoredLine, read_facts
 from partsemble.domain.money import ZERO, cents, money
 from partsemble.domain.replay import LineCost, Take, replay
@@ -66,27 +67,17 @@ def recost_product(session: AnySession, product_id: int, closed_through: date | 
     """Re-cost one product to its date-order replay; returns the sales whose cost changed (`exclude` aside)."""
     facts = read_facts(session, product_id, closed_through)
     found = differences(facts)
-    changed, lot_rows = found.lines, found.lots
     if not found:
         return set()
-    writer = _Rows(cause, product_id)
-    revalued = _revalues(facts, changed, writer)
-    for line_id, new in changed.items():
-        _line(facts, facts.stored[line_id], new, revalued, writer)
-    sale_ids = {facts.stored[line_id].sale_id for line_id in changed}
-    before = dict(session.execute(select(Sale.id, Sale.cost).where(Sale.id.in_(sale_ids))).tuples().all()) if sale_ids else {}
-    writer.flush(session)
-    if lot_rows:
-        table = Lot.__table__
-        session.execute(
-            update(table).where(table.c.id == bindparam("lot_id")).values(
-                quantity_remaining=bindparam("remaining", type_=Lot.quantity_remaining.type),
-                unit_cost=bindparam("new_cost", type_=Lot.unit_cost.type),
-                status=bindparam("new_status"),
-            ),
-            lot_rows,
-        )
-    return _refresh_sales(session, facts, changed, before, cause, exclude)
+    rows = _Rows(cause, product_id)
+    revalued = _revalues(facts, found.lines, rows)
+    for line_id, new in found.lines.items():
+        _line(facts, facts.stored[line_id], new, revalued, rows)
+    recosted = _sale_rows(session, facts, found.lines, rows, exclude)
+    rows.flush(session)
+    update_rows(session, Lot.__table__, ("quantity_remaining", "unit_cost", "status"), "id",
+                [(r["remaining"], r["new_cost"], r["new_status"], r["lot_id"]) for r in found.lots])
+    return recosted
 
 
 def _lot_changes(facts: ProductFacts, balances: dict[int, Decimal], changed: dict[int, LineCost]) -> list[dict[str, Any]]:
@@ -106,43 +97,42 @@ def _lot_changes(facts: ProductFacts, balances: dict[int, Decimal], changed: dic
     return rows
 
 
+MOVE_COLUMNS = ("type", "product_id", "lot_id", "quantity", "unit_cost", "value", "business_date", "occurred_at", "user_id",
+                "sale_id", "sync_run_id", "reason", "note")
+LINE_COLUMNS = ("cost", "margin", "shortage_quantity", "shortage_unit_cost", "shortage_cost", "no_cost_basis")
+SALE_COLUMNS = ("cost", "margin", "shortage", "no_cost_basis", "updated_at")
+
+
 class _Rows:
     """The rows one re-costing writes, in bulk."""
 
     def __init__(self, cause: RecostCause, product_id: int) -> None:
         self.cause = cause
         self.product_id = product_id
-        self.moves: list[dict[str, Any]] = []
-        self.consumptions: list[dict[str, Any]] = []
-        self.lines: list[dict[str, Any]] = []
+        self.now = utcnow()
+        self.moves: list[tuple[Any, ...]] = []
+        self.consumptions: list[tuple[Any, ...]] = []
+        self.lines: list[tuple[Any, ...]] = []
+        self.sales: list[tuple[Any, ...]] = []
+        self.revisions: list[tuple[Any, ...]] = []
         self.cleared: list[int] = []
 
     def move(self, kind: str, quantity: Decimal, unit_cost: Decimal, lot_id: int | None, sale_id: int, on: date, note: str) -> None:
         if quantity == 0:
             return
-        self.moves.append({
-            "type": kind, "product_id": self.product_id, "lot_id": lot_id, "quantity": quantity, "unit_cost": unit_cost,
-            "value": money(quantity * unit_cost), "business_date": on, "occurred_at": utcnow(), "user_id": self.cause.user_id,
-            "sale_id": sale_id, "sync_run_id": self.cause.sync_run_id, "reason": None, "note": note[:500],
-        })
+        self.moves.append((kind, self.product_id, lot_id, quantity, unit_cost, money(quantity * unit_cost), on, self.now,
+                           self.cause.user_id, sale_id, self.cause.sync_run_id, None, note[:500]))
 
     def flush(self, session: AnySession) -> None:
-        if self.cleared:
-            for start in range(0, len(self.cleared), 500):
-                session.execute(delete(LotConsumption).where(LotConsumption.sale_line_id.in_(self.cleared[start:start + 500])))
-        if self.consumptions:
-            session.execute(insert(LotConsumption.__table__), self.consumptions)
-        if self.moves:
-            session.execute(insert(StockTransaction.__table__), self.moves)
-        if self.lines:
-            table = SaleLine.__table__
-            names = ("cost", "margin", "shortage_quantity", "shortage_unit_cost", "shortage_cost", "no_cost_basis")
-            session.execute(
-                update(table).where(table.c.id == bindparam("line_id")).values(
-                    {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
-                ),
-                self.lines,
-            )
+        for start in range(0, len(self.cleared), 500):
+            session.execute(delete(LotConsumption).where(LotConsumption.sale_line_id.in_(self.cleared[start:start + 500])))
+        insert_rows(session, LotConsumption.__table__, ("sale_line_id", "sale_id", "lot_id", "quantity", "unit_cost", "settled"),
+                    self.consumptions)
+        insert_rows(session, StockTransaction.__table__, MOVE_COLUMNS, self.moves)
+        update_rows(session, SaleLine.__table__, LINE_COLUMNS, "id", self.lines)
+        update_rows(session, Sale.__table__, SALE_COLUMNS, "id", self.sales)
+        insert_rows(session, SaleRevision.__table__, ("sale_id", "version", "action", "summary", "applied_at", "sync_run_id", "user_id"),
+                    self.revisions)
 
 
 def _revalues(facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows) -> dict[int, tuple[Decimal, Decimal]]:
@@ -195,16 +185,10 @@ def _line(facts: ProductFacts, stored: StoredLine, new: LineCost, revalued: dict
         rows.move(kind, old.shortfall, old.shortfall_unit_cost, None, stored.sale_id, stored.txn_date, note)
         rows.move(kind, -new.shortfall, new.shortfall_unit_cost, None, stored.sale_id, stored.txn_date, note)
     rows.cleared.append(stored.line_id)
-    rows.consumptions += [
-        {"sale_line_id": stored.line_id, "sale_id": stored.sale_id, "lot_id": t.lot_id, "quantity": t.quantity,
-         "unit_cost": t.unit_cost, "settled": t.settled}
-        for t in new.draws
-    ]
+    rows.consumptions += [(stored.line_id, stored.sale_id, t.lot_id, t.quantity, t.unit_cost, t.settled) for t in new.draws]
     cost = new.cost(stored.returned)
-    rows.lines.append({
-        "line_id": stored.line_id, "new_cost": cost, "new_margin": stored.revenue - cost, "new_shortage_quantity": new.shortfall,
-        "new_shortage_unit_cost": new.shortfall_unit_cost, "new_shortage_cost": new.shortfall_cost, "new_no_cost_basis": new.no_cost_basis,
-    })
+    rows.lines.append((cost, stored.revenue - cost, new.shortfall, new.shortfall_unit_cost, new.shortfall_cost, new.no_cost_basis,
+                       stored.line_id))
 
 
 def _settled_note(facts: ProductFacts, old: LineCost, new: LineCost) -> str:
@@ -218,45 +202,49 @@ def _settled_note(facts: ProductFacts, old: LineCost, new: LineCost) -> str:
     return "; ".join(parts) or "Shortfall settled"
 
 
-def _refresh_sales(session: AnySession, facts: ProductFacts, changed: dict[int, LineCost], before: dict[int, Decimal],
-                   cause: RecostCause, exclude: set[int]) -> set[int]:
-    """Sale totals from their lines, and a history entry where the cost changed."""
-    if not before:
-        return set()
-    totals = session.execute(
-        select(SaleLine.sale_id, func.sum(SaleLine.cost), func.max(SaleLine.shortage_quantity),
-               func.max(case((SaleLine.no_cost_basis.is_(True), 1), else_=0)), Sale.revenue, Sale.version)
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(SaleLine.sale_id.in_(list(before)))
-        .group_by(SaleLine.sale_id, Sale.revenue, Sale.version)
-    ).all()
-    updates, revisions, recosted = [], [], set()
+def _sale_rows(session: AnySession, facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows, exclude: set[int]) -> set[int]:
+    """New totals and flags of the sales whose lines changed, and a history entry where the cost changed."""
+    delta: defaultdict[int, Decimal] = defaultdict(Decimal)
     notes: defaultdict[int, list[str]] = defaultdict(list)
     for line_id, new in changed.items():
         stored = facts.stored[line_id]
+        delta[stored.sale_id] += new.cost(stored.returned) - stored.cost
         if _is_settlement(stored.result, new):
             notes[stored.sale_id].append(_settled_note(facts, stored.result, new))
-    for sale_id, cost, shortage, no_basis, revenue, version in totals:
-        cost = cost or ZERO
-        updates.append({"sale_id": sale_id, "new_cost": cost, "new_margin": revenue - cost, "new_shortage": bool(shortage and shortage > 0),
-                        "new_no_cost_basis": bool(no_basis), "new_updated_at": utcnow()})
-        if cost != before[sale_id] and sale_id not in exclude:
+    shortage: defaultdict[int, bool] = defaultdict(bool)
+    no_basis: defaultdict[int, bool] = defaultdict(bool)
+    for line in facts.stored.values():
+        if line.sale_id in delta:
+            result = changed.get(line.line_id, line.result)
+            shortage[line.sale_id] |= result.shortfall > 0
+            no_basis[line.sale_id] |= result.no_cost_basis
+    for sale_id, short, basis in _flags_of_other_products(session, facts.product_id):
+        if sale_id in delta:
+            shortage[sale_id] |= short
+            no_basis[sale_id] |= basis
+    recosted: set[int] = set()
+    for sale_id, change in delta.items():
+        sale = facts.sales[sale_id]
+        cost = sale.cost + change
+        rows.sales.append((cost, sale.revenue - cost, shortage[sale_id], no_basis[sale_id], rows.now, sale_id))
+        if change != 0 and sale_id not in exclude:
             recosted.add(sale_id)
-            why = "; ".join(notes[sale_id]) if notes[sale_id] else f"re-costed in date order ({cause.reason})"
-            revisions.append({
-                "sale_id": sale_id, "version": version, "action": "recosted", "applied_at": utcnow(),
-                "summary": f"Cost {cents(before[sale_id])} → {cents(cost)}: {why}"[:4000],
-                "sync_run_id": cause.sync_run_id, "user_id": cause.user_id,
-            })
-    table = Sale.__table__
-    session.execute(
-        update(table).where(table.c.id == bindparam("sale_id")).values(
-            cost=bindparam("new_cost", type_=table.c.cost.type), margin=bindparam("new_margin", type_=table.c.margin.type),
-            shortage=bindparam("new_shortage"), no_cost_basis=bindparam("new_no_cost_basis"),
-            updated_at=bindparam("new_updated_at", type_=table.c.updated_at.type),
-        ),
-        updates,
-    )
-    if revisions:
-        session.execute(insert(SaleRevision.__table__), revisions)
+            why = "; ".join(notes[sale_id]) if notes[sale_id] else f"re-costed in date order ({rows.cause.reason})"
+            rows.revisions.append((sale_id, sale.version, "recosted", f"Cost {cents(sale.cost)} → {cents(cost)}: {why}"[:4000],
+                                   rows.now, rows.cause.sync_run_id, rows.cause.user_id))
     return recosted
+
+
+def _flags_of_other_products(session: AnySession, product_id: int) -> list[tuple[int, bool, bool]]:
+    """Sales of this product whose lines of other products are short or have no cost basis (few: provisional lines)."""
+    mine = select(SaleLine.sale_id).where(SaleLine.product_id == product_id)
+    return [
+        (sale_id, bool(short), bool(basis))
+        for sale_id, short, basis in session.execute(
+            select(SaleLine.sale_id, func.max(case((SaleLine.shortage_quantity > 0, 1), else_=0)),
+                   func.max(case((SaleLine.no_cost_basis.is_(True), 1), else_=0)))
+            .where(SaleLine.product_id != product_id, SaleLine.sale_id.in_(mine),
+                   (SaleLine.shortage_quantity > 0) | SaleLine.no_cost_basis.is_(True))
+            .group_by(SaleLine.sale_id)
+        )
+    ]

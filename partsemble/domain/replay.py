@@ -40,7 +40,7 @@ PHASE_LOT, PHASE_ADJUSTMENT, PHASE_SALE = 0, 1, 2
 EventKey = tuple[date, int, datetime, int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LotFact:
     lot_id: int
     received_date: date
@@ -51,7 +51,7 @@ class LotFact:
         return (self.received_date, PHASE_LOT, EARLIEST, self.lot_id, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AdjustmentFact:
     adjustment_id: int
     lot_id: int
@@ -62,7 +62,7 @@ class AdjustmentFact:
         return (self.on, PHASE_ADJUSTMENT, EARLIEST, self.adjustment_id, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Take:
     lot_id: int
     quantity: Decimal
@@ -70,7 +70,7 @@ class Take:
     settled: bool = False  # covered an open shortfall when the lot arrived after the sale
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineCost:
     """The cost of one sale line as the replay gives it."""
 
@@ -91,7 +91,7 @@ class LineCost:
         return money(sum((t.quantity * t.unit_cost for t in self.draws), ZERO) + self.shortfall_cost)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineFact:
     """One tracked line of an active sale: units out (quantity > 0) or back (quantity < 0)."""
 
@@ -112,13 +112,13 @@ class LineFact:
         return (self.txn_date, PHASE_SALE, self.created_at or EARLIEST, self.sale_id, self.position)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Replayed:
     lines: dict[int, LineCost]
     balances: dict[int, Decimal]  # lot id -> remaining at the end
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Lot:
     lot_id: int
     order: tuple[date, int, EventKey]
@@ -140,7 +140,7 @@ class _Lot:
         return self.order < other.order
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     fact: LineFact
     takes: list[Take] = field(default_factory=list)
@@ -154,6 +154,8 @@ class _Line:
         return self.result().cost(-self.fact.quantity)
 
     def result(self) -> LineCost:
+        if len(self.takes) == 1 and self.return_unit_cost is None and self.shortfall == 0:
+            return LineCost((self.takes[0],))  # the common case, without the merging below
         merged: dict[tuple[int, bool], Decimal] = {}
         costs: dict[int, Decimal] = {}
         for take in self.takes:

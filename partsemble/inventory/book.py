@@ -182,6 +182,8 @@ class LotBook:
         lots: list[LotState] = []
         covered = ZERO
         for lot in self._fifo[product_id]:
+            if lot.received_date > cause.business_date:
+                break  # never a lot received after the sale (the list is oldest first); the replay settles later
             if lot.status != "active" or lot.remaining <= 0:
                 continue
             lots.append(lot)

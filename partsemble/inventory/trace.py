@@ -22,6 +22,7 @@ class TraceRow:
     customer: str
     quantity: Decimal
     unit_cost: Decimal
+    settled: bool  # the sale was short at its date; this lot covered it when it arrived
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class LotTrace:
 def _draws_query(lot_id: int):  # type: ignore[no-untyped-def]
     return (
         select(Sale.id, Sale.txn_date, Sale.external_type, Sale.doc_number, Sale.customer_name,
-               LotConsumption.quantity, LotConsumption.unit_cost)
+               LotConsumption.quantity, LotConsumption.unit_cost, LotConsumption.settled)
         .join(SaleLine, SaleLine.id == LotConsumption.sale_line_id)
         .join(Sale, Sale.id == LotConsumption.sale_id)
         .where(LotConsumption.lot_id == lot_id)

@@ -68,10 +68,11 @@ class ScaledDecimal(TypeDecorator):
         return process
 
     def result_processor(self, dialect: Any, coltype: Any):  # type: ignore[no-untyped-def]
-        places, unit = -self.places, self._unit
+        places = -self.places
 
+        # An integer scaled by 10**-places already has exactly `places` decimal places.
         def process(value: Any) -> Decimal | None:
-            return None if value is None else Decimal(value).scaleb(places).quantize(unit)
+            return None if value is None else Decimal(value).scaleb(places)
 
         return process
 

@@ -266,7 +266,7 @@ def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: Pl
                                _reason(doc), shortfall=drawn.shortfall > 0)
         if doc.type is not DocumentType.CREDIT_MEMO and planned.quantity > 0:
             writer.remember_sale(planned.product_id, doc.customer.id, doc.customer.name,
-                                 EarlierSale(doc.txn_date, sale_id, doc.number, unit_cost(drawn.cost / planned.quantity)))
+                                 EarlierSale(doc.txn_date, doc.created_at, sale_id, doc.number, drawn.cost, planned.quantity))
         row.update(shortage_quantity=drawn.shortfall, shortage_unit_cost=drawn.shortfall_unit_cost, shortage_cost=drawn.shortfall_cost,
                    no_cost_basis=drawn.no_cost_basis, cost=drawn.cost)
     elif planned.kind == "return" and planned.product_id is not None and planned.stock_out < 0 and basis is not None:
@@ -275,8 +275,8 @@ def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: Pl
         note = replace(cause, note=f"Returned on {doc.type.value} {doc.number} ({basis.explanation})")
         lot = writer.book.add_lot(planned.product_id, number, doc.txn_date, quantity, basis.unit_cost, "return", note, "RETURN")
         row.update(return_lot_id=lot.id, no_cost_basis=basis.no_cost_basis, cost=-money(quantity * basis.unit_cost))
-        # A return lot may settle shortfalls, and its cost follows its sale's: the replay decides.
-        writer.book.order.mark(planned.product_id, doc.txn_date, _reason(doc))
+        # In date order, with no shortfall waiting, the return is costed as the replay would; else it decides.
+        writer.book.order.arrival(planned.product_id, sale_key(doc.txn_date, doc.created_at, sale_id, planned.position), _reason(doc))
     row["margin"] = planned.revenue - row["cost"]  # type: ignore[operator]
     writer.add_line(row)
     return AppliedLine(planned.item_name or planned.description[:40] or "(no item)", planned.kind, planned.quantity, planned.revenue,

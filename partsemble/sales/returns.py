@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.domain.fifo import shortfall_unit_cost
+from partsemble.domain.replay import EARLIEST
 from partsemble.domain.money import unit_cost as to_unit_cost
 from partsemble.inventory.book import LotBook
 from partsemble.models.sales import Sale, SaleLine
@@ -23,36 +24,52 @@ class ReturnCost:
 
 @dataclass(frozen=True)
 class EarlierSale:
-    """A tracked sale line, as a candidate for "the latest earlier sale to this customer"."""
+    """A sale of one product to one customer (its tracked lines of that product, summed), as a
+    candidate for "the latest earlier sale to this customer"."""
 
     txn_date: date
+    created_at: datetime | None
     sale_id: int
     number: str
-    unit_cost: Decimal
+    cost: Decimal
+    quantity: Decimal
 
-    def key(self) -> tuple[date, int]:
-        return (self.txn_date, self.sale_id)
+    @property
+    def unit_cost(self) -> Decimal:
+        return to_unit_cost(self.cost / self.quantity)
+
+    def key(self) -> tuple[date, datetime, int]:
+        """The date order of sales (partsemble.domain.replay)."""
+        return (self.txn_date, self.created_at or EARLIEST, self.sale_id)
 
 
 def latest_earlier_sale(session: Session | scoped_session[Session], product_id: int, customer_ref: str, customer_name: str,
                         on: date, exclude_sale_id: int | None) -> EarlierSale | None:
-    """The latest written sale of the product to the customer on or before `on` (credit memos aside)."""
+    """The latest written sale of the product to the customer on or before `on` (credit memos aside).
+
+    Two indexed look-ups: the latest date (by the customer's index), then that day's sales, ordered
+    by creation time as the date-order replay orders them.
+    """
     customer = Sale.customer_ref == customer_ref if customer_ref else Sale.customer_name == customer_name
-    query = (
-        select(Sale.txn_date, Sale.id, Sale.doc_number, SaleLine.cost, SaleLine.quantity)
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(SaleLine.product_id == product_id, SaleLine.kind == "tracked", SaleLine.quantity > 0, Sale.status == "active",
-               Sale.external_type != "CreditMemo", Sale.txn_date <= on, customer)
-        .order_by(Sale.txn_date.desc(), Sale.id.desc())
-        .limit(1)
-    )
+    conditions = [SaleLine.product_id == product_id, SaleLine.kind == "tracked", SaleLine.quantity > 0, Sale.status == "active",
+                  Sale.external_type != "CreditMemo", Sale.txn_date <= on, customer]
     if exclude_sale_id is not None:
-        query = query.where(Sale.id != exclude_sale_id)
-    row = session.execute(query).first()
-    if row is None:
+        conditions.append(Sale.id != exclude_sale_id)
+    latest = session.scalar(
+        select(Sale.txn_date).join(SaleLine, SaleLine.sale_id == Sale.id).where(*conditions)
+        .order_by(Sale.txn_date.desc(), Sale.id.desc()).limit(1)
+    )
+    if latest is None:
         return None
-    day, sale_id, number, cost, quantity = row
-    return EarlierSale(day, sale_id, number, to_unit_cost(cost / quantity))
+    that_day = [
+        EarlierSale(*row) for row in session.execute(
+            select(Sale.txn_date, Sale.source_created_at, Sale.id, Sale.doc_number, func.sum(SaleLine.cost), func.sum(SaleLine.quantity))
+            .join(Sale, Sale.id == SaleLine.sale_id)
+            .where(*conditions, Sale.txn_date == latest)
+            .group_by(Sale.id, Sale.txn_date, Sale.source_created_at, Sale.doc_number)
+        )
+    ]
+    return max(that_day, key=EarlierSale.key)
 
 
 def return_unit_cost(book: LotBook, product_id: int, earlier: EarlierSale | None) -> ReturnCost:

@@ -1,6 +1,7 @@
 """Rows of sales written in bulk: one writer per transaction, flushed in foreign-key order."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -37,8 +38,14 @@ class SalesWriter:
         self._recent: dict[tuple[int, str, str], EarlierSale] = {}
 
     def remember_sale(self, product_id: int, customer_ref: str, customer_name: str, sale: EarlierSale) -> None:
+        """A tracked line just written; lines of one sale and product add up."""
         for key in ((product_id, "ref", customer_ref), (product_id, "name", customer_name)):
-            if key[2] and (key not in self._recent or self._recent[key].key() < sale.key()):
+            if not key[2]:
+                continue
+            known = self._recent.get(key)
+            if known is not None and known.sale_id == sale.sale_id:
+                self._recent[key] = replace(known, cost=known.cost + sale.cost, quantity=known.quantity + sale.quantity)
+            elif known is None or known.key() < sale.key():
                 self._recent[key] = sale
 
     def forget_sale(self, sale_id: int) -> None:

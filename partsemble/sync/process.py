@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from partsemble.connectors.base import SalesSource
 from partsemble.costing import costs_final_through
+from partsemble.costing.order import CarriedOrder
 from partsemble.domain.documents import Deletion, DocumentProblem, SalesDocument
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.engine import begin_write, first_analyze_after, refresh_statistics
@@ -87,6 +88,7 @@ class Processor:
     batch_size: int = BATCH
     items: dict[str, ItemLink] = field(default_factory=dict)
     open_problems: set[tuple[str, str]] = field(default_factory=set)
+    carried: CarriedOrder = field(default_factory=CarriedOrder)
 
     def run(self, inbox: Inbox, progress: Progress) -> None:
         """Apply every staged record in order.
@@ -106,12 +108,14 @@ class Processor:
                 self._batch(chunk, progress)
             except _Unexpected:
                 self.session.rollback()
+                self.carried.drop()
                 self._restore(progress, before)
                 for record in chunk:  # one transaction each: the failure stays with its document
                     try:
                         self._batch([record], progress)
                     except _Unexpected as exc:
                         self.session.rollback()
+                        self.carried.drop()
                         log.exception("applying %s %s failed", exc.record.type, exc.record.id)
                         self._fail_alone(exc.record, progress)
             if analyse_at is not None and progress.processed >= analyse_at:  # then after twice as many, and so on
@@ -140,6 +144,8 @@ class Processor:
         begin_write(self.session)
         known = self._known_sales(chunk)
         writer = SalesWriter(self.session)
+        if (order := self.carried.take(self.session)) is not None:
+            writer.book.order = order
         # One query reads (and locks) the lots of every product this batch sells.
         writer.book.load(
             link.product_id for r in chunk if isinstance(r, SalesDocument) for i in item_ids(r)
@@ -192,6 +198,7 @@ class Processor:
             wrote = wrote or outcome is not Outcome.SKIPPED
         try:
             recosted = writer.finish(self.user_id, self.run_id)
+            self.carried.keep(self.session, writer.book.order)
             progress.recosted += len(recosted)
             wrote = wrote or bool(recosted)
             failures.flush(self.session)

@@ -232,3 +232,35 @@ def test_cdc_deletions_are_confirmed_and_reverse_the_sale(live) -> None:  # type
 
 def test_the_demo_password_is_documented(live) -> None:  # type: ignore[no-untyped-def]
     assert len(DEMO_PASSWORD) >= 10
+
+
+def test_linking_the_demo_item_costs_the_waiting_invoices_in_date_order(live) -> None:  # type: ignore[no-untyped-def]
+    """The demo's story: the waiting invoices are older than sales already costed; once their item
+    is linked they draw from the lots of their own dates, and the later sales they displace are re-costed."""
+    from partsemble.models.inventory import Lot
+    from partsemble.models.sales import LotConsumption, Sale, SaleRevision
+
+    sync(live)
+    app = live["app"]
+    with app.app_context():
+        soap = db.session.scalar(select(Product.id).where(Product.sku == "SOAP-LAV-200"))
+        item = db.session.scalar(select(AccountingItem).where(AccountingItem.name == "Lavender Soap 200g"))
+        item.product_id = soap
+        db.session.commit()
+        db.session.remove()
+    retried = sync(live, only_failed=True, item_id="4")
+    assert retried.errors == 0 and retried.created > 0
+    with app.app_context():
+        draws = db.session.execute(
+            select(Sale.doc_number, Sale.txn_date, Lot.lot_number, Lot.received_date, LotConsumption.settled)
+            .join(Sale, Sale.id == LotConsumption.sale_id).join(Lot, Lot.id == LotConsumption.lot_id)
+        ).all()
+        assert draws
+        early = [d for d in draws if not d.settled and d.received_date > d.txn_date]
+        assert early == [], early[:3]  # no sale drew a lot received after its date
+        late = [d for d in draws if d.settled and d.received_date < d.txn_date]
+        assert late == [], late[:3]  # what settles a shortfall arrived after the sale
+        recosted = db.session.scalar(select(func.count(func.distinct(SaleRevision.sale_id))).where(
+            SaleRevision.action == "recosted", SaleRevision.sync_run_id == retried.run_id))
+        assert retried.recosted == recosted > 0  # the invoices it let in displaced later sales
+        db.session.remove()
