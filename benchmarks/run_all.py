@@ -1,4 +1,4 @@
-"""make bench: the six benchmarks, medians of 3 runs, one verdict line each.
+"""make bench: the seven benchmarks, medians of 3 runs, one verdict line each.
 
 Throughput, floor ratio and re-sync share each run's database (the sync of
 20,000 documents is measured once and then re-synced and dumped for the
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import bench_end_to_end, bench_floor, bench_growth, bench_pages
+from benchmarks import bench_end_to_end, bench_floor, bench_growth, bench_pages, bench_recost
 from benchmarks.common import StaticSource, app_for, check, database, machine, median, run_sync, seed_catalog, synthetic_documents, verdict
 
 N = 20_000
@@ -61,6 +61,7 @@ def main() -> None:
         with bench_growth.history_template(kind) as template:
             lines += bench_growth.main(RUNS, (kind,), template=template)
             lines += bench_pages.main((kind,), templates={kind: template})
+    lines += bench_recost.main(N, RUNS)
     minutes = (time.perf_counter() - began) / 60
     print()
     for line in lines:

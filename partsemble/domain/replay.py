@@ -184,6 +184,7 @@ class _Replay:
             self.future.setdefault(adj.lot_id, []).append(adj.quantity)
         self.fixed_takes: dict[int, list[Decimal]] = {}  # closed-period draws from lots not arrived yet
         self.latest_sale: dict[tuple[str, str], int] = {}  # (ref|name, value) -> sale id
+        self.bases: dict[int, tuple[Decimal, bool, str]] = {}  # return line -> its cost basis, for the sale being replayed
         self.sale_lines: dict[int, list[_Line]] = {}
 
     # Stock arriving
@@ -280,6 +281,10 @@ class _Replay:
             return costing.unit_cost, True, "no cost basis: no earlier sale and no lots"
         return costing.unit_cost, False, "weighted average cost"
 
+    def begin_sale(self, facts: list[LineFact]) -> None:
+        """A document's returns are costed from the stock and sales before it, not from its own lines."""
+        self.bases = {fact.line_id: self.return_cost(fact) for fact in facts if fact.quantity < 0 and fact.fixed is None}
+
     def remember_sale(self, line: _Line) -> None:
         fact = line.fact
         for key in (("ref", fact.customer_ref), ("name", fact.customer_name)):
@@ -302,7 +307,7 @@ class _Replay:
         if fact.fixed is not None:
             self.take_fixed(line, fact.fixed)
         else:
-            line.return_unit_cost, line.no_cost_basis, line.explanation = self.return_cost(fact)
+            line.return_unit_cost, line.no_cost_basis, line.explanation = self.bases.pop(fact.line_id)
         if fact.return_lot_id is not None and returned > 0:
             assert line.return_unit_cost is not None
             self.arrive(fact.return_lot_id, (fact.txn_date, 1, fact.key()), line.return_unit_cost, returned)
@@ -316,6 +321,11 @@ def replay(lots: Iterable[LotFact], adjustments: Iterable[AdjustmentFact], lines
     events += [(adj.key(), adj) for adj in adjustments]
     events += [(line.key(), line) for line in lines]
     events.sort(key=lambda event: event[0])
+    by_sale: dict[int, list[LineFact]] = {}
+    for _, fact in events:
+        if isinstance(fact, LineFact):
+            by_sale.setdefault(fact.sale_id, []).append(fact)
+    current = None
     for _, fact in events:
         if isinstance(fact, LotFact):
             state.arrive(fact.lot_id, (fact.received_date, 0, fact.key()), fact.unit_cost, fact.quantity)
@@ -323,6 +333,9 @@ def replay(lots: Iterable[LotFact], adjustments: Iterable[AdjustmentFact], lines
             state.adjust(fact)
         else:
             assert isinstance(fact, LineFact)
+            if fact.sale_id != current:
+                current = fact.sale_id
+                state.begin_sale(by_sale[current])
             state.line(fact)
     return Replayed({line_id: line.result() for line_id, line in state.lines.items()},
                     {lot_id: lot.balance for lot_id, lot in state.arrived.items()})

@@ -132,7 +132,11 @@ def test_a_bad_value_is_refused_at_its_field_and_nothing_is_written(app, catalog
     html = response.get_data(as_text=True)
     assert response.status_code == expected, html[:400]
     assert f'id="{field}-err"' in html, f"no error at {field}"
-    assert row_counts(app) == before
+    after = row_counts(app)
+    if field == "current_password":
+        # A wrong current password is counted like a failed login (throttled; issue 14): that row only.
+        assert after.pop("login_failures") == before.pop("login_failures") + 1
+    assert after == before
     assert password_hash(app, catalog["member"]) == secret
 
 

@@ -114,6 +114,8 @@ EXPECTED = {
     ("sandbox_api.query", "GET"): (401, 401, 401, 401),
     ("sandbox_api.query", "POST"): (401, 401, 401, 401),
     ("settings.index", "GET"): (302, 302, 302, 302),
+    ("settings.costs", "GET"): (302, 403, 403, 200),
+    ("settings.costs", "POST"): (302, 403, 403, 302),  # an empty date opens every period
     ("connections.settings", "GET"): (302, 403, 403, 200),
     ("connections.save_settings", "POST"): (302, 403, 403, 400),
     ("auth.users", "GET"): (302, 403, 403, 200),
