@@ -1,35 +1,24 @@
-"""Costing: every fact that moves stock is costed in date order.
+"""Costing: every fact that moves stock is costed in date order. The one way in for services.
 
-Entry point for services: collect the facts of one transaction through a lot
-book (partsemble.inventory.book), then call `recost_stale` before committing;
-the products whose facts did not land in date order are replayed and their
-stored costs brought to the replay.
+- Sales documents (synced or manual): `apply_document`, `apply_removal`, or `apply` with a shared
+  `SalesWriter` for a batch (the sync); `SalesWriter.finish` re-costs what landed out of order.
+- Lots, adjustments and voids: through a `LotBook`, then `recost_stale` before committing.
+- The closed period: `costs_final_through`, `set_costs_final_through`.
+
+Underneath: the lot book (the one writer of lots and the stock ledger), reversal, returns, the
+date order of a transaction's facts (`order`), and re-costing a product to its replay
+(`recost`, the pure rule being partsemble.domain.replay). Nothing here commits except
+`set_costs_final_through`, a use case of its own.
 """
 from __future__ import annotations
 
-from datetime import date
+from partsemble.costing.apply import ApplyContext, ExistingSale, Outcome, apply, apply_document, apply_removal
+from partsemble.costing.book import LotBook, Posting
+from partsemble.costing.closing import costs_final_through, set_costs_final_through
+from partsemble.costing.recost import recost_stale
+from partsemble.costing.writer import SalesWriter
 
-from sqlalchemy import select
-
-from partsemble.costing.facts import AnySession
-from partsemble.costing.order import DateOrder
-from partsemble.costing.recost import RecostCause, recost_product
-from partsemble.models.settings import BookSettings
-
-
-def costs_final_through(session: AnySession) -> date | None:
-    """The end of the closed period, if an admin set one."""
-    return session.scalar(select(BookSettings.costs_final_through).where(BookSettings.id == 1))
-
-
-def recost_stale(session: AnySession, order: DateOrder, *, user_id: int | None = None, run_id: int | None = None,
-                 exclude: set[int] | None = None) -> set[int]:
-    """Re-cost every product the transaction marked stale; the sales whose cost changed (`exclude` aside)."""
-    if not order.stale:
-        return set()
-    closed = costs_final_through(session)
-    recosted: set[int] = set()
-    for product_id, (_on, reason) in sorted(order.stale.items()):
-        recosted |= recost_product(session, product_id, closed, RecostCause(reason, user_id, run_id), exclude or set())
-    order.stale.clear()
-    return recosted
+__all__ = [
+    "ApplyContext", "ExistingSale", "LotBook", "Outcome", "Posting", "SalesWriter", "apply", "apply_document", "apply_removal",
+    "costs_final_through", "recost_stale", "set_costs_final_through",
+]

@@ -18,11 +18,26 @@ from sqlalchemy import case, delete, func, select
 
 from partsemble.costing.bulk import insert_rows, update_rows
 from partsemble.costing.facts import AnySession, ProductFacts, StoredLine, read_facts
+from partsemble.costing.order import DateOrder
 from partsemble.domain.money import ZERO, cents, money
 from partsemble.domain.replay import LineCost, Take, replay
 from partsemble.models.base import utcnow
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
+from partsemble.models.settings import BookSettings
+
+
+def recost_stale(session: AnySession, order: DateOrder, *, user_id: int | None = None, run_id: int | None = None,
+                 exclude: set[int] | None = None) -> set[int]:
+    """Re-cost every product the transaction marked stale; the sales whose cost changed (`exclude` aside)."""
+    if not order.stale:
+        return set()
+    closed = session.scalar(select(BookSettings.costs_final_through).where(BookSettings.id == 1))
+    recosted: set[int] = set()
+    for product_id, (_on, reason) in sorted(order.stale.items()):
+        recosted |= recost_product(session, product_id, closed, RecostCause(reason, user_id, run_id), exclude or set())
+    order.stale.clear()
+    return recosted
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,2 @@
-"""Lots and the stock ledger. Only this package writes lots and stock transactions."""
+"""Lot use cases (receive, adjust, void, import), lot pages and `partsemble check`. Lots and the
+stock ledger are written through the lot book of partsemble.costing, their only writer."""

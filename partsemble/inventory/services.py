@@ -8,10 +8,9 @@ from decimal import Decimal
 from sqlalchemy import Row, select
 
 from partsemble.csvio import CsvProblem, CsvRejected, collect, read_rows
-from partsemble.costing import costs_final_through, recost_stale
+from partsemble.costing import LotBook, Posting, costs_final_through, recost_stale
 from partsemble.costing.order import adjustment_key
 from partsemble.extensions import db
-from partsemble.inventory.book import LotBook, Posting
 from partsemble.inventory.lot_numbers import TakenLotNumbers, chunks
 from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write

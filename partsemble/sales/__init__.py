@@ -1,1 +1,2 @@
-"""Sales: applying documents (synced or manual) to stock, and the Sales pages."""
+"""Sales pages (the Sales tab, a sale's detail, Sync Now's panel) and manual sales; documents are
+applied and costed by partsemble.costing."""

@@ -17,7 +17,7 @@ from partsemble.models.base import utcnow
 from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
-from partsemble.sales.apply import ApplyContext, apply_document, apply_removal
+from partsemble.costing import ApplyContext, apply_document, apply_removal
 from partsemble.inventory.services import refuse_closed
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 

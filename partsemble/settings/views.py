@@ -6,8 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from partsemble.costing import costs_final_through
-from partsemble.costing.closing import set_costs_final_through
+from partsemble.costing import costs_final_through, set_costs_final_through
 from partsemble.extensions import db
 from partsemble.settings.forms import CostsForm
 from partsemble.validation import InputError, parse_date

@@ -23,7 +23,7 @@ from partsemble.models.engine import begin_write
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument
-from partsemble.sales.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
+from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
 from partsemble.sync import lock
 from partsemble.sync.fetch import CDC_REACH
 from partsemble.sync.items import item_links

@@ -17,16 +17,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from partsemble.connectors.base import SalesSource
-from partsemble.costing import costs_final_through
+from partsemble.costing import ApplyContext, ExistingSale, Outcome, SalesWriter, apply, apply_removal, costs_final_through
 from partsemble.costing.order import CarriedOrder
 from partsemble.domain.documents import Deletion, DocumentProblem, SalesDocument
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.engine import begin_write, first_analyze_after, refresh_statistics
 from partsemble.models.sales import Sale
 from partsemble.models.sync import SyncRun
-from partsemble.sales.apply import ApplyContext, ExistingSale, Outcome, apply, apply_removal
 from partsemble.sales.lookup import sales_by_key
-from partsemble.sales.writer import SalesWriter
 from partsemble.sync import lock
 from partsemble.sync.inbox import Inbox
 from partsemble.sync.items import fetch_unknown_items, item_links

@@ -13,7 +13,7 @@ from partsemble.extensions import db
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.models.sales import Sale
-from partsemble.sales.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
+from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
 from tests import factories
 from tests.documents import doc, line
 

@@ -32,7 +32,7 @@ from partsemble.inventory.check import find_violations
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import LotConsumption, Sale, SaleLine
-from partsemble.sales.apply import ApplyContext, apply_document
+from partsemble.costing.apply import ApplyContext, apply_document
 from tests import factories
 from tests.conftest import base_config, fresh_database, truncate_all
 from tests.documents import doc, line

@@ -34,7 +34,7 @@ from partsemble.models.sales import Sale, SaleLine
 from partsemble.models.sync import FailedDocument
 from partsemble.reports import dashboard, margins, monthly, periods, shortages, svg
 from partsemble.reports.periods import Period, preset_period
-from partsemble.sales.apply import ApplyContext, apply_document, apply_removal, find_sale
+from partsemble.costing.apply import ApplyContext, apply_document, apply_removal, find_sale
 from partsemble.sales.queries import SaleFilters, export_rows
 from tests import factories
 from tests.documents import doc, line

@@ -24,7 +24,7 @@ from partsemble.extensions import db
 from partsemble.models.sales import Sale
 from partsemble.reports import periods
 from partsemble.reports.dashboard import sales_dashboard
-from partsemble.sales.apply import ApplyContext, apply_document
+from partsemble.costing.apply import ApplyContext, apply_document
 from tests import factories
 from tests.documents import doc, line
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, scoped_session
 from partsemble.domain.fifo import shortfall_unit_cost
 from partsemble.domain.replay import EARLIEST
 from partsemble.domain.money import unit_cost as to_unit_cost
-from partsemble.inventory.book import LotBook
+from partsemble.costing.book import LotBook
 from partsemble.models.sales import Sale, SaleLine
 
 

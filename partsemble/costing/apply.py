@@ -19,13 +19,13 @@ from partsemble.costing.order import sale_key
 from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
 from partsemble.domain.money import ZERO, money, unit_cost
 from partsemble.domain.sale_plan import DocumentPlan, DocumentRejected, ItemLink, PlannedLine, plan_document
-from partsemble.inventory.book import Posting
+from partsemble.costing.book import Posting
 from partsemble.models.base import utcnow
 from partsemble.models.sales import SALE_TYPE_LABELS, Sale, SaleLine
-from partsemble.sales.history import Snapshot, describe_changes
-from partsemble.sales.returns import EarlierSale, ReturnCost, return_unit_cost
-from partsemble.sales.reversal import reverse_sale
-from partsemble.sales.writer import SalesWriter
+from partsemble.costing.history import Snapshot, describe_changes
+from partsemble.costing.returns import EarlierSale, ReturnCost, return_unit_cost
+from partsemble.costing.reversal import reverse_sale
+from partsemble.costing.writer import SalesWriter
 
 
 class Outcome(StrEnum):
