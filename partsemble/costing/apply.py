@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.costing.order import sale_key
 from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
-from partsemble.domain.money import ZERO, money, unit_cost
+from partsemble.domain.money import ZERO, money
 from partsemble.domain.sale_plan import DocumentPlan, DocumentRejected, ItemLink, PlannedLine, plan_document
 from partsemble.costing.book import Posting
 from partsemble.models.base import utcnow
@@ -273,10 +273,11 @@ def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: Pl
         quantity = -planned.stock_out
         number = writer.book.unique_number(planned.product_id, f"RET-{doc.number or doc.id}-{planned.position}")
         note = replace(cause, note=f"Returned on {doc.type.value} {doc.number} ({basis.explanation})")
-        lot = writer.book.add_lot(planned.product_id, number, doc.txn_date, quantity, basis.unit_cost, "return", note, "RETURN")
+        rank = sale_key(doc.txn_date, doc.created_at, sale_id, planned.position)
+        lot = writer.book.add_lot(planned.product_id, number, doc.txn_date, quantity, basis.unit_cost, "return", note, "RETURN", rank)
         row.update(return_lot_id=lot.id, no_cost_basis=basis.no_cost_basis, cost=-money(quantity * basis.unit_cost))
         # In date order, with no shortfall waiting, the return is costed as the replay would; else it decides.
-        writer.book.order.arrival(planned.product_id, sale_key(doc.txn_date, doc.created_at, sale_id, planned.position), _reason(doc))
+        writer.book.order.arrival(planned.product_id, rank, _reason(doc))
     row["margin"] = planned.revenue - row["cost"]  # type: ignore[operator]
     writer.add_line(row)
     return AppliedLine(planned.item_name or planned.description[:40] or "(no item)", planned.kind, planned.quantity, planned.revenue,

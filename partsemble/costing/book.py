@@ -14,17 +14,37 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from partsemble.costing.order import DateOrder, lot_key
-from partsemble.domain.fifo import Allocation, LotBalance, allocate_fifo, shortfall_unit_cost, weighted_average_cost
+from partsemble.costing.order import DateOrder, lot_key, sale_key
+from partsemble.domain.fifo import Allocation, LotBalance, allocate_in_order, shortfall_unit_cost, weighted_average_cost
 from partsemble.domain.money import ZERO, money, qty
+from partsemble.domain.replay import EventKey
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import Product
 from partsemble.models.ids import IdAllocator
 from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.models.sales import Sale, SaleLine
+
+
+def _lots_query() -> Select[Any]:
+    """Lots as the book holds them, with the credit memo line of a return lot (locked on PostgreSQL)."""
+    return (
+        select(Lot.id, Lot.product_id, Lot.lot_number, Lot.received_date, Lot.quantity_received, Lot.quantity_remaining,
+               Lot.unit_cost, Lot.status, Sale.txn_date, Sale.source_created_at, Sale.id.label("sale_id"), SaleLine.position)
+        .outerjoin(SaleLine, SaleLine.return_lot_id == Lot.id)
+        .outerjoin(Sale, Sale.id == SaleLine.sale_id)
+        .with_for_update(of=Lot)
+    )
+
+
+def _state(row: Any) -> "LotState":
+    rank = None if row.sale_id is None else sale_key(row.txn_date, row.source_created_at, row.sale_id, row.position)
+    return LotState(row.id, row.product_id, row.lot_number, row.received_date, row.quantity_received, row.quantity_remaining,
+                    row.unit_cost, row.status, rank=rank)
 
 
 class NegativeLot(ValueError):
@@ -54,9 +74,12 @@ class LotState:
     unit_cost: Decimal
     status: str
     new_row: dict[str, object] | None = None  # set while the lot is not written yet
+    # A return lot's place among the lots of its day: after the receipts, in the order of the
+    # credit memos that brought them (as partsemble.domain.replay orders them), not by id.
+    rank: EventKey | None = None
 
-    def sort_key(self) -> tuple[date, int]:
-        return (self.received_date, self.id)
+    def sort_key(self) -> tuple[date, int, object]:
+        return (self.received_date, 0, self.id) if self.rank is None else (self.received_date, 1, self.rank)
 
     def __lt__(self, other: "LotState") -> bool:
         return self.sort_key() < other.sort_key()
@@ -107,15 +130,12 @@ class LotBook:
             self._fifo[product_id] = []
         self.order.load(wanted)
         rows = self.session.execute(
-            select(Lot.id, Lot.product_id, Lot.lot_number, Lot.received_date, Lot.quantity_received, Lot.quantity_remaining,
-                   Lot.unit_cost, Lot.status)
-            .where(Lot.product_id.in_(wanted), Lot.status == "active", Lot.quantity_remaining > 0)
+            _lots_query().where(Lot.product_id.in_(wanted), Lot.status == "active", Lot.quantity_remaining > 0)
             .order_by(Lot.product_id, Lot.received_date, Lot.id)
-            .with_for_update()
         ).all()
         listed: set[int] = set()
         for row in rows:
-            state = self._lots.get(row.id) or LotState(*row)
+            state = self._lots.get(row.id) or _state(row)
             self._lots[state.id] = state
             if state.status == "active" and state.remaining > 0:
                 self._fifo[state.product_id].append(state)
@@ -124,7 +144,9 @@ class LotBook:
         wanted_set = set(wanted)
         for state in self._lots.values():
             if state.id not in listed and state.product_id in wanted_set and state.status == "active" and state.remaining > 0:
-                insort(self._fifo[state.product_id], state)
+                self._fifo[state.product_id].append(state)
+        for product_id in wanted:
+            self._fifo[product_id].sort()
 
     def lot(self, lot_id: int) -> LotState:
         """One lot, read (and locked) if this transaction has not seen it yet.
@@ -133,13 +155,10 @@ class LotBook:
             LookupError: no such lot.
         """
         if lot_id not in self._lots:
-            row = self.session.execute(
-                select(Lot.id, Lot.product_id, Lot.lot_number, Lot.received_date, Lot.quantity_received, Lot.quantity_remaining,
-                       Lot.unit_cost, Lot.status).where(Lot.id == lot_id).with_for_update()
-            ).first()
+            row = self.session.execute(_lots_query().where(Lot.id == lot_id)).first()
             if row is None:
                 raise LookupError(f"lot {lot_id} does not exist")
-            self._lots[lot_id] = LotState(*row)
+            self._lots[lot_id] = _state(row)
         return self._lots[lot_id]
 
     # Moving stock
@@ -191,7 +210,7 @@ class LotBook:
             if covered >= quantity:
                 break
         balances = [LotBalance(lot.id, lot.received_date, lot.remaining, lot.unit_cost) for lot in lots]
-        allocation = allocate_fifo(balances, quantity)
+        allocation = allocate_in_order(balances, quantity)  # the book's order: return lots by their credit memo
         by_id = {lot.id: lot for lot in lots}
         for draw in allocation.draws:
             self.post("SALE", product_id, -draw.quantity, draw.unit_cost, cause, by_id[draw.lot_id])
@@ -229,10 +248,10 @@ class LotBook:
         return True
 
     def add_lot(self, product_id: int, number: str, received: date, quantity: Decimal, unit_cost: Decimal, source: str,
-                cause: Posting, kind: str) -> LotState:
-        """A new lot (a return) and its ledger row; written at flush."""
+                cause: Posting, kind: str, rank: EventKey | None = None) -> LotState:
+        """A new lot (a receipt, or a return ranked by its credit memo line) and its ledger row; written at flush."""
         lot_id = self.ids.take(Lot.__table__)
-        lot = LotState(lot_id, product_id, number, received, qty(quantity), ZERO, unit_cost, "active", new_row={
+        lot = LotState(lot_id, product_id, number, received, qty(quantity), ZERO, unit_cost, "active", rank=rank, new_row={
             "id": lot_id, "product_id": product_id, "lot_number": number, "received_date": received,
             "quantity_received": qty(quantity), "unit_cost": unit_cost, "source": source, "note": cause.note[:500],
             "sale_id": cause.sale_id if source == "return" else None, "created_at": utcnow(), "created_by_id": cause.user_id,

@@ -57,11 +57,20 @@ def allocate_fifo(lots: Sequence[LotBalance], quantity: Decimal) -> Allocation:
     Raises:
         ValueError: if quantity is negative or a lot's remaining quantity is negative.
     """
+    return allocate_in_order(fifo_order(lots), quantity)
+
+
+def allocate_in_order(lots: Sequence[LotBalance], quantity: Decimal) -> Allocation:
+    """Draw `quantity` from the lots in the order given (the caller ordered them oldest first).
+
+    Raises:
+        ValueError: if quantity is negative or a lot's remaining quantity is negative.
+    """
     if quantity < 0:
         raise ValueError(f"cannot allocate a negative quantity ({quantity})")
     needed = quantity.quantize(QTY, rounding=ROUND_HALF_UP)
     draws: list[Draw] = []
-    for lot in fifo_order(lots):
+    for lot in lots:
         if needed == 0:
             break
         if lot.remaining < 0:

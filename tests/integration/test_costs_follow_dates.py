@@ -17,7 +17,6 @@ from partsemble.extensions import db
 from partsemble.inventory import services
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
-from partsemble.models.sales import Sale
 from partsemble.costing.apply import ApplyContext, apply_document
 from partsemble.sales.manual import ManualLine, ManualSaleInput, create_manual_sale
 from partsemble.validation import InputError

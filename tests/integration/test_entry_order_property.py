@@ -16,7 +16,6 @@ import os
 import random
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -155,11 +154,13 @@ def snapshot() -> dict[str, object]:
             for c, number in db.session.execute(
                 select(LotConsumption, Lot.lot_number).join(Lot, Lot.id == LotConsumption.lot_id).where(LotConsumption.sale_line_id == ln.id)
             ).tuples()
-        )
+        )  # a line's lots are all of its own product: the number names them
         lines[(ln.sale.external_type, ln.sale.external_id, ln.position)] = (ln.cost, ln.shortage_quantity, ln.shortage_unit_cost, draws)
     # A voided lot (the return of a voided credit memo) holds nothing; its last unit cost is history.
-    lots = {n: (r, s, c if s != "voided" else None)
-            for n, r, s, c in db.session.execute(select(Lot.lot_number, Lot.quantity_remaining, Lot.status, Lot.unit_cost))}
+    # Lot numbers are unique per product: a return lot's number can stand for two products.
+    lots = {(sku, n): (r, s, c if s != "voided" else None)
+            for sku, n, r, s, c in db.session.execute(
+                select(Product.sku, Lot.lot_number, Lot.quantity_remaining, Lot.status, Lot.unit_cost).join(Product, Product.id == Lot.product_id))}
     stock = dict(db.session.execute(select(Product.sku, Product.stock_on_hand)).tuples().all())
     return {"sales": sales, "lines": lines, "lots": lots, "stock": stock}
 

@@ -49,8 +49,9 @@ def test_an_import_issues_as_many_statements_for_1000_rows_as_for_10(app) -> Non
         with statements() as seen:
             created = services.import_lots(csv_rows(rows, skus) if rows == 10 else csv_rows(rows, skus).replace(",N", ",M"), None)
         assert len(created) == rows
-        # Reading the created lots back takes one statement per 900: count the rest.
-        counts.append(len([s for s in seen if not s.lstrip().upper().startswith("SELECT LOTS.ID")]))
+        # Reading the created lots back takes one statement per 900, and PostgreSQL hands out ids
+        # in blocks of 500 (models/ids.py): count the rest.
+        counts.append(len([s for s in seen if not s.lstrip().upper().startswith("SELECT LOTS.ID") and "nextval" not in s]))
     assert counts[0] == counts[1], counts
 
 
