@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from partsemble.costing.apply import ApplyContext, ExistingSale, Outcome, apply, apply_document, apply_removal
 from partsemble.costing.book import LotBook, Posting
-from partsemble.costing.closing import costs_final_through, set_costs_final_through
-from partsemble.costing.recost import recost_stale
+from partsemble.costing.closing import set_costs_final_through
+from partsemble.costing.recost import costs_final_through, recost_stale
 from partsemble.costing.writer import SalesWriter
 
 __all__ = [

@@ -14,11 +14,6 @@ from partsemble.models.sales import SaleLine
 from partsemble.models.settings import BookSettings
 
 
-def costs_final_through(session: AnySession) -> date | None:
-    """The end of the closed period, if an admin set one."""
-    return session.scalar(select(BookSettings.costs_final_through).where(BookSettings.id == 1))
-
-
 def set_costs_final_through(session: AnySession, day: date | None, user_id: int | None) -> int:
     """Close the books through `day` (None opens them), and commit.
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.domain.replay import AdjustmentFact, LineCost, LineFact, LotFact, Take
 from partsemble.models.inventory import Lot, StockTransaction
-from partsemble.models.sales import LotConsumption, Sale, SaleLine
+from partsemble.models.sales import SALE_TYPE_LABELS, LotConsumption, Sale, SaleLine
 
 AnySession = Session | scoped_session[Session]
 
@@ -122,7 +122,7 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
                               short_unit if short_qty else zero, bool(no_basis) and short_qty > 0)
         else:
             result = LineCost(no_cost_basis=bool(no_basis), return_unit_cost=lots[return_lot_id].unit_cost)
-        stored[line_id] = StoredLine(line_id, sale_id, txn_date, f"{_type_label(external_type)} {doc_number}".strip(), revenue,
+        stored[line_id] = StoredLine(line_id, sale_id, txn_date, f"{SALE_TYPE_LABELS.get(external_type, external_type)} {doc_number}".strip(), revenue,
                                      returned, cost, result)
         fixed = result if closed_through is not None and txn_date <= closed_through else None
         line_facts.append(LineFact(line_id, sale_id, txn_date, created_at, position, units, customer_ref, customer_name, doc_number,
@@ -140,6 +140,3 @@ def _merge(takes: list[Take]) -> list[Take]:
             merged[key] = take
     return [take for take in merged.values() if take.quantity]
 
-
-def _type_label(external_type: str) -> str:
-    return {"SalesReceipt": "Sales receipt", "CreditMemo": "Credit memo", "ManualSale": "Manual sale"}.get(external_type, external_type)

@@ -27,12 +27,17 @@ from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
 from partsemble.models.settings import BookSettings
 
 
+def costs_final_through(session: AnySession) -> date | None:
+    """The end of the closed period, if an admin set one."""
+    return session.scalar(select(BookSettings.costs_final_through).where(BookSettings.id == 1))
+
+
 def recost_stale(session: AnySession, order: DateOrder, *, user_id: int | None = None, run_id: int | None = None,
                  exclude: set[int] | None = None) -> set[int]:
     """Re-cost every product the transaction marked stale; the sales whose cost changed (`exclude` aside)."""
     if not order.stale:
         return set()
-    closed = session.scalar(select(BookSettings.costs_final_through).where(BookSettings.id == 1))
+    closed = costs_final_through(session)
     recosted: set[int] = set()
     for product_id, (_on, reason) in sorted(order.stale.items()):
         recosted |= recost_product(session, product_id, closed, RecostCause(reason, user_id, run_id), exclude or set())
@@ -154,6 +159,11 @@ def _revalues(facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows) ->
     """Return lots whose unit cost changes: (old, new) cost. The lot's units are moved to the new cost."""
     revalued: dict[int, tuple[Decimal, Decimal]] = {}
     by_lot_line = {fact.return_lot_id: fact for fact in facts.line_facts if fact.return_lot_id is not None}
+    drawn_from: defaultdict[int, Decimal] = defaultdict(Decimal)  # stored draws per lot, read once
+    if by_lot_line:
+        for line in facts.stored.values():
+            for take in line.result.draws:
+                drawn_from[take.lot_id] += take.quantity
     for lot_id, fact in by_lot_line.items():
         new = changed.get(fact.line_id)
         old_cost = facts.lots[lot_id].unit_cost
@@ -162,8 +172,7 @@ def _revalues(facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows) ->
         revalued[lot_id] = (old_cost, new.return_unit_cost)
         # Every sale that drew the lot is among the changed lines (its unit cost changed): their old
         # draws come back first, so the lot is revalued whole, then they draw again at the new cost.
-        held = facts.lots[lot_id].remaining + sum(
-            (t.quantity for line in facts.stored.values() for t in line.result.draws if t.lot_id == lot_id), ZERO)
+        held = facts.lots[lot_id].remaining + drawn_from[lot_id]
         note = f"Return lot {facts.lots[lot_id].number}: unit cost {old_cost.normalize():f} → {new.return_unit_cost.normalize():f}"
         rows.move("REVALUE", -held, old_cost, lot_id, fact.sale_id, fact.txn_date, note)
         rows.move("REVALUE", held, new.return_unit_cost, lot_id, fact.sale_id, fact.txn_date, note)

@@ -7,7 +7,7 @@ from partsemble.domain.money import money, unit_cost
 from partsemble.costing.book import LotState
 from partsemble.costing.book import Posting
 from partsemble.models.inventory import SALE_MOVES, StockTransaction
-from partsemble.models.sales import LotConsumption, Sale, SaleLine
+from partsemble.models.sales import SALE_TYPE_LABELS, LotConsumption, Sale, SaleLine
 from partsemble.costing.writer import SalesWriter
 
 
@@ -26,8 +26,8 @@ def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
         select(SaleLine.product_id).where(SaleLine.sale_id == sale_id, SaleLine.product_id.is_not(None),
                                           SaleLine.kind.in_(("tracked", "return"))).distinct()
     ):
-        writer.book.order.mark(product_id, header.txn_date, f"{header.external_type} {header.doc_number} dated "
-                                                            f"{header.txn_date.isoformat()} reversed")
+        label = SALE_TYPE_LABELS.get(header.external_type, header.external_type)
+        writer.book.order.mark(product_id, header.txn_date, f"{label} {header.doc_number} dated {header.txn_date.isoformat()} reversed")
     draws = session.execute(
         select(LotConsumption.lot_id, LotConsumption.quantity, LotConsumption.unit_cost).where(LotConsumption.sale_id == sale_id).order_by(LotConsumption.id)
     ).all()
