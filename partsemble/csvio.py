@@ -54,7 +54,7 @@ def read_rows(data: bytes | str, required: Sequence[str], optional: Sequence[str
     reader.fieldnames = header
     wanted = set(required) | set(optional)
     rows: list[tuple[int, dict[str, str]]] = []
-    for record in reader:
+    for record in _records(reader):
         line = reader.line_num
         if len(rows) >= MAX_ROWS:
             raise CsvRejected([CsvProblem(line, "", f"the file has more than {MAX_ROWS} rows; split it")])
@@ -63,6 +63,29 @@ def read_rows(data: bytes | str, required: Sequence[str], optional: Sequence[str
             continue  # blank line
         rows.append((line, values))
     return rows
+
+
+def _records(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
+    """The reader's records; a row the csv module cannot read is refused with its line number.
+
+    Raises:
+        CsvRejected: a cell over the csv module's size limit, or a row it cannot parse.
+    """
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The reader counts the lines it finished; the broken one is the next.
+            line = reader.line_num + 1
+            if "field larger than field limit" in str(exc):
+                limit = csv.field_size_limit()
+                message = f"a cell is longer than {limit:,} characters; is this the right file?"
+            else:
+                message = f"this row cannot be read as CSV ({exc})"
+            raise CsvRejected([CsvProblem(line, "", message)]) from None
+        yield record
 
 
 def collect(rows: Iterable[tuple[int, dict[str, str]]], parse: Callable[[int, dict[str, str]], Any]) -> list[Any]:

@@ -26,6 +26,7 @@ PRODUCT_FILES = [
     pytest.param(b"sku,name,type,unit\nhas space,X,finished_good,each\n", "Row 2, column <code>sku</code>", id="SKU with a space"),
     pytest.param(b"sku,name,type,unit,accounting_item\nX-1,X,finished_good,each,404\n", "Row 2, column <code>accounting_item</code>", id="unknown item"),
     pytest.param(b"sku,name,type,unit,accounting_item\nX-1,X,finished_good,each,8\n", "Row 2, column <code>accounting_item</code>", id="item linked elsewhere"),
+    pytest.param(("sku,name,type,unit\nX-1,X,finished_good,each\nX-2," + "n" * 140_000 + ",finished_good,each\n").encode(), "Row 3: a cell is longer than 131,072 characters", id="a cell over the csv module's limit"),
     pytest.param(("sku,name,type,unit\n" + "ß" * 64 + ",X,finished_good,each\n").encode(), "Row 2, column <code>sku</code>", id="SKU whose key is too long"),
 ]
 LOT_FILES = [
@@ -37,6 +38,7 @@ LOT_FILES = [
     pytest.param(b"sku,lot_number,received_date,quantity,unit_cost\nCND-A,A,2026-01-02,0,1\n", "Row 2, column <code>quantity</code>", id="zero quantity"),
     pytest.param(b"sku,lot_number,received_date,quantity,unit_cost\nCND-A,A,2026-01-02,NaN,1\n", "Row 2, column <code>quantity</code>", id="NaN quantity"),
     pytest.param(b"sku,lot_number,received_date,quantity,unit_cost\nCND-A,A,2026-01-02,1,-3\n", "Row 2, column <code>unit_cost</code>", id="negative cost"),
+    pytest.param(("sku,lot_number,received_date,quantity,unit_cost\nCND-A,A,2026-01-02,1," + "9" * 140_000 + "\n").encode(), "Row 2: a cell is longer than 131,072 characters", id="a cell over the csv module's limit"),
     pytest.param(b"sku,lot_number,received_date,quantity,unit_cost\nCND-A,A,2026-01-02,1,1\nCND-A,A,2026-01-03,1,1\n", "Row 3, column <code>lot_number</code>", id="lot twice in the file"),
     pytest.param(b"sku,lot_number,received_date,quantity,unit_cost\nCND-A,L1,2026-01-02,1,1\n", "Row 2, column <code>lot_number</code>", id="lot number taken"),
     pytest.param(b"sku,lot_number,received_date,quantity,unit_cost,source\nCND-A,A,2026-01-02,1,1,gift\n", "Row 2, column <code>source</code>", id="unknown source"),
