@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import Form, FormField, SelectField, StringField, TextAreaField
 
 from partsemble.extensions import db
 from partsemble.models.sales import Sale
@@ -15,7 +15,7 @@ from partsemble.products.queries import all_products_for_choice
 from partsemble.sales import manual
 from partsemble.sales.views import bp
 from partsemble.validation import InputError
-from partsemble.web.forms import options
+from partsemble.web.forms import IndexedList, options
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import partial
 from partsemble.web.params import record_id
@@ -34,7 +34,7 @@ class ManualSaleForm(FlaskForm):
     reference = StringField("Reference", description="Your number for it; left empty, one is given (M-00001).")
     customer = StringField("Customer")
     notes = TextAreaField("Notes")
-    lines = FieldList(FormField(LineForm), min_entries=BLANK_ROWS, max_entries=manual.MAX_LINES)
+    lines = IndexedList(FormField(LineForm), min_entries=BLANK_ROWS, max_entries=manual.MAX_LINES)
 
 
 def _form(sale: Sale | None = None) -> ManualSaleForm:

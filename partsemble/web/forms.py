@@ -5,9 +5,27 @@ from collections.abc import Callable
 
 from flask import Response, request
 from flask_wtf import FlaskForm
+from wtforms import FieldList
 
 from partsemble.csvio import CsvRejected
 from partsemble.validation import InputError
+
+
+class IndexedList(FieldList):
+    """A FieldList that reads only `name-<ASCII digits>-...` keys.
+
+    WTForms accepts any str.isdigit() index, and '²' or '٣' pass that test but not int():
+    a posted `lines-²-quantity` was a 500. Such keys are not ours; they are ignored like any
+    unknown field.
+    """
+
+    def _extract_indices(self, prefix, formdata):  # type: ignore[no-untyped-def]
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit():
+                    yield int(index)
 
 
 def show_error(form: FlaskForm, error: InputError, fallback: str) -> None:

@@ -3,6 +3,7 @@ field never makes a page answer 500."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select, text
 from partsemble.extensions import db
 from partsemble.models.accounts import User
 from partsemble.models.catalog import AccountingItem
+from partsemble.models.sales import Sale, SaleLine
 from tests.conftest import CSRF_META, PASSWORD, PG_URL, Browser
 from tests.reliability.hostile import PAYLOADS
 from tests.reliability.world import row_counts
@@ -212,3 +214,22 @@ def test_random_text_in_any_form_field_never_fails_the_server(app, catalog, memb
     if response.status_code == 400:
         assert 'class="error"' in response.get_data(as_text=True)
         assert row_counts(app) == before
+
+
+ODD_LINE_KEYS = [
+    pytest.param("lines-²-quantity", id="superscript two"),
+    pytest.param("lines-٣-product_id", id="Arabic-Indic three"),
+    pytest.param("lines-0x1-quantity", id="hex"),
+    pytest.param("lines--1-quantity", id="negative"),
+]
+
+
+@pytest.mark.parametrize("key", ODD_LINE_KEYS)
+def test_a_line_key_with_an_odd_index_is_ignored_and_the_sale_is_recorded(app, catalog, member, key) -> None:  # type: ignore[no-untyped-def]
+    data = {k: v.format(**catalog) for k, v in manual(reference=f"ODD-{len(key)}").items()}
+    response = member.post("/sales/manual/new", dict(data, **{key: "5"}))
+    assert response.status_code == 302, response.get_data(as_text=True)[:400]
+    with app.app_context():
+        quantities = db.session.scalars(select(SaleLine.quantity).join(Sale).where(Sale.doc_number == f"ODD-{len(key)}")).all()
+        db.session.remove()
+    assert quantities == [Decimal("1")]  # only the well-formed line; the odd key added nothing
