@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from partsemble.connectors.base import SalesSource
@@ -13,7 +13,7 @@ from partsemble.connectors.errors import WindowTooLarge
 from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, DocumentType
 from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
-from partsemble.models.sync import FailedDocument
+from partsemble.models.sync import FailedDocument, SyncRun
 from partsemble.sales.lookup import sales_by_key
 from partsemble.sync.inbox import Inbox
 
@@ -36,10 +36,27 @@ def stage_changes(
     return first_answer
 
 
-def stage_deletions(session: Session, source: SalesSource, inbox: Inbox, since: datetime, now: datetime, not_before: date) -> int:
-    """Stage documents deleted upstream: CDC within its reach, else an Id comparison."""
+def deletions_wanted(session: Session, since: datetime | None, run_id: int, overlap: timedelta) -> tuple[bool, datetime | None]:
+    """Whether this run must look for documents deleted upstream, and since when (None: only an
+    Id comparison reaches far enough back)."""
+    if since is not None:
+        return True, since
+    # No sync has succeeded yet, but one that stopped part way (the web time limit) may have applied
+    # documents that were deleted upstream since. Whatever it applied, it read after the source's
+    # clock at its first answer (window_end): the earliest such run bounds every deletion we missed.
+    earliest = session.scalar(select(func.min(SyncRun.window_end)).where(SyncRun.id != run_id))
+    if earliest is not None:
+        return True, earliest - overlap
+    # Sales without a recorded run (or a dead run's failures): nothing bounds them, so compare Ids.
+    holds = session.scalar(select(exists().where(Sale.source == "qbo", Sale.status == "active")))
+    return bool(holds) or bool(_failed_keys(session)), None
+
+
+def stage_deletions(session: Session, source: SalesSource, inbox: Inbox, since: datetime | None, now: datetime, not_before: date) -> int:
+    """Stage documents deleted upstream since `since`: CDC within its reach, else (or when `since`
+    is None) an Id comparison of the active local documents with those upstream."""
     deletions: list[Deletion] | None = None
-    if now - since <= CDC_REACH:
+    if since is not None and now - since <= CDC_REACH:
         try:
             deletions = source.deletions(since)
         except WindowTooLarge:

@@ -5,7 +5,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -23,7 +23,7 @@ from partsemble.models.base import utcnow
 from partsemble.models.engine import begin_write
 from partsemble.models.sync import Connection, SyncRun
 from partsemble.sync import lock
-from partsemble.sync.fetch import stage_changes, stage_deletions, stage_failures
+from partsemble.sync.fetch import deletions_wanted, stage_changes, stage_deletions, stage_failures
 from partsemble.sync.inbox import Inbox, discard_all
 from partsemble.sync.process import Processor, Progress, TimeLimitReached
 from partsemble.sync.summary import SyncSummary, summarize
@@ -119,7 +119,7 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
         connection = connection_for_sync(session)
         since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
         assert not_before is not None
-        mark = _fetch(session, source, inbox, request, run_id, since, not_before, clock, deadline)
+        mark = _fetch(session, source, inbox, request, run_id, since, not_before, clock, deadline, settings.overlap)
         progress.skipped = progress.processed = inbox.unchanged
         Processor(session, source, run_id, request.user_id, restock, clock, deadline).run(inbox, progress)
         _finish(session, run_id, "succeeded", _success_message(progress, inbox.read), progress, clock,
@@ -146,7 +146,8 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
 
 
 def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncRequest, run_id: int,
-           since: datetime | None, not_before, clock: Callable[[], datetime], deadline: float | None) -> datetime | None:  # type: ignore[no-untyped-def]  # deadline: monotonic float seconds
+           since: datetime | None, not_before: date, clock: Callable[[], datetime], deadline: float | None,
+           overlap: timedelta) -> datetime | None:  # deadline: a time.monotonic() reading (float seconds), not money
     def in_time() -> None:
         # Reading is bounded by the time limit too: a slow upstream must not hold a web worker.
         if deadline is not None and time.monotonic() > deadline:
@@ -167,10 +168,11 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
         assert run is not None
         run.window_start = since
         session.commit()
+        wanted, deleted_since = deletions_wanted(session, since, run_id, overlap)
         mark = stage_changes(session, source, inbox, since, not_before, counted) or clock()
-        if since is not None:
+        if wanted:
             in_time()
-            stage_deletions(session, source, inbox, since, mark, not_before)  # the source's clock: CDC reach is its own
+            stage_deletions(session, source, inbox, deleted_since, mark, not_before)  # the source's clock: CDC reach is its own
     in_time()
     stage_failures(session, source, inbox, request.item_id)
     in_time()

@@ -1,0 +1,130 @@
+"""Holes in the sync (issue 12): what was lost or dropped when a run did not go to plan.
+
+World: Candle A (item 1) has lots 20 @ 145 (2026-01-01) and 30 @ 148 (2026-01-02);
+Candle B (item 2) one lot 100 @ 2. Item 4 is an Inventory item linked to nothing.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from partsemble.connectors.errors import AuthError, BadRequest, MalformedResponse, RateLimited, Transient
+from partsemble.connectors.memory import InMemorySource
+from partsemble.domain.documents import DocumentProblem, DocumentType, ItemRecord
+from partsemble.extensions import db
+from partsemble.models.catalog import AccountingItem
+from partsemble.models.inventory import Lot
+from partsemble.models.sales import Sale
+from partsemble.models.sync import Connection, FailedDocument
+from partsemble.sync import service
+from partsemble.sync.process import Processor, TimeLimitReached
+from partsemble.sync.service import SyncRequest, SyncSettings, run_sync
+from tests import factories
+from tests.documents import doc, line
+
+D = Decimal
+ITEMS = [
+    ItemRecord("1", "Candle A", "Inventory", True, "CND-A"),
+    ItemRecord("2", "Candle B", "Inventory", True, "CND-B"),
+    ItemRecord("4", "Lavender Soap 200g", "Inventory", True, None),
+]
+
+
+@pytest.fixture
+def world(app):  # type: ignore[no-untyped-def]
+    a = factories.product("CND-A", "Candle A")
+    b = factories.product("CND-B", "Candle B")
+    factories.lot(a, "20", "145", date(2026, 1, 1))
+    factories.lot(a, "30", "148", date(2026, 1, 2))
+    factories.lot(b, "100", "2", date(2026, 1, 1))
+    db.session.add(Connection(provider="qbo", realm_id="1", status="connected", initial_sync_date=date(2026, 1, 1)))
+    for external_id, product in (("1", a), ("2", b)):
+        db.session.add(AccountingItem(source="qbo", external_id=external_id, name=product.name, item_type="Inventory", product_id=product.id))
+    db.session.commit()
+    return {"a": a.id, "b": b.id, "source": InMemorySource(ITEMS, page_size=2)}
+
+
+def sync(source, **kw):  # type: ignore[no-untyped-def]
+    return run_sync(db.session, source, SyncRequest(user_email="ana@example.com", **kw), SyncSettings())
+
+
+def remaining(product_id: int) -> list[Decimal]:
+    return list(db.session.scalars(select(Lot.quantity_remaining).where(Lot.product_id == product_id).order_by(Lot.id)))
+
+
+def status_of(doc_id: str) -> str | None:
+    return db.session.scalar(select(Sale.status).where(Sale.external_id == doc_id))
+
+
+class _StopsAfterOneDocument(Processor):
+    """The web time limit striking after the first document (one per batch here): the
+    same TimeLimitReached the deadline raises, at a moment the test chooses."""
+
+    applied = 0
+
+    def _batch(self, chunk, progress):  # type: ignore[no-untyped-def]
+        if self.applied >= 1:
+            raise TimeLimitReached()
+        super()._batch(chunk, progress)
+        self.applied += 1
+
+
+def first_sync_stopped_by_the_time_limit(monkeypatch: pytest.MonkeyPatch, src: InMemorySource) -> None:
+    with monkeypatch.context() as patched:
+        patched.setattr(service, "Processor", functools.partial(_StopsAfterOneDocument, batch_size=1))
+        stopped = sync(src)
+    assert stopped.outcome == "failed" and "Stopped after" in stopped.message
+    assert (stopped.created, db.session.scalar(select(Connection.synced_through))) == (1, None)
+
+
+# Hole 1 -------------------------------------------------------------------------------------
+
+
+def test_a_deletion_after_an_unfinished_first_sync_reverses_the_sale(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    src = world["source"]
+    src.put(doc("early", [line("2", "3", "30")], day=date(2026, 2, 1)))
+    src.put(doc("late", [line("2", "4", "40")], day=date(2026, 2, 2)))
+    first_sync_stopped_by_the_time_limit(monkeypatch, src)
+    assert remaining(world["b"]) == [D(97)]
+    src.delete(DocumentType.INVOICE, "early")  # deleted upstream before any sync finished
+    done = sync(src)
+    assert (done.outcome, done.created, done.voided) == ("succeeded", 1, 1)
+    assert (status_of("early"), status_of("late")) == ("deleted", "active")
+    assert remaining(world["b"]) == [D(96)]  # only "late" holds stock; kept active, "early" would leave 93
+    again = sync(src)  # and nothing is undone twice
+    assert (again.outcome, again.voided) == ("succeeded", 0) and remaining(world["b"]) == [D(96)]
+
+
+def test_a_deletion_beyond_the_cdc_reach_after_an_unfinished_first_sync_is_found_by_ids(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    src = world["source"]
+    src.put(doc("early", [line("2", "3", "30")], day=date(2026, 2, 1)))
+    src.put(doc("late", [line("2", "4", "40")], day=date(2026, 2, 2)))
+    first_sync_stopped_by_the_time_limit(monkeypatch, src)
+    src._tick += timedelta(days=40)  # the next sync comes 40 days later (by the source's clock)
+    src.delete(DocumentType.INVOICE, "early")
+    src.calls.clear()
+    done = sync(src)
+    assert "deletions" not in src.calls and "ids" in src.calls  # CDC cannot look back that far: Ids compared
+    assert (status_of("early"), done.voided) == ("deleted", 1)
+    assert remaining(world["b"]) == [D(96)]
+
+
+def test_a_deletion_between_two_unfinished_syncs_is_still_found_by_the_third(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    src = world["source"]
+    src.put(doc("early", [line("2", "3", "30")], day=date(2026, 2, 1)))
+    src.put(doc("late", [line("2", "4", "40")], day=date(2026, 2, 2)))
+    first_sync_stopped_by_the_time_limit(monkeypatch, src)
+    src.delete(DocumentType.INVOICE, "early")
+    src.put(doc("later", [line("2", "5", "50")], day=date(2026, 2, 3)))
+    src.put(doc("latest", [line("2", "6", "60")], day=date(2026, 2, 4)))
+    with monkeypatch.context() as patched:  # the second stops after one document too: the deletion, first by date
+        patched.setattr(service, "Processor", functools.partial(_StopsAfterOneDocument, batch_size=1))
+        assert sync(src).outcome == "failed"
+    done = sync(src)
+    assert done.outcome == "succeeded"
+    assert [status_of(i) for i in ("early", "late", "later", "latest")] == ["deleted", "active", "active", "active"]
+    assert remaining(world["b"]) == [D(100 - 4 - 5 - 6)]
