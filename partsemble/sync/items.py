@@ -1,6 +1,7 @@
 """The local copy of the accounting system's item list."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -8,12 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from partsemble.connectors.base import SalesSource
-from partsemble.connectors.errors import NotFound
+from partsemble.connectors.errors import AuthError, BadRequest, ConnectorError, NotFound, RateLimited
 from partsemble.domain.documents import ItemRecord
 from partsemble.domain.sale_plan import ItemLink
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.engine import begin_write
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,24 +59,45 @@ def refresh_items(session: Session, source: SalesSource) -> RefreshResult:
     return RefreshResult(added, changed, len(records))
 
 
-def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterable[str]) -> int:
-    """Read items the local list does not know yet (a sync met them) and store them; commit."""
-    known = set(session.scalars(select(AccountingItem.external_id).where(AccountingItem.external_id.in_(list(item_ids)))))
-    missing = [i for i in item_ids if i not in known]
+def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterable[str]) -> dict[str, str]:
+    """Read items the local list does not know yet (a sync met them) and store them; commit.
+
+    An item that cannot be read is left out and returned with the reason, in words for the
+    documents that need it: only those fail (and are retried on the next sync), the rest go on.
+
+    Raises:
+        AuthError: our access was refused; nothing else could be read either.
+    """
+    wanted = list(item_ids)
+    known = set(session.scalars(select(AccountingItem.external_id).where(AccountingItem.external_id.in_(wanted))))
+    missing = [i for i in wanted if i not in known]
     records = []
+    unreadable: dict[str, str] = {}
     for item_id in missing:
         try:
             records.append(source.get_item(item_id))
         except NotFound:
-            continue
-    if not records:
-        return 0
-    begin_write(session)
-    for record in records:
-        current = session.scalar(select(AccountingItem).where(AccountingItem.source == "qbo", AccountingItem.external_id == record.id))
-        _upsert(session, record, current)
-    session.commit()
-    return len(records)
+            continue  # gone upstream: the documents that name it fail as "not in the item list"
+        except AuthError:
+            raise
+        except ConnectorError as exc:
+            log.warning("reading item %s failed: %s %s (intuit_tid=%s)", item_id, type(exc).__name__, exc.message, exc.tid)
+            unreadable[item_id] = _unreadable_reason(exc)
+    if records:
+        begin_write(session)
+        for record in records:
+            current = session.scalar(select(AccountingItem).where(AccountingItem.source == "qbo", AccountingItem.external_id == record.id))
+            _upsert(session, record, current)
+        session.commit()
+    return unreadable
+
+
+def _unreadable_reason(exc: ConnectorError) -> str:
+    if isinstance(exc, RateLimited):
+        return "QuickBooks asked us to slow down"
+    if isinstance(exc, BadRequest):
+        return f"QuickBooks refused the request: {exc.message}"
+    return f"QuickBooks did not answer properly: {exc.message}"
 
 
 def item_links(session: Session) -> dict[str, ItemLink]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from partsemble.connectors.base import SalesSource
 from partsemble.costing import ApplyContext, ExistingSale, Outcome, SalesWriter, apply, apply_removal, costs_final_through
 from partsemble.costing.order import CarriedOrder
-from partsemble.domain.documents import Deletion, DocumentProblem, SalesDocument
+from partsemble.domain.documents import Deletion, DocumentProblem, DocumentStatus, SalesDocument
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.engine import begin_write, first_analyze_after, refresh_statistics
 from partsemble.models.sales import Sale
@@ -87,6 +87,8 @@ class Processor:
     items: dict[str, ItemLink] = field(default_factory=dict)
     open_problems: set[tuple[str, str]] = field(default_factory=set)
     carried: CarriedOrder = field(default_factory=CarriedOrder)
+    # Items the source could not give us in this run (id -> why): asked once per run.
+    unreadable_items: dict[str, str] = field(default_factory=dict)
 
     def run(self, inbox: Inbox, progress: Progress) -> None:
         """Apply every staged record in order.
@@ -127,11 +129,24 @@ class Processor:
 
     def _learn_items(self, chunk: list[Record]) -> None:
         """Items the local list does not know are read from the source first (own commit)."""
-        unknown = sorted({i for r in chunk if isinstance(r, SalesDocument) for i in item_ids(r)} - self.items.keys())
+        unknown = sorted({i for r in chunk if isinstance(r, SalesDocument) for i in item_ids(r)}
+                         - self.items.keys() - self.unreadable_items.keys())
         if unknown:
             self.session.rollback()
-            fetch_unknown_items(self.session, self.source, unknown)
+            self.unreadable_items.update(fetch_unknown_items(self.session, self.source, unknown))
             self.items = item_links(self.session)
+
+    def _waiting_on_item(self, doc: SalesDocument) -> tuple[str, str, str] | None:
+        """(message, item id, item name) when the document needs an item the source could not give."""
+        if doc.status is not DocumentStatus.ACTIVE:
+            return None  # a void needs no item: it only undoes what was applied
+        for line in doc.lines:
+            if line.item_id is not None and line.item_id in self.unreadable_items:
+                name = line.item_name or line.item_id
+                return (f"Item '{name}' (Id {line.item_id}) could not be read ({self.unreadable_items[line.item_id]}). "
+                        "Nothing of this document was applied; it is retried on the next sync. If this keeps happening, "
+                        "check that the item opens in QuickBooks.", line.item_id, line.item_name)
+        return None
 
     def _known_sales(self, chunk: list[Record]) -> dict[tuple[str, str], ExistingSale]:
         """One indexed lookup for a whole chunk."""
@@ -161,6 +176,12 @@ class Processor:
                 if isinstance(record, SalesDocument):
                     if existing is not None and existing.version == record.version and existing.status != "deleted":
                         progress.count(Outcome.SKIPPED)  # the common case of a re-sync: nothing to write
+                        continue
+                    if (waiting := self._waiting_on_item(record)) is not None:
+                        failures.add(record, "item_unreadable", *waiting)
+                        progress.errors += 1
+                        progress.processed += 1
+                        wrote = True
                         continue
                     try:
                         outcome = apply(ctx, record, existing).outcome

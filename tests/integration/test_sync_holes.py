@@ -128,3 +128,53 @@ def test_a_deletion_between_two_unfinished_syncs_is_still_found_by_the_third(wor
     assert done.outcome == "succeeded"
     assert [status_of(i) for i in ("early", "late", "later", "latest")] == ["deleted", "active", "active", "active"]
     assert remaining(world["b"]) == [D(100 - 4 - 5 - 6)]
+
+
+# Hole 3 -------------------------------------------------------------------------------------
+
+ITEM_READ_FAILURES = [
+    pytest.param(Transient("connection dropped", status=503), "did not answer properly: connection dropped", id="transient"),
+    pytest.param(RateLimited("ThrottleExceeded", status=429, code="3001"), "asked us to slow down", id="throttled"),
+    pytest.param(BadRequest("Invalid Reference Id", status=400, code="2500"), "refused the request: Invalid Reference Id", id="refused"),
+    pytest.param(MalformedResponse("truncated JSON"), "did not answer properly: truncated JSON", id="malformed"),
+]
+
+
+def failing_item_reads(error):  # type: ignore[no-untyped-def]
+    def fail(call: str, page: int) -> None:
+        if call == "item":
+            raise error
+    return fail
+
+
+@pytest.mark.parametrize(("error", "says"), ITEM_READ_FAILURES)
+def test_an_item_that_cannot_be_read_fails_only_the_documents_that_need_it(world, error, says) -> None:  # type: ignore[no-untyped-def]
+    src = world["source"]
+    src.items["77"] = ItemRecord("77", "Gift Wrap", "Service")
+    src.put(doc("plain", [line("2", "3", "30")], day=date(2026, 2, 1)))
+    src.put(doc("wrapped", [line("2", "4", "40"), line("77", "1", "5", name="Gift Wrap")], day=date(2026, 2, 2), number="1042"))
+    src.put(doc("after", [line("2", "5", "50")], day=date(2026, 2, 3)))
+    src.fail = failing_item_reads(error)
+    summary = sync(src)
+    assert (summary.outcome, summary.created, summary.errors) == ("succeeded", 2, 1)
+    problem = summary.problems[0]
+    assert (problem.number, problem.code, problem.item_id) == ("1042", "item_unreadable", "77")
+    assert "Item 'Gift Wrap' (Id 77) could not be read" in problem.message and says in problem.message
+    assert "retried on the next sync" in problem.message
+    assert status_of("wrapped") is None and remaining(world["b"]) == [D(100 - 3 - 5)]
+    assert src.calls.count("item") == 1  # asked once in the run, not once per document or batch
+    src.fail = None
+    retried = sync(src)  # unchanged upstream, it is retried by id and now goes in
+    assert (retried.outcome, retried.created, retried.errors) == ("succeeded", 1, 0)
+    assert status_of("wrapped") == "active" and remaining(world["b"]) == [D(100 - 3 - 4 - 5)]
+    assert db.session.scalar(select(FailedDocument.id)) is None
+
+
+def test_a_refused_access_while_reading_an_item_still_stops_the_sync(world) -> None:  # type: ignore[no-untyped-def]
+    src = world["source"]
+    src.items["77"] = ItemRecord("77", "Gift Wrap", "Service")
+    src.put(doc("wrapped", [line("2", "4", "40"), line("77", "1", "5")]))
+    src.fail = failing_item_reads(AuthError("token refused", status=401))
+    summary = sync(src)
+    assert summary.outcome == "failed" and "Reconnect" in summary.message  # nothing else could be read either
+    assert db.session.scalar(select(Connection.synced_through)) is None
