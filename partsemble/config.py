@@ -122,6 +122,25 @@ def load(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     return config
 
 
+# A key from `partsemble config init` has 64 characters drawn from 64; these bounds refuse
+# what people type by hand ("changeme", "secret123") without judging real random keys.
+MIN_SECRET_LENGTH = 32
+MIN_DISTINCT_CHARACTERS = 12
+PLACEHOLDERS = ("changeme", "change-me", "change_me", "secret", "password", "example", "default", "dev-key", "test-key")
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why `key` is too weak to sign sessions and derive the token key, or None when it is fine."""
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"it has {len(key)} characters; use at least {MIN_SECRET_LENGTH} random ones"
+    if len(set(key)) < MIN_DISTINCT_CHARACTERS:
+        return f"it uses only {len(set(key))} different characters, so it is not random"
+    lowered = key.lower()
+    for word in PLACEHOLDERS:
+        if word in lowered:
+            return f"it contains {word!r}, which looks like a placeholder"
+    return None
+
+
 def check(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
     """Refuse to run with settings that would be unsafe in production.
 
@@ -133,6 +152,12 @@ def check(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
             "PARTSEMBLE_SECRET_KEY is not set. Partsemble signs sessions and encrypts "
             "QuickBooks tokens with it. `partsemble config init` writes an env file with a "
             "fresh one (instance/partsemble.env, read by the web app, the CLI and cron)."
+        )
+    weakness = secret_key_weakness(config.get("SECRET_KEY") or "") if not (debug or testing) else None
+    if weakness:
+        raise ConfigError(
+            f"PARTSEMBLE_SECRET_KEY is too weak: {weakness}. Anyone who guesses it can sign in as "
+            "anyone and read the QuickBooks tokens. `partsemble config init` writes a strong one."
         )
 
 

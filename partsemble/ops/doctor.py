@@ -14,13 +14,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from partsemble import config as config_module
+from partsemble.config import secret_key_weakness
 from partsemble.ops.files import readable_by_others, sqlite_path
-
-# A key from `partsemble config init` has 64 characters drawn from 64; these bounds refuse
-# what people type by hand ("changeme", "secret123") without judging real random keys.
-MIN_SECRET_LENGTH = 32
-MIN_DISTINCT_CHARACTERS = 12
-PLACEHOLDERS = ("changeme", "change-me", "change_me", "secret", "password", "example", "default", "dev-key", "test-key")
 
 INTUIT_DOMAIN = "intuit.com"
 
@@ -47,19 +42,6 @@ class Report:
     @property
     def failed(self) -> bool:
         return any(f.level == "error" for f in self.findings)
-
-
-def secret_key_weakness(key: str) -> str | None:
-    """Why `key` is too weak to sign sessions and derive the token key, or None when it is fine."""
-    if len(key) < MIN_SECRET_LENGTH:
-        return f"it has {len(key)} characters; use at least {MIN_SECRET_LENGTH} random ones"
-    if len(set(key)) < MIN_DISTINCT_CHARACTERS:
-        return f"it uses only {len(set(key))} different characters, so it is not random"
-    lowered = key.lower()
-    for word in PLACEHOLDERS:
-        if word in lowered:
-            return f"it contains {word!r}, which looks like a placeholder"
-    return None
 
 
 def _database(report: Report, config: Mapping[str, Any], instance: str) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from partsemble import config
-from partsemble.ops.doctor import diagnose, secret_key_weakness
+from partsemble.config import secret_key_weakness
+from partsemble.ops.doctor import diagnose
 
 STRONG_KEY = "Vb3q9ZkT1xQm0Lr7sYw2Nd8HfJc5GpUe4AoRiKt6MvBnXzCyWh"
 PARTSEMBLE = str(Path(sys.executable).parent / "partsemble")

@@ -73,7 +73,8 @@ def served(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
             try:
                 requests.get(f"{base}/login", timeout=5)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or a worker still importing on a busy machine: wait for the deadline.
                 assert time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.2)
         yield base

@@ -13,6 +13,25 @@ def test_the_app_refuses_to_start_without_a_secret_key_outside_debug(tmp_path, m
         create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+@pytest.mark.parametrize(("key", "says"), [
+    ("x", "it has 1 characters"),
+    ("changeme-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1", "it contains .changeme."),
+    ("ab" * 20, "it uses only 2 different characters"),
+])
+def test_the_app_refuses_to_start_with_a_weak_secret_key_outside_debug(tmp_path, monkeypatch, key, says) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PARTSEMBLE_SECRET_KEY", key)
+    monkeypatch.delenv("PARTSEMBLE_DEBUG", raising=False)
+    with pytest.raises(config.ConfigError, match=f"PARTSEMBLE_SECRET_KEY is too weak: {says}"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_a_random_secret_key_starts_the_app(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PARTSEMBLE_SECRET_KEY", "Vq3_h8ZkP0xLr2mN9sTbW4yEa7Cd1FgJ5uHi6oKe")
+    monkeypatch.delenv("PARTSEMBLE_DEBUG", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"].startswith("Vq3_")
+
+
 def test_debug_runs_without_a_secret_key(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("PARTSEMBLE_SECRET_KEY", raising=False)
     monkeypatch.setenv("PARTSEMBLE_DEBUG", "1")
