@@ -40,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def base_config(tmp: Path, url: str) -> dict[str, object]:
     return {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SECRET_KEY": "partsemble-tests-only-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1",
         "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_PATH": str(tmp / "instance"),
         "SANDBOX_DATABASE_URL": "sqlite:///" + str(tmp / "instance" / "sandbox.db"),

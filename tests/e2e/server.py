@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 
 from tests.scratch import create_database, drop_database
 
-SECRET_KEY = "e2e-secret-key-" + "x" * 40
+SECRET_KEY = "partsemble-e2e-only-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1"
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "partsemble-demo"  # partsemble.demo.DEMO_PASSWORD
 STARTUP_TIMEOUT = 30.0
