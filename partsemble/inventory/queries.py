@@ -91,11 +91,12 @@ def movements(*, product_id: int | None = None, lot_id: int | None = None, page:
     return paginate(db.session, query.order_by(StockTransaction.id.desc()), page, per_page)
 
 
-def product_lots(product_id: int, *, include_closed: bool) -> list[Lot]:
+def product_lots(product_id: int, *, include_closed: bool, page: int = 1, per_page: int = 50) -> Page[Lot]:
+    """A product's lots in FIFO order (received date, then id), a page at a time."""
     query = select(Lot).where(Lot.product_id == product_id)
     if not include_closed:
         query = query.where(Lot.status == "active")
-    return list(db.session.scalars(query.order_by(Lot.received_date, Lot.id)))
+    return paginate(db.session, query.order_by(Lot.received_date, Lot.id), page, per_page)
 
 
 def count_lots(product_id: int) -> int:

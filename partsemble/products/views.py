@@ -66,7 +66,7 @@ def detail(product_id: int) -> str:
     product = _product_or_404(product_id)
     figures = stock.stock_figures([product.id])[product.id]
     show_closed = request.args.get("lots") == "all"
-    lots = stock.product_lots(product.id, include_closed=show_closed)
+    lots = stock.product_lots(product.id, include_closed=show_closed, page=page_number(request.args.get("lots_page")))
     moves = stock.movements(product_id=product.id, page=page_number(request.args.get("page")))
     extras = _detail_extras(product)
     return render_template(
