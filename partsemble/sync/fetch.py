@@ -16,6 +16,7 @@ from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument, SyncRun
 from partsemble.sales.lookup import sales_by_key
 from partsemble.sync.inbox import Inbox
+from partsemble.sync.problems import resolve
 
 # CDC looks back 30 days at most; keep a day of margin for clocks and time zones.
 CDC_REACH = timedelta(days=29)
@@ -34,6 +35,22 @@ def stage_changes(
         on_page()
         session.commit()
     return first_answer
+
+
+def unkeyed_failures(session: Session) -> list[tuple[str, str]]:
+    """Open failures of documents whose Id could not be read: no read by Id can retry them."""
+    return [key for key in _failed_keys(session) if key[1] == ""]
+
+
+def close_unkeyed_failures(session: Session, inbox: Inbox) -> int:
+    """After a full re-read of the changes they came in, close the failures without an Id that it
+    did not meet again: their document now reads (and was staged under its Id) or is gone."""
+    gone = [key for key in unkeyed_failures(session) if key not in inbox]
+    if gone:
+        begin_write(session)
+        resolve(session, gone)
+        session.commit()
+    return len(gone)
 
 
 def deletions_wanted(session: Session, since: datetime | None, run_id: int, overlap: timedelta) -> tuple[bool, datetime | None]:
@@ -108,7 +125,9 @@ def stage_failures(session: Session, source: SalesSource, inbox: Inbox, item_id:
     wanted: dict[str, list[str]] = defaultdict(list)
     dates: dict[tuple[str, str], date] = {}
     for doc_type, doc_id, day in session.execute(query).tuples():
-        if (doc_type, doc_id) not in inbox:
+        # Without an Id a document cannot be read by Id, and "not found" would close it unfixed: it is
+        # retried by reading again the changes it came in (the mark waits for it, see run_sync).
+        if doc_id and (doc_type, doc_id) not in inbox:
             wanted[doc_type].append(doc_id)
             if day is not None:
                 dates[(doc_type, doc_id)] = day

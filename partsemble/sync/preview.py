@@ -120,7 +120,7 @@ def _collect(session: Session, source: SalesSource, since: datetime | None, not_
             records.setdefault((str(deletion.type), deletion.id), deletion)
     failed: dict[str, list[str]] = {}
     for doc_type, doc_id in session.execute(select(FailedDocument.external_type, FailedDocument.external_id)).tuples():
-        if (doc_type, doc_id) not in records:
+        if doc_id and (doc_type, doc_id) not in records:  # without an Id it cannot be read by Id
             failed.setdefault(doc_type, []).append(doc_id)
     for doc_type, ids in failed.items():
         for record in source.get_documents(DocumentType(doc_type), ids):

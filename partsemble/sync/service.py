@@ -23,7 +23,14 @@ from partsemble.models.base import utcnow
 from partsemble.models.engine import begin_write
 from partsemble.models.sync import Connection, SyncRun
 from partsemble.sync import lock
-from partsemble.sync.fetch import deletions_wanted, stage_changes, stage_deletions, stage_failures
+from partsemble.sync.fetch import (
+    close_unkeyed_failures,
+    deletions_wanted,
+    stage_changes,
+    stage_deletions,
+    stage_failures,
+    unkeyed_failures,
+)
 from partsemble.sync.inbox import Inbox, discard_all
 from partsemble.sync.process import Processor, Progress, TimeLimitReached
 from partsemble.sync.summary import SyncSummary, summarize
@@ -122,8 +129,11 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
         mark = _fetch(session, source, inbox, request, run_id, since, not_before, clock, deadline, settings.overlap)
         progress.skipped = progress.processed = inbox.unchanged
         Processor(session, source, run_id, request.user_id, restock, clock, deadline).run(inbox, progress)
+        # A failed document without an Id can only be met again in the changes it came in: the mark
+        # stays where it is until that document reads, so every sync reads those changes again.
+        held = request.only_failed or mark is None or bool(unkeyed_failures(session))
         _finish(session, run_id, "succeeded", _success_message(progress, inbox.read), progress, clock,
-                new_mark=None if request.only_failed or mark is None else mark - settings.overlap)
+                new_mark=None if held else mark - settings.overlap)
     except TimeLimitReached:
         _finish(session, run_id, "failed", f"Stopped after {int(time.monotonic() - started)} s so the server stays responsive. "
                 f"{progress.processed} documents were finished and are kept; press Sync Now again to continue.", progress, clock)
@@ -170,6 +180,7 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
         session.commit()
         wanted, deleted_since = deletions_wanted(session, since, run_id, overlap)
         mark = stage_changes(session, source, inbox, since, not_before, counted) or clock()
+        close_unkeyed_failures(session, inbox)
         if wanted:
             in_time()
             stage_deletions(session, source, inbox, deleted_since, mark, not_before)  # the source's clock: CDC reach is its own

@@ -178,3 +178,54 @@ def test_a_refused_access_while_reading_an_item_still_stops_the_sync(world) -> N
     summary = sync(src)
     assert summary.outcome == "failed" and "Reconnect" in summary.message  # nothing else could be read either
     assert db.session.scalar(select(Connection.synced_through)) is None
+
+
+# Hole 2 -------------------------------------------------------------------------------------
+
+
+def with_an_unreadable_invoice(src: InMemorySource) -> dict[str, object]:
+    """An invoice upstream whose payload has no readable Id (QBO parse gives a DocumentProblem with
+    id ""), last changed an hour ago: every read of changes reaching back to then returns it, until fixed."""
+    state: dict[str, object] = {"stamp": src.now(), "fixed": False}
+    src._tick += timedelta(hours=1)  # more than the overlap: a sync after the first one does not reach it by itself
+    problem = DocumentProblem(DocumentType.INVOICE, "", "1050", "Acme", date(2026, 2, 5), "Invoice 1050: Id is missing")
+    original = src.changed_documents
+
+    def changed(since, not_before):  # type: ignore[no-untyped-def]
+        for number, page in enumerate(original(since, not_before)):
+            reaches = since is None or since <= state["stamp"]
+            extra = [problem] if number == 0 and reaches and not state["fixed"] else []
+            yield type(page)(list(page.documents) + extra, page.server_time)
+
+    src.changed_documents = changed  # type: ignore[method-assign]
+    return state
+
+
+def test_a_failed_document_without_an_id_stays_listed_until_it_reads(world) -> None:  # type: ignore[no-untyped-def]
+    src = world["source"]
+    src.put(doc("ok", [line("2", "3", "30")], day=date(2026, 2, 1)))
+    unreadable = with_an_unreadable_invoice(src)
+    first = sync(src)
+    assert (first.created, first.errors) == (1, 1) and first.problems[0].number == "1050"
+    second = sync(src)
+    assert second.errors == 1 and [p.number for p in second.problems] == ["1050"]  # still listed: nothing fixed it
+    assert db.session.scalar(select(FailedDocument.attempts)) == 2
+    # The document cannot be read by Id, so the changes it came in are read again until it reads.
+    assert db.session.scalar(select(Connection.synced_through)) is None
+    unreadable["fixed"] = True
+    src.put(doc("55", [line("2", "4", "40")], day=date(2026, 2, 5), number="1050"))
+    fixed = sync(src)
+    assert (fixed.created, fixed.errors) == (1, 0)
+    assert db.session.scalar(select(FailedDocument.id)) is None
+    assert remaining(world["b"]) == [D(100 - 3 - 4)]
+    assert db.session.scalar(select(Connection.synced_through)) is not None  # the mark moves again
+
+
+def test_a_document_without_an_id_is_not_taken_for_deleted_by_a_retry_of_failures(world) -> None:  # type: ignore[no-untyped-def]
+    src = world["source"]
+    with_an_unreadable_invoice(src)
+    sync(src)
+    src.calls.clear()
+    retry = sync(src, only_failed=True)
+    assert retry.errors == 0 and retry.voided == 0 and "by_id" not in src.calls  # no read by an empty Id
+    assert db.session.scalar(select(FailedDocument.doc_number)) == "1050"  # still open
