@@ -1,8 +1,10 @@
 """Bulk generation of synthetic documents for benchmarks: thousands a second, one executemany.
 
-Documents are spread over a date range in date order; every one gets its own
-LastUpdatedTime, one second or more after the one before, so keyset paging on
-LastUpdatedTime meets each exactly once.
+Documents are spread over a date range in date order, but they arrive the way
+a bulk import arrives in QBO: every object one call makes (items, customers,
+documents, the voids among them) shares one CreateTime and LastUpdatedTime, the
+moment of the import, never later than now. Keyset paging on LastUpdatedTime
+alone cannot get past such a block; a client must step through it by position.
 """
 from __future__ import annotations
 
@@ -16,12 +18,11 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection, Engine
 
-from partsemble.sandbox.clock import SECOND, local_stamp
 from partsemble.sandbox.entities import DOC_NUMBER_START
 from partsemble.sandbox.namelists import ItemDraft, render_customer, render_item
 from partsemble.sandbox.payloads import DocumentDraft, LineInput, render_document, void_payload
 from partsemble.sandbox.records import Catalog, load_catalog, object_row
-from partsemble.sandbox.store import StoredObject, advance_clock, next_id, reserve_stamps, writing
+from partsemble.sandbox.store import StoredObject, next_id, next_stamp, prices_include_tax, writing
 
 SCALE = 1_000_000
 UNLINKED_ITEM_NAME = "Generated Unlinked Widget"
@@ -46,19 +47,19 @@ def _chance(rng: random.Random, share: Decimal) -> bool:
     return rng.randrange(SCALE) < share * SCALE
 
 
-def _new_items(conn: Connection, drafts: Sequence[ItemDraft]) -> list[dict[str, Any]]:
+def _new_items(conn: Connection, drafts: Sequence[ItemDraft], stamp: int) -> list[dict[str, Any]]:
     if not drafts:
         return []
     first_id = next_id(conn, "Item", len(drafts))
-    first_stamp = reserve_stamps(conn, len(drafts))
-    payloads = [render_item(d, item_id=first_id + i, sync_token=0, created=first_stamp + i * SECOND,
-                            updated=first_stamp + i * SECOND) for i, d in enumerate(drafts)]
-    conn.execute(insert(StoredObject), [object_row("Item", p, txn_date=None, created=first_stamp + i * SECOND,
-                                                   updated=first_stamp + i * SECOND) for i, p in enumerate(payloads)])
+    payloads = [render_item(d, item_id=first_id + i, sync_token=0, created=stamp, updated=stamp)
+                for i, d in enumerate(drafts)]
+    conn.execute(insert(StoredObject), [object_row("Item", p, txn_date=None, created=stamp, updated=stamp)
+                                        for p in payloads])
     return payloads
 
 
-def _products(conn: Connection, rng: random.Random, catalog: Catalog, products: int | Sequence[str]) -> list[str]:
+def _products(conn: Connection, rng: random.Random, catalog: Catalog, products: int | Sequence[str],
+              stamp: int) -> list[str]:
     if not isinstance(products, int):
         missing = [p for p in products if p not in catalog.items]
         if missing or not products:
@@ -71,28 +72,26 @@ def _products(conn: Connection, rng: random.Random, catalog: Catalog, products: 
     wanted = [ItemDraft(f"Product {k:04d}", "Inventory", f"GEN-{k:04d}", unit_price=Decimal(rng.randrange(500, 8000)) / 100,
                         purchase_cost=Decimal(rng.randrange(100, 2500)) / 100)
               for k in range(len(existing) + 1, products + 1)]
-    made = _new_items(conn, wanted)
+    made = _new_items(conn, wanted, stamp)
     for payload in made:
         catalog.items[payload["Id"]] = payload
     return [i["Id"] for i in (existing + made)[:products]]
 
 
-def _unlinked_item(conn: Connection, catalog: Catalog) -> str:
+def _unlinked_item(conn: Connection, catalog: Catalog, stamp: int) -> str:
     for item in catalog.items.values():
         if item["Name"] == UNLINKED_ITEM_NAME:
             return str(item["Id"])
-    payload = _new_items(conn, [ItemDraft(UNLINKED_ITEM_NAME, "Inventory", None, unit_price=Decimal("12.00"))])[0]
+    payload = _new_items(conn, [ItemDraft(UNLINKED_ITEM_NAME, "Inventory", None, unit_price=Decimal("12.00"))], stamp)[0]
     catalog.items[payload["Id"]] = payload
     return str(payload["Id"])
 
 
-def _customers(conn: Connection, catalog: Catalog) -> list[str]:
+def _customers(conn: Connection, catalog: Catalog, stamp: int) -> list[str]:
     if not catalog.customers:
         first_id = next_id(conn, "Customer", GENERATED_CUSTOMERS)
-        first_stamp = reserve_stamps(conn, GENERATED_CUSTOMERS)
         rows = []
         for k in range(GENERATED_CUSTOMERS):
-            stamp = first_stamp + k * SECOND
             payload = render_customer(f"Generated Customer {k + 1:03d}", customer_id=first_id + k, sync_token=0,
                                       created=stamp, updated=stamp)
             catalog.customers[payload["Id"]] = payload
@@ -103,8 +102,9 @@ def _customers(conn: Connection, catalog: Catalog) -> list[str]:
 
 def generate(engine: Engine, n: int, *, start: date, end: date, seed: int, products: int | Sequence[str],
              credit_memo_share: Decimal, void_share: Decimal, unlinked_share: Decimal, lines_avg: int,
-             sales_receipt_share: Decimal = Decimal("0.2")) -> GenerateSummary:
-    """Add `n` documents dated `start`..`end`; products and customers are made when missing.
+             sales_receipt_share: Decimal = Decimal("0.2"), at: int | None = None) -> GenerateSummary:
+    """Add `n` documents dated `start`..`end` in one import made now (or at `at`, never later);
+    products and customers are made when missing.
 
     Raises:
         BadGeneration: the arguments cannot make documents.
@@ -116,10 +116,12 @@ def generate(engine: Engine, n: int, *, start: date, end: date, seed: int, produ
         raise BadGeneration("shares must be between 0 and 1")
     rng = random.Random(seed)
     with writing(engine) as conn:
+        stamp = next_stamp(conn, at)  # the moment of the import, shared by all it makes
+        inclusive = prices_include_tax(conn)
         catalog = load_catalog(conn)
-        item_ids = _products(conn, rng, catalog, products)
-        unlinked = _unlinked_item(conn, catalog) if unlinked_share > 0 else None
-        customer_ids = _customers(conn, catalog)
+        item_ids = _products(conn, rng, catalog, products, stamp)
+        unlinked = _unlinked_item(conn, catalog, stamp) if unlinked_share > 0 else None
+        customer_ids = _customers(conn, catalog, stamp)
         span = (end - start).days + 1
         days = sorted(start + timedelta(days=rng.randrange(span)) for _ in range(n))
         kinds = ["CreditMemo" if _chance(rng, credit_memo_share) else "SalesReceipt"
@@ -128,10 +130,7 @@ def generate(engine: Engine, n: int, *, start: date, end: date, seed: int, produ
         numbers = {e: next_id(conn, f"DocNumber:{e}", kinds.count(e)) for e in DOC_NUMBER_START if kinds.count(e)}
         rows = []
         voided = 0
-        previous = 0
         for index, (day, entity) in enumerate(zip(days, kinds)):
-            stamp = max(local_stamp(day, 8 * 3600 + rng.randrange(9 * 3600)), previous + SECOND)
-            previous = stamp
             picks = rng.sample(item_ids, min(len(item_ids), rng.randint(1, 2 * lines_avg - 1)))
             lines = [LineInput(item_id, Decimal(rng.randint(1, 5))) for item_id in picks]
             if unlinked and _chance(rng, unlinked_share):
@@ -139,19 +138,18 @@ def generate(engine: Engine, n: int, *, start: date, end: date, seed: int, produ
             number = DOC_NUMBER_START[entity] - 1 + numbers[entity]
             numbers[entity] += 1
             draft = DocumentDraft(customer_id=rng.choice(customer_ids), txn_date=day, lines=tuple(lines),
-                                  doc_number=str(number))
+                                  doc_number=str(number), tax_inclusive=inclusive)
             is_void = _chance(rng, void_share)
-            created = stamp - rng.randint(1, 72) * 3600 * SECOND if is_void else stamp
-            payload = render_document(entity, draft, doc_id=first_id + index, sync_token=0, created=created,
-                                      updated=created, items=catalog.items,
+            payload = render_document(entity, draft, doc_id=first_id + index, sync_token=0, created=stamp,
+                                      updated=stamp, items=catalog.items,
                                       customer=catalog.customers[draft.customer_id])
             if is_void:
+                # Voided within the same import second: SyncToken moves on, the time does not.
                 payload = void_payload(payload, sync_token=1, updated=stamp)
                 voided += 1
-            rows.append(object_row(entity, payload, txn_date=day.isoformat(), created=created, updated=stamp,
+            rows.append(object_row(entity, payload, txn_date=day.isoformat(), created=stamp, updated=stamp,
                                    voided=is_void))
         conn.execute(insert(StoredObject), rows)
-        advance_clock(conn, previous)
     products_made = [(i, catalog.items[i]["Name"], catalog.items[i].get("Sku")) for i in item_ids]
     return GenerateSummary(
         documents={e: kinds.count(e) for e in DOC_NUMBER_START}, voided=voided, first_id=first_id,

@@ -2,12 +2,14 @@
 
 Tests, the demo loader, benchmarks, the CLI and the sandbox's own pages go
 through it: documents and items are created, edited, voided and deleted here
-exactly as QBO would change them (SyncToken and LastUpdatedTime move on every
-change, strictly later each time).
+exactly as QBO would change them: SyncToken moves on with every change, and
+LastUpdatedTime is the moment of the change to the second (changes within one
+second share it, as in QBO), never ahead of real time.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,7 @@ from partsemble.sandbox.store import (
     get_setting,
     next_id,
     next_stamp,
+    prices_include_tax,
     reading,
     writing,
 )
@@ -68,14 +71,22 @@ def _check_draft(draft: DocumentDraft, catalog: Catalog) -> None:
 class SandboxCompany(SandboxControls):
     """One sandbox company in the database at `url` (its tables are made on first use)."""
 
-    def __init__(self, engine: Engine, url: str, *, access_token_lifetime: int = 3600) -> None:
+    def __init__(self, engine: Engine, url: str, *, access_token_lifetime: int = 3600,
+                 clock: Callable[[], int] | None = None) -> None:
         self.engine = engine
         self.url = url
         self.access_token_lifetime = access_token_lifetime
+        # When changes happen (microsecond stamps); None is real time. A test may backdate
+        # changes with it, but no stamp is ever later than real time.
+        self.clock = clock
 
     @classmethod
-    def open(cls, url: str, *, access_token_lifetime: int = 3600) -> SandboxCompany:
-        return cls(engine_for(url), url, access_token_lifetime=access_token_lifetime)
+    def open(cls, url: str, *, access_token_lifetime: int = 3600,
+             clock: Callable[[], int] | None = None) -> SandboxCompany:
+        return cls(engine_for(url), url, access_token_lifetime=access_token_lifetime, clock=clock)
+
+    def _stamp(self, conn: Connection) -> int:
+        return next_stamp(conn, None if self.clock is None else self.clock())
 
     def close(self) -> None:
         """Close the pooled connections of this database (in this process)."""
@@ -108,7 +119,7 @@ class SandboxCompany(SandboxControls):
                  credit_memo_share: Decimal | str = "0.05", void_share: Decimal | str = "0.02",
                  unlinked_share: Decimal | str = "0.01", lines_avg: int = 3,
                  sales_receipt_share: Decimal | str = "0.20") -> GenerateSummary:
-        """`n` synthetic documents dated `start`..`end` with distinct increasing LastUpdatedTimes.
+        """`n` synthetic documents dated `start`..`end`, imported at once: one shared LastUpdatedTime.
 
         Of the documents that are not credit memos, `sales_receipt_share` are sales receipts and the
         rest invoices. Raises bulk.BadGeneration for arguments that cannot make documents.
@@ -118,7 +129,8 @@ class SandboxCompany(SandboxControls):
         return generate(self.engine, n, start=start, end=end, seed=seed, products=products,
                         credit_memo_share=Decimal(str(credit_memo_share)), void_share=Decimal(str(void_share)),
                         unlinked_share=Decimal(str(unlinked_share)), lines_avg=lines_avg,
-                        sales_receipt_share=Decimal(str(sales_receipt_share)))
+                        sales_receipt_share=Decimal(str(sales_receipt_share)),
+                        at=None if self.clock is None else self.clock())
 
     # Reading
     def get(self, entity: str, object_id: str | int) -> dict[str, Any] | None:
@@ -175,13 +187,15 @@ class SandboxCompany(SandboxControls):
         entity = _entity(entity, entities.TRANSACTIONS)
         draft = DocumentDraft(customer_id=str(customer_id), txn_date=txn_date, lines=tuple(lines), **fields)
         with writing(self.engine) as conn:
+            if draft.tax_inclusive is None:
+                draft = replace(draft, tax_inclusive=prices_include_tax(conn))
             catalog = load_catalog(conn)
             _check_draft(draft, catalog)
             doc_id = next_id(conn, "Txn")
             if not draft.doc_number:
                 number = next_id(conn, f"DocNumber:{entity}")
                 draft = draft.with_changes(doc_number=str(DOC_NUMBER_START[entity] - 1 + number))
-            stamp = next_stamp(conn)
+            stamp = self._stamp(conn)
             payload = render_document(entity, draft, doc_id=doc_id, sync_token=0, created=stamp, updated=stamp,
                                       items=catalog.items, customer=catalog.customers[draft.customer_id])
             conn.execute(insert(StoredObject), [object_row(entity, payload, txn_date=payload["TxnDate"],
@@ -211,7 +225,7 @@ class SandboxCompany(SandboxControls):
             draft = draft_from_payload(current).with_changes(lines=None if lines is None else tuple(lines), **changes)
             catalog = load_catalog(conn)
             _check_draft(draft, catalog)
-            stamp = next_stamp(conn)
+            stamp = self._stamp(conn)
             payload = render_document(entity, draft, doc_id=row.id, sync_token=row.sync_token + 1,
                                       created=row.create_time, updated=stamp, items=catalog.items,
                                       customer=catalog.customers[draft.customer_id])
@@ -228,7 +242,7 @@ class SandboxCompany(SandboxControls):
         entity = _entity(entity, entities.TRANSACTIONS)
         with writing(self.engine) as conn:
             row = self._live_row(conn, entity, doc_id)
-            stamp = next_stamp(conn)
+            stamp = self._stamp(conn)
             payload = void_payload(jsontext.loads(row.payload), sync_token=row.sync_token + 1, updated=stamp)
             replace_payload(conn, entity, payload, updated=stamp, txn_date=row.txn_date, voided=True)
         return payload
@@ -245,7 +259,7 @@ class SandboxCompany(SandboxControls):
             row = load_row(conn, entity, doc_id)
             if row.deleted_at is not None:
                 raise InvalidChange(f"{entity} {doc_id} was already deleted")
-            stamp = next_stamp(conn)
+            stamp = self._stamp(conn)
             conn.execute(update(StoredObject).where(StoredObject.entity == entity, StoredObject.id == row.id)
                          .values(deleted_at=stamp, last_updated_time=stamp))
 
@@ -256,7 +270,7 @@ class SandboxCompany(SandboxControls):
             raise InvalidChange(f"item type must be one of {', '.join(entities.ITEM_TYPES)}")
         with writing(self.engine) as conn:
             item_id = next_id(conn, "Item")
-            stamp = next_stamp(conn)
+            stamp = self._stamp(conn)
             payload = render_item(draft, item_id=item_id, sync_token=0, created=stamp, updated=stamp)
             conn.execute(insert(StoredObject), [object_row("Item", payload, txn_date=None, created=stamp,
                                                            updated=stamp, active=draft.active)])
@@ -274,7 +288,7 @@ class SandboxCompany(SandboxControls):
             draft = ItemDraft(**{**current.__dict__, **changes})
             if draft.type not in entities.ITEM_TYPES:
                 raise InvalidChange(f"item type must be one of {', '.join(entities.ITEM_TYPES)}")
-            stamp = next_stamp(conn)
+            stamp = self._stamp(conn)
             payload = render_item(draft, item_id=row.id, sync_token=row.sync_token + 1, created=row.create_time,
                                   updated=stamp)
             replace_payload(conn, "Item", payload, updated=stamp, active=draft.active)
@@ -293,7 +307,7 @@ class SandboxCompany(SandboxControls):
             raise InvalidChange("a customer needs a display name")
         with writing(self.engine) as conn:
             customer_id = next_id(conn, "Customer")
-            stamp = next_stamp(conn)
+            stamp = self._stamp(conn)
             payload = render_customer(display_name.strip(), customer_id=customer_id, sync_token=0, created=stamp,
                                       updated=stamp, email=email)
             conn.execute(insert(StoredObject), [object_row("Customer", payload, txn_date=None, created=stamp,

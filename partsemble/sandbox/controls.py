@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 
 from partsemble.sandbox import faults, tokens, traffic
-from partsemble.sandbox.store import get_setting, reading, set_setting, writing
+from partsemble.sandbox.store import get_setting, prices_include_tax, reading, set_setting, writing
 
 QUIRKS = {"sku_only_when_selected": "Leave Sku out of items unless the query says SELECT *, Sku"}
 
@@ -57,6 +57,17 @@ class SandboxControls:
     def quirks(self) -> dict[str, bool]:
         with reading(self.engine) as conn:
             return {name: get_setting(conn, f"quirk:{name}") == "1" for name in QUIRKS}
+
+    # The company's tax preference (a QBO company setting, here switchable at any time)
+    def set_prices_include_tax(self, enabled: bool) -> None:
+        """New documents are typed with tax-inclusive prices (GlobalTaxCalculation "TaxInclusive")
+        unless the draft says otherwise; existing documents keep theirs."""
+        with writing(self.engine) as conn:
+            set_setting(conn, "pref:tax_inclusive", "1" if enabled else "0")
+
+    def prices_include_tax(self) -> bool:
+        with reading(self.engine) as conn:
+            return prices_include_tax(conn)
 
     # Tokens
     def issue_tokens(self, client_id: str = "sandbox-client") -> tokens.TokenPair:

@@ -4,6 +4,12 @@ A draft holds what a person types (customer, date, item lines, a discount);
 the payload adds what QBO computes: line ids and amounts, the subtotal line,
 the discount line, tax in TxnTaxDetail (never in line amounts), totals and
 balance, currency, and the MetaData times.
+
+A tax-inclusive document (GlobalTaxCalculation "TaxInclusive", as companies in
+Australia, the UK or Canada often use) is typed with prices that include tax.
+QBO then answers as in its recorded AU payloads: each line's `Amount` and
+`UnitPrice` are net of tax, `SalesItemLineDetail.TaxInclusiveAmt` holds the
+gross line amount, `TxnTaxDetail` the tax, and `TotalAmt` the gross total.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from partsemble.sandbox.clock import qbo_time
 from partsemble.sandbox.namelists import INCOME_ACCOUNT, meta
 
 CENT = Decimal("0.01")
+UNIT_PRICE_PLACES = Decimal("0.0000001")  # QBO writes derived unit prices to 7 places
 ZERO = Decimal("0")
 HOME_CURRENCY = "USD"
 CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar", "EUR": "Euro", "GBP": "British Pound Sterling"}
@@ -62,20 +69,32 @@ class DocumentDraft:
     discount_amount: Decimal | None = None
     tax_percent: Decimal = Decimal("8.25")
     paid: bool = False
+    tax_inclusive: bool | None = None  # None: the company's preference (see SandboxCompany)
 
     def with_changes(self, **changes: Any) -> DocumentDraft:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _sales_line(line_id: int, line_num: int | None, line: LineInput, item: Mapping[str, Any], qty: Decimal) -> dict[str, Any]:
+def _sales_line(line_id: int, line_num: int | None, line: LineInput, item: Mapping[str, Any], qty: Decimal,
+                inclusive_rate: Decimal | None = None) -> dict[str, Any]:
+    """One SalesItemLineDetail line; with `inclusive_rate` (tax percent) the typed price includes tax."""
     price = line.unit_price if line.unit_price is not None else number(item.get("UnitPrice", 0))
     amount = line.amount if line.amount is not None else money(qty * price)
-    detail: dict[str, Any] = {"ItemRef": {"value": item["Id"], "name": item["Name"]}}
+    taxable = item.get("Taxable", True)
+    detail: dict[str, Any] = {}
+    if inclusive_rate is not None:
+        gross = amount
+        amount = money(gross * 100 / (100 + inclusive_rate)) if taxable else gross
+        detail["TaxInclusiveAmt"] = gross
+        price = (amount / qty).quantize(UNIT_PRICE_PLACES, rounding=ROUND_HALF_UP) if qty else ZERO
+        if price == price.to_integral_value():
+            price = price.quantize(Decimal(1))  # QBO writes 2000, not 2000.0000000
+    detail["ItemRef"] = {"value": item["Id"], "name": item["Name"]}
     if not (line.amount is not None and line.unit_price is None):
         detail["UnitPrice"] = price
     detail["Qty"] = qty
     detail["ItemAccountRef"] = INCOME_ACCOUNT
-    detail["TaxCodeRef"] = {"value": "TAX" if item.get("Taxable", True) else "NON"}
+    detail["TaxCodeRef"] = {"value": "TAX" if taxable else "NON"}
     result: dict[str, Any] = {"Id": str(line_id)}
     if line_num is not None:
         result["LineNum"] = line_num
@@ -84,10 +103,15 @@ def _sales_line(line_id: int, line_num: int | None, line: LineInput, item: Mappi
     return result
 
 
-def _build_lines(draft: DocumentDraft, items: Mapping[str, Mapping[str, Any]]) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
-    """The Line[] of the items typed, with their subtotal and the taxable part of it."""
+def _taxed(line: Mapping[str, Any]) -> bool:
+    return bool(line["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "TAX")
+
+
+def _build_lines(draft: DocumentDraft, items: Mapping[str, Mapping[str, Any]],
+                 inclusive_rate: Decimal | None) -> tuple[list[dict[str, Any]], Decimal, Decimal, Decimal]:
+    """The Line[] of the items typed, with their (net) subtotal, its taxable part, and that part's gross."""
     lines: list[dict[str, Any]] = []
-    subtotal = taxable = ZERO
+    subtotal = taxable = gross_taxable = ZERO
     next_id = 1
     for line_num, line in enumerate(draft.lines, start=1):
         if line.item_id is None:
@@ -104,25 +128,27 @@ def _build_lines(draft: DocumentDraft, items: Mapping[str, Mapping[str, Any]]) -
             for component in item["ItemGroupDetail"]["ItemGroupLine"]:
                 part = items[component["ItemRef"]["value"]]
                 inner.append(_sales_line(next_id, None, LineInput(component["ItemRef"]["value"]), part,
-                                         number(component["Qty"]) * qty))
+                                         number(component["Qty"]) * qty, inclusive_rate))
                 next_id += 1
             amount = sum((number(x["Amount"]) for x in inner), ZERO)
-            taxable += sum((number(x["Amount"]) for x in inner
-                            if x["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "TAX"), ZERO)
+            taxable += sum((number(x["Amount"]) for x in inner if _taxed(x)), ZERO)
+            gross_taxable += sum((number(x["SalesItemLineDetail"].get("TaxInclusiveAmt", x["Amount"]))
+                                  for x in inner if _taxed(x)), ZERO)
             lines.append({"Id": str(group_id), "LineNum": line_num,
                           "Description": line.description or item.get("Description", item["Name"]),
                           "Amount": amount, "DetailType": "GroupLineDetail",
                           "GroupLineDetail": {"GroupItemRef": {"value": item["Id"], "name": item["Name"]},
                                               "Quantity": qty, "Line": inner}})
         else:
-            built = _sales_line(next_id, line_num, line, item, qty)
+            built = _sales_line(next_id, line_num, line, item, qty, inclusive_rate)
             next_id += 1
             amount = number(built["Amount"])
-            if built["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "TAX":
+            if _taxed(built):
                 taxable += amount
+                gross_taxable += number(built["SalesItemLineDetail"].get("TaxInclusiveAmt", amount))
             lines.append(built)
         subtotal += amount
-    return lines, subtotal, taxable
+    return lines, subtotal, taxable, gross_taxable
 
 
 def render_document(
@@ -141,7 +167,8 @@ def render_document(
     Raises:
         KeyError: a line names an item that is not in `items`.
     """
-    lines, subtotal, taxable = _build_lines(draft, items)
+    inclusive = bool(draft.tax_inclusive)
+    lines, subtotal, taxable, gross_taxable = _build_lines(draft, items, draft.tax_percent if inclusive else None)
     lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
     discount = ZERO
     if draft.discount_percent is not None or draft.discount_amount is not None:
@@ -153,8 +180,10 @@ def render_document(
             detail["DiscountPercent"] = draft.discount_percent
         detail["DiscountAccountRef"] = DISCOUNT_ACCOUNT
         lines.append({"Amount": discount, "DetailType": "DiscountLineDetail", "DiscountLineDetail": detail})
+    kept = (subtotal - discount) / subtotal if subtotal else Decimal(1)  # the share a discount leaves
     net_taxable = money(taxable - (discount * taxable / subtotal if subtotal else ZERO))
-    tax = money(net_taxable * draft.tax_percent / 100)
+    # Tax-inclusive: the tax is what the typed (gross) prices hold beyond their net amounts.
+    tax = money(gross_taxable * kept) - net_taxable if inclusive else money(net_taxable * draft.tax_percent / 100)
     total = subtotal - discount + tax
     rate = draft.exchange_rate if draft.exchange_rate is not None else Decimal("1")
     tax_detail: dict[str, Any] = {"TotalTax": tax}
@@ -182,7 +211,7 @@ def render_document(
     payload["Line"] = lines
     payload["TxnTaxDetail"] = tax_detail
     payload["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
-    payload["GlobalTaxCalculation"] = "TaxExcluded"
+    payload["GlobalTaxCalculation"] = "TaxInclusive" if inclusive else "TaxExcluded"
     if entity == "Invoice":
         payload["SalesTermRef"] = {"value": "3", "name": "Net 30"}
         payload["DueDate"] = (draft.txn_date + timedelta(days=30)).isoformat()
@@ -209,8 +238,9 @@ def _zero_line(line: dict[str, Any]) -> None:
     if "SalesItemLineDetail" in line:
         detail = line["SalesItemLineDetail"]
         detail["Qty"] = ZERO
-        if "UnitPrice" in detail:
-            detail["UnitPrice"] = ZERO
+        for key in ("UnitPrice", "TaxInclusiveAmt"):
+            if key in detail:
+                detail[key] = ZERO
     if "GroupLineDetail" in line:
         line["GroupLineDetail"]["Quantity"] = ZERO
         for inner in line["GroupLineDetail"]["Line"]:
@@ -250,12 +280,17 @@ def draft_from_payload(payload: Mapping[str, Any]) -> DocumentDraft:
     """The draft a document payload was built from, so an edit can change part of it."""
     lines: list[LineInput] = []
     discount_percent = discount_amount = None
+    inclusive = payload.get("GlobalTaxCalculation") == "TaxInclusive"
     for line in payload["Line"]:
         if "SalesItemLineDetail" in line:
             detail = line["SalesItemLineDetail"]
             qty = number(detail.get("Qty", 1))
             price = number(detail["UnitPrice"]) if "UnitPrice" in detail else None
             amount = number(line["Amount"])
+            if inclusive and "TaxInclusiveAmt" in detail:
+                # What was typed is the gross; the net price and amount are derived from it.
+                amount = number(detail["TaxInclusiveAmt"])
+                price = amount / qty if price is not None and qty else None
             explicit = None if price is not None and money(qty * price) == amount else amount
             lines.append(LineInput(detail["ItemRef"]["value"], qty, price, line.get("Description"), explicit))
         elif "GroupLineDetail" in line:
@@ -283,5 +318,6 @@ def draft_from_payload(payload: Mapping[str, Any]) -> DocumentDraft:
         discount_percent=discount_percent,
         discount_amount=discount_amount,
         tax_percent=tax_percent,
+        tax_inclusive=inclusive,
         paid=bool(payload.get("LinkedTxn")) or (payload.get("RemainingCredit") == 0 and number(payload["TotalAmt"]) > 0),
     )

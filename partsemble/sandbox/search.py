@@ -114,31 +114,37 @@ class ChangeSet:
 
 
 def changes_since(conn: Connection, entity_names: Sequence[str], since: int) -> list[ChangeSet]:
-    """What CDC reports per entity: changed objects, then deletions, at most 1000 in all.
+    """What CDC reports per entity: changed objects, then deletions, at most 1000 in the whole answer.
 
-    Deletions come after the active objects, so they are the first to be cut off.
+    The cap is on the response, across all the entities asked for: the changed
+    objects of each entity in the order asked fill it first, then the deletions,
+    so deletions are the first to be cut off.
     """
-    result = []
+    entity_names = list(dict.fromkeys(entity_names))
+    room = CDC_LIMIT
+    found: dict[str, list[str]] = {}
     for entity in entity_names:
         active = conn.execute(
             select(StoredObject.payload)
             .where(StoredObject.entity == entity, StoredObject.deleted_at.is_(None),
                    StoredObject.last_updated_time >= since)
             .order_by(StoredObject.last_updated_time, StoredObject.id)
-            .limit(CDC_LIMIT)
-        ).scalars().all()
-        objects = list(active)
-        room = CDC_LIMIT - len(objects)
-        if room > 0:
-            deleted = conn.execute(
-                select(StoredObject.id, StoredObject.deleted_at)
-                .where(StoredObject.entity == entity, StoredObject.deleted_at >= since)
-                .order_by(StoredObject.deleted_at, StoredObject.id)
-                .limit(room)
-            ).all()
-            objects += [jsontext.dumps(tombstone(doc_id, at)) for doc_id, at in deleted]
-        result.append(ChangeSet(entity, objects))
-    return result
+            .limit(room)
+        ).scalars().all() if room > 0 else []
+        found[entity] = list(active)
+        room -= len(active)
+    for entity in entity_names:
+        if room <= 0:
+            break
+        deleted = conn.execute(
+            select(StoredObject.id, StoredObject.deleted_at)
+            .where(StoredObject.entity == entity, StoredObject.deleted_at >= since)
+            .order_by(StoredObject.deleted_at, StoredObject.id)
+            .limit(room)
+        ).all()
+        found[entity] += [jsontext.dumps(tombstone(doc_id, at)) for doc_id, at in deleted]
+        room -= len(deleted)
+    return [ChangeSet(entity, found[entity]) for entity in entity_names]
 
 
 def read_object(conn: Connection, entity: str, object_id: str) -> str | None:

@@ -4,8 +4,10 @@ About 300 documents over the 90 days before `today`: mostly invoices, some
 sales receipts, ~5% credit memos (some with Qty 0 price adjustments); shipping,
 gift-wrap, description-only, subtotal and discount lines; a few bundles; decimal
 quantities; one CAD sales receipt; edited invoices (SyncToken > 0); one voided
-invoice; one deleted invoice (a CDC tombstone). Every LastUpdatedTime is
-distinct and later changes have later times.
+invoice; one deleted invoice (a CDC tombstone). The history older than 30 days
+was imported, as a company moving to QBO imports it: those documents share the
+import's CreateTime and LastUpdatedTime. Every later change has its own, later
+time, and none is later than now.
 """
 from __future__ import annotations
 
@@ -33,8 +35,8 @@ from partsemble.sandbox.payloads import DocumentDraft, LineInput, render_documen
 from partsemble.sandbox.records import object_row
 from partsemble.sandbox.store import (
     StoredObject,
-    advance_clock,
     get_setting,
+    note_stamp,
     reserve_ids_through,
     set_setting,
     writing,
@@ -42,6 +44,7 @@ from partsemble.sandbox.store import (
 
 D = Decimal
 DOCUMENTS = 300
+IMPORT_DAYS_AGO = 30
 FIRST_TXN_ID = 101
 RNG_SEED = 20260515
 
@@ -139,9 +142,17 @@ def _plan(today: date) -> list[_Plan]:
         )
         created = local_stamp(txn_date, 8 * 3600 + rng.randrange(9 * 3600))
         plans.append(_Plan(entity, txn_date, created, draft))
+    imported = import_stamp(today)
+    for plan in plans:
+        plan.created = max(plan.created, imported)
     plans.sort(key=lambda p: p.created)
     _mark_changes(rng, plans, today)
     return plans
+
+
+def import_stamp(today: date) -> int:
+    """When the demo's history was imported: early morning, 30 days before `today`."""
+    return local_stamp(today - timedelta(days=IMPORT_DAYS_AGO), 7 * 3600)
 
 
 def _mark_changes(rng: random.Random, plans: list[_Plan], today: date) -> None:
@@ -162,14 +173,17 @@ def _mark_changes(rng: random.Random, plans: list[_Plan], today: date) -> None:
                                                tax_percent=D("5"))
 
 
-def _unique_stamps(plans: list[_Plan]) -> None:
-    """Give every change its own second, in order, keeping each update after its creation."""
+def _unique_stamps(plans: list[_Plan], imported: int) -> None:
+    """Give every change after the import its own second, in order, keeping each update after its creation."""
     events = []
     for index, plan in enumerate(plans):
-        events.append((plan.updated or plan.created, index, "updated"))
+        if plan.created == imported and not plan.updated:
+            plan.updated = imported  # untouched since the import: the import's shared time
+        else:
+            events.append((plan.updated or plan.created, index, "updated"))
         if plan.deleted_at:
             events.append((plan.deleted_at, index, "deleted"))
-    previous = 0
+    previous = imported
     for desired, index, what in sorted(events):
         stamp = max(desired, previous + SECOND)
         plan = plans[index]
@@ -197,7 +211,7 @@ def seed_demo(engine: Engine, today: date) -> SeedSummary:
         start = local_stamp(catalog_start(today), 9 * 3600)
         rows, items, customers = catalog_rows(start)
         plans = _plan(today)
-        _unique_stamps(plans)
+        _unique_stamps(plans, import_stamp(today))
         counters = dict.fromkeys(DOC_NUMBER_START, 0)
         summary: dict[str, Any] = {"created": True, "documents": {}, "edited_invoices": [],
                                    "lavender_soap_documents": []}
@@ -227,7 +241,7 @@ def seed_demo(engine: Engine, today: date) -> SeedSummary:
             conn.execute(update(StoredObject).where(StoredObject.entity == "Invoice", StoredObject.id == doc_id)
                          .values(deleted_at=at, last_updated_time=at))
         summary["documents"] = {e: n - (1 if e == "Invoice" else 0) for e, n in counters.items()}
-        advance_clock(conn, max(max(p.updated for p in plans), max(at for _, at in deleted)))
+        note_stamp(conn, max(max(p.updated for p in plans), max(at for _, at in deleted)))
         reserve_ids_through(conn, "Item", 12)
         reserve_ids_through(conn, "Customer", len(DEMO_CUSTOMERS))
         reserve_ids_through(conn, "Txn", FIRST_TXN_ID + len(plans) - 1)

@@ -235,26 +235,40 @@ def set_setting(conn: Connection, key: str, value: str) -> None:
         conn.execute(Setting.__table__.insert().values(key=key, value=value))
 
 
-def next_stamp(conn: Connection) -> int:
-    """A stamp for a change, a whole second later than every change before it."""
-    last = int(get_setting(conn, "clock") or 0)
-    stamp = max(now_us() // SECOND * SECOND, last + SECOND)
-    set_setting(conn, "clock", str(stamp))
+def next_stamp(conn: Connection, at: int | None = None) -> int:
+    """The stamp of a change made now (or at `at`, never later than now), to the whole second.
+
+    QBO writes times to the second, so changes within one second share a stamp,
+    and its clock never runs ahead of real time: neither does this one, whatever
+    `at` asks. The last stamp handed out is kept for `last_stamp`.
+    """
+    wall = now_us()
+    stamp = min(wall if at is None else at, wall) // SECOND * SECOND
+    if stamp > int(get_setting(conn, "clock") or 0):
+        set_setting(conn, "clock", str(stamp))
     return stamp
 
 
-def reserve_stamps(conn: Connection, count: int) -> int:
-    """The first of `count` consecutive change stamps, one second apart, after every change so far."""
-    first = next_stamp(conn)
-    set_setting(conn, "clock", str(first + (count - 1) * SECOND))
-    return first
+def last_stamp(conn: Connection) -> int:
+    """The latest change stamp so far (0 before any change)."""
+    return int(get_setting(conn, "clock") or 0)
 
 
-def advance_clock(conn: Connection, stamp: int) -> None:
-    """Make every later change stamp come after `stamp` (used by seeding and bulk loads)."""
-    last = int(get_setting(conn, "clock") or 0)
-    if stamp > last:
+def note_stamp(conn: Connection, stamp: int) -> None:
+    """Remember a stamp written by seeding or a bulk load as a change made.
+
+    Raises:
+        ValueError: the stamp lies in the future; the sandbox never dates a change ahead of real time.
+    """
+    if stamp > now_us():
+        raise ValueError("a change cannot be stamped later than now")
+    if stamp > last_stamp(conn):
         set_setting(conn, "clock", str(stamp))
+
+
+def prices_include_tax(conn: Connection) -> bool:
+    """The company's sales-form preference: are typed prices tax-inclusive (GlobalTaxCalculation)?"""
+    return get_setting(conn, "pref:tax_inclusive") == "1"
 
 
 def next_id(conn: Connection, sequence: str, count: int = 1) -> int:

@@ -28,6 +28,14 @@ def company_today() -> date:
     return local_date(now_us())
 
 
+def stepping_clock(seconds_ago: int = 3600) -> Any:
+    """A company clock that starts `seconds_ago` in the past and moves one second per change,
+    for tests that need changes in a known order (the real clock lets a second's changes tie)."""
+    start = now_us() // 1_000_000 * 1_000_000 - seconds_ago * 1_000_000
+    ticks = iter(range(10**9))
+    return lambda: start + next(ticks) * 1_000_000
+
+
 def make_app(database_url: str, **config: Any) -> Flask:
     app = Flask(__name__)
     app.config.update({

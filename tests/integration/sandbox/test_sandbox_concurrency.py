@@ -9,7 +9,7 @@ from typing import Any
 import requests
 
 from partsemble.sandbox import SandboxCompany
-from partsemble.sandbox.clock import parse_timestamp
+from partsemble.sandbox.clock import SECOND, now_us, parse_timestamp
 
 WRITER = """
 import sys
@@ -22,15 +22,21 @@ for n in range(15):
 """
 
 
-def test_processes_editing_at_once_each_get_their_own_later_time(company: SandboxCompany, seeded: Any) -> None:
+def test_processes_editing_at_once_all_land_stamped_in_real_time(company: SandboxCompany, seeded: Any) -> None:
+    """Every edit lands (SyncToken + 1 each); like QBO, changes in one second share its stamp,
+    and no stamp is ever later than the real clock."""
     targets = seeded.edited_invoices[:3]
-    before = {doc_id: int(company.get("Invoice", doc_id)["SyncToken"]) for doc_id in targets}
+    before = {doc_id: company.get("Invoice", doc_id) for doc_id in targets}
+    started = now_us() // SECOND * SECOND
     workers = [subprocess.Popen([sys.executable, "-c", WRITER, company.url, doc_id]) for doc_id in targets]
     assert [worker.wait(timeout=120) for worker in workers] == [0, 0, 0]
+    finished = now_us()
     docs = [company.get("Invoice", doc_id) for doc_id in targets]
-    assert [int(doc["SyncToken"]) - before[doc["Id"]] for doc in docs] == [15, 15, 15]
-    stamps = [parse_timestamp(c["MetaData"]["LastUpdatedTime"]) for c in company.customers()]
-    assert len(stamps) == len(set(stamps)) == 12 + 45
+    assert [int(doc["SyncToken"]) - int(before[doc["Id"]]["SyncToken"]) for doc in docs] == [15, 15, 15]
+    assert all(started <= parse_timestamp(doc["MetaData"]["LastUpdatedTime"]) <= finished for doc in docs)
+    made = [c for c in company.customers() if c["DisplayName"].startswith("Customer from ")]
+    stamps = [parse_timestamp(c["MetaData"]["LastUpdatedTime"]) for c in made]
+    assert len(made) == 45 and all(started <= stamp <= finished for stamp in stamps)
 
 
 def test_threads_hitting_the_server_at_once_are_all_answered_and_counted(api: Any, company: SandboxCompany,

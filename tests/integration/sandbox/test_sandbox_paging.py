@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from partsemble.sandbox import SandboxCompany
-from partsemble.sandbox.clock import parse_timestamp
+from partsemble.sandbox.clock import now_us, parse_timestamp
 
 ENTITIES = ("Invoice", "SalesReceipt", "CreditMemo")
 
@@ -20,23 +20,51 @@ def generated(company: SandboxCompany) -> Any:
 
 
 def keyset_pages(api: Any, entity: str) -> list[list[dict[str, Any]]]:
-    """Page the way QBO.md says: LastUpdatedTime >= last seen, stop on a short page."""
+    """Page the way QBO.md says: LastUpdatedTime >= last seen, stop on a short page; a full page on
+    one time cannot move the bound, so step through that time by position instead."""
     pages: list[list[dict[str, Any]]] = []
-    since = "2000-01-01T00:00:00Z"
+    since, position = "2000-01-01T00:00:00Z", 1
     while True:
         rows = api.rows(f"SELECT * FROM {entity} WHERE MetaData.LastUpdatedTime >= '{since}' "
-                        f"ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000", entity)
+                        f"ORDERBY MetaData.LastUpdatedTime STARTPOSITION {position} MAXRESULTS 1000", entity)
         pages.append(rows)
         if len(rows) < 1000:
             return pages
-        assert rows[-1]["MetaData"]["LastUpdatedTime"] != since, "a page repeated"
-        since = rows[-1]["MetaData"]["LastUpdatedTime"]
+        last = rows[-1]["MetaData"]["LastUpdatedTime"]
+        if rows[0]["MetaData"]["LastUpdatedTime"] == last:
+            position = position + 1000 if last == since else 1001
+        else:
+            position = 1
+        since = last
 
 
 def test_generation_makes_the_number_of_documents_asked_for(company: SandboxCompany, generated: Any) -> None:
     assert sum(company.count(entity) for entity in ENTITIES) == 2500
     assert sum(generated.documents.values()) == 2500
     assert generated.last_id - generated.first_id == 2499
+
+
+def test_one_generation_is_one_import_sharing_one_time_never_ahead_of_now(company: SandboxCompany,
+                                                                          generated: Any) -> None:
+    """QBO gives a bulk import one LastUpdatedTime; the sandbox's clock never runs ahead of real time."""
+    docs = [doc for entity in ENTITIES for doc in (company.get(entity, doc_id) for doc_id in
+                                                   range(generated.first_id, generated.last_id + 1)) if doc]
+    stamps = {(doc["MetaData"]["CreateTime"], doc["MetaData"]["LastUpdatedTime"]) for doc in docs}
+    assert len(docs) == 2500 and len(stamps) == 1
+    [(created, updated)] = stamps
+    assert created == updated and parse_timestamp(updated) <= now_us()
+    assert {item["MetaData"]["LastUpdatedTime"] for item in company.items()} == {updated}
+
+
+def test_time_alone_cannot_page_past_an_import(api: Any, generated: Any) -> None:
+    """`>=` the last time seen, from position 1, returns the same page again: a client must step by position."""
+    query = ("SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '{since}' "
+             "ORDERBY MetaData.LastUpdatedTime STARTPOSITION {position} MAXRESULTS 1000")
+    first = api.rows(query.format(since="2000-01-01T00:00:00Z", position=1), "Invoice")
+    again = api.rows(query.format(since=first[-1]["MetaData"]["LastUpdatedTime"], position=1), "Invoice")
+    assert [row["Id"] for row in again] == [row["Id"] for row in first]
+    onward = api.rows(query.format(since=first[-1]["MetaData"]["LastUpdatedTime"], position=1001), "Invoice")
+    assert not {row["Id"] for row in onward} & {row["Id"] for row in first}
 
 
 def test_keyset_paging_sees_every_document_exactly_once(api: Any, company: SandboxCompany, generated: Any) -> None:
@@ -47,22 +75,16 @@ def test_keyset_paging_sees_every_document_exactly_once(api: Any, company: Sandb
         pages_of_1000 += sum(1 for page in pages if len(page) == 1000)
         for page in pages:
             seen.update((entity, row["Id"], row["SyncToken"]) for row in page)
-    repeats = sum(count - 1 for count in seen.values())
-    # Each full page hands its last row to the next page (>=), and nothing else repeats.
-    assert repeats == pages_of_1000
+    # Every row of the import shares one time: stepping by position repeats nothing.
+    assert sum(count - 1 for count in seen.values()) == 0
     assert pages_of_1000 >= 2
     assert len(seen) == 2500
     assert {int(doc_id) for _, doc_id, _ in seen} == set(range(generated.first_id, generated.last_id + 1))
 
 
-def test_generated_last_updated_times_are_distinct_and_follow_ids(api: Any, generated: Any) -> None:
-    stamps = []
-    for entity in ENTITIES:
-        for page in keyset_pages(api, entity):
-            stamps += [(parse_timestamp(row["MetaData"]["LastUpdatedTime"]), int(row["Id"])) for row in page]
-    unique = sorted(set(stamps))
-    assert len({stamp for stamp, _ in unique}) == 2500
-    assert [doc_id for _, doc_id in unique] == sorted(doc_id for _, doc_id in unique)
+def test_ties_on_last_updated_time_come_back_in_id_order(api: Any, generated: Any) -> None:
+    ids = [int(row["Id"]) for page in keyset_pages(api, "Invoice") for row in page]
+    assert ids == sorted(ids)
 
 
 def test_offset_paging_returns_disjoint_pages(api: Any, company: SandboxCompany, generated: Any) -> None:
@@ -81,14 +103,5 @@ def test_offset_paging_returns_disjoint_pages(api: Any, company: SandboxCompany,
 def test_twenty_thousand_generated_documents_page_by_keyset_without_loss(api: Any, company: SandboxCompany) -> None:
     """Speed is measured in benchmarks/, not asserted here; this checks the 20,000 all come back once."""
     company.generate(20_000, start=date(2025, 6, 1), end=date(2026, 5, 31), seed=11)
-    seen: set[str] = set()
-    since = "2025-01-01T00:00:00-08:00"
-    while True:
-        rows = api.rows(f"SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '{since}' "
-                        "ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000", "Invoice")
-        fresh = {row["Id"] for row in rows} - seen
-        seen |= fresh
-        if len(rows) < 1000 or not fresh:
-            break
-        since = rows[-1]["MetaData"]["LastUpdatedTime"]
-    assert len(seen) == company.count("Invoice")
+    seen = [row["Id"] for page in keyset_pages(api, "Invoice") for row in page]
+    assert len(seen) == len(set(seen)) == company.count("Invoice")

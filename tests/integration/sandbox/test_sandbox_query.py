@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from partsemble.sandbox import ItemDraft, LineInput, SandboxCompany
+from sandbox_harness import stepping_clock
 
 DATES = ["2026-01-10", "2026-01-15", "2026-01-20", "2026-01-25", "2026-01-31"]
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}-0[78]:00$")
@@ -18,6 +19,7 @@ TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}-0[78]:00$")
 @pytest.fixture
 def books(company: SandboxCompany) -> dict[str, Any]:
     """Five invoices on known dates, one sales receipt, two items (one inactive)."""
+    company.clock = stepping_clock()  # each change a second after the one before, as if typed by hand
     customer = company.create_customer("Query Test Customer")
     widget = company.create_item(ItemDraft("Widget", "Inventory", "W-1", unit_price=Decimal("10.00")))
     retired = company.create_item(ItemDraft("Retired Widget", "Inventory", "W-OLD", active=False))

@@ -1,6 +1,7 @@
 """The demo company: fixed items, realistic customers, ~300 documents with every special case."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -10,7 +11,8 @@ from typing import Any
 import pytest
 
 from partsemble.sandbox import SandboxCompany
-from partsemble.sandbox.seed import CompanyNotEmpty
+from partsemble.sandbox.clock import now_us, parse_timestamp, qbo_time
+from partsemble.sandbox.seed import CompanyNotEmpty, import_stamp
 from sandbox_harness import Api
 
 TODAY = date(2026, 6, 15)
@@ -157,9 +159,15 @@ def test_one_deleted_invoice_is_only_a_tombstone(api: Api, company: SandboxCompa
     assert company.count("Invoice", state="deleted") == 1 and company.count("Invoice", state="voided") == 1
 
 
-def test_every_last_updated_time_is_distinct(company: SandboxCompany, all_documents: list[dict[str, Any]]) -> None:
-    times = [doc["MetaData"]["LastUpdatedTime"] for doc in all_documents]
-    assert len(times) == len(set(times)) == 299
+def test_the_imported_history_shares_one_time_and_every_later_change_has_its_own(
+        all_documents: list[dict[str, Any]]) -> None:
+    imported = qbo_time(import_stamp(TODAY))
+    times = Counter(doc["MetaData"]["LastUpdatedTime"] for doc in all_documents)
+    untouched = [doc for doc in all_documents if doc["MetaData"]["CreateTime"] == imported and doc["SyncToken"] == "0"]
+    assert times[imported] == len(untouched) >= 150  # most of the 90 days came in with the import
+    assert all(count == 1 for time, count in times.items() if time != imported)
+    assert all(parse_timestamp(doc["MetaData"]["CreateTime"]) >= import_stamp(TODAY) for doc in all_documents)
+    assert max(parse_timestamp(time) for time in times) <= now_us()
 
 
 def test_seeding_again_changes_nothing(company: SandboxCompany, demo: Any) -> None:
