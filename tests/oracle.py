@@ -8,8 +8,9 @@ partsemble.costing; the tests compare the engine with it.
 
 Readings of SPEC.md where it leaves a choice (the engine's documented choices):
 - On one date, received lots come first (by lot id), then lot adjustments (by id), then sales
-  (by creation time, then tie, then line position). A credit memo's return lot arrives at the
-  credit memo's place and sits among the lots after the receipts of its day, in that order.
+  (by creation time, then the caller's tie-break, then line position). A credit memo's return
+  lot arrives at the credit memo's place and sits among the lots after the receipts of its day,
+  in that order.
 - "All lots it ever received" means every lot arrived so far in the date order, returns
   included, weighted by the quantity received.
 - A return's cost basis is read once per document, from the state just before the document:
@@ -63,7 +64,7 @@ class Document:
     key: str  # a name for the sale; the caller maps it to the engine's sale
     txn_date: date
     created: datetime
-    tie: int  # orders documents created at the same time
+    tie: tuple[object, ...]  # orders documents of one date created at the same time (SPEC is silent: the caller says)
     customer_ref: str
     customer_name: str
     is_credit: bool

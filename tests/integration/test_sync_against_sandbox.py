@@ -1,10 +1,13 @@
 """The real QBO client and the real sync against the sandbox company, over HTTP on 127.0.0.1."""
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -25,7 +28,8 @@ from partsemble.models.sync import Connection, FailedDocument
 from partsemble.sandbox import REALM_ID, LineInput, SandboxCompany
 from partsemble.sandbox.clock import local_date, now_us
 from partsemble.sync.service import SyncRequest, SyncSettings, run_sync
-from tests.conftest import truncate_all
+from tests import oracle
+from tests.conftest import Browser, truncate_all
 
 pytestmark = pytest.mark.no_invariant_check  # checked after every step below instead
 D = Decimal
@@ -95,6 +99,75 @@ def invoices_with_only_linked_items(company: SandboxCompany, count: int) -> list
     return found
 
 
+# The demo's links from sandbox items to finished goods (partsemble.demo.SANDBOX_ITEM_LINKS, written
+# out again here): every other item is a skipped line, and item 9 (a bundle) is expanded.
+FINISHED_GOOD_ITEMS = {"1": "CND-LAV-8", "2": "CND-CED-8", "3": "CND-CIT-16", "5": "SOAP-OAT-200", "6": "GIFT-RELAX"}
+
+
+def expected_from_payloads(payloads: dict[tuple[str, str], dict[str, Any]]) -> tuple[dict[str, Decimal], list[oracle.Document]]:
+    """Each document's revenue (its finished-good lines, after their share of document discounts, in the
+    home currency) and its stock lines for the reference costing, read from the QuickBooks JSON alone.
+
+    Documents of one date created in the same second (a bulk import) are taken in the order one
+    sync applies them: by type, then Id as text.
+    """
+    revenues: dict[str, Decimal] = {}
+    documents = []
+    for (entity, doc_id), payload in sorted(payloads.items()):
+        items: list[tuple[str, Decimal | None, Decimal]] = []  # item, Qty (absent: None), Amount
+        discount = Decimal(0)
+
+        def walk(lines: list[dict[str, Any]]) -> None:
+            nonlocal discount
+            for entry in lines:
+                if "SalesItemLineDetail" in entry:
+                    detail = entry["SalesItemLineDetail"]
+                    qty = Decimal(str(detail["Qty"])) if "Qty" in detail else None
+                    items.append((detail["ItemRef"]["value"], qty, Decimal(str(entry["Amount"]))))
+                elif "GroupLineDetail" in entry:
+                    walk(entry["GroupLineDetail"]["Line"])
+                elif "DiscountLineDetail" in entry:
+                    discount += abs(Decimal(str(entry["Amount"])))
+
+        walk(payload["Line"])
+        rate = Decimal(str(payload.get("ExchangeRate", 1)))
+        sign = Decimal(-1) if entity == "CreditMemo" else Decimal(1)
+        base = sum((amount for _, _, amount in items if amount > 0), Decimal(0))
+        key = f"{entity}:{doc_id}"
+        revenues[key] = sum(((amount - (discount * amount / base if amount > 0 else 0)) * rate * sign
+                             for item, _, amount in items if item in FINISHED_GOOD_ITEMS), Decimal(0))
+        lines = tuple(oracle.Line(position, FINISHED_GOOD_ITEMS[item], sign * qty)
+                      for position, (item, qty, _) in enumerate(items, start=1) if item in FINISHED_GOOD_ITEMS and qty)
+        documents.append(oracle.Document(key, date.fromisoformat(payload["TxnDate"]), datetime.fromisoformat(payload["MetaData"]["CreateTime"]),
+                                         (entity, doc_id), payload["CustomerRef"]["value"], payload["CustomerRef"].get("name", ""),
+                                         entity == "CreditMemo", lines))
+    return revenues, documents
+
+
+def assert_revenue_and_cost_of_every_sale(live) -> None:  # type: ignore[no-untyped-def]
+    """Every active sale's revenue (finished-good lines) and cost equal what the documents and lots give,
+    worked out without the engine: revenue from the JSON, cost by the reference costing (tests/oracle.py)."""
+    with live["app"].app_context():
+        sales = {(t, i): cost for t, i, cost in db.session.execute(
+            select(Sale.external_type, Sale.external_id, Sale.cost).where(Sale.status == "active"))}
+        tracked = dict(db.session.execute(
+            select(Sale.external_type + ":" + Sale.external_id, func.sum(SaleLine.revenue)).join(SaleLine, SaleLine.sale_id == Sale.id)
+            .where(Sale.status == "active", SaleLine.kind != "skipped").group_by(Sale.external_type, Sale.external_id)).tuples().all())
+        receipts = [oracle.Receipt(f"lot {lot_id}", sku, received, quantity, cost, lot_id) for lot_id, sku, received, quantity, cost in db.session.execute(
+            select(Lot.id, Product.sku, Lot.received_date, Lot.quantity_received, Lot.unit_cost).join(Product, Product.id == Lot.product_id)
+            .where(Lot.source != "return"))]
+        db.session.remove()
+    revenues, documents = expected_from_payloads({key: live["company"].get(*key) for key in sales})
+    costed = oracle.cost(receipts, [], documents)
+    assert len(sales) > 200
+    wrong_revenue = {key: (tracked.get(key, Decimal(0)), expected) for key, expected in revenues.items()
+                     if abs(tracked.get(key, Decimal(0)) - expected) > Decimal("0.00001")}
+    assert wrong_revenue == {}
+    wrong_cost = {f"{t}:{i}": (cost, costed.sale_cost(f"{t}:{i}")) for (t, i), cost in sales.items() if cost != costed.sale_cost(f"{t}:{i}")}
+    assert wrong_cost == {}
+    assert any(c > 0 for c in sales.values()) and any(c < 0 for c in sales.values())  # sales and returns both costed
+
+
 def test_first_sync_of_the_demo_company_and_a_second_that_skips_everything(live) -> None:  # type: ignore[no-untyped-def]
     seeded = live["seeded"]
     first = sync(live)
@@ -104,6 +177,7 @@ def test_first_sync_of_the_demo_company_and_a_second_that_skips_everything(live)
     assert first.voided == 1  # the voided invoice, recorded without stock
     live_documents = sum(seeded.documents.values())
     assert first.created + first.voided + first.errors == first.fetched
+    assert_revenue_and_cost_of_every_sale(live)
     with live["app"].app_context():
         before = dict(db.session.execute(select(Product.sku, Product.stock_on_hand)).tuples().all())
         db.session.remove()
@@ -230,8 +304,15 @@ def test_cdc_deletions_are_confirmed_and_reverse_the_sale(live) -> None:  # type
         assert db.session.scalar(select(Sale.status).where(Sale.external_id == gone, Sale.external_type == "Invoice")) == "deleted"
 
 
-def test_the_demo_password_is_documented(live) -> None:  # type: ignore[no-untyped-def]
-    assert len(DEMO_PASSWORD) >= 10
+def test_the_login_the_readme_shows_for_the_demo_works(live) -> None:  # type: ignore[no-untyped-def]
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"`([^`@\s]+@[^`\s]+)` / `([^`]+)`", readme)
+    assert shown is not None, "README shows the demo login as `email` / `password`"
+    email, password = shown.groups()
+    assert password == DEMO_PASSWORD
+    browser = Browser(live["app"].test_client())
+    browser.login(email, password)  # the demo business loaded: this login is the one `make demo` creates
+    assert browser.get("/sales/").status_code == 200
 
 
 def test_linking_the_demo_item_costs_the_waiting_invoices_in_date_order(live) -> None:  # type: ignore[no-untyped-def]

@@ -79,7 +79,7 @@ def oracle_facts(documents: dict[tuple[str, str], SalesDocument]) -> list[oracle
                       for position, ln in enumerate(document.lines, start=1)
                       if ln.item_id in PRODUCT_OF_ITEM and ln.quantity)  # quantity 0 on a credit memo: a price adjustment
         assert document.created_at is not None
-        facts.append(oracle.Document(f"{doc_type}:{doc_id}", document.txn_date, document.created_at, int(doc_id),
+        facts.append(oracle.Document(f"{doc_type}:{doc_id}", document.txn_date, document.created_at, (int(doc_id),),
                                      document.customer.id, document.customer.name, document.type is DocumentType.CREDIT_MEMO, lines))
     return facts
 

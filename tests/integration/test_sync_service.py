@@ -14,7 +14,7 @@ from partsemble.extensions import db
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import Sale
-from partsemble.models.sync import Connection, FailedDocument, SyncLock, SyncRun
+from partsemble.models.sync import Connection, FailedDocument, SyncInbox, SyncLock, SyncRun
 from partsemble.sync import lock
 from partsemble.sync.service import SyncNotReady, SyncRequest, SyncSettings, run_sync, start_run
 from tests import factories
@@ -256,8 +256,6 @@ def test_within_30_days_deletions_come_from_cdc(world) -> None:  # type: ignore[
 
 
 def test_within_one_page_the_later_version_of_a_document_wins(world) -> None:  # type: ignore[no-untyped-def]
-    from partsemble.sync.inbox import Inbox
-
     src = world["source"]
     first = doc("7", [line("2", "1", "5")], version="1")
     second = doc("7", [line("2", "4", "20")], version="2")
@@ -272,7 +270,8 @@ def test_within_one_page_the_later_version_of_a_document_wins(world) -> None:  #
     assert summary.created == 1
     sale = db.session.scalar(select(Sale).where(Sale.external_id == "7"))
     assert sale.version == "2" and sale.lines[0].quantity == D(4)
-    assert Inbox  # the inbox keeps one row per document and run
+    assert summary.fetched == 1  # one document read, staged once: the inbox keeps one row per document and run
+    assert db.session.scalar(select(func.count()).select_from(SyncInbox)) == 0  # and the finished run cleared it
 
 
 def test_a_large_run_brings_the_planner_statistics_up_to_date_on_postgresql(world) -> None:  # type: ignore[no-untyped-def]
