@@ -1,12 +1,13 @@
 """The knobs of the sandbox that QBO does not have: faults, quirks, tokens, traffic."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from partsemble.sandbox import faults, tokens, traffic
+from partsemble.sandbox import faults, recorded, tokens, traffic
 from partsemble.sandbox.store import get_setting, prices_include_tax, reading, set_setting, writing
 
 QUIRKS = {"sku_only_when_selected": "Leave Sku out of items unless the query says SELECT *, Sku"}
@@ -68,6 +69,16 @@ class SandboxControls:
     def prices_include_tax(self) -> bool:
         with reading(self.engine) as conn:
             return prices_include_tax(conn)
+
+    # Recorded answers of real companies
+    def load_recorded(self, entity: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a document or item exactly as a real QBO company answered it (Id, SyncToken, times kept).
+
+        Raises:
+            recorded.BadRecording: it cannot be served as QBO served it.
+        """
+        with writing(self.engine) as conn:
+            return recorded.load_recorded(conn, entity, payload)
 
     # Tokens
     def issue_tokens(self, client_id: str = "sandbox-client") -> tokens.TokenPair:
