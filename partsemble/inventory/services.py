@@ -12,6 +12,7 @@ from partsemble.costing import LotBook, Posting, costs_final_through, recost_sta
 from partsemble.costing.order import adjustment_key
 from partsemble.extensions import db
 from partsemble.inventory.lot_numbers import TakenLotNumbers, chunks
+from partsemble.inventory.voiding import void_refusal
 from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write
 from partsemble.models.ids import IdAllocator
@@ -188,26 +189,22 @@ def _lowest_balance(lot_id: int, received: Decimal, day: date, change: Decimal) 
     return low
 
 
+def why_not_voidable(lot: Lot) -> str | None:
+    """Why the lot cannot be voided (None: it can), for the lot page to offer the action or not."""
+    return void_refusal(db.session, lot, costs_final_through(db.session))
+
+
 def void_lot(lot_id: int, user_id: int | None) -> Lot:
-    """Void a lot that no sale has drawn from, reversing its stock (LOT_VOID), and commit.
+    """Void an untouched lot, reversing its stock (LOT_VOID), and commit.
 
     Raises:
-        InputError: already voided, a return lot, or a lot some sale drew from.
+        InputError: already voided, a return lot, a lot some sale drew from or that was adjusted,
+            or received in the closed period.
     """
     begin_write(db.session)
     book = _book()
     lot = db.session.get(Lot, lot_id, with_for_update=True)
-    problem = None
-    if lot is None:
-        problem = "No such lot."
-    elif lot.status == "voided":
-        problem = "This lot is already voided."
-    elif lot.source == "return":
-        problem = "Return lots belong to their credit memo; void the credit memo instead."
-    elif book.has_sales(lot.id):
-        problem = "Sales have drawn from this lot, so it cannot be voided. Adjust it instead."
-    elif (closed := costs_final_through(db.session)) is not None and lot.received_date <= closed:
-        problem = f"This lot was received in the closed period (costs are final through {closed.isoformat()}); it cannot be voided."
+    problem = void_refusal(db.session, lot, costs_final_through(db.session))
     if problem:
         db.session.rollback()
         raise InputError(problem)

@@ -129,7 +129,8 @@ def _render_detail(lot: Lot, adjust_form: AdjustLotForm, status: int = 200):  # 
     from partsemble.inventory.trace import lot_trace
 
     moves = queries.movements(lot_id=lot.id, page=page_number(request.args.get("page")))
-    return render_template("lots/detail.html", lot=lot, moves=moves, form=adjust_form, trace=lot_trace(lot.id)), status
+    return render_template("lots/detail.html", lot=lot, moves=moves, form=adjust_form, trace=lot_trace(lot.id),
+                           void_refusal=services.why_not_voidable(lot)), status
 
 
 @bp.route("/<int:lot_id>/adjust", methods=["POST"])
