@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from partsemble.domain.money import cents
 from partsemble.models.sales import Sale
 
 
@@ -54,7 +55,7 @@ def describe_changes(before: Snapshot | None, after: Snapshot) -> str:
     old_rev = sum((r for _, _, r in before.lines), Decimal(0))
     new_rev = sum((r for _, _, r in after.lines), Decimal(0))
     if old_rev != new_rev:
-        changes.append(f"Revenue {old_rev.quantize(Decimal('0.01'))} → {new_rev.quantize(Decimal('0.01'))}")
+        changes.append(f"Revenue {cents(old_rev)} → {cents(new_rev)}")  # half-up, as every figure shown
     return "; ".join(changes) or "New version with no change to lines, quantities or date"
 
 
