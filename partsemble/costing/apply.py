@@ -262,18 +262,18 @@ def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: Pl
         for draw in drawn.allocation.draws:
             writer.add_consumption({"sale_line_id": line_id, "sale_id": sale_id, "lot_id": draw.lot_id, "quantity": draw.quantity, "unit_cost": draw.unit_cost})
         draws = tuple(AppliedDraw(d.lot_id, drawn.lot_numbers[d.lot_id], d.quantity, d.unit_cost) for d in drawn.allocation.draws)
-        writer.book.order.sale(planned.product_id, sale_key(doc.txn_date, doc.created_at, sale_id, planned.position),
+        writer.book.order.sale(planned.product_id, sale_key(doc.txn_date, doc.created_at, doc.key, sale_id, planned.position),
                                _reason(doc), shortfall=drawn.shortfall > 0)
         if doc.type is not DocumentType.CREDIT_MEMO and planned.quantity > 0:
             writer.remember_sale(planned.product_id, doc.customer.id, doc.customer.name,
-                                 EarlierSale(doc.txn_date, doc.created_at, sale_id, doc.number, drawn.cost, planned.quantity))
+                                 EarlierSale(doc.txn_date, doc.created_at, sale_id, doc.number, drawn.cost, planned.quantity, doc.key))
         row.update(shortage_quantity=drawn.shortfall, shortage_unit_cost=drawn.shortfall_unit_cost, shortage_cost=drawn.shortfall_cost,
                    no_cost_basis=drawn.no_cost_basis, cost=drawn.cost)
     elif planned.kind == "return" and planned.product_id is not None and planned.stock_out < 0 and basis is not None:
         quantity = -planned.stock_out
         number = writer.book.unique_number(planned.product_id, f"RET-{doc.number or doc.id}-{planned.position}")
         note = replace(cause, note=f"Returned on {doc.type.value} {doc.number} ({basis.explanation})")
-        rank = sale_key(doc.txn_date, doc.created_at, sale_id, planned.position)
+        rank = sale_key(doc.txn_date, doc.created_at, doc.key, sale_id, planned.position)
         lot = writer.book.add_lot(planned.product_id, number, doc.txn_date, quantity, basis.unit_cost, "return", note, "RETURN", rank)
         row.update(return_lot_id=lot.id, no_cost_basis=basis.no_cost_basis, cost=-money(quantity * basis.unit_cost))
         # In date order, with no shortfall waiting, the return is costed as the replay would; else it decides.

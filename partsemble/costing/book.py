@@ -34,7 +34,8 @@ def _lots_query() -> Select[Any]:
     """Lots as the book holds them, with the credit memo line of a return lot (locked on PostgreSQL)."""
     return (
         select(Lot.id, Lot.product_id, Lot.lot_number, Lot.received_date, Lot.quantity_received, Lot.quantity_remaining,
-               Lot.unit_cost, Lot.status, Sale.txn_date, Sale.source_created_at, Sale.id.label("sale_id"), SaleLine.position)
+               Lot.unit_cost, Lot.status, Sale.txn_date, Sale.source_created_at, Sale.external_type, Sale.external_id,
+               Sale.id.label("sale_id"), SaleLine.position)
         .outerjoin(SaleLine, SaleLine.return_lot_id == Lot.id)
         .outerjoin(Sale, Sale.id == SaleLine.sale_id)
         .with_for_update(of=Lot)
@@ -42,7 +43,8 @@ def _lots_query() -> Select[Any]:
 
 
 def _state(row: Any) -> "LotState":
-    rank = None if row.sale_id is None else sale_key(row.txn_date, row.source_created_at, row.sale_id, row.position)
+    rank = None if row.sale_id is None else sale_key(row.txn_date, row.source_created_at, (row.external_type, row.external_id),
+                                                     row.sale_id, row.position)
     return LotState(row.id, row.product_id, row.lot_number, row.received_date, row.quantity_received, row.quantity_remaining,
                     row.unit_cost, row.status, rank=rank)
 

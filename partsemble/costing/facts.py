@@ -94,14 +94,14 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
         select(SaleLine.id, SaleLine.sale_id, SaleLine.position, SaleLine.kind, SaleLine.quantity, SaleLine.return_lot_id,
                SaleLine.revenue, SaleLine.cost, SaleLine.shortage_quantity, SaleLine.shortage_unit_cost, SaleLine.no_cost_basis,
                Sale.txn_date, Sale.source_created_at, Sale.customer_ref, Sale.customer_name, Sale.doc_number, Sale.external_type,
-               Sale.cost.label("sale_cost"), Sale.revenue.label("sale_revenue"), Sale.version)
+               Sale.cost.label("sale_cost"), Sale.revenue.label("sale_revenue"), Sale.version, Sale.external_id)
         .join(Sale, Sale.id == SaleLine.sale_id)
         .where(SaleLine.product_id == product_id, Sale.status == "active", SaleLine.kind.in_(("tracked", "return")))
     )
     zero = Decimal(0)
     # Plain tuples: a busy product has tens of thousands of lines, and attribute access on rows costs.
     for (line_id, sale_id, position, kind, quantity, return_lot_id, revenue, cost, short_qty, short_unit, no_basis, txn_date,
-         created_at, customer_ref, customer_name, doc_number, external_type, sale_cost, sale_revenue, version) in rows.tuples():
+         created_at, customer_ref, customer_name, doc_number, external_type, sale_cost, sale_revenue, version, external_id) in rows.tuples():
         if sale_id not in sales:
             sales[sale_id] = StoredSale(sale_cost, sale_revenue, version)
         is_credit = external_type == "CreditMemo"
@@ -126,7 +126,7 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
                                      returned, cost, result)
         fixed = result if closed_through is not None and txn_date <= closed_through else None
         line_facts.append(LineFact(line_id, sale_id, txn_date, created_at, position, units, customer_ref, customer_name, doc_number,
-                                   tracked and not is_credit, return_lot_id, fixed))
+                                   tracked and not is_credit, return_lot_id, fixed, (external_type, external_id)))
     return ProductFacts(product_id, lots, lot_facts, adjustments, line_facts, stored, sales)
 
 

@@ -22,8 +22,9 @@ from partsemble.models.sales import Sale, SaleLine
 NEVER: EventKey = (date.min, PHASE_LOT, EARLIEST, 0, 0)
 
 
-def sale_key(txn_date: date, created_at: datetime | None, sale_id: int, position: int = 0) -> EventKey:
-    return (txn_date, PHASE_SALE, created_at or EARLIEST, sale_id, position)
+def sale_key(txn_date: date, created_at: datetime | None, document: tuple[str, str], sale_id: int, position: int = 0) -> EventKey:
+    """A sale line's place in the date order (partsemble.domain.replay): `document` is (type, id)."""
+    return (txn_date, PHASE_SALE, created_at or EARLIEST, (*document, sale_id), position)
 
 
 def lot_key(received: date, lot_id: int) -> EventKey:
@@ -64,15 +65,24 @@ class DateOrder:
         ):
             self._advance(product_id, adjustment_key(latest))
         for product_id in wanted:
+            mine = (SaleLine.product_id == product_id, Sale.status == "active", SaleLine.kind.in_(("tracked", "return")))
             row = self.session.execute(
-                select(Sale.txn_date, Sale.source_created_at, Sale.id)
+                select(Sale.txn_date, Sale.source_created_at)
                 .join(SaleLine, SaleLine.sale_id == Sale.id)
-                .where(SaleLine.product_id == product_id, Sale.status == "active", SaleLine.kind.in_(("tracked", "return")))
-                .order_by(Sale.txn_date.desc(), Sale.source_created_at.desc().nulls_last(), Sale.id.desc())
+                .where(*mine)
+                .order_by(Sale.txn_date.desc(), Sale.source_created_at.desc().nulls_last())
                 .limit(1)
             ).first()
-            if row is not None:
-                self._advance(product_id, sale_key(row.txn_date, row.source_created_at, row.id, 2**31))
+            if row is None:
+                continue
+            # Sales of that moment (a bulk import shares one creation time) are ordered by document
+            # here, not by the database's text collation.
+            created = Sale.source_created_at.is_(None) if row.source_created_at is None else Sale.source_created_at == row.source_created_at
+            for txn_date, created_at, doc_type, doc_id, sale_id in self.session.execute(
+                select(Sale.txn_date, Sale.source_created_at, Sale.external_type, Sale.external_id, Sale.id).distinct()
+                .join(SaleLine, SaleLine.sale_id == Sale.id).where(*mine, Sale.txn_date == row.txn_date, created)
+            ):
+                self._advance(product_id, sale_key(txn_date, created_at, (doc_type, doc_id), sale_id, 2**31))
         for (product_id,) in self.session.execute(
             select(SaleLine.product_id).join(Sale, Sale.id == SaleLine.sale_id)
             .where(SaleLine.product_id.in_(wanted), SaleLine.shortage_quantity > 0, Sale.status == "active")

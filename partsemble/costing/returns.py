@@ -33,14 +33,15 @@ class EarlierSale:
     number: str
     cost: Decimal
     quantity: Decimal
+    document: tuple[str, str]  # (type, id)
 
     @property
     def unit_cost(self) -> Decimal:
         return to_unit_cost(self.cost / self.quantity)
 
-    def key(self) -> tuple[date, datetime, int]:
+    def key(self) -> tuple[date, datetime, tuple[str, str, int]]:
         """The date order of sales (partsemble.domain.replay)."""
-        return (self.txn_date, self.created_at or EARLIEST, self.sale_id)
+        return (self.txn_date, self.created_at or EARLIEST, (*self.document, self.sale_id))
 
 
 def latest_earlier_sale(session: Session | scoped_session[Session], product_id: int, customer_ref: str, customer_name: str,
@@ -62,11 +63,12 @@ def latest_earlier_sale(session: Session | scoped_session[Session], product_id: 
     if latest is None:
         return None
     that_day = [
-        EarlierSale(*row) for row in session.execute(
-            select(Sale.txn_date, Sale.source_created_at, Sale.id, Sale.doc_number, func.sum(SaleLine.cost), func.sum(SaleLine.quantity))
+        EarlierSale(*row[:6], (row[6], row[7])) for row in session.execute(
+            select(Sale.txn_date, Sale.source_created_at, Sale.id, Sale.doc_number, func.sum(SaleLine.cost), func.sum(SaleLine.quantity),
+                   Sale.external_type, Sale.external_id)
             .join(Sale, Sale.id == SaleLine.sale_id)
             .where(*conditions, Sale.txn_date == latest)
-            .group_by(Sale.id, Sale.txn_date, Sale.source_created_at, Sale.doc_number)
+            .group_by(Sale.id, Sale.txn_date, Sale.source_created_at, Sale.doc_number, Sale.external_type, Sale.external_id)
         )
     ]
     return max(that_day, key=EarlierSale.key)

@@ -6,7 +6,9 @@ of the facts in date order:
 
 - lots arrive at the start of their received date (then by lot id); lot
   adjustments follow on their date; sales follow, by transaction date, then
-  creation time. A credit memo's return lot arrives at the credit memo's place.
+  creation time, then document (type, then id: QuickBooks gives a bulk import one
+  creation time, and the order must not depend on which of them was synced first).
+  A credit memo's return lot arrives at the credit memo's place.
 - a sale line draws from the lots that have arrived, oldest first (received
   date, then lot id; a return lot after the receipts of its day). What they
   cannot cover is a shortfall at the weighted average cost of those lots just
@@ -36,8 +38,10 @@ from partsemble.domain.money import ZERO, money, unit_cost
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 PHASE_LOT, PHASE_ADJUSTMENT, PHASE_SALE = 0, 1, 2
 
-# (date, phase, creation time, id, position): the order in which facts happened.
-EventKey = tuple[date, int, datetime, int, int]
+# (date, phase, creation time, id, position): the order in which facts happened. A sale's id is
+# (document type, document id, sale id): the document first, so the order is the same in every sync.
+SaleId = tuple[str, str, int]
+EventKey = tuple[date, int, datetime, int | SaleId, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +111,10 @@ class LineFact:
     is_sale: bool = True  # an invoice, receipt or manual sale (a basis for the cost of later returns)
     return_lot_id: int | None = None  # returns: the lot the goods come back in
     fixed: LineCost | None = None  # closed period: the stored result, taken as given
+    document: tuple[str, str] = ("", "")  # (type, id) of the document
 
     def key(self) -> EventKey:
-        return (self.txn_date, PHASE_SALE, self.created_at or EARLIEST, self.sale_id, self.position)
+        return (self.txn_date, PHASE_SALE, self.created_at or EARLIEST, (*self.document, self.sale_id), self.position)
 
 
 @dataclass(frozen=True, slots=True)

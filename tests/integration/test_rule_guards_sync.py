@@ -140,3 +140,21 @@ def test_an_unlinked_non_inventory_item_fails_its_document_in_the_sync(world) ->
     assert db.session.scalar(select(FailedDocument.item_external_id)) == "20"
     again = sync(src)  # retried on every sync until it is fixed
     assert again.errors == 1 and again.created == 0
+
+
+def test_documents_created_in_the_same_second_cost_the_same_whatever_order_they_were_synced_in(world) -> None:  # type: ignore[no-untyped-def]
+    """QuickBooks gives a bulk import one creation time. Two such documents of one date are taken in
+    the order one sync applies them (type, then Id), even when one of them only gets in later."""
+    src = world["source"]
+    src.put(doc("1", [line("1", None, "40")], day=JAN(10)))  # fails at first: an amount but no quantity
+    src.put(invoice("2", "4", JAN(10)))
+    same = src.documents[("Invoice", "1")].created_at
+    src.documents[("Invoice", "2")] = replace(src.documents[("Invoice", "2")], created_at=same)
+    first = sync(src)
+    assert (first.created, first.errors) == (1, 1) and draws("2") == [("FIRST", D(4), D(2))]
+    src.put(invoice("1", "4", JAN(10)))  # fixed upstream; its creation time stays the shared one
+    second = sync(src)
+    assert (second.created, second.errors) == (1, 0)
+    # As a single sync of both would have it: invoice 1, then invoice 2.
+    assert draws("1") == [("FIRST", D(4), D(2))]
+    assert draws("2") == [("FIRST", D(1), D(2)), ("SECOND", D(3), D(5))]
