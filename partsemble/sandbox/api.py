@@ -103,7 +103,9 @@ def cdc(realm: str) -> Response:
                            f"Operation cdc with changedSince date {qbo_time(since)} which is older than "
                            "fixed days is not supported.")
     with reading(company.engine) as conn:
-        changes = changes_since(conn, [entity for entity in resolved if entity], since)
+        false_tombstone = get_setting(conn, "quirk:cdc_live_reported_deleted") == "1"
+        changes = changes_since(conn, [entity for entity in resolved if entity], since,
+                                report_live_as_deleted=false_tombstone)
     return cdc_reply([(change.entity, change.objects) for change in changes])
 
 

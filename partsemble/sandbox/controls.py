@@ -7,10 +7,14 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from partsemble.sandbox import faults, recorded, tokens, traffic
+from partsemble.sandbox import faults, limits, recorded, tokens, traffic
 from partsemble.sandbox.store import get_setting, prices_include_tax, reading, set_setting, writing
 
-QUIRKS = {"sku_only_when_selected": "Leave Sku out of items unless the query says SELECT *, Sku"}
+QUIRKS = {
+    "sku_only_when_selected": "Leave Sku out of items unless the query says SELECT *, Sku",
+    "cdc_live_reported_deleted": "CDC also reports the latest changed live document as deleted "
+                                 "(a client library saw QBO do this)",
+}
 
 
 class UnknownQuirk(ValueError):
@@ -69,6 +73,16 @@ class SandboxControls:
     def prices_include_tax(self) -> bool:
         with reading(self.engine) as conn:
             return prices_include_tax(conn)
+
+    def enforce_request_limits(self, enabled: bool, *, per_second: int = limits.PER_SECOND,
+                               per_minute: int = limits.PER_MINUTE) -> None:
+        """Answer past QBO's 10 requests a second or 500 a minute with its 429 ThrottleExceeded.
+
+        Raises:
+            ValueError: a limit below 1.
+        """
+        with writing(self.engine) as conn:
+            limits.enforce(conn, enabled, per_second, per_minute)
 
     # Recorded answers of real companies
     def load_recorded(self, entity: str, payload: Mapping[str, Any]) -> dict[str, Any]:

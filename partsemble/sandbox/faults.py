@@ -26,6 +26,8 @@ FAMILIES = ("query", "cdc", "read", "token", "all")
 KINDS = {
     "throttle_retry_after": "429 throttled, with Retry-After",
     "throttle": "429 throttled, without Retry-After",
+    "throttle_403": "403 carrying ThrottleExceeded (XML)",
+    "throttle_200": "200 carrying a ThrottleExceeded Fault",
     "server_error": "500 server error",
     "unavailable": "503 service unavailable",
     "slow": "slow response (sleep, then answer)",
@@ -35,7 +37,8 @@ KINDS = {
     "xml_401": "401 in XML",
 }
 _REPLACING = {
-    "throttle_retry_after", "throttle", "server_error", "unavailable", "fault_200", "xml_401",
+    "throttle_retry_after", "throttle", "throttle_403", "throttle_200", "server_error", "unavailable", "fault_200",
+    "xml_401",
 }
 _SCALE = 1_000_000
 
@@ -178,6 +181,8 @@ def reply_instead(rule: FaultRule) -> Response | None:
     return {
         "throttle_retry_after": lambda: replies.throttled_reply(rule.retry_after),
         "throttle": lambda: replies.throttled_reply(None),
+        "throttle_403": lambda: replies.throttled_reply(None, 403),
+        "throttle_200": replies.throttle_in_ok_reply,
         "server_error": replies.server_error_reply,
         "unavailable": replies.unavailable_reply,
         "fault_200": replies.fault_in_ok_reply,

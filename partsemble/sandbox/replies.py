@@ -102,12 +102,13 @@ def _xml(fault_type: str, code: str, message: str, detail: str) -> str:
     )
 
 
-def throttled_reply(retry_after: int | None) -> Response:
-    """429 ThrottleExceeded in XML, as QBO sends it even when JSON was asked for."""
+def throttled_reply(retry_after: int | None, status: int = 429) -> Response:
+    """ThrottleExceeded (3001) in XML, as QBO sends it even when JSON was asked for; usually a 429,
+    sometimes a 403 that says so in its message."""
     response = Response(
-        _xml("SERVICE", "3001", "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-             "The request limit was reached."),
-        status=429, content_type=XML,
+        _xml("SERVICE", "3001", f"message=ThrottleExceeded; errorCode=003001; statusCode={status}",
+             "The request limit was reached.  Try again later"),
+        status=status, content_type=XML,
     )
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -136,6 +137,12 @@ def server_error_reply() -> Response:
 def fault_in_ok_reply() -> Response:
     """A 200 that carries a Fault instead of data: QBO does this."""
     return json_reply(system_fault_body(), 200)
+
+
+def throttle_in_ok_reply() -> Response:
+    """A 200 whose body is a ThrottleExceeded Fault: a throttle whatever the status says."""
+    return json_reply(fault_body("3001", "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+                                 "The request limit was reached.  Try again later", fault_type="SERVICE"), 200)
 
 
 def unavailable_reply() -> Response:

@@ -113,12 +113,15 @@ class ChangeSet:
     objects: list[str]  # active objects first, then tombstones
 
 
-def changes_since(conn: Connection, entity_names: Sequence[str], since: int) -> list[ChangeSet]:
+def changes_since(conn: Connection, entity_names: Sequence[str], since: int, *,
+                  report_live_as_deleted: bool = False) -> list[ChangeSet]:
     """What CDC reports per entity: changed objects, then deletions, at most 1000 in the whole answer.
 
     The cap is on the response, across all the entities asked for: the changed
     objects of each entity in the order asked fill it first, then the deletions,
-    so deletions are the first to be cut off.
+    so deletions are the first to be cut off. With `report_live_as_deleted`, the
+    latest changed live document also comes back as a tombstone, as one client
+    library reports QBO doing.
     """
     entity_names = list(dict.fromkeys(entity_names))
     room = CDC_LIMIT
@@ -144,7 +147,20 @@ def changes_since(conn: Connection, entity_names: Sequence[str], since: int) -> 
         ).all()
         found[entity] += [jsontext.dumps(tombstone(doc_id, at)) for doc_id, at in deleted]
         room -= len(deleted)
+    if report_live_as_deleted and room > 0:
+        _add_false_tombstone(found)
     return [ChangeSet(entity, found[entity]) for entity in entity_names]
+
+
+def _add_false_tombstone(found: dict[str, list[str]]) -> None:
+    for entity, objects in found.items():
+        live = [jsontext.loads(text) for text in objects]
+        live = [obj for obj in live if obj.get("status") != "Deleted"]
+        if live and entities.is_transaction(entity):
+            latest = live[-1]
+            stamp = parse_timestamp(latest["MetaData"]["LastUpdatedTime"])
+            objects.append(jsontext.dumps(tombstone(int(latest["Id"]), stamp)))
+            return
 
 
 def read_object(conn: Connection, entity: str, object_id: str) -> str | None:
