@@ -91,8 +91,7 @@ def assert_matches_oracle(app, receipts: list[oracle.Receipt], documents: dict[t
         session = db.session
         sales = {f"{t}:{i}": (sale_id, cost) for sale_id, t, i, cost in session.execute(
             select(Sale.id, Sale.external_type, Sale.external_id, Sale.cost).where(Sale.status == "active"))}
-        keys = {key: sale_id for key, (sale_id, _) in sales.items()}
-        by_id = {sale_id: key for key, sale_id in keys.items()}
+        by_id = {sale_id: key for key, (sale_id, _) in sales.items()}
         assert sorted(sales) == sorted(d.key for d in oracle_facts(documents))
         assert {key: cost for key, (_, cost) in sales.items()} == {key: expected.sale_cost(key) for key in sales}
         names = {lot_id: f"lot {lot_id}" for lot_id in session.scalars(select(Lot.id).where(Lot.source != "return"))}
