@@ -5,14 +5,14 @@ into months here, so a year is at most 366 rows from the database.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from partsemble.domain.money import ZERO, margin_percent
+from partsemble.domain.money import ZERO, cents, margin_percent
 from partsemble.extensions import db
 from partsemble.models.sales import Sale, SaleLine
 from partsemble.reports.margins import PRODUCT_LINE_KINDS
@@ -104,3 +104,17 @@ def add_up(months: Iterable[MonthFigures]) -> MonthsTotal:
     return MonthsTotal(
         sum((m.revenue for m in listed), ZERO), sum((m.cost for m in listed), ZERO), sum(m.sales for m in listed)
     )
+
+
+EXPORT_HEADER = ("month", "sales", "revenue", "cost", "margin", "margin_percent")
+
+
+def export_rows(months: list[MonthFigures]) -> Iterator[tuple[object, ...]]:
+    """The months as the page's table shows them, then its total row: money in cents rounded
+    half-up from the exact sums (a total is never the sum of rounded rows), no margin % without revenue."""
+    for m in months:
+        yield (f"{m.month:%Y-%m}", m.sales, f"{cents(m.revenue):f}", f"{cents(m.cost):f}", f"{cents(m.margin):f}",
+               "" if m.margin_percent is None else f"{m.margin_percent:f}")
+    total = add_up(months)
+    yield ("total", total.sales, f"{cents(total.revenue):f}", f"{cents(total.cost):f}", f"{cents(total.margin):f}",
+           "" if total.margin_percent is None else f"{total.margin_percent:f}")

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from partsemble.csvio import stream
 from partsemble.pagination import page_number
-from partsemble.reports import margins, periods, shortages
+from partsemble.reports import margins, monthly, periods, shortages
 from partsemble.reports.monthly import business_months, last_months
 from partsemble.reports.svg import chart_panel
 from partsemble.web.forms import csv_download
@@ -24,6 +24,13 @@ def index() -> str:
     first, last = last_months(periods.today())
     panel = chart_panel(business_months(first, last), "business-chart", "the business")
     return render_template("reports/index.html", panel=panel)
+
+
+@bp.route("/months.csv")
+def months_csv() -> Response:
+    """The months of the page's chart and table, with the same total."""
+    first, last = last_months(periods.today())
+    return csv_download(stream(monthly.EXPORT_HEADER, monthly.export_rows(business_months(first, last))), "margin-by-month.csv")
 
 
 @dataclass(frozen=True)
