@@ -63,6 +63,26 @@ def test_a_sync_over_pages_of_one_shared_time_gets_every_document_exactly_once(a
         assert sorted(sales) == sorted(upstream)
 
 
+def test_an_edit_inside_a_block_of_one_time_while_it_is_paged_skips_nothing(app_config: dict[str, Any]) -> None:
+    """Stepping through one shared time by position: an invoice already read that is edited meanwhile
+    leaves the block, and every later row moves up one place. Nothing may be skipped for that."""
+    with live_sandbox(app_config, QBO_PAGE_SIZE=25) as live:
+        generated = generated_company(live, 120, credit_memo_share="0", sales_receipt_share="0", void_share="0")
+        upstream = upstream_documents(live, generated.first_id, generated.last_id)
+
+        def edit_one_already_read(page: ChangePage) -> Any:
+            return live.company.update_document("Invoice", page.documents[2].id, private_note="edited meanwhile")
+
+        source = ChangesUpstreamAfterTheFirstPage(live.source(), edit_one_already_read)
+        summary = live.sync(source)
+        assert source.changed is not None
+        assert summary.errors == 0 and sorted(synced_sales(live)) == sorted(upstream)
+        with live.app.app_context():
+            version = db.session.scalar(select(Sale.version).where(Sale.external_id == source.changed["Id"]))
+            db.session.remove()
+        assert version == source.changed["SyncToken"] == "1"
+
+
 def test_a_document_created_upstream_right_after_a_sync_is_picked_up_by_the_next(app_config: dict[str, Any]) -> None:
     with live_sandbox(app_config) as live:
         generated = generated_company(live, 30, credit_memo_share="0", void_share="0")
@@ -76,20 +96,21 @@ def test_a_document_created_upstream_right_after_a_sync_is_picked_up_by_the_next
         assert ("Invoice", late["Id"]) in synced_sales(live)
 
 
-class CreatesAnInvoiceAfterTheFirstPage:
-    """The real source; once the first page (the invoices) has been read, someone adds an invoice upstream."""
+class ChangesUpstreamAfterTheFirstPage:
+    """The real source; once its first page has been read, someone changes the company upstream."""
 
-    def __init__(self, source: SalesSource, create: Any) -> None:
+    def __init__(self, source: SalesSource, change: Any, pause: float = 0) -> None:
         self._source = source
-        self._create = create
-        self.created: dict[str, Any] | None = None
+        self._change = change
+        self._pause = pause
+        self.changed: Any = None
 
     def changed_documents(self, since: datetime | None, not_before: date) -> Iterator[ChangePage]:
         for page in self._source.changed_documents(since, not_before):
             yield page
-            if self.created is None:
-                self.created = self._create()
-                time.sleep(1.1)  # the rest of this sync ends in a later second than the invoice's stamp
+            if self.changed is None:
+                self.changed = self._change(page)
+                time.sleep(self._pause)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._source, name)
@@ -102,13 +123,14 @@ def test_an_invoice_added_while_a_sync_reads_is_picked_up_next_time_even_without
     with live_sandbox(app_config) as live:
         generated = generated_company(live, 20, credit_memo_share="0", void_share="0")
         item_id, customer = generated.products[0][0], live.company.customers()[0]["Id"]
-        source = CreatesAnInvoiceAfterTheFirstPage(live.source(), lambda: live.company.create_document(
-            "Invoice", customer_id=customer, txn_date=live.today, lines=[LineInput(item_id, D("1"))]))
+        # The pause: the rest of this sync ends in a later second than the invoice's stamp.
+        source = ChangesUpstreamAfterTheFirstPage(live.source(), lambda _page: live.company.create_document(
+            "Invoice", customer_id=customer, txn_date=live.today, lines=[LineInput(item_id, D("1"))]), pause=1.1)
         no_overlap = SyncSettings(overlap=timedelta(0))
         first = live.sync(source, no_overlap)
-        assert source.created is not None and first.created == 20
+        assert source.changed is not None and first.created == 20
         second = live.sync(settings=no_overlap)
-        assert ("Invoice", source.created["Id"]) in synced_sales(live)
+        assert ("Invoice", source.changed["Id"]) in synced_sales(live)
         assert second.created == 1
 
 

@@ -66,6 +66,9 @@ def changed_pages(
     """Every document of one type updated at or after `since`, one ChangePage per HTTP page, each version once.
 
     Keyset paging: offsets skip rows when a row is updated mid-scan and jumps to the end.
+    Only where a full page shares one LastUpdatedTime (QBO gives a bulk import one
+    time) is that time stepped through by position; a row of it changed or deleted
+    meanwhile moves the rest up a place, so once past it the block is read again.
 
     Raises:
         MalformedResponse: a page repeats, or a full page gives no LastUpdatedTime to go on from.
@@ -73,7 +76,8 @@ def changed_pages(
     """
     bound = since.replace(microsecond=0) if since is not None else None
     position = 1
-    seen_at_bound: set[RowKey] = set()  # only rows at the bound can come back on the next page
+    seen: set[RowKey] = set()  # rows at the bound, and every row of a block stepped through by position
+    stepped: datetime | None = None  # the time of the block being stepped through by position
     previous: frozenset[RowKey] | None = None
     while True:
         statement = queries.changed_since(doc_type, bound, not_before, position, page_size)
@@ -82,30 +86,58 @@ def changed_pages(
         keys = [row_key(row) for row in rows]
         _refuse_repeat(doc_type, frozenset(keys), previous, statement)
         previous = frozenset(keys)
-        documents: list[DocumentOrProblem] = []
-        for row, key in zip(rows, keys):
-            if key[0] and key in seen_at_bound:
-                continue
-            if key[0]:
-                seen_at_bound.add(key)
-            documents.append(parse_document(doc_type, row))
-        yield ChangePage(documents=tuple(documents), server_time=parse_server_time(body))
-        if len(rows) < page_size:
-            return
+        yield ChangePage(documents=tuple(_unseen(doc_type, rows, keys, seen)), server_time=parse_server_time(body))
         times = [_updated_at(row) for row in rows]
-        known = [moment for moment in times if moment is not None]
-        if not known:
-            raise MalformedResponse(f"{doc_type} query page has no MetaData.LastUpdatedTime to page on ({statement})")
-        last = max(known)
+        last = _last_time(doc_type, times, statement) if len(rows) == page_size else None
+        if stepped is not None and last != stepped:
+            yield from _reread_block(http, doc_type, stepped, not_before, page_size, seen)
+            stepped = None
+        if last is None:
+            return
         if all(moment == last for moment in times):
             # A full page on one timestamp: `>= last` from the top would return it again, so
             # step through that timestamp by position instead.
             position = position + page_size if bound == last else 1 + page_size
+            stepped = last
         else:
             position = 1
         if bound != last:
-            seen_at_bound = {key for key, moment in zip(keys, times) if moment == last and key[0]}
+            keep = {key for key, moment in zip(keys, times) if moment == last and key[0]}
+            seen = keep if stepped is None else seen | keep
         bound = last
+
+
+def _unseen(doc_type: DocumentType, rows: list[Any], keys: list[RowKey], seen: set[RowKey]) -> list[DocumentOrProblem]:
+    """The rows not read before, parsed; their keys join `seen`."""
+    documents: list[DocumentOrProblem] = []
+    for row, key in zip(rows, keys):
+        if key[0] and key in seen:
+            continue
+        if key[0]:
+            seen.add(key)
+        documents.append(parse_document(doc_type, row))
+    return documents
+
+
+def _last_time(doc_type: DocumentType, times: list[datetime | None], statement: str) -> datetime:
+    known = [moment for moment in times if moment is not None]
+    if not known:
+        raise MalformedResponse(f"{doc_type} query page has no MetaData.LastUpdatedTime to page on ({statement})")
+    return max(known)
+
+
+def _reread_block(
+    http: QboHttp, doc_type: DocumentType, moment: datetime, not_before: date, page_size: int, seen: set[RowKey]
+) -> Iterator[ChangePage]:
+    """The rows still at `moment` that the stepping missed (a row that left the block moved the rest up)."""
+
+    def statement_at(position: int) -> str:
+        return queries.changed_at(doc_type, moment, not_before, position, page_size)
+
+    for rows in offset_pages(http, statement_at, str(doc_type), page_size):
+        documents = _unseen(doc_type, rows, [row_key(row) for row in rows], seen)
+        if documents:
+            yield ChangePage(documents=tuple(documents), server_time=None)
 
 
 def offset_pages(

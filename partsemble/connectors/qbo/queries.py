@@ -44,6 +44,14 @@ def changed_since(
     )
 
 
+def changed_at(doc_type: DocumentType, moment: datetime, not_before: date, position: int, page_size: int) -> str:
+    """Documents of one type dated on or after `not_before` last updated exactly at `moment` (to the second)."""
+    return (
+        f"SELECT * FROM {doc_type} WHERE MetaData.LastUpdatedTime = {quote(moment_literal(moment))} "
+        f"AND TxnDate >= {quote(not_before.isoformat())} ORDERBY MetaData.LastUpdatedTime {_page(position, page_size)}"
+    )
+
+
 def ids_dated(doc_type: DocumentType, start: date, end: date, position: int, page_size: int) -> str:
     """Ids of the documents of one type dated within [start, end]."""
     return (

@@ -36,6 +36,14 @@ def invoice_row(qbo_json):
     return row
 
 
+def at(entity: str, moment: str, position: int, size: int) -> str:
+    """The query that reads a block of one LastUpdatedTime again, once paging has stepped past it."""
+    return (
+        f"SELECT * FROM {entity} WHERE MetaData.LastUpdatedTime = '{moment}' AND TxnDate >= '2026-01-01' "
+        f"ORDERBY MetaData.LastUpdatedTime STARTPOSITION {position} MAXRESULTS {size}"
+    )
+
+
 def keys(page) -> list[tuple[str, str]]:
     return [(doc.id, doc.version) for doc in page.documents]
 
@@ -107,6 +115,8 @@ def test_full_pages_on_one_timestamp_advance_by_position_within_it(http, serve, 
     serve(query_body("Invoice", [invoice_row("1", T2), invoice_row("2", T2)]))
     serve(query_body("Invoice", [invoice_row("3", T2), invoice_row("4", T2)]))
     serve(query_body("Invoice", [invoice_row("5", T2), invoice_row("6", T3)]))
+    for block in (["1", "2"], ["3", "4"], ["5"]):  # past the block: read it again, nothing was missed
+        serve(query_body("Invoice", [invoice_row(doc_id, T2) for doc_id in block]))
     serve(query_body("Invoice", [invoice_row("6", T3)]))
     serve(query_body("SalesReceipt", []))
     serve(query_body("CreditMemo", []))
@@ -119,10 +129,13 @@ def test_full_pages_on_one_timestamp_advance_by_position_within_it(http, serve, 
         [("5", "0"), ("6", "0")],
         [],
     ]
-    assert sent_queries()[:4] == [
+    assert sent_queries()[:7] == [
         q("Invoice", since=None, position=1, size=2),
         q("Invoice", since=T2, position=3, size=2),
         q("Invoice", since=T2, position=5, size=2),
+        at("Invoice", T2, position=1, size=2),
+        at("Invoice", T2, position=3, size=2),
+        at("Invoice", T2, position=5, size=2),
         q("Invoice", since=T3, position=1, size=2),
     ]
 
@@ -133,6 +146,10 @@ def test_a_full_page_on_a_later_timestamp_restarts_positions_within_that_timesta
     source = QboSource(http, page_size=2)
     serve(query_body("Invoice", [invoice_row("1", T1), invoice_row("2", T1)]))
     serve(query_body("Invoice", [invoice_row("3", T2), invoice_row("4", T2)]))
+    serve(query_body("Invoice", [invoice_row("1", T1), invoice_row("2", T1)]))  # block T1 read again
+    serve(query_body("Invoice", []))
+    serve(query_body("Invoice", [invoice_row("5", T2)]))
+    serve(query_body("Invoice", [invoice_row("3", T2), invoice_row("4", T2)]))  # block T2 read again
     serve(query_body("Invoice", [invoice_row("5", T2)]))
     serve(query_body("SalesReceipt", []))
     serve(query_body("CreditMemo", []))
@@ -140,11 +157,32 @@ def test_a_full_page_on_a_later_timestamp_restarts_positions_within_that_timesta
     pages = list(source.changed_documents(None, NOT_BEFORE))
 
     assert [keys(page) for page in pages[:3]] == [[("1", "0"), ("2", "0")], [("3", "0"), ("4", "0")], [("5", "0")]]
-    assert sent_queries()[:3] == [
+    assert [query for query in sent_queries() if " >= '2026-05" in query or "WHERE TxnDate" in query][:3] == [
         q("Invoice", since=None, position=1, size=2),
         q("Invoice", since=T1, position=3, size=2),
         q("Invoice", since=T2, position=3, size=2),
     ]
+
+
+def test_a_row_edited_inside_a_block_being_stepped_through_moves_the_rest_up_and_the_re_read_finds_what_moved(
+    http, serve, query_body, invoice_row, sent_queries
+):
+    """Invoice 2 is edited after page one: 3 slides into position 2 and the position step misses it."""
+    source = QboSource(http, page_size=2)
+    serve(query_body("Invoice", [invoice_row("1", T2), invoice_row("2", T2)]))
+    serve(query_body("Invoice", [invoice_row("4", T2), invoice_row("5", T2)]))
+    serve(query_body("Invoice", [invoice_row("2", T3, sync_token="1")]))
+    serve(query_body("Invoice", [invoice_row("1", T2), invoice_row("3", T2)]))
+    serve(query_body("Invoice", [invoice_row("4", T2), invoice_row("5", T2)]))
+    serve(query_body("Invoice", []))
+    serve(query_body("SalesReceipt", []))
+    serve(query_body("CreditMemo", []))
+
+    pages = list(source.changed_documents(None, NOT_BEFORE))
+
+    read = [key for page in pages for key in keys(page)]
+    assert sorted(read) == [("1", "0"), ("2", "0"), ("2", "1"), ("3", "0"), ("4", "0"), ("5", "0")]
+    assert sent_queries()[3:6] == [at("Invoice", T2, position=p, size=2) for p in (1, 3, 5)]
 
 
 def test_a_page_that_repeats_the_previous_one_raises(http, serve, query_body, invoice_row):
