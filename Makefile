@@ -1,5 +1,5 @@
 # Partsemble: the commands that matter.
-#   make demo   install, migrate, load the demo business and its QuickBooks sandbox, serve on :5000
+#   make demo   install, migrate, load the demo business and its QuickBooks sandbox, serve on HOST:PORT (127.0.0.1:5000)
 #   make test   install with dev extras and run the whole test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -49,7 +49,7 @@ DEMO_ENV = PARTSEMBLE_SECRET_KEY="$$(cat $(INSTANCE)/secret_key)" \
 
 demo: venv-runtime $(INSTANCE)/secret_key
 	@$(DEMO_ENV) $(VENV)/bin/partsemble db upgrade
-	@$(DEMO_ENV) $(VENV)/bin/partsemble demo
+	@$(DEMO_ENV) $(VENV)/bin/partsemble demo --url http://$(HOST):$(PORT)
 	@$(DEMO_ENV) $(VENV)/bin/partsemble run --host $(HOST) --port $(PORT) --with-threads
 
 test: venv

@@ -113,8 +113,10 @@ def seed_sandbox(database_url: str, today: date) -> bool:
 
 @click.command("demo")
 @click.option("--today", default=None, help="Pretend today is this date (YYYY-MM-DD).")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True,
+              help="Where the app is served, for the printed login step (make demo passes its HOST and PORT).")
 @with_appcontext
-def demo_command(today: str | None) -> None:
+def demo_command(today: str | None, url: str) -> None:
     """Load the demo business and, with the sandbox on, its QuickBooks company (idempotent)."""
     from flask import current_app
 
@@ -126,7 +128,7 @@ def demo_command(today: str | None) -> None:
         link_sandbox_items()
         click.echo("Sandbox QuickBooks company seeded." if seeded else "Sandbox QuickBooks company already seeded.")
     click.echo("")
-    click.echo(f"  Log in at http://127.0.0.1:5000 as {DEMO_EMAIL} with the password {DEMO_PASSWORD}")
+    click.echo(f"  Log in at {url.rstrip('/')} as {DEMO_EMAIL} with the password {DEMO_PASSWORD}")
     if current_app.config.get("SANDBOX"):
         click.echo("  Then: 1. Settings > Connect QuickBooks Online > Approve (the local sandbox company)")
         click.echo("        2. Sales > Sync Now")
