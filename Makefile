@@ -1,6 +1,7 @@
 # Partsemble: the commands that matter.
 #   make demo   install, migrate, load the demo business and its QuickBooks sandbox, serve on HOST:PORT (127.0.0.1:5000)
 #   make test   install with dev extras and run the whole test suite
+#   make mutate mutation testing of the domain, the costing engine and the QBO parser (not in CI; tests/MUTATION.md)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,8 +9,10 @@ INSTANCE := $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# Areas for make mutate (domain parser costing; all when empty); MUTATE_JOBS=N workers (default 2).
+MUTATE_AREAS ?=
 
-.PHONY: demo test test-fast test-slow test-postgres bench venv venv-runtime dev clean
+.PHONY: demo test test-fast test-slow test-postgres bench mutate venv venv-runtime dev clean
 
 # Two locked sets (requirements/README.md): runtime.txt is what the app needs, and all
 # `make demo` installs; lock.txt adds the test and audit tools for `make test`. The
@@ -64,5 +67,9 @@ test-postgres: venv
 bench: venv
 	$(PY) -m benchmarks.run_all
 
+# mutmut works on copies under .mutmut/<area>/mutants/; the working tree is never mutated.
+mutate: venv
+	$(PY) -m mutation.run $(MUTATE_AREAS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .mutmut mutants

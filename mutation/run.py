@@ -1,0 +1,183 @@
+"""make mutate: mutmut over the pure rules, the costing engine and the QuickBooks parser.
+
+Each area runs in its own scratch folder (.mutmut/<area>/, gitignored) holding a copy of
+the package, the tests and the migrations, and a pyproject.toml that is the project's
+own plus a [tool.mutmut] table for that area. mutmut copies that folder again into
+mutants/, mutates only the area's files there and runs the area's tests from there, so
+the working tree is never touched. Every run starts from a fresh copy: a result cached
+from older tests or older code is never reported.
+
+    python -m mutation.run [area ...]     # all areas when none is named
+
+Environment: MUTATE_JOBS (workers, default 2), MUTATE_KEEP=1 (reuse the last run's
+mutants/ and results, to re-check after a change without starting over).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutmut"
+MUTMUT = Path(sys.executable).parent / "mutmut"
+COPIED = ("partsemble", "tests", "migrations", "mutation")
+# mutmut's own exit codes (mutmut.stats.status_by_exit_code), grouped as this report counts them.
+KILLED = {1, 3, 37}
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+TIMEOUT = {36, -24, 24, 152, 255}
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    mutate: tuple[str, ...]  # files or folders under the repository root
+    tests: tuple[str, ...]  # what pytest runs; mutmut then runs, per mutant, only the tests that reach it
+
+
+AREAS = (
+    # tests/unit/test_config.py tests the configuration, not a rule: nothing of domain/ is its subject.
+    Area("domain", ("partsemble/domain",), ("tests/unit", "--ignore=tests/unit/test_config.py")),
+    Area(
+        "parser",
+        ("partsemble/connectors/qbo/parse.py", "partsemble/connectors/qbo/fields.py"),
+        ("tests/unit/connectors",),
+    ),
+    Area(
+        "costing",
+        ("partsemble/costing",),
+        (
+            "tests/integration/test_costing_rules.py",
+            "tests/integration/test_costs_follow_dates.py",
+            "tests/unit/test_replay.py",
+            "tests/unit/test_fifo.py",
+        ),
+    ),
+)
+
+
+def _toml_list(values: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def _only_mutate(area: Area) -> list[str]:
+    return [p if p.endswith(".py") else p.rstrip("/") + "/*" for p in area.mutate]
+
+
+def area_pyproject(area: Area) -> str:
+    """The project's pyproject.toml (pytest settings included) plus this area's mutmut settings."""
+    own = (ROOT / "pyproject.toml").read_text("utf-8")
+    if "mutmut" in tomllib.loads(own).get("tool", {}):
+        raise SystemExit("pyproject.toml has a [tool.mutmut] table; the areas' settings live in mutation/run.py")
+    return own.rstrip() + "\n\n" + "\n".join([
+        "[tool.mutmut]",
+        'source_paths = ["partsemble"]',
+        f"only_mutate = {_toml_list(_only_mutate(area))}",
+        f"pytest_add_cli_args_test_selection = {_toml_list(area.tests)}",
+        # Hypothesis draws the same examples every run (mutation/pytest_plugin.py); no cache
+        # folder is written into mutants/.
+        'pytest_add_cli_args = ["-p", "mutation.pytest_plugin", "--hypothesis-profile=mutation", "-p", "no:cacheprovider"]',
+        'also_copy = ["migrations/", "mutation/"]',
+        "use_git_change_detection = false",
+        "",
+    ])
+
+
+def prepare(area: Area) -> Path:
+    folder = WORK / area.name
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "artifacts", ".hypothesis", ".pytest_cache")
+    for name in COPIED:
+        shutil.copytree(ROOT / name, folder / name, ignore=skip)
+    (folder / "pyproject.toml").write_text(area_pyproject(area), "utf-8")
+    return folder
+
+
+@dataclass
+class Tally:
+    mutants: int = 0
+    killed: int = 0
+    survived: int = 0
+    no_tests: int = 0
+    timeout: int = 0
+    other: int = 0
+
+    @property
+    def not_killed(self) -> int:
+        return self.survived + self.no_tests + self.other
+
+    def line(self, name: str) -> str:
+        share = 100 * self.not_killed / self.mutants if self.mutants else 0.0
+        return (f"{name:<8} mutants {self.mutants:>5}  killed {self.killed:>5}  survived {self.survived:>4}  "
+                f"no tests {self.no_tests:>3}  timeout {self.timeout:>3}  other {self.other:>3}  "
+                f"not killed {share:4.1f}%")
+
+
+def tally(folder: Path) -> tuple[Tally, list[str]]:
+    """Counts from mutmut's per-file results, and the names of the mutants no test killed."""
+    t = Tally()
+    escaped: list[str] = []
+    for meta in sorted((folder / "mutants").rglob("*.py.meta")):
+        codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+        for name, code in sorted(codes.items()):
+            t.mutants += 1
+            if code in KILLED:
+                t.killed += 1
+                continue
+            if code in TIMEOUT:
+                t.timeout += 1  # the mutant hung or looped: the tests noticed it
+                continue
+            if code in SURVIVED:
+                t.survived += 1
+                label = "survived"
+            elif code in NO_TESTS:
+                t.no_tests += 1
+                label = "no tests"
+            else:
+                t.other += 1
+                label = f"exit {code}"
+            escaped.append(f"{name}: {label}")
+    return t, escaped
+
+
+def run_area(area: Area, jobs: str, keep: bool) -> Tally:
+    folder = WORK / area.name
+    if not (keep and (folder / "mutants").exists()):
+        folder = prepare(area)
+    print(f"== mutate {area.name}: {', '.join(area.mutate)}  (tests: {' '.join(area.tests)})", flush=True)
+    done = subprocess.run([str(MUTMUT), "run", "--max-children", jobs], cwd=folder, check=False)
+    counts, escaped = tally(folder)
+    (folder / "escaped.txt").write_text("".join(e + "\n" for e in escaped), "utf-8")
+    if done.returncode != 0:
+        print(f"mutmut run exited {done.returncode} for {area.name}; the counts below are what it finished", flush=True)
+    return counts
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or [a.name for a in AREAS]
+    unknown = set(wanted) - {a.name for a in AREAS}
+    if unknown:
+        print(f"unknown area(s): {', '.join(sorted(unknown))}; known: {', '.join(a.name for a in AREAS)}")
+        return 2
+    jobs = os.environ.get("MUTATE_JOBS", "2")
+    keep = os.environ.get("MUTATE_KEEP") == "1"
+    results = {a.name: run_area(a, jobs, keep) for a in AREAS if a.name in wanted}
+    print("\n== make mutate summary (timeouts count as killed; survivors listed in .mutmut/<area>/escaped.txt)")
+    for name, counts in results.items():
+        print(counts.line(name))
+    for name in results:
+        for entry in (WORK / name / "escaped.txt").read_text("utf-8").splitlines():
+            print(f"  {name}: {entry}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
