@@ -1,0 +1,83 @@
+"""What the QBO parser promises in detail, each pinned where mutation testing found it unguarded
+(tests/MUTATION.md): the field each message names, the length at which a bad value is cut, the
+warning an unreadable server clock leaves, and what a bundle without a name becomes."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from partsemble.connectors.errors import MalformedResponse
+from partsemble.connectors.qbo.fields import shown
+from partsemble.connectors.qbo.parse import parse_document, parse_item, parse_server_time
+from partsemble.domain.documents import DocumentProblem, DocumentType, SalesDocument
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a" * 38, "'" + "a" * 38 + "'"),  # repr of 40 characters: shown whole
+        ("a" * 39, "'" + "a" * 36 + "..."),  # 41: cut to 37 and an ellipsis
+    ],
+)
+def test_a_bad_value_is_shown_whole_up_to_40_characters_and_cut_beyond(value, expected):
+    assert shown(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"Id": "3", "Name": "x", "Type": 5}, "Item 3: Type is not text (5)"),
+        ({"Id": "3", "Name": "x", "Type": "Inventory", "Sku": 12}, "Item 3: Sku is not text (12)"),
+    ],
+)
+def test_an_item_field_of_the_wrong_type_is_named_in_the_error(payload, message):
+    with pytest.raises(MalformedResponse) as raised:
+        parse_item(payload)
+
+    assert str(raised.value) == message
+
+
+def test_an_unreadable_server_time_leaves_a_warning_that_quotes_it(caplog):
+    with caplog.at_level(logging.WARNING, logger="partsemble.connectors.qbo.parse"):
+        assert parse_server_time({"time": "2026-05-20T10:00:00"}) is None
+
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.WARNING, "QBO response time '2026-05-20T10:00:00' is not a date-time with offset"),
+    ]
+
+
+def _bundle(detail: Any) -> dict[str, Any]:
+    return {
+        "Id": "61",
+        "SyncToken": "0",
+        "DocNumber": "1061",
+        "TxnDate": "2026-05-04",
+        "TotalAmt": 10,
+        "Line": [{"Id": "1", "Amount": 10, "DetailType": "GroupLineDetail", "GroupLineDetail": detail}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("detail", "message"),
+    [
+        ("kit", "Invoice 1061: Line 1 GroupLineDetail is not an object ('kit')"),
+        ({"GroupItemRef": "kit", "Line": []}, "Invoice 1061: Line 1 GroupItemRef is not an object ('kit')"),
+        ({"GroupItemRef": {"name": "Kit"}, "Line": {}}, "Invoice 1061: Line 1 GroupLineDetail.Line is not a list ({})"),
+    ],
+)
+def test_a_malformed_bundle_names_the_field_inside_it(detail, message):
+    problem = parse_document(DocumentType.INVOICE, _bundle(detail))
+
+    assert isinstance(problem, DocumentProblem)
+    assert problem.message == message
+
+
+def test_a_bundle_without_an_item_reference_gives_its_lines_no_group_name():
+    inner = {"Id": "2", "Amount": 10, "SalesItemLineDetail": {"ItemRef": {"value": "5"}, "Qty": 1}}
+
+    doc = parse_document(DocumentType.INVOICE, _bundle({"Line": [inner]}))
+
+    assert isinstance(doc, SalesDocument)
+    assert [(line.item_id, line.group_name) for line in doc.lines] == [("5", "")]
