@@ -20,9 +20,18 @@ from sqlalchemy.engine import Connection, Engine
 from partsemble.sandbox import entities, jsontext
 from partsemble.sandbox.controls import SandboxControls
 from partsemble.sandbox.entities import DOC_NUMBER_START
-from partsemble.sandbox.namelists import ItemDraft, item_draft_from_payload, render_customer, render_item
-from partsemble.sandbox.payloads import DocumentDraft, LineInput, draft_from_payload, render_document, void_payload
-from partsemble.sandbox.records import Catalog, ObjectNotFound, load_catalog, load_row, object_row, replace_payload
+from partsemble.sandbox.payloads import DocumentDraft, LineInput, render_document
+from partsemble.sandbox.revisions import draft_from_payload, void_payload
+from partsemble.sandbox.name_changes import NameListChanges
+from partsemble.sandbox.records import (
+    Catalog,
+    InvalidChange,
+    ObjectNotFound,
+    load_catalog,
+    load_row,
+    object_row,
+    replace_payload,
+)
 from partsemble.sandbox.store import (
     SandboxBase,
     StoredObject,
@@ -31,7 +40,6 @@ from partsemble.sandbox.store import (
     engine_for,
     get_setting,
     next_id,
-    next_stamp,
     prices_include_tax,
     reading,
     writing,
@@ -40,10 +48,6 @@ from partsemble.sandbox.store import (
 if TYPE_CHECKING:
     from partsemble.sandbox.bulk import GenerateSummary
     from partsemble.sandbox.seed import SeedSummary
-
-
-class InvalidChange(ValueError):
-    """QBO would refuse this change (voided or deleted document, unknown or inactive item...)."""
 
 
 def _entity(name: str, allowed: Sequence[str]) -> str:
@@ -68,7 +72,7 @@ def _check_draft(draft: DocumentDraft, catalog: Catalog) -> None:
             raise InvalidChange(f"item {item['Name']} is a category and cannot be sold")
 
 
-class SandboxCompany(SandboxControls):
+class SandboxCompany(NameListChanges, SandboxControls):
     """One sandbox company in the database at `url` (its tables are made on first use)."""
 
     def __init__(self, engine: Engine, url: str, *, access_token_lifetime: int = 3600,
@@ -84,9 +88,6 @@ class SandboxCompany(SandboxControls):
     def open(cls, url: str, *, access_token_lifetime: int = 3600,
              clock: Callable[[], int] | None = None) -> SandboxCompany:
         return cls(engine_for(url), url, access_token_lifetime=access_token_lifetime, clock=clock)
-
-    def _stamp(self, conn: Connection) -> int:
-        return next_stamp(conn, None if self.clock is None else self.clock())
 
     def close(self) -> None:
         """Close the pooled connections of this database (in this process)."""
@@ -262,54 +263,3 @@ class SandboxCompany(SandboxControls):
             stamp = self._stamp(conn)
             conn.execute(update(StoredObject).where(StoredObject.entity == entity, StoredObject.id == row.id)
                          .values(deleted_at=stamp, last_updated_time=stamp))
-
-    # Items and customers
-    def create_item(self, draft: ItemDraft) -> dict[str, Any]:
-        """A new item with the next Item id."""
-        if draft.type not in entities.ITEM_TYPES:
-            raise InvalidChange(f"item type must be one of {', '.join(entities.ITEM_TYPES)}")
-        with writing(self.engine) as conn:
-            item_id = next_id(conn, "Item")
-            stamp = self._stamp(conn)
-            payload = render_item(draft, item_id=item_id, sync_token=0, created=stamp, updated=stamp)
-            conn.execute(insert(StoredObject), [object_row("Item", payload, txn_date=None, created=stamp,
-                                                           updated=stamp, active=draft.active)])
-        return payload
-
-    def update_item(self, item_id: str | int, **changes: Any) -> dict[str, Any]:
-        """Edit an item (name, sku, type, active, unit_price...): SyncToken + 1.
-
-        Raises:
-            ObjectNotFound: no such item.
-        """
-        with writing(self.engine) as conn:
-            row = load_row(conn, "Item", item_id)
-            current = item_draft_from_payload(jsontext.loads(row.payload))
-            draft = ItemDraft(**{**current.__dict__, **changes})
-            if draft.type not in entities.ITEM_TYPES:
-                raise InvalidChange(f"item type must be one of {', '.join(entities.ITEM_TYPES)}")
-            stamp = self._stamp(conn)
-            payload = render_item(draft, item_id=row.id, sync_token=row.sync_token + 1, created=row.create_time,
-                                  updated=stamp)
-            replace_payload(conn, "Item", payload, updated=stamp, active=draft.active)
-        return payload
-
-    def delete_item(self, item_id: str | int) -> dict[str, Any]:
-        """"Delete" an item the only way QBO can: make it inactive (SyncToken + 1).
-
-        Raises:
-            ObjectNotFound: no such item.
-        """
-        return self.update_item(item_id, active=False)
-
-    def create_customer(self, display_name: str, *, email: str | None = None) -> dict[str, Any]:
-        if not display_name.strip():
-            raise InvalidChange("a customer needs a display name")
-        with writing(self.engine) as conn:
-            customer_id = next_id(conn, "Customer")
-            stamp = self._stamp(conn)
-            payload = render_customer(display_name.strip(), customer_id=customer_id, sync_token=0, created=stamp,
-                                      updated=stamp, email=email)
-            conn.execute(insert(StoredObject), [object_row("Customer", payload, txn_date=None, created=stamp,
-                                                           updated=stamp)])
-        return payload

@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from partsemble.sandbox import entities
-from partsemble.sandbox.payloads import LineInput, draft_from_payload
+from partsemble.sandbox.payloads import LineInput
+from partsemble.sandbox.revisions import draft_from_payload
 
 BLANK_LINES = 3
 MAX_LINES = 40

@@ -11,6 +11,10 @@ from partsemble.sandbox import jsontext
 from partsemble.sandbox.store import StoredObject
 
 
+class InvalidChange(ValueError):
+    """QBO would refuse this change (voided or deleted document, unknown or inactive item...)."""
+
+
 class ObjectNotFound(LookupError):
     """No object of that entity has that id (or it was deleted, where that matters)."""
 
