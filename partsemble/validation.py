@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from partsemble.domain.money import NotADecimal, to_decimal
+from partsemble.domain.numbers import DecimalMark, NumberRefused, read_number, show_number
 
 
 class InputError(ValueError):
@@ -25,34 +26,52 @@ def parse_decimal(
     label: str,
     *,
     places: int,
+    mark: DecimalMark = DecimalMark.POINT,
+    currency: bool = False,
     minimum: Decimal | None = None,
     strictly_positive: bool = False,
     allow_zero: bool = True,
     maximum: Decimal = Decimal("999999999"),
 ) -> Decimal:
-    """A finite decimal with at most `places` decimal places, within bounds.
+    """A finite decimal with at most `places` decimal places, within bounds, read strictly with
+    the install's decimal `mark` (partsemble.domain.numbers); `currency` allows a symbol around it.
 
     Raises:
-        InputError: naming the field, for empty, non-numeric, too precise or out-of-range values.
+        InputError: naming the field and quoting what was typed, for empty, ambiguous,
+            non-numeric, too precise or out-of-range values.
     """
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         raise InputError(f"{label} is required.", field)
-    try:
-        value = to_decimal(raw)
-    except NotADecimal:
-        raise InputError(f"{label} must be a number, not {str(raw)[:40]!r}.", field) from None
+    typed = _quoted(raw)
+    if isinstance(raw, str):
+        try:
+            value = read_number(raw, mark, currency=currency)
+        except NumberRefused as exc:
+            raise InputError(f"{label}: {typed} {exc.reason}.", field) from None
+    else:
+        try:
+            value = to_decimal(raw)
+        except NotADecimal:
+            raise InputError(f"{label} must be a number, not {typed}.", field) from None
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
-        raise InputError(f"{label} can have at most {places} decimal places.", field)
+        raise InputError(f"{label} can have at most {places} decimal places; {typed} has more.", field)
     if strictly_positive and value <= 0:
-        raise InputError(f"{label} must be greater than zero.", field)
+        raise InputError(f"{label} must be greater than zero, not {typed}.", field)
     if minimum is not None and value < minimum:
-        raise InputError(f"{label} must be at least {minimum}.", field)
+        floor = "cannot be negative" if minimum == 0 else f"must be at least {show_number(minimum, mark)}"
+        raise InputError(f"{label} {floor}; you typed {typed}.", field)
     if not allow_zero and value == 0:
-        raise InputError(f"{label} must not be zero.", field)
+        raise InputError(f"{label} must not be zero (you typed {typed}).", field)
     if abs(value) > maximum:
-        raise InputError(f"{label} is too large.", field)
+        raise InputError(f"{label} is too large: {typed} is over {show_number(maximum, mark, 0)}.", field)
     return value
+
+
+def _quoted(raw: object) -> str:
+    """What was typed, quoted and cut short, for a message."""
+    text = str(raw).strip()
+    return repr(text[:40] + ("…" if len(text) > 40 else ""))
 
 
 def parse_date(raw: object, field: str, label: str, *, not_after: date | None = None) -> date:

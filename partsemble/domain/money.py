@@ -1,7 +1,9 @@
 """Decimal helpers: the precision of quantities, unit costs and money."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from partsemble.domain.numbers import NumberRefused, read_number
 
 QTY = Decimal("0.0001")
 UNIT_COST = Decimal("0.000001")
@@ -37,8 +39,11 @@ def cents(value: Decimal | int | str) -> Decimal:
 def to_decimal(value: object) -> Decimal:
     """Turn a Decimal, int or numeric string into a finite Decimal.
 
+    Text is read by the strict rules with the decimal point (partsemble.domain.numbers):
+    "1,250.50" is 1250.50, and "1,5" or "1e3" are refused rather than guessed at.
+
     Raises:
-        NotADecimal: for floats, booleans, NaN, infinities and non-numeric text.
+        NotADecimal: for floats, booleans, NaN, infinities and text that is not a plain number.
     """
     if isinstance(value, bool) or isinstance(value, float):
         raise NotADecimal(f"{value!r} is not an exact decimal number")
@@ -47,11 +52,10 @@ def to_decimal(value: object) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip().replace(",", "")
         try:
-            result = Decimal(text)
-        except InvalidOperation as exc:
-            raise NotADecimal(f"{value!r} is not a number") from exc
+            result = read_number(value)
+        except NumberRefused as exc:
+            raise NotADecimal(f"{value!r} {exc.reason}") from exc
     else:
         raise NotADecimal(f"{value!r} is not a number")
     if not result.is_finite():

@@ -17,6 +17,8 @@ from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write
 from partsemble.models.ids import IdAllocator
 from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot, StockTransaction
+from partsemble.domain.numbers import DecimalMark, show_number
+from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
 MANUAL_LOT_SOURCES = ("receipt", "build", "opening")
@@ -48,19 +50,23 @@ class LotInput:
 
 
 def parse_lot_fields(
-    lot_number: object, received_date: object, quantity: object, unit_cost: object, source: object = "receipt", note: object = ""
+    lot_number: object, received_date: object, quantity: object, unit_cost: object, source: object = "receipt", note: object = "",
+    mark: DecimalMark | None = None,
 ) -> tuple[str, date, Decimal, Decimal, str, str]:
-    """Validate the fields of a lot as typed by a person or read from a file.
+    """Validate the fields of a lot as typed by a person or read from a file, numbers read with
+    the install's decimal mark (`mark`, when the caller has already read it).
 
     Raises:
         InputError: naming the field at fault.
     """
     number = parse_text(lot_number, "lot_number", "Lot number", max_length=80, required=False)
     received = parse_date(received_date, "received_date", "Received date", not_after=today())
-    quantity_value = parse_decimal(quantity, "quantity", "Quantity", places=4, strictly_positive=True)
-    cost = parse_decimal(unit_cost, "unit_cost", "Unit cost", places=6, minimum=Decimal(0))
+    mark = mark or read_preferences(db.session).decimal_mark
+    quantity_value = parse_decimal(quantity, "quantity", "Quantity", places=4, mark=mark, strictly_positive=True)
+    cost = parse_decimal(unit_cost, "unit_cost", "Unit cost", places=6, mark=mark, currency=True, minimum=Decimal(0))
     if quantity_value * cost > MAX_LOT_VALUE:
-        raise InputError(f"Quantity x unit cost is too large (at most {MAX_LOT_VALUE:,} for one lot).", "unit_cost")
+        raise InputError(f"Unit cost: {str(unit_cost).strip()[:40]!r} × quantity {str(quantity).strip()[:40]!r} is too large "
+                         f"(at most {show_number(MAX_LOT_VALUE, mark, 0)} for one lot).", "unit_cost")
     source_value = str(source or "receipt").strip().lower()
     if source_value not in MANUAL_LOT_SOURCES:
         raise InputError(f"Source must be one of {', '.join(MANUAL_LOT_SOURCES)}.", "source")
@@ -128,7 +134,7 @@ def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int 
         InputError: zero or malformed delta, unknown reason, voided lot, below zero, a date before the
             lot was received or in the closed period.
     """
-    change = parse_decimal(delta, "delta", "Change", places=4, allow_zero=False)
+    change = parse_decimal(delta, "delta", "Change", places=4, mark=read_preferences(db.session).decimal_mark, allow_zero=False)
     day = today() if on in (None, "") else parse_date(on, "adjusted_on", "Date", not_after=today())
     if reason not in ADJUSTMENT_REASONS:
         raise InputError("Choose a reason.", "reason")
@@ -232,6 +238,7 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
     products = _products_by_sku({values.get("sku", "").casefold() for _, values in rows})
     taken = TakenLotNumbers.read(db.session, [p.id for p in products.values()])
     closed = costs_final_through(db.session)
+    mark = read_preferences(db.session).decimal_mark
     seen: set[tuple[int, str]] = set()
 
     def parse(line: int, values: dict[str, str]) -> tuple[int, LotInput]:
@@ -242,7 +249,7 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
             raise InputError(f"{product.sku} is archived", "sku")
         number, received, quantity, cost, source, note = parse_lot_fields(
             values.get("lot_number"), values.get("received_date"), values.get("quantity"),
-            values.get("unit_cost"), values.get("source") or "receipt", values.get("note"),
+            values.get("unit_cost"), values.get("source") or "receipt", values.get("note"), mark,
         )
         if closed is not None and received <= closed:
             raise InputError(f"{received.isoformat()} is in the closed period (costs are final through {closed.isoformat()})",

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from partsemble.domain.documents import CustomerRef, DocumentLine, DocumentType, LineKind, SalesDocument
 from partsemble.domain.money import money
+from partsemble.domain.numbers import show_number
 from partsemble.domain.sale_plan import MAX_LINE_AMOUNT, MAX_LINE_QUANTITY, ItemLink
 from partsemble.extensions import db
 from partsemble.models.base import utcnow
@@ -19,6 +20,7 @@ from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
 from partsemble.costing import ApplyContext, apply_document, apply_removal
 from partsemble.inventory.services import refuse_closed
+from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
 MAX_LINES = 50
@@ -49,6 +51,7 @@ def parse_manual_sale(txn_date: object, reference: object, customer: object, not
     """
     day = parse_date(txn_date, "txn_date", "Date", not_after=date.today())
     refuse_closed(day, "txn_date", "The sale")
+    mark = read_preferences(db.session).decimal_mark
     parsed: list[ManualLine] = []
     for index, (product_id, quantity, price) in enumerate(lines[:MAX_LINES]):
         if not str(product_id or "").strip() and not str(quantity or "").strip() and not str(price or "").strip():
@@ -59,11 +62,12 @@ def parse_manual_sale(txn_date: object, reference: object, customer: object, not
         product = db.session.get(Product, int(str(product_id)))
         if product is None or product.type != "finished_good" or not product.active:
             raise InputError("Choose an active finished good.", prefix + "product_id")
-        qty = parse_decimal(quantity, prefix + "quantity", "Quantity", places=4, strictly_positive=True,
+        qty = parse_decimal(quantity, prefix + "quantity", "Quantity", places=4, mark=mark, strictly_positive=True,
                             maximum=MAX_LINE_QUANTITY)
-        unit = parse_decimal(price, prefix + "unit_price", "Unit price", places=6, minimum=Decimal(0))
+        unit = parse_decimal(price, prefix + "unit_price", "Unit price", places=6, mark=mark, currency=True, minimum=Decimal(0))
         if qty * unit > MAX_LINE_AMOUNT:
-            raise InputError(f"Quantity x unit price is too large (at most {MAX_LINE_AMOUNT:,} a line).", prefix + "unit_price")
+            raise InputError(f"Unit price: {str(price).strip()[:40]!r} × quantity {str(quantity).strip()[:40]!r} is too large "
+                             f"(at most {show_number(MAX_LINE_AMOUNT, mark, 0)} a line).", prefix + "unit_price")
         parsed.append(ManualLine(product.id, qty, unit))
     if not parsed:
         raise InputError("Add at least one line with a product and a quantity.", "lines-0-product_id")

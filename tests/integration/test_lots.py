@@ -55,10 +55,14 @@ def test_lot_numbers_are_suggested_from_sku_and_date_with_a_suffix_for_repeats(a
     [
         (dict(quantity="0"), "quantity", "greater than zero"),
         (dict(quantity="-3"), "quantity", "greater than zero"),
-        (dict(quantity="abc"), "quantity", "must be a number"),
+        (dict(quantity="abc"), "quantity", "Quantity: 'abc' is not a number"),
         (dict(quantity="1.23456"), "quantity", "4 decimal places"),
-        (dict(unit_cost="-0.01"), "unit_cost", "at least 0"),
-        (dict(unit_cost="NaN"), "unit_cost", "must be a number"),
+        (dict(unit_cost="-0.01"), "unit_cost", "cannot be negative; you typed '-0.01'"),
+        (dict(unit_cost="NaN"), "unit_cost", "Unit cost: 'NaN' is not a finite number"),
+            (dict(unit_cost="1,5"), "unit_cost", "Unit cost: '1,5' is ambiguous"),
+            (dict(unit_cost="2,25"), "unit_cost", "Unit cost: '2,25' is ambiguous"),
+            (dict(quantity="1e6"), "quantity", "Quantity: '1e6' is in scientific notation"),
+            (dict(quantity="$5"), "quantity", "Quantity: '$5' has a currency symbol"),
         (dict(received_date="2999-01-01"), "received_date", "future"),
         (dict(received_date="31/12/2025"), "received_date", "date like"),
         (dict(source="stolen"), "source", "Source must be"),
@@ -184,10 +188,12 @@ def test_lot_csv_import_receives_every_row(app) -> None:  # type: ignore[no-unty
     ("body", "row", "column", "message"),
     [
         ("CND-9,,2026-01-05,10,1.5\n", 2, "sku", "no product has the SKU"),
-        ("CND-1,,2026-01-05,ten,1.5\n", 2, "quantity", "must be a number"),
+        ("CND-1,,2026-01-05,ten,1.5\n", 2, "quantity", "Quantity: 'ten' is not a number"),
+        ('CND-1,,2026-01-05,10,"1,5"\n', 2, "unit_cost", "Unit cost: '1,5' is ambiguous"),
+        ('CND-1,,2026-01-05,1e6,"$5.10"\n', 2, "quantity", "Quantity: '1e6' is in scientific notation"),
         ("CND-1,,2026-01-05,10,1.5\nCND-1,,2026-13-05,10,1.5\n", 3, "received_date", "must be a date"),
         ("CND-1,X,2026-01-05,10,1.5\nCND-1,X,2026-01-06,1,1\n", 3, "lot_number", "appears twice"),
-        ("CND-1,,2026-01-05,10,-1\n", 2, "unit_cost", "at least 0"),
+        ("CND-1,,2026-01-05,10,-1\n", 2, "unit_cost", "cannot be negative; you typed '-1'"),
     ],
 )
 def test_a_bad_lot_row_rejects_the_whole_file_naming_row_and_column(app, body, row, column, message) -> None:  # type: ignore[no-untyped-def]

@@ -32,12 +32,12 @@ def test_cents_round_half_up_for_display_and_totals(value, expected) -> None:  #
     assert money(value) == D(value)  # stored money keeps its six places
 
 
-@pytest.mark.parametrize(("text", "expected"), [(" 1,250.50 ", D("1250.50")), ("-0.5", D("-0.5")), ("1e3", D("1000"))])
+@pytest.mark.parametrize(("text", "expected"), [(" 1,250.50 ", D("1250.50")), ("-0.5", D("-0.5")), ("1250.50", D("1250.50"))])
 def test_numeric_text_becomes_a_decimal(text, expected) -> None:  # type: ignore[no-untyped-def]
     assert to_decimal(text) == expected
 
 
-@pytest.mark.parametrize("bad", [1.5, True, "abc", "", "NaN", "Infinity", D("NaN"), None, [1]])
+@pytest.mark.parametrize("bad", [1.5, True, "abc", "", "NaN", "Infinity", D("NaN"), None, [1], "1e3", "1,5", "1_000"])
 def test_floats_booleans_and_non_numbers_are_refused(bad) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NotADecimal):
         to_decimal(bad)

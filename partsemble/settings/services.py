@@ -1,0 +1,90 @@
+"""How this business reads numbers and times: the decimal mark and the time zone (one settings row)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from partsemble.domain.numbers import DecimalMark
+from partsemble.models.base import utcnow
+from partsemble.models.engine import begin_write
+from partsemble.models.settings import BookSettings
+from partsemble.validation import InputError
+
+MARK_CHOICES = {".": "Decimal point: 1,500.25", ",": "Decimal comma: 1.500,25"}
+
+
+@dataclass(frozen=True)
+class Preferences:
+    decimal_mark: DecimalMark = DecimalMark.POINT
+    time_zone: str = "UTC"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+DEFAULTS = Preferences()
+
+
+def read_preferences(session: Session) -> Preferences:
+    """The stored preferences, or the defaults (decimal point, UTC) before any were saved."""
+    row = session.execute(select(BookSettings.decimal_mark, BookSettings.time_zone).where(BookSettings.id == 1)).first()
+    if row is None:
+        return DEFAULTS
+    return Preferences(DecimalMark(row.decimal_mark), row.time_zone)
+
+
+def parse_time_zone(raw: object) -> str:
+    """An IANA time zone name such as Europe/Paris or America/New_York.
+
+    Raises:
+        InputError: naming the field and quoting what was typed, for a name zoneinfo does not know.
+    """
+    text = str(raw or "").strip()
+    if not text:
+        raise InputError("Time zone is required (UTC when in doubt).", "time_zone")
+    # ZoneInfo also opens paths like "../../etc/localtime"; only the names of the tz database count.
+    if text not in available_timezones() and text != "UTC":
+        raise InputError(f"Time zone: {text[:64]!r} is not a time zone name; use one like Europe/Paris or America/New_York.",
+                         "time_zone")
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"Time zone: {text[:64]!r} cannot be loaded on this server.", "time_zone") from None
+    return text
+
+
+def time_zone_names() -> list[str]:
+    """Every zone name this server knows, sorted, for the field's suggestions."""
+    return sorted(available_timezones() | {"UTC"})
+
+
+def parse_decimal_mark(raw: object) -> DecimalMark:
+    """Raises: InputError naming the field, for anything but "." or ","."""
+    text = str(raw or "")
+    if text not in MARK_CHOICES:
+        raise InputError(f"Decimal mark: {text[:8]!r} is not one of the choices.", "decimal_mark")
+    return DecimalMark(text)
+
+
+def save_preferences(session: Session, decimal_mark: object, time_zone: object, user_id: int | None) -> Preferences:
+    """Validate and store the decimal mark and time zone, and commit.
+
+    Raises:
+        InputError: naming the field at fault; nothing is written.
+    """
+    preferences = Preferences(parse_decimal_mark(decimal_mark), parse_time_zone(time_zone))
+    begin_write(session)
+    settings = session.get(BookSettings, 1, with_for_update=True)
+    if settings is None:
+        settings = BookSettings(id=1)
+        session.add(settings)
+    settings.decimal_mark = preferences.decimal_mark.value
+    settings.time_zone = preferences.time_zone
+    settings.updated_at = utcnow()
+    settings.updated_by_id = user_id
+    session.commit()
+    return preferences
