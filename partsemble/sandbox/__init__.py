@@ -24,6 +24,15 @@ To point Partsemble at it (same host, e.g. http://127.0.0.1:5000):
 QBO_API_BASE=<host>/sandbox/v3, QBO_AUTH_URL=<host>/sandbox/oauth2/authorize,
 QBO_TOKEN_URL=<host>/sandbox/oauth2/tokens/bearer, QBO_REVOKE_URL=<host>/sandbox/oauth2/tokens/revoke.
 
+It is as strict as QBO where a client can trip (shared/QBO.md): times are to the
+second and never ahead of real time, so changes within a second share one, and a
+bulk import (`generate`, the demo's history) shares one LastUpdatedTime; a CDC
+answer holds 1,000 objects across all its entities, deletions cut first; a
+company may type tax-inclusive prices (`set_prices_include_tax`); and, on demand,
+QBO's request limits (`enforce_request_limits`), throttles in a 403 or a 200
+(faults), CDC reporting a live document deleted (quirk), and recorded answers
+of real companies served as they were (`load_recorded`).
+
 Under gunicorn, an injected "drop" fault raises inside the response body, which
 gunicorn logs as an error before closing the socket; a "slow" fault longer than
 the worker timeout gets the worker killed (as a hung upstream would).
