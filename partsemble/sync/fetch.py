@@ -53,7 +53,7 @@ def close_unkeyed_failures(session: Session, inbox: Inbox) -> int:
     return len(gone)
 
 
-def deletions_wanted(session: Session, since: datetime | None, run_id: int, overlap: timedelta) -> tuple[bool, datetime | None]:
+def deletions_wanted(session: Session, since: datetime | None, run_id: int | None, overlap: timedelta) -> tuple[bool, datetime | None]:
     """Whether this run must look for documents deleted upstream, and since when (None: only an
     Id comparison reaches far enough back)."""
     if since is not None:
@@ -61,7 +61,8 @@ def deletions_wanted(session: Session, since: datetime | None, run_id: int, over
     # No sync has succeeded yet, but one that stopped part way (the web time limit) may have applied
     # documents that were deleted upstream since. Whatever it applied, it read after the source's
     # clock at its first answer (window_end): the earliest such run bounds every deletion we missed.
-    earliest = session.scalar(select(func.min(SyncRun.window_end)).where(SyncRun.id != run_id))
+    others = select(func.min(SyncRun.window_end))
+    earliest = session.scalar(others if run_id is None else others.where(SyncRun.id != run_id))
     if earliest is not None:
         return True, earliest - overlap
     # Sales without a recorded run (or a dead run's failures): nothing bounds them, so compare Ids.

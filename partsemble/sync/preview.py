@@ -25,9 +25,9 @@ from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument
 from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
 from partsemble.sync import lock
-from partsemble.sync.fetch import CDC_REACH
+from partsemble.sync.fetch import CDC_REACH, deletions_wanted
 from partsemble.sync.items import item_links
-from partsemble.sync.service import connection_for_sync
+from partsemble.sync.service import SyncSettings, connection_for_sync
 
 LIMIT = 1000
 
@@ -115,8 +115,10 @@ def _collect(session: Session, source: SalesSource, since: datetime | None, not_
                 records[key] = record
             else:
                 extra += 1
-    if since is not None and (records_clock or clock()) - since <= CDC_REACH:
-        for deletion in source.deletions(since):
+    # As the sync does: after a first sync that stopped part way too (the preview shows what CDC reaches).
+    wanted, deleted_since = deletions_wanted(session, since, None, SyncSettings().overlap)
+    if wanted and deleted_since is not None and (records_clock or clock()) - deleted_since <= CDC_REACH:
+        for deletion in source.deletions(deleted_since):
             records.setdefault((str(deletion.type), deletion.id), deletion)
     failed: dict[str, list[str]] = {}
     for doc_type, doc_id in session.execute(select(FailedDocument.external_type, FailedDocument.external_id)).tuples():

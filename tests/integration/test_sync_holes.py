@@ -229,3 +229,16 @@ def test_a_document_without_an_id_is_not_taken_for_deleted_by_a_retry_of_failure
     retry = sync(src, only_failed=True)
     assert retry.errors == 0 and retry.voided == 0 and "by_id" not in src.calls  # no read by an empty Id
     assert db.session.scalar(select(FailedDocument.doc_number)) == "1050"  # still open
+
+
+def test_the_preview_shows_a_deletion_after_an_unfinished_first_sync(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from partsemble.sync.preview import preview_sync
+
+    src = world["source"]
+    src.put(doc("early", [line("2", "3", "30")], day=date(2026, 2, 1), number="1001"))
+    src.put(doc("late", [line("2", "4", "40")], day=date(2026, 2, 2)))
+    first_sync_stopped_by_the_time_limit(monkeypatch, src)
+    src.delete(DocumentType.INVOICE, "early")
+    rows = preview_sync(db.session, src).rows
+    assert [(row.number, row.action) for row in rows if row.action == "delete"] == [("1001", "delete")]
+    assert remaining(world["b"]) == [D(97)]  # a preview changes nothing
