@@ -110,6 +110,9 @@ def load(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         # Sync
         "SYNC_TIME_LIMIT": _seconds(environ, "SYNC_TIME_LIMIT", "240"),
         "SYNC_LOCK_STALE_AFTER": _seconds(environ, "SYNC_LOCK_STALE_AFTER", "300"),
+        # Password hashes: scrypt, not read from the environment. Only the test suite sets another
+        # method (a cheap pbkdf2), through the mapping it passes to create_app.
+        "PASSWORD_HASH_METHOD": "scrypt",
         # Login throttling
         "LOGIN_MAX_FAILURES": _int(environ, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_SECONDS": _int(environ, "LOGIN_LOCKOUT_SECONDS", 900),

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from hypothesis import settings
-from flask import Flask
+from flask import Flask, session
 from flask.testing import FlaskClient
+from flask_wtf.csrf import generate_csrf
 
 from partsemble import MIGRATIONS_DIR, create_app
 from tests.scratch import scratch_database
@@ -37,9 +38,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_invariant_check: the test breaks invariants on purpose")
 
 
+# One pbkdf2 round instead of scrypt (about 0.1 s of CPU a hash, 1,400 of them a run): the suite
+# tests what is done with a hash, not its cost. Installations always use scrypt
+# (tests/web/test_password_hashing.py proves the default).
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
+
+
 def base_config(tmp: Path, url: str) -> dict[str, object]:
     return {
         "TESTING": True,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
         "SECRET_KEY": "partsemble-tests-only-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1",
         "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_PATH": str(tmp / "instance"),
@@ -141,6 +149,7 @@ class TestUser:
     id: int
     email: str
     role: str
+    session_version: int = 1
 
 
 @pytest.fixture
@@ -152,7 +161,7 @@ def users(app: Flask) -> dict[str, TestUser]:
     with app.app_context():
         for role in ("admin", "member", "viewer"):
             user = create_user(f"{role}@example.com", PASSWORD, role, role.title())
-            made[role] = TestUser(user.id, user.email, role)
+            made[role] = TestUser(user.id, user.email, role, user.session_version)
         db.session.remove()
     return made
 
@@ -174,6 +183,16 @@ class Browser:
         response = self.client.post("/login", data={"email": email, "password": password, "csrf_token": token.group(1)})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         self.refresh_token()
+
+    def sign_in(self, user: TestUser) -> None:
+        """Logged in as `user` the way a successful login leaves the session, without the login
+        requests: for tests about something else (tests/web/test_auth.py goes through /login)."""
+        with self.client.application.test_request_context():
+            self.csrf = generate_csrf()
+            raw = session["csrf_token"]
+        with self.client.session_transaction() as cookie:
+            cookie.clear()
+            cookie.update({"_user_id": f"{user.id}:{user.session_version}", "_fresh": True, "csrf_token": raw})
 
     def refresh_token(self) -> None:
         page = self.client.get("/settings/")
@@ -199,11 +218,11 @@ class Browser:
 
 
 @pytest.fixture
-def browser_for(app: Flask, users: dict[str, object]):  # type: ignore[no-untyped-def]
+def browser_for(app: Flask, users: dict[str, TestUser]):  # type: ignore[no-untyped-def]
     def make(role: str | None) -> Browser:
         b = Browser(app.test_client())
         if role:
-            b.login(f"{role}@example.com")
+            b.sign_in(users[role])
         return b
 
     return make

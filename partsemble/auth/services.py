@@ -13,7 +13,7 @@ from partsemble.auth import throttle
 from partsemble.auth.locks import USERS, login_key, serialize
 from partsemble.auth.throttle import Policy
 from partsemble.extensions import db
-from partsemble.models.accounts import ROLES, User
+from partsemble.models.accounts import ROLES, User, password_hash_method
 from partsemble.models.base import utcnow
 from partsemble.models.engine import begin_write
 
@@ -149,14 +149,15 @@ class LoginResult:
     throttled_for: int = 0  # seconds to wait, when throttled
 
 
-_UNKNOWN_USER_HASH: list[str] = []
+_UNKNOWN_USER_HASH: dict[str, str] = {}  # by hash method
 
 
 def _check_nobody(password: str) -> None:
     """As much work as checking a real password, so answer times do not tell which emails exist."""
-    if not _UNKNOWN_USER_HASH:
-        _UNKNOWN_USER_HASH.append(generate_password_hash(secrets.token_urlsafe(16), method="scrypt"))
-    check_password_hash(_UNKNOWN_USER_HASH[0], password)
+    method = password_hash_method()
+    if method not in _UNKNOWN_USER_HASH:
+        _UNKNOWN_USER_HASH[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    check_password_hash(_UNKNOWN_USER_HASH[method], password)
 
 
 def authenticate(email: str, password: str, address: str, *, max_failures: int, lockout_seconds: int,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -13,6 +14,12 @@ from partsemble.models.base import UTCDateTime, utcnow
 
 ROLES = ("admin", "member", "viewer")
 ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2}
+PASSWORD_HASH_METHOD = "scrypt"  # every installation; see PASSWORD_HASH_METHOD in partsemble/config.py
+
+
+def password_hash_method() -> str:
+    """The werkzeug method new password hashes use: scrypt, unless the test suite configured a cheap one."""
+    return str(current_app.config.get("PASSWORD_HASH_METHOD") or PASSWORD_HASH_METHOD)
 
 
 class User(UserMixin, db.Model):
@@ -32,7 +39,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:

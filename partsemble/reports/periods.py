@@ -57,12 +57,12 @@ class Period:
         if self.start is None and self.end is None:
             return "All time"
         if self.start is None:
-            return f"Up to {self.end:%d %b %Y}"
+            return f"Up to {self.end:%Y-%m-%d}"
         if self.end is None:
-            return f"From {self.start:%d %b %Y}"
+            return f"From {self.start:%Y-%m-%d}"
         if self.start == month_start(self.start) and self.end == month_end(self.start):
             return f"{self.start:%B %Y}"
-        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
 
     def query_args(self) -> dict[str, str]:
         """The URL parameters that select this period again (for links and CSV exports)."""

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from partsemble.costing import costs_final_through, set_costs_final_through
 from partsemble.extensions import db
-from partsemble.settings.forms import CostsForm
+from partsemble.settings.forms import CostsForm, NumbersAndTimeForm
+from partsemble.settings.services import read_preferences, save_preferences, time_zone_names
 from partsemble.validation import InputError, parse_date
 from partsemble.web.forms import show_error
 from partsemble.web.guard import requires_role
@@ -48,3 +49,24 @@ def costs():  # type: ignore[no-untyped-def]
     if current is not None and not form.is_submitted():
         form.costs_final_through.data = current.isoformat()
     return render_template("settings/costs.html", form=form, current=current)
+
+
+@bp.route("/numbers-and-time", methods=["GET", "POST"])
+@requires_role("admin")
+def numbers_and_time():  # type: ignore[no-untyped-def]
+    form = NumbersAndTimeForm()
+    current = read_preferences(db.session)
+    if form.validate_on_submit():
+        try:
+            saved = save_preferences(db.session, form.decimal_mark.data, form.time_zone.data, current_user.id)
+        except InputError as exc:
+            show_error(form, exc, "time_zone")
+        else:
+            flash(f"Saved: numbers like {saved.decimal_mark.example}, times in {saved.time_zone}.", "success")
+            return redirect(url_for("settings.numbers_and_time"))
+        return render_template("settings/numbers_and_time.html", form=form, current=current, zones=time_zone_names()), 400
+    if request.method == "POST":
+        return render_template("settings/numbers_and_time.html", form=form, current=current, zones=time_zone_names()), 400
+    form.decimal_mark.data = current.decimal_mark.value
+    form.time_zone.data = current.time_zone
+    return render_template("settings/numbers_and_time.html", form=form, current=current, zones=time_zone_names())
