@@ -13,7 +13,7 @@ class ReceiveLotForm(FlaskForm):
     received_date = StringField("Received date", render_kw={"type": "date"})
     lot_number = StringField("Lot number", description="Leave as suggested or type your own; unique per product.")
     quantity = StringField("Quantity", render_kw={"inputmode": "decimal"})
-    unit_cost = StringField("Unit cost", render_kw={"inputmode": "decimal"}, description="Real cost of one unit, up to 6 decimals.")
+    unit_cost = StringField("Unit cost", render_kw={"inputmode": "decimal"}, description="Real cost of one unit, up to 6 decimals; a currency symbol is fine.")
     source = SelectField("Source", choices=options([("receipt", "Receipt (bought in)"), ("build", "Build (made here)"), ("opening", "Opening balance")]))
     note = StringField("Note")
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from partsemble.csvio import stream
+from partsemble.domain.numbers import show_number
 from partsemble.extensions import db
 from partsemble.inventory import queries, services
 from partsemble.inventory.forms import AdjustLotForm, ImportLotsForm, ReceiveLotForm
@@ -15,6 +16,7 @@ from partsemble.models.catalog import Product
 from partsemble.models.inventory import LOT_SOURCES, LOT_STATUSES, Lot
 from partsemble.pagination import page_number
 from partsemble.products.queries import all_products_for_choice
+from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError
 from partsemble.web.forms import csv_download, csv_upload, options, show_error
 from partsemble.web.guard import requires_role
@@ -95,7 +97,8 @@ def receive():  # type: ignore[no-untyped-def]
         except InputError as exc:
             show_error(form, exc, "product_id")
         else:
-            flash(f"Lot {lot.lot_number} received: {lot.quantity_received.normalize():f} {lot.product.unit}.", "success")
+            shown = show_number(lot.quantity_received.normalize(), read_preferences(db.session).decimal_mark)
+            flash(f"Lot {lot.lot_number} received: {shown} {lot.product.unit}.", "success")
             return redirect(url_for("lots.detail", lot_id=lot.id))
     return render_template("lots/receive.html", form=form), 400
 

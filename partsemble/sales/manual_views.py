@@ -9,11 +9,13 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import Form, FormField, SelectField, StringField, TextAreaField
 
+from partsemble.domain.numbers import show_number
 from partsemble.extensions import db
 from partsemble.models.sales import Sale
 from partsemble.products.queries import all_products_for_choice
 from partsemble.sales import manual
 from partsemble.sales.views import bp
+from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError
 from partsemble.web.forms import IndexedList, options
 from partsemble.web.guard import requires_role
@@ -46,8 +48,12 @@ def _form(sale: Sale | None = None) -> ManualSaleForm:
             form.customer.data, form.notes.data = sale.customer_name, sale.notes
             while len(form.lines.entries):
                 form.lines.pop_entry()
+            # Written back with the install's decimal mark, so saving the form unchanged reads the same numbers.
+            mark = read_preferences(db.session).decimal_mark
             for line in sale.lines:
-                form.lines.append_entry({"product_id": str(line.product_id or ""), "quantity": f"{line.quantity.normalize():f}", "unit_price": f"{line.unit_price.normalize():f}"})
+                form.lines.append_entry({"product_id": str(line.product_id or ""),
+                                         "quantity": show_number(line.quantity.normalize(), mark, grouping=False),
+                                         "unit_price": show_number(line.unit_price.normalize(), mark, grouping=False)})
             form.lines.append_entry()
         else:
             form.txn_date.data = date.today().isoformat()

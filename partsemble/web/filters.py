@@ -96,6 +96,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["qty"] = lambda v: format_qty(v, mark())
     app.jinja_env.filters["pct"] = lambda m, r=None: format_percent(m, r, mark())
     app.jinja_env.filters["day"] = lambda v: format_date(v, preferences().zone)
+    app.jinja_env.globals["number_example"] = lambda: mark().example
     app.jinja_env.filters["doc_type"] = lambda v: labels.label(labels.DOCUMENT_TYPES, v)
     app.jinja_env.filters["status_label"] = lambda v: labels.label(labels.STATUSES, v)
     app.jinja_env.filters["ledger_type"] = lambda v: labels.label(labels.LEDGER_TYPES, v)

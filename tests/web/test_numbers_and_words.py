@@ -191,3 +191,18 @@ def test_a_voided_sale_reads_as_voided_not_as_a_sum_of_nothing(app, candle, memb
     assert "Sale reversed" in page and "SALE_REVERSAL" not in page
     stats = page.split('<div class="stats">')[1].split("</div>\n</div>")[0]
     assert "$11.52" in stats and stats.count("—") == 3  # revenue for reference; no cost, margin or margin %
+
+
+def test_a_manual_sale_edited_under_the_decimal_comma_keeps_its_numbers(app, candle, admin, member) -> None:  # type: ignore[no-untyped-def]
+    form = {"txn_date": "2026-02-05", "customer": "Stall", "lines-0-product_id": str(candle), "lines-0-quantity": "1.5",
+            "lines-0-unit_price": "2.25"}
+    created = member.post("/sales/manual/new", form)
+    sale_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    assert choose(admin, ",").status_code == 302
+    edit = text_of(member.get(f"/sales/{sale_id}/edit"))
+    assert 'value="1,5"' in edit and 'value="2,25"' in edit
+    assert member.post(f"/sales/{sale_id}/edit", dict(form, **{"lines-0-quantity": "1,5", "lines-0-unit_price": "2,25"})).status_code == 302
+    with app.app_context():
+        line = db.session.get(Sale, sale_id).lines[0]
+        assert (line.quantity, line.unit_price) == (Decimal("1.5"), Decimal("2.25"))
+    assert 'Numbers are written like <code>1.500,25</code>' in text_of(member.get("/lots/import"))
