@@ -101,6 +101,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = lambda v: labels.label(labels.STATUSES, v)
     app.jinja_env.filters["ledger_type"] = lambda v: labels.label(labels.LEDGER_TYPES, v)
     app.jinja_env.filters["problem_label"] = lambda v: labels.label(labels.PROBLEM_CODES, v)
+    app.jinja_env.filters["run_outcome"] = labels.run_outcome
     app.jinja_env.filters["action_label"] = lambda v: labels.label(labels.REVISION_ACTIONS, v)
 
     @app.template_filter("negclass")

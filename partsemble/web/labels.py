@@ -52,6 +52,15 @@ REVISION_ACTIONS = {
 }
 
 
+def run_outcome(status: str, errors: int) -> str:
+    """A sync run's outcome in the words of the Sales page: Finished, Finished with N problems, Stopped."""
+    if status == "succeeded":
+        return f"Finished with {errors} problem{'s' if errors != 1 else ''}" if errors else "Finished"
+    if status == "failed":
+        return "Stopped"
+    return label(STATUSES, status)
+
+
 def _humanize(value: str) -> str:
     """A value with no label yet still reads as words, not as an identifier."""
     text = value.replace("_", " ").strip().lower()

@@ -206,3 +206,13 @@ def test_a_manual_sale_edited_under_the_decimal_comma_keeps_its_numbers(app, can
         line = db.session.get(Sale, sale_id).lines[0]
         assert (line.quantity, line.unit_price) == (Decimal("1.5"), Decimal("2.25"))
     assert 'Numbers are written like <code>1.500,25</code>' in text_of(member.get("/lots/import"))
+
+
+def test_sync_history_says_finished_with_problems_not_succeeded(app, candle, member) -> None:  # type: ignore[no-untyped-def]
+    app.config["TEST_SOURCE"].put(doc("3", [line("4", "2", "24", name="Lavender Soap 200g")], number="1003", day=date(2026, 2, 3)))
+    member.post("/sales/sync", htmx=True)
+    with app.app_context():
+        run_id = db.session.scalar(select(SyncRun.id))
+    assert "Finished with 1 problem<" in text_of(member.get("/sales/runs"))
+    run = visible(text_of(member.get(f"/sales/runs/{run_id}")))
+    assert "Finished with 1 problem" in run and "Succeeded" not in run

@@ -130,7 +130,7 @@ def test_sale_detail_spells_out_the_arithmetic_and_links_the_lots(app, shop, mem
     with app.app_context():
         sale_id = db.session.scalar(select(Sale.id).where(Sale.external_id == "1"))
     html = member.get(f"/sales/{sale_id}").get_data(as_text=True)
-    assert "Cost = $2,900.00 + $740.00 = $3,640.00" in html
+    assert "Cost = 20 × $145.00 + 5 × $148.00 = $3,640.00" in html
     assert "margin = $5,000.00 − $3,640.00 = $1,360.00" in html
     assert "CND-A-20260101" in html and "/lots/" in html
     assert "Open in QuickBooks" in html and "invoice?txnId=1" in html
@@ -168,7 +168,7 @@ def test_progress_partial_reports_the_running_sync(app, shop, member) -> None:  
 def test_sync_history_lists_runs(app, shop, member) -> None:  # type: ignore[no-untyped-def]
     member.post("/sales/sync", htmx=True)
     html = member.get("/sales/runs").get_data(as_text=True)
-    assert "Succeeded" in html and "member@example.com" in html
+    assert "Finished with 1 problem<" in html and "member@example.com" in html
 
 
 def test_manual_sale_create_edit_void(app, shop, member) -> None:  # type: ignore[no-untyped-def]
