@@ -81,3 +81,79 @@ def test_a_bundle_without_an_item_reference_gives_its_lines_no_group_name():
 
     assert isinstance(doc, SalesDocument)
     assert [(line.item_id, line.group_name) for line in doc.lines] == [("5", "")]
+
+
+def _invoice(lines: list[Any], **fields: Any) -> dict[str, Any]:
+    return {"Id": "42", "SyncToken": "0", "DocNumber": "1042", "TxnDate": "2026-05-04", "TotalAmt": 10,
+            "Line": lines, **fields}
+
+
+def _item(**fields: Any) -> dict[str, Any]:
+    detail = {"ItemRef": {"value": "5", "name": "Rock Fountain"}, "Qty": 1, **fields.pop("detail", {})}
+    return {"Id": "1", "Amount": 10, "SalesItemLineDetail": detail, **fields}
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (_invoice([], DocNumber=1042), "Invoice (Id 42): DocNumber is not text (1042)"),
+        (_invoice([], SyncToken="7" * 33), f"Invoice 1042: SyncToken is longer than 32 characters ('{'7' * 33}')"),
+        (_invoice([_item(Id=1)]), "Invoice 1042: Line 1 Id is not text (1)"),
+        (_invoice([_item(Description=5)]), "Invoice 1042: Line 1 Description is not text (5)"),
+        (_invoice([_item(detail={"ItemRef": "5"})]), "Invoice 1042: Line 1 ItemRef is not an object ('5')"),
+        (_invoice([_item(detail={"ItemRef": {"value": "5", "name": 5}})]), "Invoice 1042: Line 1 ItemRef.name is not text (5)"),
+        (_invoice([_item(detail={"ItemRef": {"name": "Rock Fountain"}})]), "Invoice 1042: Line 1 ItemRef.value is missing"),
+        (_invoice([{"Id": "1", "Amount": 10, "SalesItemLineDetail": None}]),
+         "Invoice 1042: Line 1 SalesItemLineDetail is missing"),
+        (_invoice([{"Amount": 3, "DiscountLineDetail": "10%"}]), "Invoice 1042: Line 1 DiscountLineDetail is not an object ('10%')"),
+        (_invoice([{"Amount": 3, "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": "10"}}]),
+         "Invoice 1042: Line 1 DiscountPercent is not a number ('10')"),
+        (_invoice([{"Amount": "3", "SubTotalLineDetail": {}}]), "Invoice 1042: Line 1 Amount is not a number ('3')"),
+        (_invoice([{"Id": 3, "SubTotalLineDetail": {}}]), "Invoice 1042: Line 1 Id is not text (3)"),
+        (_invoice([{"Description": 3, "DescriptionOnly": {}}]), "Invoice 1042: Line 1 Description is not text (3)"),
+        (_invoice([{"Id": 3}]), "Invoice 1042: Line 1 Id is not text (3)"),
+    ],
+)
+def test_each_malformed_field_is_named_in_the_problem(payload, message):
+    problem = parse_document(DocumentType.INVOICE, payload)
+
+    assert isinstance(problem, DocumentProblem)
+    assert problem.message == message
+
+
+def test_the_longest_id_and_sync_token_allowed_are_read():
+    doc = parse_document(DocumentType.INVOICE, _invoice([], Id="9" * 64, SyncToken="7" * 32))
+
+    assert isinstance(doc, SalesDocument)
+    assert (doc.id, doc.version) == ("9" * 64, "7" * 32)
+
+
+def test_an_item_line_without_an_item_reference_has_no_item():
+    line = {"Id": "1", "Amount": 10, "SalesItemLineDetail": {"Qty": 1}}
+
+    doc = parse_document(DocumentType.INVOICE, _invoice([line]))
+
+    assert isinstance(doc, SalesDocument)
+    assert [(l.item_id, l.item_name) for l in doc.lines] == [(None, "")]
+
+
+def test_text_lines_keep_their_id_and_the_bundle_they_are_in():
+    bundle = {"Id": "1", "GroupLineDetail": {"GroupItemRef": {"name": "Kit"},
+                                            "Line": [{"Id": "2", "Description": "inside", "DescriptionOnly": {}}]}}
+    lines = [bundle, {"Id": "3", "Amount": 10, "SubTotalLineDetail": {}}, {"Id": "4", "Description": "?"}]
+
+    doc = parse_document(DocumentType.INVOICE, _invoice(lines))
+
+    assert isinstance(doc, SalesDocument)
+    assert [(l.line_id, l.kind.value, l.description, l.group_name) for l in doc.lines] == [
+        ("2", "description", "inside", "Kit"),
+        ("3", "subtotal", "", ""),
+        ("4", "other", "?", ""),
+    ]
+
+
+def test_metadata_without_times_leaves_them_unknown():
+    doc = parse_document(DocumentType.INVOICE, _invoice([], MetaData={}))
+
+    assert isinstance(doc, SalesDocument)
+    assert (doc.created_at, doc.updated_at) == (None, None)
