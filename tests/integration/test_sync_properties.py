@@ -154,6 +154,16 @@ def test_any_sequence_keeps_the_invariants_and_converges(database_template, tmp_
             self.next_id += 1
             self.source.put(doc(str(self.next_id), [line(item, str(qty), "30")], doc_type=DocumentType.CREDIT_MEMO, day=START + timedelta(days=day)))
 
+        @precondition(lambda self: bool(self._docs(DocumentType.INVOICE) or self._docs(DocumentType.SALES_RECEIPT)))
+        @rule(data=st.data(), qty=st.integers(1, 3), later=st.integers(0, 5))
+        def give_back(self, data: st.DataObject, qty: int, later: int) -> None:
+            """A credit memo soon after a sale of the same item: its cost comes from that sale, not the average."""
+            kind = DocumentType.INVOICE if self._docs(DocumentType.INVOICE) else DocumentType.SALES_RECEIPT
+            sold = self.source.documents[(str(kind), data.draw(st.sampled_from(self._docs(kind))))]
+            self.next_id += 1
+            self.source.put(doc(str(self.next_id), [line(sold.lines[0].item_id, str(qty), "30")], doc_type=DocumentType.CREDIT_MEMO,
+                                day=sold.txn_date + timedelta(days=later)))
+
         @precondition(lambda self: bool(self.source.documents))
         @rule(data=st.data(), qty=st.integers(1, 12))
         def edit(self, data: st.DataObject, qty: int) -> None:
