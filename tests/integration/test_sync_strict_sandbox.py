@@ -63,24 +63,30 @@ def test_a_sync_over_pages_of_one_shared_time_gets_every_document_exactly_once(a
         assert sorted(sales) == sorted(upstream)
 
 
-def test_an_edit_inside_a_block_of_one_time_while_it_is_paged_skips_nothing(app_config: dict[str, Any]) -> None:
-    """Stepping through one shared time by position: an invoice already read that is edited meanwhile
-    leaves the block, and every later row moves up one place. Nothing may be skipped for that."""
+@pytest.mark.parametrize("change", ["edit", "delete"])
+def test_a_change_inside_a_block_of_one_time_while_it_is_paged_skips_nothing(
+        app_config: dict[str, Any], change: str) -> None:
+    """Stepping through one shared time by position: an invoice already read that is edited (or deleted)
+    meanwhile leaves the block, and every later row moves up one place. Nothing may be skipped for that."""
     with live_sandbox(app_config, QBO_PAGE_SIZE=25) as live:
         generated = generated_company(live, 120, credit_memo_share="0", sales_receipt_share="0", void_share="0")
         upstream = upstream_documents(live, generated.first_id, generated.last_id)
 
-        def edit_one_already_read(page: ChangePage) -> Any:
-            return live.company.update_document("Invoice", page.documents[2].id, private_note="edited meanwhile")
+        def change_one_already_read(page: ChangePage) -> Any:
+            doc_id = page.documents[2].id
+            if change == "delete":
+                live.company.delete_document("Invoice", doc_id)
+                return {"Id": doc_id, "SyncToken": "0"}
+            return live.company.update_document("Invoice", doc_id, private_note="edited meanwhile")
 
-        source = ChangesUpstreamAfterTheFirstPage(live.source(), edit_one_already_read)
+        source = ChangesUpstreamAfterTheFirstPage(live.source(), change_one_already_read)
         summary = live.sync(source)
         assert source.changed is not None
         assert summary.errors == 0 and sorted(synced_sales(live)) == sorted(upstream)
         with live.app.app_context():
             version = db.session.scalar(select(Sale.version).where(Sale.external_id == source.changed["Id"]))
             db.session.remove()
-        assert version == source.changed["SyncToken"] == "1"
+        assert version == source.changed["SyncToken"] == ("1" if change == "edit" else "0")
 
 
 def test_a_document_created_upstream_right_after_a_sync_is_picked_up_by_the_next(app_config: dict[str, Any]) -> None:
