@@ -168,3 +168,67 @@ def test_a_return_with_no_sale_and_no_lot_has_no_cost_basis():
     assert (cost.return_unit_cost, cost.no_cost_basis, cost.draws) == (D(0), True, ())
     assert cost.explanation == "no cost basis: no earlier sale and no lots"
     assert result.balances == {50: D(2)}
+
+
+def test_a_quantity_to_allocate_is_rounded_half_up_to_four_places():
+    from partsemble.domain.fifo import LotBalance, allocate_fifo
+
+    allocation = allocate_fifo([LotBalance(1, day(1), D(1), D(2))], D("0.00005"))
+
+    assert [(d.lot_id, d.quantity) for d in allocation.draws] == [(1, D("0.0001"))]
+
+
+def test_a_shortfall_is_settled_across_two_arrivals():
+    lots = [LotFact(1, day(2), D(1), D(3)), LotFact(2, day(3), D(5), D(4))]
+
+    result = replay(lots, [], [line(10, 1, "2")]).lines[10]
+
+    assert result.draws == (Take(1, D(1), D(3), settled=True), Take(2, D(1), D(4), settled=True))
+    assert result.shortfall == 0
+
+
+def test_an_arrival_whose_units_are_all_reserved_settles_nothing():
+    # Lot 1 arrives on day 2 but loses all 3 units on day 5: the open shortfall waits for lot 2.
+    lots = [LotFact(1, day(2), D(3), D(3)), LotFact(2, day(6), D(5), D(4))]
+
+    result = replay(lots, [AdjustmentFact(100, 1, day(5), D(-3))], [line(10, 1, "2")]).lines[10]
+
+    assert result.draws == (Take(2, D(2), D(4), settled=True),)
+
+
+def test_a_sale_passes_over_a_reserved_lot_to_the_next_one():
+    lots = [LotFact(1, day(1), D(4), D(3)), LotFact(2, day(2), D(5), D(4))]
+
+    result = replay(lots, [AdjustmentFact(100, 1, day(9), D(-4))], [line(10, 3, "3")]).lines[10]
+
+    assert (result.draws, result.shortfall) == ((Take(2, D(3), D(4)),), D(0))
+
+
+def test_an_emptied_lot_with_an_adjustment_to_come_is_drawn_again_after_it():
+    lots = [LotFact(1, day(1), D(5), D(3))]
+    lines = [line(10, 2, "5"), line(11, 11, "2")]
+
+    result = replay(lots, [AdjustmentFact(100, 1, day(10), D(3))], lines)
+
+    assert result.lines[11].draws == (Take(1, D(2), D(3)),)
+    assert result.balances == {1: D(1)}
+
+
+def test_a_closed_return_keeps_its_stored_cost_and_brings_its_lot_back_at_it():
+    fixed = LineCost(return_unit_cost=D("3.5"), explanation="cost of sale S1 on 2025-12-30")
+    lines = [line(10, 2, "-2", returns_to=50, fixed=fixed), line(11, 3, "1")]
+
+    result = replay([], [], lines)
+
+    assert result.lines[10] == fixed
+    assert result.lines[11].draws == (Take(50, D(1), D("3.5")),)
+    assert result.balances == {50: D(1)}
+
+
+def test_a_return_that_is_not_restocked_brings_no_lot_back():
+    lots = [LotFact(1, day(1), D(2), D(3))]
+
+    result = replay(lots, [], [line(10, 2, "1"), line(11, 3, "-1")])
+
+    assert result.lines[11].return_unit_cost == D(3)
+    assert result.balances == {1: D(1)}
