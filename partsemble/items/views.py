@@ -11,12 +11,13 @@ from partsemble.connections.source import open_source
 from partsemble.connectors.errors import ConnectorError
 from partsemble.extensions import db
 from partsemble.items import services
-from partsemble.models.catalog import ITEM_TYPES, STOCK_LIKE_ITEM_TYPES, AccountingItem, Product
+from partsemble.models.catalog import ITEM_TYPES, AccountingItem, Product
 from partsemble.models.sync import FailedDocument
 from partsemble.pagination import page_number, paginate
 from partsemble.products.queries import all_products_for_choice
 from partsemble.sync.items import refresh_items
 from partsemble.sync.lock import SyncBusy
+from partsemble.sync.problems import blocks_a_document
 from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from, web_retry_budget
 from partsemble.validation import InputError
 from partsemble.web.guard import requires_role
@@ -36,7 +37,7 @@ FILTERS = {
 def _query(kind: str, q: str, item_type: str):  # type: ignore[no-untyped-def]
     query = select(AccountingItem).where(AccountingItem.source == "qbo")
     if kind == "blocking":
-        query = query.where(AccountingItem.item_type.in_(STOCK_LIKE_ITEM_TYPES), AccountingItem.product_id.is_(None), AccountingItem.not_tracked.is_(False))
+        query = query.where(blocks_a_document())
     elif kind == "unlinked":
         query = query.where(AccountingItem.product_id.is_(None), AccountingItem.not_tracked.is_(False))
     elif kind == "linked":

@@ -7,12 +7,13 @@ from datetime import date
 from sqlalchemy import func, select
 
 from partsemble.extensions import db
-from partsemble.models.catalog import STOCK_LIKE_ITEM_TYPES, AccountingItem
+from partsemble.models.catalog import AccountingItem
 from partsemble.models.sync import FailedDocument
 from partsemble.reports import periods
 from partsemble.reports.monthly import MonthFigures, MonthsTotal, add_up, business_months
 from partsemble.reports.periods import Period, preset_period
 from partsemble.reports.shortages import provisional_sale_count
+from partsemble.sync.problems import blocks_a_document
 
 DASHBOARD_PERIODS = ("this_month", "last_month", "last_12_months")
 
@@ -31,7 +32,7 @@ class DashboardPeriod:
 class OpenProblems:
     failed_documents: int  # documents that did not sync and are retried on every sync
     provisional_sales: int  # active sales with a shortfall or no cost basis
-    blocking_items: int  # unlinked Inventory/NonInventory items: any document using them fails
+    blocking_items: int  # unlinked Inventory/NonInventory items that an open failed document waits on
 
     @property
     def total(self) -> int:
@@ -51,14 +52,8 @@ class SalesDashboard:
 
 
 def blocking_item_count() -> int:
-    """Accounting items that make a document fail: stock-like, unlinked, not marked 'not tracked'."""
-    return db.session.scalar(
-        select(func.count(AccountingItem.id)).where(
-            AccountingItem.item_type.in_(STOCK_LIKE_ITEM_TYPES),
-            AccountingItem.product_id.is_(None),
-            AccountingItem.not_tracked.is_(False),
-        )
-    ) or 0
+    """Unlinked stock-like items that a failed document waits on (see blocks_a_document)."""
+    return db.session.scalar(select(func.count(AccountingItem.id)).where(blocks_a_document())) or 0
 
 
 def open_problems() -> OpenProblems:

@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from partsemble.domain.documents import DocumentProblem, SalesDocument
 from partsemble.models.base import utcnow
+from partsemble.models.catalog import STOCK_LIKE_ITEM_TYPES, AccountingItem
 from partsemble.models.sync import FailedDocument, SyncError
 
 
@@ -75,3 +76,14 @@ def open_problems(session: Session, item_id: str | None = None) -> list[FailedDo
     if item_id is not None:
         query = query.where(FailedDocument.item_external_id == item_id)
     return list(session.scalars(query))
+
+
+def blocks_a_document() -> ColumnElement[bool]:
+    """Accounting items that hold a document back now: stock-like, unlinked, not marked 'not tracked',
+    and named by an open failed document (an unlinked item on no document blocks nothing yet)."""
+    return and_(
+        AccountingItem.item_type.in_(STOCK_LIKE_ITEM_TYPES),
+        AccountingItem.product_id.is_(None),
+        AccountingItem.not_tracked.is_(False),
+        exists().where(FailedDocument.item_external_id == AccountingItem.external_id),
+    )

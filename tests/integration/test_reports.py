@@ -159,17 +159,29 @@ def test_dashboard_periods_match_hand_figures_and_the_export(shop, name, revenue
 
 def test_dashboard_counts_each_open_problem(shop) -> None:  # type: ignore[no-untyped-def]
     db.session.add_all([
-        FailedDocument(external_type="Invoice", external_id="500", code="item_not_linked", message="Item 'Soap' is not linked to a product"),
-        AccountingItem(external_id="40", name="Soap", item_type="Inventory"),  # blocks
-        AccountingItem(external_id="41", name="Gift wrap", item_type="NonInventory"),  # blocks
+        FailedDocument(external_type="Invoice", external_id="500", code="item_not_linked", message="Item 'Soap' is not linked to a product",
+                       item_external_id="40", item_name="Soap"),
+        AccountingItem(external_id="40", name="Soap", item_type="Inventory"),  # blocks the failed invoice
+        AccountingItem(external_id="41", name="Gift wrap", item_type="NonInventory"),  # unlinked, but on no document yet
         AccountingItem(external_id="42", name="Sample", item_type="Inventory", not_tracked=True),
         AccountingItem(external_id="43", name="Shipping", item_type="Service"),
         AccountingItem(external_id="44", name="Candle A", item_type="Inventory", product_id=shop["a"]),
     ])
     db.session.commit()
     problems = dashboard.sales_dashboard(TODAY).problems
-    assert (problems.failed_documents, problems.provisional_sales, problems.blocking_items) == (1, 2, 2)
-    assert problems.total == 5
+    assert (problems.failed_documents, problems.provisional_sales, problems.blocking_items) == (1, 2, 1)
+    assert problems.total == 4
+
+
+def test_open_problems_count_only_unlinked_items_that_block_a_document(shop) -> None:  # type: ignore[no-untyped-def]
+    db.session.add_all([
+        AccountingItem(external_id="60", name="Old mould", item_type="Inventory", active=False),  # on no document
+        AccountingItem(external_id="61", name="Gift box", item_type="Inventory"),
+        FailedDocument(external_type="Invoice", external_id="501", code="item_not_linked",
+                       message="Item 'Gift box' is not linked to a product", item_external_id="61", item_name="Gift box"),
+    ])
+    db.session.commit()
+    assert dashboard.sales_dashboard(TODAY).problems.blocking_items == 1
 
 
 def test_dashboard_on_an_empty_database_has_no_sales_and_no_problems(app) -> None:  # type: ignore[no-untyped-def]

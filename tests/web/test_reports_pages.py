@@ -220,7 +220,8 @@ def test_dashboard_partial_shows_the_three_periods_and_links_each_problem(app, s
 
     with app.test_request_context("/sales/"):
         db.session.add(AccountingItem(external_id="9", name="Gift box", item_type="Inventory"))
-        db.session.add(FailedDocument(external_type="Invoice", external_id="77", code="item_not_linked", message="Item 'Gift box' is not linked"))
+        db.session.add(FailedDocument(external_type="Invoice", external_id="77", code="item_not_linked", message="Item 'Gift box' is not linked",
+                                      item_external_id="9", item_name="Gift box"))
         db.session.commit()
         html = render_template("sales/_dashboard.html", dashboard=sales_dashboard())
         db.session.remove()
