@@ -9,8 +9,9 @@ from older tests or older code is never reported.
 
     python -m mutation.run [area ...]     # all areas when none is named
 
-Environment: MUTATE_JOBS (workers, default 2), MUTATE_KEEP=1 (reuse the last run's
-mutants/ and results, to re-check after a change without starting over).
+Environment: MUTATE_JOBS (workers, default 2), MUTATE_KEEP=1 (keep the last run's mutated
+code and results: mutants never checked are run, and those not killed are tried again with
+the tests as they are now; for new tests against unchanged code, or to finish a stopped run).
 """
 from __future__ import annotations
 
@@ -109,51 +110,70 @@ class Tally:
     no_tests: int = 0
     timeout: int = 0
     other: int = 0
+    not_checked: int = 0  # the run was stopped before it reached them
 
     @property
     def not_killed(self) -> int:
         return self.survived + self.no_tests + self.other
 
     def line(self, name: str) -> str:
-        share = 100 * self.not_killed / self.mutants if self.mutants else 0.0
+        checked = self.mutants - self.not_checked
+        share = 100 * self.not_killed / checked if checked else 0.0
+        unfinished = f"  NOT CHECKED {self.not_checked}" if self.not_checked else ""
         return (f"{name:<8} mutants {self.mutants:>5}  killed {self.killed:>5}  survived {self.survived:>4}  "
                 f"no tests {self.no_tests:>3}  timeout {self.timeout:>3}  other {self.other:>3}  "
-                f"not killed {share:4.1f}%")
+                f"not killed {share:4.1f}% of those checked{unfinished}")
+
+
+def results(folder: Path) -> dict[str, int | None]:
+    """mutmut's exit code per mutant (None: not checked), from its per-file results."""
+    codes: dict[str, int | None] = {}
+    for meta in sorted((folder / "mutants").rglob("*.py.meta")):
+        codes.update(json.loads(meta.read_text("utf-8"))["exit_code_by_key"])
+    return codes
 
 
 def tally(folder: Path) -> tuple[Tally, list[str]]:
     """Counts from mutmut's per-file results, and the names of the mutants no test killed."""
     t = Tally()
     escaped: list[str] = []
-    for meta in sorted((folder / "mutants").rglob("*.py.meta")):
-        codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
-        for name, code in sorted(codes.items()):
-            t.mutants += 1
-            if code in KILLED:
-                t.killed += 1
-                continue
-            if code in TIMEOUT:
-                t.timeout += 1  # the mutant hung or looped: the tests noticed it
-                continue
-            if code in SURVIVED:
-                t.survived += 1
-                label = "survived"
-            elif code in NO_TESTS:
-                t.no_tests += 1
-                label = "no tests"
-            else:
-                t.other += 1
-                label = f"exit {code}"
-            escaped.append(f"{name}: {label}")
+    for name, code in sorted(results(folder).items()):
+        t.mutants += 1
+        if code is None:
+            t.not_checked += 1
+            continue
+        if code in KILLED:
+            t.killed += 1
+            continue
+        if code in TIMEOUT:
+            t.timeout += 1  # the mutant hung or looped: the tests noticed it
+            continue
+        if code in SURVIVED:
+            t.survived += 1
+            label = "survived"
+        elif code in NO_TESTS:
+            t.no_tests += 1
+            label = "no tests"
+        else:
+            t.other += 1
+            label = f"exit {code}"
+        escaped.append(f"{name}: {label}")
     return t, escaped
 
 
 def run_area(area: Area, jobs: str, keep: bool) -> Tally:
     folder = WORK / area.name
-    if not (keep and (folder / "mutants").exists()):
+    again: list[str] = []
+    if keep and (folder / "mutants").exists():
+        # The mutated code stays as it was; the tests are taken afresh, and every mutant they had
+        # not killed is tried again (mutmut re-runs a finished mutant only when it is named).
+        skip = shutil.ignore_patterns("__pycache__", "*.pyc", "artifacts", ".hypothesis", ".pytest_cache")
+        shutil.copytree(ROOT / "tests", folder / "tests", ignore=skip, dirs_exist_ok=True)
+        again = [name for name, code in results(folder).items() if code is None or code not in KILLED | TIMEOUT]
+    else:
         folder = prepare(area)
     print(f"== mutate {area.name}: {', '.join(area.mutate)}  (tests: {' '.join(area.tests)})", flush=True)
-    done = subprocess.run([str(MUTMUT), "run", "--max-children", jobs], cwd=folder, check=False)
+    done = subprocess.run([str(MUTMUT), "run", "--max-children", jobs, *again], cwd=folder, check=False)
     counts, escaped = tally(folder)
     (folder / "escaped.txt").write_text("".join(e + "\n" for e in escaped), "utf-8")
     if done.returncode != 0:

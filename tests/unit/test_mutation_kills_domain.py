@@ -12,7 +12,9 @@ import pytest
 
 from partsemble.domain.fifo import weighted_average_cost
 from partsemble.domain.money import NotADecimal, margin_percent, money, qty, to_decimal, unit_cost
+from partsemble.domain.numbers import DecimalMark, show_number
 from partsemble.domain.replay import AdjustmentFact, LineCost, LineFact, LotFact, Take, replay
+from partsemble.domain.sale_plan import DocumentRejected
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -29,18 +31,20 @@ def line(line_id: int, on: int, quantity: str, *, ref: str = "C1", name: str = "
 
 
 # Money: half-way values round up, as the books do (the context's default would round half to even).
+# The calls are made inside the test, where mutation testing can see them.
 @pytest.mark.parametrize(
-    ("rounded", "expected"),
+    ("rule", "argument", "expected"),
     [
-        (qty("0.00005"), D("0.0001")),
-        (unit_cost("0.0000005"), D("0.000001")),
-        (money("0.0000025"), D("0.000003")),
-        (margin_percent(D("12.25"), D(100)), D("12.3")),
-        (weighted_average_cost([(D(1), D("0.000001")), (D(1), D(0))]), D("0.000001")),
+        (qty, "0.00005", D("0.0001")),
+        (unit_cost, "0.0000005", D("0.000001")),
+        (money, "0.0000025", D("0.000003")),
+        (lambda m: margin_percent(D(m), D(100)), "12.25", D("12.3")),
+        (lambda c: weighted_average_cost([(D(1), D(c)), (D(1), D(0))]), "0.000001", D("0.000001")),
     ],
+    ids=["qty", "unit_cost", "money", "margin_percent", "weighted_average_cost"],
 )
-def test_half_way_values_round_up(rounded, expected):
-    assert rounded == expected
+def test_half_way_values_round_up(rule, argument, expected):
+    assert rule(argument) == expected
 
 
 @pytest.mark.parametrize(
@@ -232,3 +236,22 @@ def test_a_return_that_is_not_restocked_brings_no_lot_back():
 
     assert result.lines[11].return_unit_cost == D(3)
     assert result.balances == {1: D(1)}
+
+
+@pytest.mark.parametrize(
+    ("value", "mark", "places", "grouping", "shown"),
+    [
+        (D("1500.256"), DecimalMark.POINT, 2, True, "1,500.26"),
+        (D("1234567.5"), DecimalMark.POINT, 1, False, "1234567.5"),
+        (D("1234567.5"), DecimalMark.COMMA, None, False, "1234567,5"),
+    ],
+)
+def test_a_number_is_shown_to_the_places_asked_and_without_grouping_when_asked(value, mark, places, grouping, shown):
+    assert show_number(value, mark, places, grouping=grouping) == shown
+
+
+def test_a_rejection_that_concerns_no_item_names_none():
+    rejected = DocumentRejected("closed_period", "The period is closed")
+
+    assert (rejected.code, rejected.message, rejected.item_id, rejected.item_name) == (
+        "closed_period", "The period is closed", "", "")
