@@ -134,7 +134,8 @@ def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int 
         InputError: zero or malformed delta, unknown reason, voided lot, below zero, a date before the
             lot was received or in the closed period.
     """
-    change = parse_decimal(delta, "delta", "Change", places=4, mark=read_preferences(db.session).decimal_mark, allow_zero=False)
+    mark = read_preferences(db.session).decimal_mark
+    change = parse_decimal(delta, "delta", "Change", places=4, mark=mark, allow_zero=False)
     day = today() if on in (None, "") else parse_date(on, "adjusted_on", "Date", not_after=today())
     if reason not in ADJUSTMENT_REASONS:
         raise InputError("Choose a reason.", "reason")
@@ -160,8 +161,9 @@ def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int 
     low = _lowest_balance(lot.id, lot.received, day, change)
     if low < 0:
         db.session.rollback()
-        raise InputError(f"Lot {lot.lot_number} would hold {low.normalize():f} on some date (it received "
-                         f"{lot.received.normalize():f}, with its other adjustments); it cannot go below zero.", "delta")
+        raise InputError(f"Change: {str(delta).strip()[:40]!r} would leave lot {lot.lot_number} holding "
+                         f"{show_number(low.normalize(), mark)} on some date (it received {show_number(lot.received.normalize(), mark)}, "
+                         f"with its other adjustments); it cannot go below zero.", "delta")
     cause = Posting(business_date=day, user_id=user_id, reason=reason, note=note_text)
     why = f"lot {lot.lot_number} adjusted by {change.normalize():f} on {day.isoformat()}"
     if lot.remaining + change < 0:
