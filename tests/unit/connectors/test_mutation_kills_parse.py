@@ -65,6 +65,7 @@ def _bundle(detail: Any) -> dict[str, Any]:
         ("kit", "Invoice 1061: Line 1 GroupLineDetail is not an object ('kit')"),
         ({"GroupItemRef": "kit", "Line": []}, "Invoice 1061: Line 1 GroupItemRef is not an object ('kit')"),
         ({"GroupItemRef": {"name": "Kit"}, "Line": {}}, "Invoice 1061: Line 1 GroupLineDetail.Line is not a list ({})"),
+        ({"GroupItemRef": {"name": 5}, "Line": []}, "Invoice 1061: Line 1 GroupItemRef.name is not text (5)"),
     ],
 )
 def test_a_malformed_bundle_names_the_field_inside_it(detail, message):
@@ -157,3 +158,23 @@ def test_metadata_without_times_leaves_them_unknown():
 
     assert isinstance(doc, SalesDocument)
     assert (doc.created_at, doc.updated_at) == (None, None)
+
+
+def test_a_problem_without_id_or_number_says_so():
+    payload = _invoice([])
+    del payload["Id"], payload["DocNumber"]
+
+    problem = parse_document(DocumentType.INVOICE, payload)
+
+    assert isinstance(problem, DocumentProblem)
+    assert (problem.id, problem.number, problem.message) == ("", "", "Invoice (no Id): Id is missing")
+
+
+def test_a_problem_keeps_an_overlong_id_and_number_cut_to_64_characters():
+    payload = _invoice([], Id="1" * 70, DocNumber="N" * 70)
+
+    problem = parse_document(DocumentType.INVOICE, payload)
+
+    assert isinstance(problem, DocumentProblem)
+    assert (problem.id, problem.number) == ("1" * 64, "N" * 64)
+    assert problem.message.startswith(f"Invoice {'N' * 64}: Id is longer than 64 characters")
