@@ -130,7 +130,21 @@ def demo_command(today: str | None, url: str) -> None:
     click.echo("")
     click.echo(f"  Log in at {url.rstrip('/')} as {DEMO_EMAIL} with the password {DEMO_PASSWORD}")
     if current_app.config.get("SANDBOX"):
-        click.echo("  Then: 1. Settings > Connect QuickBooks Online > Approve (the local sandbox company)")
-        click.echo("        2. Sales > Sync Now")
-        click.echo("        3. Fix the error: link 'Lavender Soap 200g' to the Lavender Soap product")
+        for step in sandbox_steps(day):
+            click.echo(step)
     click.echo("")
+
+
+def sandbox_steps(day: date) -> list[str]:
+    """The printed steps after the login: connect (with the initial sync date to keep), sync, fix."""
+    from partsemble.connections.services import suggested_initial_sync_date
+    from partsemble.sandbox.demo_catalog import catalog_start
+
+    since = min(suggested_initial_sync_date(day), catalog_start(day)).isoformat()
+    return [
+        f"  Then: 1. Settings > Connect QuickBooks Online: check that the initial sync date is {since} or earlier",
+        "           (sales dated before it are not pulled; it can be moved earlier later), then Approve",
+        "           (the local sandbox company)",
+        "        2. Sales > Sync Now",
+        "        3. Fix the error: link 'Lavender Soap 200g' to the Lavender Soap product",
+    ]

@@ -8,12 +8,21 @@ class ConnectForm(FlaskForm):
     initial_sync_date = StringField(
         "Initial sync date",
         render_kw={"type": "date"},
-        description="Sales dated before this day are never pulled. Usually the day your first lots were counted.",
+        description=(
+            "Invoices, sales receipts and credit memos dated on or after this day are pulled in and costed from your lots; "
+            "older ones are left alone. The start of this year is suggested. You can move it earlier later "
+            "(the next sync then pulls the older sales too), but not later once a sync has run."
+        ),
     )
 
 
 class ConnectionSettingsForm(FlaskForm):
-    initial_sync_date = StringField("Initial sync date", render_kw={"type": "date"})
+    initial_sync_date = StringField(
+        "Initial sync date",
+        render_kw={"type": "date"},
+        description="Sales dated before this day are not pulled. Move it earlier to pull older sales: the next sync "
+                    "reads them and costs them in date order. It can move later only before the first sync.",
+    )
     restock_credit_memos = BooleanField(
         "Credit memos restock", description="Returned goods on a credit memo come back into stock as a return lot."
     )

@@ -21,7 +21,7 @@ from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem
 from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
-from partsemble.models.sync import Connection
+from partsemble.models.sync import Connection, SyncRun
 from partsemble.validation import InputError
 
 log = logging.getLogger(__name__)
@@ -139,23 +139,45 @@ def disconnect(config: Mapping[str, Any], http: requests.Session) -> None:
 
 
 def save_settings(initial_sync_date: object, restock: bool) -> Connection:
-    """Change the initial sync date (until the first sync succeeds) and the restock setting. Commits.
+    """Change the initial sync date and the restock setting. Commits.
+
+    The date may move earlier at any time (the next sync reads the older documents and costs them
+    in date order); later only before the first sync, since what is already synced would be
+    left outside the window.
 
     Raises:
-        InputError: no connection yet, or a bad date.
+        InputError: no connection yet, a bad date, or a later date after a sync has run.
     """
     from partsemble.validation import parse_date
 
+    day = parse_date(initial_sync_date, "initial_sync_date", "Initial sync date", not_after=date.today())
     begin_write(db.session)
     connection = current_connection()
     if connection is None:
         db.session.rollback()
         raise InputError("Connect QuickBooks first.", "initial_sync_date")
-    if connection.synced_through is None:
-        connection.initial_sync_date = parse_date(initial_sync_date, "initial_sync_date", "Initial sync date")
+    current = connection.initial_sync_date
+    if current is not None and day > current and has_synced():
+        db.session.rollback()
+        raise InputError(
+            f"The initial sync date can only move earlier now that a sync has run: sales from "
+            f"{current.isoformat()} on are already synced and costed. Choose {current.isoformat()} or an earlier day.",
+            "initial_sync_date",
+        )
+    connection.initial_sync_date = day
     connection.restock_credit_memos = restock
     db.session.commit()
     return connection
+
+
+def has_synced() -> bool:
+    """Whether any sync has run (and so may have applied documents from the initial sync date on)."""
+    return bool(db.session.scalar(select(exists().where(SyncRun.id.is_not(None)))))
+
+
+def suggested_initial_sync_date(today: date) -> date:
+    """The start of the current year: a year's sales to cost, without years of history to read."""
+    return date(today.year, 1, 1)
 
 
 def rotate_token_key(config: Mapping[str, Any]) -> bool:

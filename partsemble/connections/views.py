@@ -35,6 +35,8 @@ def _page(connect_form: ConnectForm | None = None, settings_form: ConnectionSett
         connect_form = ConnectForm()
         if connection is not None and connection.initial_sync_date:
             connect_form.initial_sync_date.data = connection.initial_sync_date.isoformat()
+        else:
+            connect_form.initial_sync_date.data = services.suggested_initial_sync_date(date.today()).isoformat()
     configured = bool(current_app.config["QBO_CLIENT_ID"] and current_app.config["QBO_CLIENT_SECRET"])
     return render_template("connections/settings.html", connection=connection, connect_form=connect_form,
                            settings_form=settings_form, configured=configured), status

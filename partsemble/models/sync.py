@@ -37,6 +37,9 @@ class Connection(db.Model):
     connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Everything changed upstream before this instant (server clock) has been applied.
     synced_through: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Every document dated on or after this day has been read (the initial sync date of the last
+    # finished sync). An initial sync date moved earlier than it is backfilled by the next sync.
+    synced_from: Mapped[date | None] = mapped_column(Date)
     status_message: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -20,6 +20,7 @@ from partsemble.sync.problems import resolve
 
 # CDC looks back 30 days at most; keep a day of margin for clocks and time zones.
 CDC_REACH = timedelta(days=29)
+BACKFILL_CHUNK = 500  # documents read by Id per staged batch (the QBO client asks 100 a query)
 
 
 def stage_changes(
@@ -35,6 +36,31 @@ def stage_changes(
         on_page()
         session.commit()
     return first_answer
+
+
+def backfill_window(synced_from: date | None, not_before: date) -> tuple[date, date] | None:
+    """The days [start, end] a sync must read in full because the initial sync date was moved
+    earlier than the day everything has been read from; None when there is nothing to backfill."""
+    if synced_from is None or not_before >= synced_from:
+        return None
+    return not_before, synced_from - timedelta(days=1)
+
+
+def stage_backfill(
+    session: Session, source: SalesSource, inbox: Inbox, window: tuple[date, date], on_page: Callable[[], None]
+) -> int:
+    """Stage every document dated within the window, changed or not: they were never read, since
+    they were older than the initial sync date. Versions already applied are left out."""
+    staged = 0
+    for doc_type in SYNCED_DOCUMENT_TYPES:
+        ids = sorted(source.document_ids(doc_type, *window))
+        for start in range(0, len(ids), BACKFILL_CHUNK):
+            found = source.get_documents(doc_type, ids[start : start + BACKFILL_CHUNK])
+            begin_write(session)
+            staged += inbox.add_changed(found)
+            on_page()
+            session.commit()
+    return staged
 
 
 def unkeyed_failures(session: Session) -> list[tuple[str, str]]:

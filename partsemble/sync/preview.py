@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from partsemble.connectors.base import SalesSource
 from partsemble.connectors.errors import NotFound
-from partsemble.domain.documents import Deletion, DocumentProblem, DocumentType, SalesDocument
+from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, DocumentProblem, DocumentType, SalesDocument
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.base import utcnow
 from partsemble.models.engine import begin_write
@@ -25,7 +25,7 @@ from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument
 from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
 from partsemble.sync import lock
-from partsemble.sync.fetch import CDC_REACH, deletions_wanted
+from partsemble.sync.fetch import CDC_REACH, backfill_window, deletions_wanted
 from partsemble.sync.items import item_links
 from partsemble.sync.service import SyncSettings, connection_for_sync
 
@@ -90,7 +90,8 @@ def preview_sync(session: Session, source: SalesSource, clock: Callable[[], date
         raise lock.SyncBusy(holder)
     since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
     assert not_before is not None
-    records, seen, extra = _collect(session, source, since, not_before, clock)
+    window = backfill_window(connection.synced_from, not_before)
+    records, seen, extra = _collect(session, source, since, not_before, window, clock)
     items = item_links(session)
     ordered = sorted(records.values(), key=lambda r: (_day(session, r), _created(r), str(r.type), r.id))
     rows: list[PreviewRow] = []
@@ -103,7 +104,8 @@ def preview_sync(session: Session, source: SalesSource, clock: Callable[[], date
     return Preview(rows, extra)
 
 
-def _collect(session: Session, source: SalesSource, since: datetime | None, not_before: date, clock: Callable[[], datetime]):  # type: ignore[no-untyped-def]
+def _collect(session: Session, source: SalesSource, since: datetime | None, not_before: date,  # type: ignore[no-untyped-def]
+             window: tuple[date, date] | None, clock: Callable[[], datetime]):
     records: dict[tuple[str, str], SalesDocument | DocumentProblem | Deletion] = {}
     extra = 0
     records_clock: datetime | None = None
@@ -115,6 +117,14 @@ def _collect(session: Session, source: SalesSource, since: datetime | None, not_
                 records[key] = record
             else:
                 extra += 1
+    if window is not None and since is not None:  # as the sync does: the initial sync date moved earlier
+        for doc_type in SYNCED_DOCUMENT_TYPES:
+            for record in source.get_documents(doc_type, sorted(source.document_ids(doc_type, *window))):
+                key = (str(record.type), record.id)
+                if key in records or len(records) < LIMIT:
+                    records[key] = record
+                else:
+                    extra += 1
     # As the sync does: after a first sync that stopped part way too (the preview shows what CDC reaches).
     wanted, deleted_since = deletions_wanted(session, since, None, SyncSettings().overlap)
     if wanted and deleted_since is not None and (records_clock or clock()) - deleted_since <= CDC_REACH:

@@ -24,8 +24,10 @@ from partsemble.models.engine import begin_write
 from partsemble.models.sync import Connection, SyncRun
 from partsemble.sync import lock
 from partsemble.sync.fetch import (
+    backfill_window,
     close_unkeyed_failures,
     deletions_wanted,
+    stage_backfill,
     stage_changes,
     stage_deletions,
     stage_failures,
@@ -126,14 +128,15 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
         connection = connection_for_sync(session)
         since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
         assert not_before is not None
-        mark = _fetch(session, source, inbox, request, run_id, since, not_before, clock, deadline, settings.overlap)
+        window = backfill_window(connection.synced_from, not_before)
+        mark = _fetch(session, source, inbox, request, run_id, since, not_before, window, clock, deadline, settings.overlap)
         progress.skipped = progress.processed = inbox.unchanged
         Processor(session, source, run_id, request.user_id, restock, clock, deadline).run(inbox, progress)
         # A failed document without an Id can only be met again in the changes it came in: the mark
         # stays where it is until that document reads, so every sync reads those changes again.
         held = request.only_failed or mark is None or bool(unkeyed_failures(session))
         _finish(session, run_id, "succeeded", _success_message(progress, inbox.read), progress, clock,
-                new_mark=None if held else mark - settings.overlap)
+                new_mark=None if held else mark - settings.overlap, read_from=None if held else not_before)
     except TimeLimitReached:
         _finish(session, run_id, "failed", f"Stopped after {int(time.monotonic() - started)} s so the server stays responsive. "
                 f"{progress.processed} documents were finished and are kept; press Sync Now again to continue.", progress, clock)
@@ -156,8 +159,8 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
 
 
 def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncRequest, run_id: int,
-           since: datetime | None, not_before: date, clock: Callable[[], datetime], deadline: float | None,
-           overlap: timedelta) -> datetime | None:  # deadline: a time.monotonic() reading (float seconds), not money
+           since: datetime | None, not_before: date, backfill: tuple[date, date] | None, clock: Callable[[], datetime],
+           deadline: float | None, overlap: timedelta) -> datetime | None:  # deadline: a time.monotonic() reading (float seconds), not money
     def in_time() -> None:
         # Reading is bounded by the time limit too: a slow upstream must not hold a web worker.
         if deadline is not None and time.monotonic() > deadline:
@@ -180,6 +183,8 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
         session.commit()
         wanted, deleted_since = deletions_wanted(session, since, run_id, overlap)
         mark = stage_changes(session, source, inbox, since, not_before, counted) or clock()
+        if backfill is not None and since is not None:  # without `since` the changes above read everything
+            stage_backfill(session, source, inbox, backfill, counted)
         close_unkeyed_failures(session, inbox)
         if wanted:
             in_time()
@@ -197,7 +202,7 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
 
 
 def _finish(session: Session, run_id: int, status: str, message: str, progress: Progress, clock: Callable[[], datetime],
-            new_mark: datetime | None = None, release: bool = True) -> None:
+            new_mark: datetime | None = None, release: bool = True, read_from: date | None = None) -> None:
     session.rollback()
     begin_write(session)
     now = clock()
@@ -209,6 +214,8 @@ def _finish(session: Session, run_id: int, status: str, message: str, progress: 
         connection = session.scalar(select(Connection).where(Connection.provider == "qbo"))
         if connection is not None:
             connection.synced_through = new_mark
+            if read_from is not None and (connection.synced_from is None or read_from < connection.synced_from):
+                connection.synced_from = read_from
     Inbox(session, run_id).clear()
     if release:
         lock.release(session, run_id)

@@ -206,3 +206,31 @@ def test_rotating_the_token_key_keeps_tokens_readable(app) -> None:  # type: ign
         assert rotate_token_key(rotated) is True
         stored = db.session.scalar(select(Connection.refresh_token_enc))
     assert TokenCipher({"SECRET_KEY": "unrelated", "TOKEN_KEY": "a brand new token key"}).decrypt(stored) == REFRESH
+
+
+def test_the_connect_step_suggests_the_start_of_the_year_and_says_what_the_date_does(app, admin) -> None:  # type: ignore[no-untyped-def]
+    html = admin.get("/settings/connection").get_data(as_text=True)
+    assert f'value="{date.today().year}-01-01"' in html
+    assert "dated on or after this day are pulled in and costed from your lots" in html
+    assert "You can move it earlier later" in html
+
+
+def test_after_a_sync_the_settings_move_the_date_earlier_and_refuse_a_later_one(app, admin) -> None:  # type: ignore[no-untyped-def]
+    from partsemble.models.sync import SyncRun
+
+    connected(app)
+    with app.app_context():
+        db.session.add(SyncRun(status="succeeded", started_by="ana@example.com"))
+        db.session.commit()
+    refused = admin.post("/settings/connection", {"initial_sync_date": "2026-02-01", "restock_credit_memos": "y"})
+    assert refused.status_code == 400
+    assert "can only move earlier now that a sync has run" in refused.get_data(as_text=True)
+    with app.app_context():  # that sync read everything from 2026-01-01 on
+        db.session.execute(text("UPDATE connections SET synced_from = initial_sync_date"))
+        db.session.commit()
+    moved = admin.post("/settings/connection", {"initial_sync_date": "2025-07-01", "restock_credit_memos": "y"})
+    assert moved.status_code == 302
+    page = admin.get("/settings/connection").get_data(as_text=True)
+    assert "The next sync pulls the sales dated from" in page
+    with app.app_context():
+        assert db.session.scalar(select(Connection.initial_sync_date)) == date(2025, 7, 1)
