@@ -136,7 +136,7 @@ def sync_command(as_json: bool, retry_failed: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary.as_json()))
     else:
-        click.echo(f"{summary.outcome}: created {summary.created}, updated {summary.updated}, voided {summary.voided}, "
+        click.echo(f"{summary.outcome_words}: created {summary.created}, updated {summary.updated}, voided {summary.voided}, "
                    f"skipped {summary.skipped}, errors {summary.errors}, re-costed {summary.recosted}")
         if summary.message:
             click.echo(summary.message)

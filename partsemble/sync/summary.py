@@ -47,13 +47,41 @@ class SyncSummary:
     def errors(self) -> int:
         return len(self.problems)
 
+    @property
+    def outcome_words(self) -> str:
+        return outcome_words(self.outcome, self.errors, self.message)
+
     def as_json(self) -> dict[str, object]:
         return {
             "created": self.created, "updated": self.updated, "voided": self.voided, "skipped": self.skipped,
             "recosted": self.recosted, "errors": [p.as_json() for p in self.problems],
             "outcome": "succeeded" if self.outcome == "succeeded" else "failed",
+            "outcome_words": self.outcome_words,
             "message": self.message, "run_id": self.run_id,
         }
+
+
+def outcome_words(status: str, errors: int, message: str = "") -> str:
+    """A run's outcome as every screen and the CLI say it: "Finished", "Finished with N problems"
+    (documents that failed and wait for a fix), or "Stopped: <reason>" (the run did not finish)."""
+    if status == "succeeded":
+        return f"Finished with {errors} problem{'s' if errors != 1 else ''}" if errors else "Finished"
+    if status == "running":
+        return "Running"
+    reason = stop_reason(message)
+    return f"Stopped: {reason}" if reason else "Stopped"
+
+
+def stop_reason(message: str) -> str:
+    """The reason a run stopped: the first sentence of its message, without the words around it."""
+    first = message.strip().split(". ", 1)[0].strip().rstrip(".")
+    if first.startswith("Stopped after "):  # the web time limit
+        return f"time limit reached {first.removeprefix('Stopped ').split(' so ', 1)[0]} (press Sync Now again to continue)"
+    if first.startswith("The sync stopped because of "):
+        return first.removeprefix("The sync stopped because of ")
+    for prefix in ("Stopped: ", "Interrupted: "):
+        first = first.removeprefix(prefix)
+    return first
 
 
 def summarize(session: Session, run_id: int) -> SyncSummary:

@@ -3,6 +3,7 @@ ledger types, problem codes). CSV and JSON keep the machine values; screens show
 from __future__ import annotations
 
 from partsemble.models.sales import SALE_TYPE_LABELS
+from partsemble.sync.summary import outcome_words
 
 DOCUMENT_TYPES = SALE_TYPE_LABELS
 
@@ -52,13 +53,9 @@ REVISION_ACTIONS = {
 }
 
 
-def run_outcome(status: str, errors: int) -> str:
-    """A sync run's outcome in the words of the Sales page: Finished, Finished with N problems, Stopped."""
-    if status == "succeeded":
-        return f"Finished with {errors} problem{'s' if errors != 1 else ''}" if errors else "Finished"
-    if status == "failed":
-        return "Stopped"
-    return label(STATUSES, status)
+def run_outcome(status: str, errors: int, message: str = "") -> str:
+    """A sync run's outcome in the words of the Sales page: Finished, Finished with N problems, Stopped: <reason>."""
+    return outcome_words(status, errors, message)
 
 
 def _humanize(value: str) -> str:

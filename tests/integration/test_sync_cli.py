@@ -43,13 +43,14 @@ def test_json_summary_and_exit_zero_with_document_errors(app, connected) -> None
     data = json.loads(result.output)
     assert {k: data[k] for k in ("created", "updated", "voided", "skipped", "outcome")} == {
         "created": 1, "updated": 0, "voided": 0, "skipped": 0, "outcome": "succeeded"}
+    assert data["outcome_words"] == "Finished with 1 problem"
     assert data["errors"] == [{"type": "Invoice", "number": "1002", "customer": "Bea's Shop", "code": "item_not_linked",
                                "message": "Item 'Soap' is not linked to a product"}]
 
 
 def test_plain_summary_lists_the_errors(app, connected) -> None:  # type: ignore[no-untyped-def]
     result = app.test_cli_runner().invoke(args=["sync"])
-    assert "succeeded: created 1, updated 0, voided 0, skipped 0, errors 1" in result.output
+    assert "Finished with 1 problem: created 1, updated 0, voided 0, skipped 0, errors 1" in result.output
     assert "Invoice 1002 (Bea's Shop): [item_not_linked]" in result.output
 
 
@@ -74,4 +75,6 @@ def test_exit_one_when_the_sync_fails_as_a_whole(app, connected) -> None:  # typ
 
     connected.fail = down
     result = app.test_cli_runner().invoke(args=["sync", "--json"])
-    assert result.exit_code == 1 and json.loads(result.output)["outcome"] == "failed"
+    data = json.loads(result.output)
+    assert result.exit_code == 1 and data["outcome"] == "failed"
+    assert data["outcome_words"] == "Stopped: QuickBooks did not answer properly (503 from QuickBooks)"

@@ -165,6 +165,25 @@ def test_progress_partial_reports_the_running_sync(app, shop, member) -> None:  
     assert "Applying: 10 of 40 documents" in html
 
 
+def test_the_sync_panel_and_history_say_finished_with_problems_or_stopped_with_the_reason(app, shop, member) -> None:  # type: ignore[no-untyped-def]
+    from partsemble.connectors.errors import Transient
+
+    panel = member.post("/sales/sync", htmx=True).get_data(as_text=True)
+    assert '<span class="badge badge-warn">Finished with 1 problem</span>' in panel
+    assert "Succeeded" not in member.get("/sales/").get_data(as_text=True)
+
+    def down(call: str, page: int) -> None:
+        raise Transient("HTTP 503")
+
+    app.config["TEST_SOURCE"].fail = down
+    stopped = member.post("/sales/sync", htmx=True).get_data(as_text=True)
+    assert '<span class="badge badge-err">Stopped: QuickBooks did not answer properly (HTTP 503)</span>' in stopped
+    with app.app_context():
+        run_id = db.session.scalar(select(func.max(SyncRun.id)))
+    assert "Stopped: QuickBooks did not answer properly (HTTP 503)" in member.get(f"/sales/runs/{run_id}").get_data(as_text=True)
+    assert "Stopped: QuickBooks did not answer properly (HTTP 503)<" in member.get("/sales/runs").get_data(as_text=True)
+
+
 def test_sync_history_lists_runs(app, shop, member) -> None:  # type: ignore[no-untyped-def]
     member.post("/sales/sync", htmx=True)
     html = member.get("/sales/runs").get_data(as_text=True)
