@@ -55,14 +55,20 @@ demo: venv-runtime $(INSTANCE)/secret_key
 	@$(DEMO_ENV) $(VENV)/bin/partsemble demo --url http://$(HOST):$(PORT)
 	@$(DEMO_ENV) $(VENV)/bin/partsemble run --host $(HOST) --port $(PORT) --with-threads
 
+# Every test, on one worker per core (pytest-xdist; PYTEST_WORKERS=0 runs in this process, for
+# pdb). worksteal: a worker that runs out takes tests queued for the other, so the long ones
+# (the crash suite, the browser tests) do not leave a core idle at the end.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist worksteal
+
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-fast: venv
-	$(PY) -m pytest -m "not slow and not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 test-postgres: venv
-	PARTSEMBLE_TEST_DATABASE_URL=$${PARTSEMBLE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+	PARTSEMBLE_TEST_DATABASE_URL=$${PARTSEMBLE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) -m benchmarks.run_all

@@ -20,22 +20,51 @@ from hypothesis import settings
 from flask import Flask, session
 from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from partsemble import MIGRATIONS_DIR, create_app
 from tests.scratch import scratch_database
 
 PG_URL = os.environ.get("PARTSEMBLE_TEST_DATABASE_URL", "")
 
-# On CI (CI=true) the properties draw the same examples every run, so a submission is judged on
-# examples that were seen passing; elsewhere each run explores new ones (and finds new bugs).
-settings.register_profile("ci", derandomize=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# Two hypothesis profiles, chosen by HYPOTHESIS_PROFILE, else by CI. `ci` (CI=true): the properties
+# draw the same examples every run, so a submission is judged on examples that were seen passing.
+# `dev`: each run explores new ones (and finds new bugs). Neither has a deadline: a deadline times
+# the machine, not the code, and fails examples at random under parallel workers or a loaded box.
+# Example counts stay with each property (its @settings), the same in both.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 PASSWORD = "correct horse battery"
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for every app of the process. The suite makes an app per test, and
+    each would compile every template it renders again; Jinja reuses code only for unchanged source."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCode()}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_invariant_check: the test breaks invariants on purpose")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long tests (marked slow) first: under `make test`'s parallel workers one of them starts
+    at once and the short ones fill the other cores around it, instead of it starting last."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 # One pbkdf2 round instead of scrypt (about 0.1 s of CPU a hash, 1,400 of them a run): the suite

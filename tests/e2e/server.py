@@ -31,6 +31,11 @@ SECRET_KEY = "partsemble-e2e-only-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1"
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "partsemble-demo"  # partsemble.demo.DEMO_PASSWORD
 STARTUP_TIMEOUT = 30.0
+PORT_ATTEMPTS = 5
+
+
+class PortTaken(RuntimeError):
+    """The port picked for a server was bound by another process first (parallel test workers)."""
 
 
 def free_port() -> int:
@@ -115,6 +120,11 @@ class LiveServer:
         return run_cli(self.env, *args, stdin=stdin, check=check)
 
     def start(self) -> None:
+        """Start the server and wait until it answers.
+
+        Raises:
+            PortTaken: another process bound the port between free_port() and the server's bind.
+        """
         port = self.url.rsplit(":", 1)[1]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
@@ -124,7 +134,12 @@ class LiveServer:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if "Address already in use" in self.log(tail=1_000):
+                    raise PortTaken(self.url)
                 raise RuntimeError(f"the server exited with {self.process.returncode}:\n{self.log()}")
+            if "Running on" not in self.log(tail=1_000):
+                time.sleep(0.05)  # not bound yet: another process on the port must not be taken for this one
+                continue
             try:
                 with urllib.request.urlopen(self.url + "/login", timeout=2) as answer:
                     if answer.status == 200:
@@ -221,13 +236,24 @@ def start_server(tmp: Path, template: Template, extra_env: Mapping[str, str] | N
     instance.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template.instance / "sandbox.db", instance / "sandbox.db")
     database = ScratchDatabase.create(instance, template.postgres_server, like=template.database)
-    url = f"http://127.0.0.1:{free_port()}"
-    env = server_environment(url, instance, database.url) | dict(extra_env or {})
-    server = LiveServer(url=url, instance=instance, env=env, database=database, log_path=tmp / "server.log")
     try:
-        server.start()
+        # A free port is free only until someone binds it: under parallel workers another server
+        # can take it first, and then this one starts again on another.
+        for attempt in range(PORT_ATTEMPTS):
+            url = f"http://127.0.0.1:{free_port()}"
+            env = server_environment(url, instance, database.url) | dict(extra_env or {})
+            server = LiveServer(url=url, instance=instance, env=env, database=database, log_path=tmp / "server.log")
+            try:
+                server.start()
+                return server
+            except PortTaken:
+                server.stop()
+                if attempt == PORT_ATTEMPTS - 1:
+                    raise
+            except BaseException:
+                server.stop()
+                raise
     except BaseException:
-        server.stop()
         database.drop()
         raise
-    return server
+    raise AssertionError("unreachable: the last attempt returns or raises")

@@ -52,9 +52,27 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+PORT_ATTEMPTS = 5
+
+
 @contextmanager
 def gunicorn(env: Mapping[str, str], workers: int, log: Path) -> Iterator[str]:
     """The app under gunicorn (sync workers) on a free port; yields its base URL once it answers."""
+    for attempt in range(PORT_ATTEMPTS):
+        server, base = _start_gunicorn(env, workers, log)
+        if server is not None:
+            break
+        if attempt == PORT_ATTEMPTS - 1:
+            raise RuntimeError("gunicorn found every port it was given taken:\n" + log.read_text()[-3000:])
+    try:
+        yield base
+    finally:
+        _stop(server)
+
+
+def _start_gunicorn(env: Mapping[str, str], workers: int, log: Path) -> tuple[subprocess.Popen[bytes] | None, str]:
+    """gunicorn started and answering; (None, url) when another process bound its port first
+    (a free port is free only until someone binds it: parallel test workers start servers too)."""
     port = free_port()
     with log.open("w") as out:
         server = subprocess.Popen(
@@ -64,27 +82,40 @@ def gunicorn(env: Mapping[str, str], workers: int, log: Path) -> Iterator[str]:
              "--no-control-socket", "partsemble:create_app()"],
             env=dict(env), stdout=out, stderr=subprocess.STDOUT,
         )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if server.poll() is not None:
-                    raise RuntimeError("gunicorn exited:\n" + log.read_text()[-3000:])
-                try:
-                    requests.get(f"{base}/login", timeout=5)
-                    break
-                except (requests.ConnectionError, requests.Timeout):
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-            yield base
-        finally:
-            server.terminate()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            said = log.read_text()
+            if "Connection in use" in said:
+                _stop(server)
+                return None, base
+            if server.poll() is not None:
+                raise RuntimeError("gunicorn exited:\n" + said[-3000:])
+            if "Listening at" not in said:  # not bound yet: whoever else answers on the port is not this server
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not bind its port:\n" + said[-3000:])
+                time.sleep(0.05)
+                continue
             try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
+                requests.get(f"{base}/login", timeout=5)
+                return server, base
+            except (requests.ConnectionError, requests.Timeout):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    except BaseException:
+        _stop(server)
+        raise
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=5)
 
 
 class ScratchDatabases:
