@@ -100,10 +100,13 @@ def test_returns_that_are_not_restocked_move_no_stock_and_say_why():
 
 
 def test_a_tracked_line_without_quantity_or_amount_is_skipped_and_keeps_its_product():
-    plan = plan_document(document([item("1", "10", None, None, "0", "Rock Fountain")]), ITEMS)
+    doc = document([item("1", "10", None, None, "0", "Rock Fountain"), item("2", "10", "0.5", "4", "2")])
 
-    assert [(l.kind, l.skip_reason, l.product_id, l.quantity, l.amount) for l in plan.lines] == [
-        ("skipped", "No quantity and no amount", 1, D(0), D(0)),
+    plan = plan_document(doc, ITEMS)
+
+    assert [(l.position, l.kind, l.skip_reason, l.product_id, l.quantity, l.amount, l.stock_out) for l in plan.lines] == [
+        (1, "skipped", "No quantity and no amount", 1, D(0), D(0), D(0)),
+        (2, "tracked", "", 1, D("0.5"), D(2), D("0.5")),
     ]
 
 
@@ -130,6 +133,9 @@ def test_a_tracked_line_without_quantity_or_amount_is_skipped_and_keeps_its_prod
         (item("1", "10", "1", "0", "-10000000000.000001", description="x" * 50), "too_large",
          f"Line 2 ({'x' * 40}) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home "
          "currency a line.", "10", ""),
+        (item("1", None, None, None, "10000000001", description="Handling"), "too_large",
+         "Line 2 (Handling) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home "
+         "currency a line.", "", ""),
     ],
 )
 def test_a_document_that_cannot_be_costed_is_rejected_with_a_stable_code(line, code, message, item_id, item_name):
@@ -166,6 +172,7 @@ def test_a_too_large_amount_is_judged_in_the_home_currency():
         (["10", "-5", "30", "0"], "8", ["2", "0", "6", "0"]),
         (["10", "30"], "0", ["0", "0"]),
         (["-10", "0"], "5", ["0", "0"]),
+        (["0.5", "1.5", "0"], "1", ["0.25", "0.75", "0"]),
         ([], "5", []),
     ],
 )
