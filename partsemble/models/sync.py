@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partsemble.extensions import db
-from partsemble.models.base import UTCDateTime, utcnow
+from partsemble.models.base import Money, UTCDateTime, utcnow
 
 CONNECTION_STATUSES = ("connected", "expired", "disconnected")
 
@@ -124,6 +125,9 @@ class FailedDocument(db.Model):
     message: Mapped[str] = mapped_column(Text)
     item_external_id: Mapped[str] = mapped_column(String(64), default="")
     item_name: Mapped[str] = mapped_column(String(255), default="")
+    # What the document would add to revenue (home currency, negative for a credit memo): its item
+    # lines less discounts. None when the document could not be read.
+    revenue: Mapped[Decimal | None] = mapped_column(Money())
     first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     attempts: Mapped[int] = mapped_column(default=1)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -13,7 +14,7 @@ from partsemble.reports import periods
 from partsemble.reports.monthly import MonthFigures, MonthsTotal, add_up, business_months
 from partsemble.reports.periods import Period, preset_period
 from partsemble.reports.shortages import provisional_sale_count
-from partsemble.sync.problems import blocks_a_document
+from partsemble.sync.problems import Waiting, blocks_a_document, waiting_in_failures
 
 DASHBOARD_PERIODS = ("this_month", "last_month", "last_12_months")
 
@@ -45,6 +46,7 @@ class SalesDashboard:
     periods: list[DashboardPeriod]
     problems: OpenProblems
     months: list[MonthFigures]  # the last 12 calendar months, this one included
+    waiting: Waiting = Waiting(0, Decimal(0))  # documents of those 12 months that failed to sync: not in the figures
 
     @property
     def has_sales(self) -> bool:
@@ -78,4 +80,4 @@ def sales_dashboard(today: date | None = None) -> SalesDashboard:
         first, last = period.start or window.start, period.end or window.end
         inside = [m for m in months if first <= m.month <= last]
         chosen.append(DashboardPeriod(period, add_up(inside)))
-    return SalesDashboard(day, chosen, open_problems(), months)
+    return SalesDashboard(day, chosen, open_problems(), months, waiting_in_failures(db.session, window.start, window.end))

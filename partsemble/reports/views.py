@@ -7,10 +7,12 @@ from flask import Blueprint, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from partsemble.csvio import stream
+from partsemble.extensions import db
 from partsemble.pagination import page_number
 from partsemble.reports import margins, monthly, periods, shortages
 from partsemble.reports.monthly import business_months, last_months
 from partsemble.reports.svg import chart_panel
+from partsemble.sync.problems import waiting_in_failures
 from partsemble.web.forms import csv_download
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -75,6 +77,7 @@ def margin() -> str:
         sort_links=_sort_links(period_args, report.sort, report.descending),
         csv_args=dict(period_args, sort=report.sort, dir="desc" if report.descending else "asc"),
         sales_list_args=_sales_list_args(choice.period),
+        waiting=waiting_in_failures(db.session, choice.period.start, choice.period.end),
     )
 
 

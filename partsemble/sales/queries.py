@@ -14,6 +14,7 @@ from partsemble.extensions import db
 from partsemble.models.inventory import StockTransaction
 from partsemble.models.sales import SALE_STATUSES, SALE_TYPES, LotConsumption, Sale, SaleLine
 from partsemble.pagination import Page, paginate
+from partsemble.sync.problems import Waiting, waiting_in_failures
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Totals:
     revenue: Decimal
     cost: Decimal
     margin: Decimal
+    waiting: Waiting = Waiting(0, Decimal(0))  # documents of the same dates that failed to sync: not in the totals
 
 
 def totals(filters: SaleFilters) -> Totals:
@@ -81,7 +83,10 @@ def totals(filters: SaleFilters) -> Totals:
         )
     ).one()
     count, counted, revenue, cost = row
-    return Totals(count, counted, revenue, cost, revenue - cost)
+    # Failed documents carry no customer match or product yet; they belong with the active sales.
+    comparable = filters.status in ("", "active") and not filters.customer and filters.product_id is None
+    waiting = waiting_in_failures(db.session, filters.date_from, filters.date_to, filters.type) if comparable else Waiting(0, Decimal(0))
+    return Totals(count, counted, revenue, cost, revenue - cost, waiting)
 
 
 EXPORT_HEADER = ("date", "type", "number", "external_id", "customer", "status", "revenue", "cost", "margin", "shortage")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from partsemble.domain.documents import DocumentProblem, SalesDocument
+from partsemble.domain.documents import DocumentProblem, LineKind, SalesDocument
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import STOCK_LIKE_ITEM_TYPES, AccountingItem
 from partsemble.models.sync import FailedDocument, SyncError
@@ -29,13 +30,15 @@ class Failures:
             "external_type": str(record.type), "external_id": record.id, "doc_number": record.number[:64],
             "customer_name": customer[:255], "txn_date": day, "code": code[:32], "message": message[:2000],
             "item_external_id": item_id[:64], "item_name": item_name[:255],
+            "revenue": document_revenue(record) if isinstance(record, SalesDocument) else None,
         })
 
     def flush(self, session: Session) -> None:
         if not self._rows:
             return
         now = utcnow()
-        session.execute(insert(SyncError.__table__), [{"run_id": self.run_id, **row} for row in self._rows])
+        session.execute(insert(SyncError.__table__), [{"run_id": self.run_id, **{k: v for k, v in row.items() if k != "revenue"}}
+                                                      for row in self._rows])
         known = [row for row in self._rows if (row["external_type"], row["external_id"]) in self.open_keys]
         fresh = [row for row in self._rows if (row["external_type"], row["external_id"]) not in self.open_keys]
         if fresh:
@@ -48,7 +51,8 @@ class Failures:
                                     table.c.external_id == bindparam("key_id"))
                 .values(doc_number=bindparam("doc_number"), customer_name=bindparam("customer_name"), txn_date=bindparam("txn_date"),
                         code=bindparam("code"), message=bindparam("message"), item_external_id=bindparam("item_external_id"),
-                        item_name=bindparam("item_name"), last_failed_at=now, attempts=table.c.attempts + 1),
+                        item_name=bindparam("item_name"), revenue=bindparam("revenue"), last_failed_at=now,
+                        attempts=table.c.attempts + 1),
                 [{"key_type": r["external_type"], "key_id": r["external_id"], **{k: v for k, v in r.items() if k not in ("external_type", "external_id")}}
                  for r in known],
             )
@@ -87,3 +91,33 @@ def blocks_a_document() -> ColumnElement[bool]:
         AccountingItem.not_tracked.is_(False),
         exists().where(FailedDocument.item_external_id == AccountingItem.external_id),
     )
+
+
+def document_revenue(document: SalesDocument) -> Decimal:
+    """What a document adds to revenue in the home currency: its item lines less discounts,
+    negative for a credit memo."""
+    items = sum((line.amount for line in document.lines if line.kind is LineKind.ITEM), Decimal(0))
+    discounts = sum((discount.amount for discount in document.discounts), Decimal(0))
+    sign = Decimal(-1) if document.type.is_credit else Decimal(1)
+    return sign * (items - discounts) * document.exchange_rate
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Documents that failed to sync, dated within a period, and the revenue they would add."""
+
+    documents: int
+    revenue: Decimal
+
+
+def waiting_in_failures(session: Session, start: date | None, end: date | None, doc_type: str = "") -> Waiting:
+    """Open failed documents dated within [start, end] (either end open), of one type if given."""
+    query = select(func.count(FailedDocument.id), func.coalesce(func.sum(FailedDocument.revenue), 0))
+    if start is not None:
+        query = query.where(FailedDocument.txn_date >= start)
+    if end is not None:
+        query = query.where(FailedDocument.txn_date <= end)
+    if doc_type:
+        query = query.where(FailedDocument.external_type == doc_type)
+    documents, revenue = session.execute(query).one()
+    return Waiting(documents, revenue if isinstance(revenue, Decimal) else Decimal(0))

@@ -247,3 +247,24 @@ def test_ledger_rows_name_the_document_that_caused_them(app, shop, member) -> No
     with app.app_context():
         pid = db.session.scalar(select(Product.id).where(Product.sku == "CND-A"))
     assert ">Invoice 1001</a>" in member.get(f"/products/{pid}").get_data(as_text=True)
+
+
+def test_totals_say_how_much_revenue_waits_in_documents_that_failed_to_sync(app, shop, member) -> None:  # type: ignore[no-untyped-def]
+    member.post("/sales/sync", htmx=True)  # invoice 1003 (Lavender Soap, $24.00) fails: its item is not linked
+    waiting = 'Excludes $24.00 in 1 document that failed to sync'
+    sales = member.get("/sales/").get_data(as_text=True)
+    assert sales.count(waiting) == 2  # the Sales list totals and the dashboard
+    assert 'href="/sales/#problems"' in sales
+    assert waiting in member.get("/reports/margin?period=custom&from=2026-01-01&to=2026-12-31").get_data(as_text=True)
+    assert member.get("/sales/?from=2026-02-04").get_data(as_text=True).count(waiting) == 1  # the dashboard: it is dated before the filter
+
+
+def test_the_totals_say_in_words_which_sales_are_listed_but_not_counted(app, shop, member) -> None:  # type: ignore[no-untyped-def]
+    from partsemble.domain.documents import DocumentStatus
+
+    member.post("/sales/sync", htmx=True)
+    shop.put(doc("2", [line("1", "0", "0")], number="1002", day=date(2026, 2, 2), status=DocumentStatus.VOIDED))
+    member.post("/sales/sync", htmx=True)
+    html = member.get("/sales/").get_data(as_text=True)
+    assert "of 2 listed" not in html
+    assert "1 voided or deleted sale is listed but not counted in these totals" in html
