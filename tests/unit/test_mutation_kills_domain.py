@@ -12,7 +12,7 @@ import pytest
 
 from partsemble.domain.fifo import weighted_average_cost
 from partsemble.domain.money import NotADecimal, margin_percent, money, qty, to_decimal, unit_cost
-from partsemble.domain.numbers import DecimalMark, show_number
+from partsemble.domain.numbers import DecimalMark, NumberRefused, read_number, show_number
 from partsemble.domain.replay import AdjustmentFact, LineCost, LineFact, LotFact, Take, replay
 from partsemble.domain.sale_plan import DocumentRejected
 
@@ -102,12 +102,12 @@ def test_later_negative_adjustments_reserve_their_lowest_running_total():
 
 
 def test_settling_twice_from_one_lot_is_one_draw_and_a_one_unit_adjustment_settles():
-    adjustments = [AdjustmentFact(100, 1, day(3), D(1)), AdjustmentFact(101, 1, day(4), D(2))]
+    adjustments = [AdjustmentFact(100, 1, day(3), D(1))]
 
     result = replay([LotFact(1, day(2), D(2), D(6))], adjustments, [line(10, 1, "6")]).lines[10]
 
-    assert result.draws == (Take(1, D(5), D(6), settled=True),)
-    assert result.shortfall == D(1)
+    assert result.draws == (Take(1, D(3), D(6), settled=True),)
+    assert result.shortfall == D(3)
 
 
 def test_an_adjustment_dated_before_its_lot_arrives_is_applied_when_it_arrives():
@@ -255,3 +255,25 @@ def test_a_rejection_that_concerns_no_item_names_none():
 
     assert (rejected.code, rejected.message, rejected.item_id, rejected.item_name) == (
         "closed_period", "The period is closed", "", "")
+
+
+@pytest.mark.parametrize(
+    ("typed", "mark", "reason"),
+    [
+        ("1,5", DecimalMark.POINT,
+         "is ambiguous: this install uses the decimal point, with ',' only between thousands; write numbers like 1,500.25"),
+        ("1.5", DecimalMark.COMMA,
+         "is ambiguous: this install uses the decimal comma, with '.' only between thousands; write numbers like 1.500,25"),
+        ("$\t5", DecimalMark.POINT, "is not a number like 1,500.25"),
+        ("5\t€", DecimalMark.COMMA, "is not a number like 1.500,25"),
+    ],
+)
+def test_an_amount_with_a_separator_of_the_other_convention_or_a_tab_by_its_symbol_is_refused(typed, mark, reason):
+    with pytest.raises(NumberRefused) as raised:
+        read_number(typed, mark, currency=True)
+
+    assert raised.value.reason == reason
+
+
+def test_a_currency_symbol_right_after_the_number_is_dropped():
+    assert read_number("12€", DecimalMark.COMMA, currency=True) == D(12)
