@@ -25,7 +25,7 @@ SHORTAGE_PERIODS = ("all", "this_month", "last_month", "this_quarter", "last_12_
 def index() -> str:
     first, last = last_months(periods.today())
     panel = chart_panel(business_months(first, last), "business-chart", "the business")
-    return render_template("reports/index.html", panel=panel)
+    return render_template("reports/index.html", panel=panel, waiting=waiting_in_failures(db.session, first, last))
 
 
 @bp.route("/months.csv")
