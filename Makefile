@@ -41,7 +41,7 @@ $(INSTANCE)/secret_key:
 	(umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@)  # 0600 from the start, not after
 
 DEMO_ENV = PARTSEMBLE_SECRET_KEY="$$(cat $(INSTANCE)/secret_key)" \
-	PARTSEMBLE_SANDBOX=1 \
+	PARTSEMBLE_SANDBOX=1 PARTSEMBLE_DEMO=1 \
 	PARTSEMBLE_QBO_CLIENT_ID=demo-client PARTSEMBLE_QBO_CLIENT_SECRET=demo-secret \
 	PARTSEMBLE_QBO_API_BASE=http://$(HOST):$(PORT)/sandbox/v3 \
 	PARTSEMBLE_QBO_AUTH_URL=http://$(HOST):$(PORT)/sandbox/oauth2/authorize \

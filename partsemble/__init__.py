@@ -76,13 +76,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(items_bp)
 
     if app.config.get("SANDBOX"):
-        # The embedded QuickBooks-compatible company: demos, browser tests, trying it out.
-        # Anyone who can reach the server can edit it: never on an installation with real data.
+        # The embedded QuickBooks-compatible company: demos, browser tests, trying it out. check()
+        # refused it above unless in debug, demo or test mode; its screens are for the app's admins.
         from partsemble.sandbox import register as register_sandbox
 
         register_sandbox(app)
         if not (app.debug or app.testing):
-            app.logger.warning("PARTSEMBLE_SANDBOX is on: /sandbox is open to anyone who can reach this server (demo use only)")
+            app.logger.warning("PARTSEMBLE_SANDBOX is on (demo mode): /sandbox plays a QuickBooks company; never on a server with real data")
 
 
 def _register_cli(app: Flask) -> None:

@@ -118,6 +118,8 @@ def load(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "LOGIN_LOCKOUT_SECONDS": _int(environ, "LOGIN_LOCKOUT_SECONDS", 900),
         # The embedded QBO-compatible sandbox
         "SANDBOX": _flag(env(PREFIX + "SANDBOX")),
+        # Demo mode: `make demo` and the servers of the browser tests. It only permits the sandbox.
+        "DEMO": _flag(env(PREFIX + "DEMO")),
         "SANDBOX_DATABASE_URL": env(PREFIX + "SANDBOX_DATABASE_URL")
         or "sqlite:///" + str(Path(instance_path) / "sandbox.db"),
         "SANDBOX_ACCESS_TOKEN_LIFETIME": _int(environ, "SANDBOX_ACCESS_TOKEN_LIFETIME", 3600),
@@ -144,6 +146,19 @@ def secret_key_weakness(key: str) -> str | None:
     return None
 
 
+def sandbox_refusal(config: Mapping[str, Any], *, debug: bool, testing: bool) -> str | None:
+    """Why the sandbox may not be mounted with these settings, or None when it may (or is off).
+
+    The test suite's apps count as a demo: TESTING comes only from the mapping a test passes to
+    create_app (load() never reads it from the environment), so no installation can set it.
+    """
+    if not config.get("SANDBOX") or debug or testing or config.get("DEMO"):
+        return None
+    return ("PARTSEMBLE_SANDBOX is on outside a demo: /sandbox is a fake QuickBooks company that "
+            "injects faults and answers for the app's QuickBooks connection. Turn it off, or set "
+            "PARTSEMBLE_DEMO=1 (as `make demo` does) on a server that holds no real data.")
+
+
 def check(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
     """Refuse to run with settings that would be unsafe in production.
 
@@ -162,6 +177,9 @@ def check(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
             f"PARTSEMBLE_SECRET_KEY is too weak: {weakness}. Anyone who guesses it can sign in as "
             "anyone and read the QuickBooks tokens. `partsemble config init` writes a strong one."
         )
+    refusal = sandbox_refusal(config, debug=debug, testing=testing)
+    if refusal:
+        raise ConfigError(refusal)
 
 
 def env_file_path(environ: Mapping[str, str], instance: str) -> Path:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from partsemble import config as config_module
-from partsemble.config import secret_key_weakness
+from partsemble.config import sandbox_refusal, secret_key_weakness
 from partsemble.ops.files import readable_by_others, sqlite_path
 
 INTUIT_DOMAIN = "intuit.com"
@@ -118,9 +118,13 @@ def diagnose(config: Mapping[str, Any], instance: str, env_file: Path | None) ->
     _secrets(report, config)
     _quickbooks(report, config)
     report.facts.append(("sandbox", "ON" if config.get("SANDBOX") else "off"))
-    if config.get("SANDBOX"):
-        report.error("PARTSEMBLE_SANDBOX is on: /sandbox lets anyone who reaches the server edit a fake QuickBooks "
-                     "company. Demos only.")
+    report.facts.append(("demo mode", "ON" if config.get("DEMO") else "off"))
+    refusal = sandbox_refusal(config, debug=bool(config.get("DEBUG")), testing=False)
+    if refusal:
+        report.error(refusal + " The app refuses to start this way.")
+    elif config.get("SANDBOX"):
+        report.error("PARTSEMBLE_SANDBOX is on: /sandbox plays a fake QuickBooks company on this server, which "
+                     "its admins can edit and fill with faults. Demos only.")
     report.facts.append(("debug", "ON" if config.get("DEBUG") else "off"))
     if config.get("DEBUG"):
         report.error("PARTSEMBLE_DEBUG is on: it shows tracebacks to visitors and lets the app run without a secret key.")

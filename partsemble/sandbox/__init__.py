@@ -1,10 +1,18 @@
 """An embedded QuickBooks Online-compatible sandbox: the fake company "Juniper & Wick Co.".
 
 `register(app)` mounts it at `/sandbox` (create_app calls it only when
-`app.config["SANDBOX"]` is true). Its data lives in its own database
-(`SANDBOX_DATABASE_URL`), apart from Partsemble's.
+`app.config["SANDBOX"]` is true, which config.check() allows only in debug, demo or
+test mode). Its data lives in its own database (`SANDBOX_DATABASE_URL`), apart from
+Partsemble's.
 
-URL map (all views are `@public`: the sandbox plays a separate company with its own auth):
+Who may call what: the API and the token and revoke endpoints are `@public` and
+authenticate as Intuit's do (bearer tokens, HTTP Basic; the token endpoint throttles
+wrong client secrets per address). The consent page needs a logged-in user of the app
+(whoever connects is one); the company's own screens and controls need an admin of the
+app (`requires_role("admin")`, so the host app needs Flask-Login). The request log keeps
+the latest `traffic.LOG_LIMIT` requests.
+
+URL map:
 
     GET  /sandbox/v3/company/<realm>/query?query=SELECT ...   QBO query (also POST with the query as body)
     GET  /sandbox/v3/company/<realm>/cdc?entities=...&changedSince=...

@@ -2,8 +2,9 @@
 
 `sandbox_api` holds what a QBO client calls (the v3 API and the OAuth token
 endpoints): it is CSRF-exempt and authenticates with bearer tokens or HTTP
-Basic. `sandbox` holds the pages a person uses: the consent page and the
-company's own screens, all behind CSRF-protected forms.
+Basic. `sandbox` holds the pages a person uses: the consent page (for a
+logged-in user of the app) and the company's own screens (for its admins), all
+behind CSRF-protected forms.
 """
 from __future__ import annotations
 

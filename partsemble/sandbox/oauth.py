@@ -5,7 +5,8 @@ with Approve and Cancel (a CSRF-protected POST to the same address). Approve
 redirects to `redirect_uri?code=...&state=...&realmId=...`; Cancel to
 `redirect_uri?error=access_denied&state=...`. The token and revoke endpoints
 take HTTP Basic client credentials; when the app config has QBO_CLIENT_ID they
-must match it (and QBO_CLIENT_SECRET).
+must match it (and QBO_CLIENT_SECRET). Too many wrong ones from an address get 429
+(client_throttle). The consent page is for a logged-in user of the app.
 """
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from flask import Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from partsemble.sandbox import jsontext, tokens
+from partsemble.sandbox import client_throttle, jsontext, tokens
 from partsemble.sandbox.blueprints import api_bp, current_company, ui_bp
+from partsemble.sandbox.clock import now_us
 from partsemble.sandbox.metering import metered
 from partsemble.sandbox.replies import JSON
 from partsemble.sandbox.store import get_setting, writing
-from partsemble.web.guard import public
+from partsemble.web.guard import any_user, public
 
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 KNOWN_SCOPES = frozenset({ACCOUNTING_SCOPE, "com.intuit.quickbooks.payment", "openid", "profile", "email", "phone",
@@ -63,7 +65,7 @@ def _with_query(url: str, **params: str) -> str:
 
 
 @ui_bp.route("/oauth2/authorize", methods=["GET", "POST"])
-@public
+@any_user
 def authorize() -> str | BaseResponse | tuple[str, int]:
     """The consent page; its form posts back here with decision=approve or decision=cancel."""
     source = request.args if request.method == "GET" else request.form
@@ -90,6 +92,24 @@ def _json(body: dict[str, object], status: int = 200) -> Response:
     return response
 
 
+def _throttled() -> Response | None:
+    """429 with Retry-After when this address sent too many wrong client credentials lately."""
+    with writing(current_company().engine) as conn:
+        wait = client_throttle.seconds_to_wait(conn, request.remote_addr or "", now_us())
+    if wait is None:
+        return None
+    response = _json({"error": "too_many_requests"}, 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _refused_client() -> Response:
+    """Count the wrong credentials against this address and answer 401 invalid_client."""
+    with writing(current_company().engine) as conn:
+        client_throttle.record_failure(conn, request.remote_addr or "", now_us())
+    return _json({"error": "invalid_client"}, 401)
+
+
 def _client_id() -> str | None:
     """The client id of valid HTTP Basic credentials, else None."""
     auth = request.authorization
@@ -109,9 +129,12 @@ def _client_id() -> str | None:
 @metered("token", lambda kwargs: request.form.get("grant_type") or "missing")
 def token() -> Response:
     """grant_type=authorization_code (code, redirect_uri) or refresh_token (refresh_token)."""
+    throttled = _throttled()
+    if throttled is not None:
+        return throttled
     client_id = _client_id()
     if client_id is None:
-        return _json({"error": "invalid_client"}, 401)
+        return _refused_client()
     grant_type = request.form.get("grant_type", "")
     lifetime = current_company().access_token_lifetime
     try:
@@ -138,8 +161,11 @@ def token() -> Response:
 @metered("token", lambda kwargs: "revoke")
 def revoke() -> Response:
     """JSON {"token": ...}: revokes the whole grant the token belongs to; 200 even when unknown."""
+    throttled = _throttled()
+    if throttled is not None:
+        return throttled
     if _client_id() is None:
-        return _json({"error": "invalid_client"}, 401)
+        return _refused_client()
     body = request.get_json(silent=True)
     token_text = body.get("token") if isinstance(body, dict) else None
     if not isinstance(token_text, str) or not token_text:

@@ -133,6 +133,15 @@ class LoggedRequest(SandboxBase):
     minorversion: Mapped[str | None] = mapped_column(String(20))
 
 
+class ClientFailure(SandboxBase):
+    """Wrong HTTP Basic client credentials at the token or revoke endpoint, by address."""
+
+    __tablename__ = "sandbox_client_failure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[int] = mapped_column(BigInteger)
+
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 

@@ -14,6 +14,10 @@ from sqlalchemy.engine import Connection
 from partsemble.sandbox.clock import now_us, qbo_time
 from partsemble.sandbox.store import Counter, LoggedRequest
 
+# The request log keeps the latest requests only: a sandbox left running (or probed) must not
+# fill the disk. Far more than one sync or test reads back.
+LOG_LIMIT = 5_000
+
 
 @dataclass(frozen=True)
 class Ordinals:
@@ -68,12 +72,15 @@ def log_request(
     intuit_tid: str,
     minorversion: str | None,
 ) -> None:
-    conn.execute(
+    """Log one request and forget the oldest beyond the latest LOG_LIMIT."""
+    inserted = conn.execute(
         insert(LoggedRequest).values(
             at=now_us(), method=method, path=path, query=query, family=family, endpoint=endpoint, ordinal=ordinal,
             status=status, fault=fault, intuit_tid=intuit_tid, minorversion=minorversion,
         )
     )
+    newest = inserted.inserted_primary_key[0]
+    conn.execute(delete(LoggedRequest).where(LoggedRequest.id <= newest - LOG_LIMIT))
 
 
 def counters(conn: Connection) -> dict[str, int]:

@@ -23,13 +23,13 @@ from partsemble.sandbox.company import InvalidChange
 from partsemble.sandbox.forms import ItemForm
 from partsemble.sandbox.namelists import ItemDraft
 from partsemble.sandbox.records import ObjectNotFound
-from partsemble.web.guard import public
+from partsemble.web.guard import requires_role
 
 Page = str | Response | tuple[str, int]
 
 
 @ui_bp.get("/items")
-@public
+@requires_role("admin")
 def items() -> str:
     return render_template("sandbox/items.html", items=current_company().items())
 
@@ -40,7 +40,7 @@ def _item_form(form: ItemForm, *, editing: str | None, errors: list[str], status
 
 
 @ui_bp.route("/items/new", methods=["GET", "POST"])
-@public
+@requires_role("admin")
 def new_item() -> Page:
     if request.method == "GET":
         return _item_form(ItemForm(), editing=None, errors=[])
@@ -57,7 +57,7 @@ def new_item() -> Page:
 
 
 @ui_bp.route("/items/<item_id>/edit", methods=["GET", "POST"])
-@public
+@requires_role("admin")
 def edit_item(item_id: str) -> Page:
     company = current_company()
     payload = company.get("Item", item_id)
@@ -78,7 +78,7 @@ def edit_item(item_id: str) -> Page:
 
 
 @ui_bp.route("/customers", methods=["GET", "POST"])
-@public
+@requires_role("admin")
 def customers() -> Page:
     company = current_company()
     errors: list[str] = []

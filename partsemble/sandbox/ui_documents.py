@@ -31,7 +31,7 @@ from partsemble.sandbox.forms import DocumentForm
 from partsemble.sandbox.listing import STATES, document_page
 from partsemble.sandbox.records import ObjectNotFound
 from partsemble.sandbox.seed import CompanyNotEmpty
-from partsemble.web.guard import public
+from partsemble.web.guard import requires_role
 
 Page = str | Response | tuple[str, int]
 
@@ -51,7 +51,7 @@ def _choices(company: SandboxCompany) -> dict[str, object]:
 
 
 @ui_bp.get("/")
-@public
+@requires_role("admin")
 def home() -> str:
     company = current_company()
     counts = {entity: company.count(entity) for entity in entities.ENTITIES}
@@ -62,7 +62,7 @@ def home() -> str:
 
 
 @ui_bp.post("/seed-demo")
-@public
+@requires_role("admin")
 def seed_demo() -> Response:
     try:
         summary = current_company().seed_demo(local_date(now_us()))
@@ -74,7 +74,7 @@ def seed_demo() -> Response:
 
 
 @ui_bp.get("/documents")
-@public
+@requires_role("admin")
 def documents() -> str:
     entity = entities.canonical(request.args.get("type", "")) or None
     state = request.args.get("state", "all")
@@ -91,7 +91,7 @@ def _document_form(form: DocumentForm, *, editing: str | None, errors: list[str]
 
 
 @ui_bp.route("/documents/new", methods=["GET", "POST"])
-@public
+@requires_role("admin")
 def new_document() -> Page:
     if request.method == "GET":
         entity = entities.canonical(request.args.get("type", "")) or "Invoice"
@@ -109,7 +109,7 @@ def new_document() -> Page:
 
 
 @ui_bp.get("/documents/<entity>/<doc_id>")
-@public
+@requires_role("admin")
 def document(entity: str, doc_id: str) -> str:
     entity = _transaction(entity)
     company = current_company()
@@ -121,7 +121,7 @@ def document(entity: str, doc_id: str) -> str:
 
 
 @ui_bp.route("/documents/<entity>/<doc_id>/edit", methods=["GET", "POST"])
-@public
+@requires_role("admin")
 def edit_document(entity: str, doc_id: str) -> Page:
     entity = _transaction(entity)
     company = current_company()
@@ -146,7 +146,7 @@ def edit_document(entity: str, doc_id: str) -> Page:
 
 
 @ui_bp.post("/documents/<entity>/<doc_id>/void")
-@public
+@requires_role("admin")
 def void_document(entity: str, doc_id: str) -> Response:
     entity = _transaction(entity)
     try:
@@ -160,7 +160,7 @@ def void_document(entity: str, doc_id: str) -> Response:
 
 
 @ui_bp.route("/documents/<entity>/<doc_id>/delete", methods=["GET", "POST"])
-@public
+@requires_role("admin")
 def delete_document(entity: str, doc_id: str) -> Page:
     entity = _transaction(entity)
     company = current_company()
@@ -179,7 +179,7 @@ def delete_document(entity: str, doc_id: str) -> Page:
 
 
 @ui_bp.get("/app/<path_name>")
-@public
+@requires_role("admin")
 def app_link(path_name: str) -> Response:
     """QBO's web links look like /app/invoice?txnId=123; the sandbox answers them with the document page."""
     entity = _transaction(path_name)

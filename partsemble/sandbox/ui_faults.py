@@ -21,7 +21,7 @@ from partsemble.sandbox import faults
 from partsemble.sandbox.blueprints import current_company, ui_bp
 from partsemble.sandbox.controls import QUIRKS
 from partsemble.sandbox.store import reading
-from partsemble.web.guard import public
+from partsemble.web.guard import requires_role
 
 Page = str | Response | tuple[str, int]
 
@@ -38,7 +38,7 @@ def _page(errors: list[str], status: int = 200) -> tuple[str, int]:
 
 
 @ui_bp.route("/faults", methods=["GET", "POST"])
-@public
+@requires_role("admin")
 def fault_rules() -> Page:
     if request.method == "GET":
         return _page([])
@@ -58,7 +58,7 @@ def fault_rules() -> Page:
 
 
 @ui_bp.post("/faults/<int:rule_id>/delete")
-@public
+@requires_role("admin")
 def delete_fault(rule_id: int) -> Response:
     current_company().remove_fault(rule_id)
     flash("Fault removed.", "success")
@@ -66,7 +66,7 @@ def delete_fault(rule_id: int) -> Response:
 
 
 @ui_bp.post("/faults/clear")
-@public
+@requires_role("admin")
 def clear_faults() -> Response:
     current_company().clear_faults()
     flash("All faults removed.", "success")
@@ -74,7 +74,7 @@ def clear_faults() -> Response:
 
 
 @ui_bp.post("/faults/seed")
-@public
+@requires_role("admin")
 def set_fault_seed() -> Page:
     text = request.form.get("fault_seed", "").strip()
     if not text.lstrip("-").isdigit():
@@ -85,7 +85,7 @@ def set_fault_seed() -> Page:
 
 
 @ui_bp.post("/faults/quirks")
-@public
+@requires_role("admin")
 def save_quirks() -> Response:
     company = current_company()
     for name in QUIRKS:
@@ -95,7 +95,7 @@ def save_quirks() -> Response:
 
 
 @ui_bp.post("/faults/counters/reset")
-@public
+@requires_role("admin")
 def reset_counters() -> Response:
     current_company().reset_counters()
     flash("Counters and request log cleared.", "success")

@@ -60,6 +60,7 @@ def server_environment(base: str, instance: Path, database_url: str) -> dict[str
         "PARTSEMBLE_INSTANCE_PATH": str(instance),
         "PARTSEMBLE_DATABASE_URL": database_url,
         "PARTSEMBLE_SANDBOX": "1",
+        "PARTSEMBLE_DEMO": "1",
         "PARTSEMBLE_QBO_CLIENT_ID": "demo-client",
         "PARTSEMBLE_QBO_CLIENT_SECRET": "demo-secret",
         "PARTSEMBLE_QBO_API_BASE": f"{base}/sandbox/v3",

@@ -38,7 +38,8 @@ PRODUCTION = {"PARTSEMBLE_SECRET_KEY": STRONG_KEY, "PARTSEMBLE_HTTPS": "1", "PAR
     ("change", "error"),
     [
         ({}, None),
-        ({"PARTSEMBLE_SANDBOX": "1"}, "PARTSEMBLE_SANDBOX is on"),
+        ({"PARTSEMBLE_SANDBOX": "1"}, "PARTSEMBLE_SANDBOX is on outside a demo"),
+        ({"PARTSEMBLE_SANDBOX": "1", "PARTSEMBLE_DEMO": "1"}, "PARTSEMBLE_SANDBOX is on: /sandbox"),
         ({"PARTSEMBLE_DEBUG": "1"}, "PARTSEMBLE_DEBUG is on"),
         ({"PARTSEMBLE_SECRET_KEY": ""}, "PARTSEMBLE_SECRET_KEY is not set"),
         ({"PARTSEMBLE_SECRET_KEY": "secret123"}, "PARTSEMBLE_SECRET_KEY is weak"),
@@ -56,7 +57,7 @@ def test_the_report_names_every_setting_that_matters(tmp_path) -> None:  # type:
     settings = config.load({**PRODUCTION, "PARTSEMBLE_TOKEN_KEY": "another passphrase"}, str(tmp_path))
     report = diagnose(settings, str(tmp_path), None)
     facts = dict(report.facts)
-    assert set(facts) >= {"database", "https", "secret key", "token key", "QuickBooks", "sandbox", "debug"}
+    assert set(facts) >= {"database", "https", "secret key", "token key", "QuickBooks", "sandbox", "demo mode", "debug"}
     assert facts["https"].startswith("on") and facts["sandbox"] == "off" and facts["debug"] == "off"
     assert facts["token key"] == "PARTSEMBLE_TOKEN_KEY"
     assert "https://quickbooks.api.intuit.com/v3 (Intuit)" in facts["QuickBooks"]
@@ -101,4 +102,5 @@ def test_doctor_answers_even_when_the_app_would_refuse_to_start(tmp_path) -> Non
     ready = run_doctor(base)
     assert ready.returncode == 0, ready.stdout + ready.stderr
     assert f"env file      {tmp_path / 'partsemble.env'} (mode 0600)" in ready.stdout
-    assert run_doctor({**base, "PARTSEMBLE_SANDBOX": "1"}).returncode == 1
+    refused = run_doctor({**base, "PARTSEMBLE_SANDBOX": "1"})
+    assert refused.returncode == 1 and "The app refuses to start this way." in refused.stdout + refused.stderr

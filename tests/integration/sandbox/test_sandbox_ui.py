@@ -53,10 +53,11 @@ def test_every_post_form_carries_a_csrf_token(server: str, http: requests.Sessio
     assert all('name="csrf_token"' in form for form in posting)
 
 
-def test_every_sandbox_view_is_public(app: Flask) -> None:
+def test_only_what_a_qbo_client_calls_is_public(app: Flask) -> None:
     endpoints = [rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("sandbox")]
     assert len(endpoints) > 20
-    assert all(is_public(app.view_functions[endpoint]) for endpoint in endpoints)
+    public = {endpoint for endpoint in endpoints if is_public(app.view_functions[endpoint])}
+    assert public == {endpoint for endpoint in endpoints if endpoint.startswith("sandbox_api.")}
 
 
 def test_a_script_named_customer_is_shown_as_text_everywhere(server: str, http: requests.Session,
@@ -181,7 +182,8 @@ def test_the_home_page_seeds_an_empty_company(server: str, http: requests.Sessio
     assert 'id="seed-demo"' not in http.get(home, timeout=10).text
 
 
-def test_pages_and_api_need_no_app_login_behind_the_login_guard(tmp_path: Any) -> None:
+def test_behind_the_login_guard_pages_need_a_login_and_the_api_does_not(tmp_path: Any) -> None:
+    from flask import Blueprint
     from flask_login import LoginManager
 
     from partsemble.web import guard
@@ -192,16 +194,22 @@ def test_pages_and_api_need_no_app_login_behind_the_login_guard(tmp_path: Any) -
     manager = LoginManager()
     manager.init_app(app)
     manager.user_loader(lambda user_id: None)  # nobody is logged in
+    login = Blueprint("auth", __name__)
+    login.add_url_rule("/login", "login", guard.public(lambda: "the host app's login page"))
+    app.register_blueprint(login)
     guard.register(app)
     company = SandboxCompany.open(url)
     try:
         token = company.issue_tokens(CLIENT_ID).access_token
+        customers_before = company.count("Customer")
         with serving(app) as server, requests.Session() as session:
             page = session.get(f"{server}/sandbox/customers", allow_redirects=False, timeout=10)
-            created = post_form(session, f"{server}/sandbox/customers", f"{server}/sandbox/customers",
-                                {"display_name": "Guarded Customer"})
+            created = session.post(f"{server}/sandbox/customers", data={"display_name": "Guarded Customer"},
+                                   allow_redirects=False, timeout=10)
             info = session.get(f"{server}/sandbox/v3/company/{company.realm_id}/companyinfo/{company.realm_id}",
                                headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        assert (page.status_code, created.status_code, info.status_code) == (200, 302, 200)
+        assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
+        assert created.status_code in (302, 400) and company.count("Customer") == customers_before
+        assert info.status_code == 200
     finally:
         company.close()
