@@ -4,6 +4,7 @@ warning an unreadable server clock leaves, and what a bundle without a name beco
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -113,6 +114,9 @@ def _item(**fields: Any) -> dict[str, Any]:
         (_invoice([{"Id": 3, "SubTotalLineDetail": {}}]), "Invoice 1042: Line 1 Id is not text (3)"),
         (_invoice([{"Description": 3, "DescriptionOnly": {}}]), "Invoice 1042: Line 1 Description is not text (3)"),
         (_invoice([{"Id": 3}]), "Invoice 1042: Line 1 Id is not text (3)"),
+        (_invoice([], CurrencyRef="USD"), "Invoice 1042: CurrencyRef is not an object ('USD')"),
+        (_invoice([], TotalAmt=10**12), "Invoice 1042: TotalAmt is out of range (1000000000000)"),
+        (_invoice([], TotalAmt=Decimal("1E+12")), "Invoice 1042: TotalAmt is out of range (Decimal('1E+12'))"),
     ],
 )
 def test_each_malformed_field_is_named_in_the_problem(payload, message):
@@ -178,3 +182,11 @@ def test_a_problem_keeps_an_overlong_id_and_number_cut_to_64_characters():
     assert isinstance(problem, DocumentProblem)
     assert (problem.id, problem.number) == ("1" * 64, "N" * 64)
     assert problem.message.startswith(f"Invoice {'N' * 64}: Id is longer than 64 characters")
+
+
+@pytest.mark.parametrize("total", [10**12 - 1, Decimal("999999999999.99")], ids=["int", "decimal"])
+def test_a_total_just_below_a_trillion_is_read(total):
+    doc = parse_document(DocumentType.INVOICE, _invoice([], TotalAmt=total))
+
+    assert isinstance(doc, SalesDocument)
+    assert doc.total_amount == total
