@@ -167,6 +167,8 @@ def run_area(area: Area, jobs: str, keep: bool) -> Tally:
     if keep and (folder / "mutants").exists():
         # The mutated code stays as it was; the tests are taken afresh, and every mutant they had
         # not killed is tried again (mutmut re-runs a finished mutant only when it is named).
+        # Only when the tests still match the mutated code: a test of newer code fails to collect
+        # here (mutmut then stops), and the answer is a fresh run.
         skip = shutil.ignore_patterns("__pycache__", "*.pyc", "artifacts", ".hypothesis", ".pytest_cache")
         shutil.copytree(ROOT / "tests", folder / "tests", ignore=skip, dirs_exist_ok=True)
         again = [name for name, code in results(folder).items() if code is None or code not in KILLED | TIMEOUT]

@@ -4,6 +4,7 @@ warning an unreadable server clock leaves, and what a bundle without a name beco
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -115,6 +116,12 @@ def _item(**fields: Any) -> dict[str, Any]:
         (_invoice([{"Description": 3, "DescriptionOnly": {}}]), "Invoice 1042: Line 1 Description is not text (3)"),
         (_invoice([{"Id": 3}]), "Invoice 1042: Line 1 Id is not text (3)"),
         (_invoice([], CurrencyRef="USD"), "Invoice 1042: CurrencyRef is not an object ('USD')"),
+        (_invoice([], CustomerRef={"name": "Acme"}), "Invoice 1042: CustomerRef.value is missing"),
+        (_invoice([], CustomerRef={"value": "7", "name": 5}), "Invoice 1042: CustomerRef.name is not text (5)"),
+        (_invoice([], ExchangeRate="1.1"), "Invoice 1042: ExchangeRate is not a number ('1.1')"),
+        (_invoice([], PrivateNote=5), "Invoice 1042: PrivateNote is not text (5)"),
+        (_invoice([], MetaData="x"), "Invoice 1042: MetaData is not an object ('x')"),
+        (_invoice([], MetaData={"CreateTime": 5}), "Invoice 1042: MetaData.CreateTime is not text (5)"),
         (_invoice([], TotalAmt=10**12), "Invoice 1042: TotalAmt is out of range (1000000000000)"),
         (_invoice([], TotalAmt=Decimal("1E+12")), "Invoice 1042: TotalAmt is out of range (Decimal('1E+12'))"),
     ],
@@ -190,3 +197,51 @@ def test_a_total_just_below_a_trillion_is_read(total):
 
     assert isinstance(doc, SalesDocument)
     assert doc.total_amount == total
+
+
+def test_the_highest_exchange_rate_allowed_is_read():
+    doc = parse_document(DocumentType.INVOICE, _invoice([], ExchangeRate=10**6))
+
+    assert isinstance(doc, SalesDocument)
+    assert doc.exchange_rate == Decimal(10**6)
+
+
+def test_a_document_that_is_not_an_object_is_a_problem_with_nothing_readable():
+    problem = parse_document(DocumentType.SALES_RECEIPT, "Invoice")
+
+    assert problem == DocumentProblem(DocumentType.SALES_RECEIPT, "", "", "", None,
+                                      "SalesReceipt (no Id): the document is not an object ('Invoice')")
+    assert isinstance(problem, DocumentProblem) and problem.raw is None
+
+
+class _Exploding(Mapping[str, Any]):
+    """A payload whose Line cannot even be looked at: a bug in reading it must cost one document."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "Line":
+            raise RuntimeError("boom")
+        return self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def test_an_unexpected_failure_costs_one_document_and_is_logged(caplog):
+    payload = _Exploding(_invoice([{"Id": "1"}], CustomerRef={"value": "7", "name": "Acme"}))
+
+    with caplog.at_level(logging.ERROR, logger="partsemble.connectors.qbo.parse"):
+        problem = parse_document(DocumentType.CREDIT_MEMO, payload)
+
+    assert isinstance(problem, DocumentProblem)
+    assert (problem.type, problem.id, problem.number, problem.customer_name, problem.message) == (
+        DocumentType.CREDIT_MEMO, "42", "1042", "Acme", "CreditMemo 1042: could not be read (unexpected RuntimeError)")
+    assert problem.raw is payload
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.ERROR, "unexpected failure parsing a QBO CreditMemo"),
+    ]
