@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -29,12 +30,31 @@ class UserError(ValueError):
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """The one form an address is stored and looked up in.
+
+    email-validator checks the syntax (no DNS lookup: the server may have no internet) and
+    normalizes it (Unicode NFC, IDNA-checked lower-case domain); the whole address is then
+    lower-cased, so addresses compare case-insensitively, local part included, as they always have.
+
+    Raises:
+        UserError: not a valid email address; the message says what is wrong with it.
+    """
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise UserError(f"Enter a valid email address: {exc}", "email") from exc
+    return checked.normalized.lower()
 
 
-def _validate(email: str, password: str | None, role: str) -> None:
-    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
-        raise UserError("Enter a valid email address.", "email")
+def _login_email(email: str) -> str:
+    """The address a login looks up; one that is not valid is looked up as typed and found by nobody."""
+    try:
+        return normalize_email(email)
+    except UserError:
+        return email.strip().lower()
+
+
+def _validate(password: str | None, role: str) -> None:
     if role not in ROLES:
         raise UserError(f"Role must be one of {', '.join(ROLES)}.", "role")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
@@ -48,7 +68,7 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
         UserError: bad email, role or password, or the email is taken.
     """
     email = normalize_email(email)
-    _validate(email, password, role)
+    _validate(password, role)
     user = User(email=email, name=name.strip(), role=role, active=True, session_version=0)
     user.set_password(password)  # hashing (about 0.1 s) before any lock is taken
     taken = UserError(f"A user with the email {email} already exists.", "email")
@@ -168,7 +188,7 @@ def authenticate(email: str, password: str, address: str, *, max_failures: int, 
     if it is this account, failures count under the browser and not the address, so an
     attacker at the same address cannot keep the owner out.
     """
-    email = normalize_email(email)
+    email = _login_email(email)
     policy = Policy(max_failures=max_failures, window_seconds=lockout_seconds)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None and known_user_id == user.id:
