@@ -13,6 +13,7 @@ from partsemble.sales.panel import progress, sync_panel
 from partsemble.sales.views import bp
 from partsemble.sync.lock import SyncBusy
 from partsemble.sync.preview import preview_sync
+from partsemble.sync.preview_lock import PreviewBusy
 from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from, web_retry_budget
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import error_partial, is_htmx, partial
@@ -59,7 +60,7 @@ def sync_progress() -> Response:
 def preview() -> Response:
     try:
         result = preview_sync(db.session, open_source(current_app.config))
-    except (SyncBusy, SyncNotReady, TokenKeyError) as exc:
+    except (SyncBusy, PreviewBusy, SyncNotReady, TokenKeyError) as exc:
         return error_partial(str(exc), title="No preview")
     except ConnectorError as exc:
         return error_partial(f"QuickBooks did not answer properly ({exc.message}). Try again in a minute.", title="No preview")

@@ -3,10 +3,14 @@
 The documents are applied in order inside one transaction, each in a
 savepoint, so later documents see the lots earlier ones would take; at the end
 the whole transaction is rolled back. Nothing is committed, not even the run.
+
+Bounded, because anyone with the member role can start one: one preview at a time per
+installation (preview_lock), at most LIMIT documents (change pages stop once it is reached,
+and at most MAX_CHANGE_PAGES of them), at most MAX_ITEM_LOOKUPS items read one by one.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,11 +29,14 @@ from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument
 from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
 from partsemble.sync import lock
+from partsemble.sync.preview_lock import one_preview
 from partsemble.sync.fetch import CDC_REACH, backfill_window, deletions_wanted
 from partsemble.sync.items import item_links
 from partsemble.sync.service import SyncSettings, connection_for_sync
 
 LIMIT = 1000
+MAX_CHANGE_PAGES = 5
+MAX_ITEM_LOOKUPS = 50
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ class PreviewRow:
 class Preview:
     rows: list[PreviewRow]
     not_shown: int
+    # True when the preview stopped reading changes at its bound: more may wait than not_shown says.
+    incomplete: bool = False
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
@@ -82,8 +91,14 @@ def preview_sync(session: Session, source: SalesSource, clock: Callable[[], date
     """What the next sync would do, without changing anything.
 
     Raises:
-        SyncNotReady, SyncBusy, ConnectorError: nothing to preview, a sync is running, or QBO failed.
+        SyncNotReady, SyncBusy, PreviewBusy, ConnectorError: nothing to preview, a sync or another
+            preview is running, or QBO failed.
     """
+    with one_preview(session, clock()):
+        return _preview(session, source, clock)
+
+
+def _preview(session: Session, source: SalesSource, clock: Callable[[], datetime]) -> Preview:
     connection = connection_for_sync(session)
     holder = lock.current_holder(session)
     if holder is not None:
@@ -91,25 +106,43 @@ def preview_sync(session: Session, source: SalesSource, clock: Callable[[], date
     since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
     assert not_before is not None
     window = backfill_window(connection.synced_from, not_before)
-    records, seen, extra = _collect(session, source, since, not_before, window, clock)
+    records, extra, incomplete = _collect(session, source, since, not_before, window, clock)
     items = item_links(session)
+    _look_up_items(source, records.values(), items)
     ordered = sorted(records.values(), key=lambda r: (_day(session, r), _created(r), str(r.type), r.id))
     rows: list[PreviewRow] = []
     begin_write(session)
     try:
         for record in ordered:
-            rows.append(_simulate(session, source, record, items, restock))
+            rows.append(_simulate(session, record, items, restock))
     finally:
         session.rollback()
-    return Preview(rows, extra)
+    return Preview(rows, extra, incomplete)
+
+
+def _look_up_items(source: SalesSource, records: Iterable[SalesDocument | DocumentProblem | Deletion],
+                   items: dict[str, ItemLink]) -> None:
+    """Read the items the documents use that are not known yet, at most MAX_ITEM_LOOKUPS of them;
+    the rest stay unknown to the preview (the sync reads them all)."""
+    wanted: set[str] = set()
+    for record in records:
+        if isinstance(record, SalesDocument):
+            wanted |= item_ids(record) - items.keys()
+    for item_id in sorted(wanted)[:MAX_ITEM_LOOKUPS]:
+        try:
+            found = source.get_item(item_id)
+        except NotFound:
+            continue
+        items[item_id] = ItemLink(found.id, found.name, found.type)
 
 
 def _collect(session: Session, source: SalesSource, since: datetime | None, not_before: date,  # type: ignore[no-untyped-def]
              window: tuple[date, date] | None, clock: Callable[[], datetime]):
     records: dict[tuple[str, str], SalesDocument | DocumentProblem | Deletion] = {}
     extra = 0
+    incomplete = False
     records_clock: datetime | None = None
-    for page in source.changed_documents(since, not_before):
+    for number, page in enumerate(source.changed_documents(since, not_before), start=1):
         records_clock = records_clock or page.server_time
         for record in page.documents:
             key = (str(record.type), record.id)
@@ -117,14 +150,17 @@ def _collect(session: Session, source: SalesSource, since: datetime | None, not_
                 records[key] = record
             else:
                 extra += 1
+        if len(records) >= LIMIT or number >= MAX_CHANGE_PAGES:
+            incomplete = True  # the next page, if any, is left unread
+            break
     if window is not None and since is not None:  # as the sync does: the initial sync date moved earlier
         for doc_type in SYNCED_DOCUMENT_TYPES:
-            for record in source.get_documents(doc_type, sorted(source.document_ids(doc_type, *window))):
-                key = (str(record.type), record.id)
-                if key in records or len(records) < LIMIT:
-                    records[key] = record
-                else:
-                    extra += 1
+            ids = sorted(set(source.document_ids(doc_type, *window)) - {i for t, i in records if t == str(doc_type)})
+            room = max(LIMIT - len(records), 0)
+            extra += len(ids[room:])
+            if ids[:room]:
+                for record in source.get_documents(doc_type, ids[:room]):
+                    records[(str(record.type), record.id)] = record
     # As the sync does: after a first sync that stopped part way too (the preview shows what CDC reaches).
     wanted, deleted_since = deletions_wanted(session, since, None, SyncSettings().overlap)
     if wanted and deleted_since is not None and (records_clock or clock()) - deleted_since <= CDC_REACH:
@@ -135,10 +171,13 @@ def _collect(session: Session, source: SalesSource, since: datetime | None, not_
         if doc_id and (doc_type, doc_id) not in records:  # without an Id it cannot be read by Id
             failed.setdefault(doc_type, []).append(doc_id)
     for doc_type, ids in failed.items():
-        for record in source.get_documents(DocumentType(doc_type), ids):
-            records[(str(record.type), record.id)] = record
+        room = max(LIMIT - len(records), 0)
+        extra += len(ids[room:])
+        if ids[:room]:
+            for record in source.get_documents(DocumentType(doc_type), ids[:room]):
+                records[(str(record.type), record.id)] = record
     session.rollback()
-    return records, set(records), extra
+    return records, extra, incomplete
 
 
 def _day(session: Session, record: SalesDocument | DocumentProblem | Deletion) -> date:
@@ -153,7 +192,7 @@ def _created(record: SalesDocument | DocumentProblem | Deletion) -> str:
     return stamp.isoformat() if stamp else ""
 
 
-def _simulate(session: Session, source: SalesSource, record, items: dict[str, ItemLink], restock: bool) -> PreviewRow:  # type: ignore[no-untyped-def]
+def _simulate(session: Session, record, items: dict[str, ItemLink], restock: bool) -> PreviewRow:  # type: ignore[no-untyped-def]
     if isinstance(record, DocumentProblem):
         return PreviewRow(str(record.type), record.number, record.customer_name, record.txn_date, "fail", error=record.message)
     ctx = ApplyContext(session, items, "qbo", None, None, restock)
@@ -165,12 +204,6 @@ def _simulate(session: Session, source: SalesSource, record, items: dict[str, It
         with session.begin_nested():
             apply_removal(ctx, existing, "deleted")
         return before
-    for item_id in item_ids(record) - items.keys():
-        try:
-            found = source.get_item(item_id)
-        except NotFound:
-            continue
-        items[item_id] = ItemLink(found.id, found.name, found.type)
     was_active = existing is not None and existing.status == "active"
     before = _row(existing, "void") if was_active else None
     savepoint = session.begin_nested()
