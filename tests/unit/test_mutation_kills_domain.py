@@ -277,3 +277,34 @@ def test_an_amount_with_a_separator_of_the_other_convention_or_a_tab_by_its_symb
 
 def test_a_currency_symbol_right_after_the_number_is_dropped():
     assert read_number("12€", DecimalMark.COMMA, currency=True) == D(12)
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "reason"),
+    [
+        ("", False, "is empty"),
+        ("NaN", False, "is not a finite number"),
+        ("1e6", False, "is in scientific notation; write the number out (1000000, not 1e6)"),
+        ("$5", False, "has a currency symbol, which only a price or a cost may have"),
+        ("$5$", True, "has a currency symbol out of place (one, before or after the number, is fine)"),
+        ("X5", False, "is not a number like 1,500.25"),
+        ("-\t5", False, "is not a number like 1,500.25"),
+        ("5\n", False, "is not a number like 1,500.25"),
+    ],
+)
+def test_typed_numbers_are_refused_with_the_reason(typed, currency, reason):
+    with pytest.raises(NumberRefused) as raised:
+        read_number(typed, DecimalMark.POINT, currency=currency)
+
+    assert raised.value.reason == reason
+
+
+def test_a_sign_may_be_followed_by_a_space():
+    assert (read_number("- 5"), read_number("+5")) == (D(-5), D(5))
+
+
+def test_text_that_is_not_a_number_is_refused_with_the_reason():
+    with pytest.raises(NotADecimal) as raised:
+        to_decimal("12 apples")
+
+    assert str(raised.value) == "'12 apples' is not a number like 1,500.25"
