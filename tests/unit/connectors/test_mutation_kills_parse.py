@@ -245,3 +245,11 @@ def test_an_unexpected_failure_costs_one_document_and_is_logged(caplog):
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
         (logging.ERROR, "unexpected failure parsing a QBO CreditMemo"),
     ]
+
+
+def test_a_blank_required_field_is_empty_and_nul_characters_are_dropped():
+    blank = parse_document(DocumentType.INVOICE, _invoice([], SyncToken="  "))
+    nul = parse_document(DocumentType.INVOICE, _invoice([], DocNumber="10\x0042"))
+
+    assert isinstance(blank, DocumentProblem) and blank.message == "Invoice 1042: SyncToken is empty"
+    assert isinstance(nul, SalesDocument) and nul.number == "1042"
