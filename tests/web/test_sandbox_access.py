@@ -94,3 +94,16 @@ def test_the_api_and_token_endpoints_answer_as_intuit_without_a_login(app: Flask
     assert (token.status_code, token.get_json()) == (401, {"error": "invalid_client"})
     query = client.get("/sandbox/v3/company/1/query?query=select * from Item")
     assert query.status_code == 401
+
+
+def test_logging_in_from_the_consent_page_comes_back_to_it(app: Flask, users: Any) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.web.test_auth import login_form
+
+    client = app.test_client()
+    sent = client.get(CONSENT)
+    next_ = parse_qs(urlsplit(sent.headers["Location"]).query)["next"][0]
+    response = login_form(client, "viewer@example.com", "correct horse battery", next_)
+    assert response.status_code == 302 and response.headers["Location"] == CONSENT
+    assert "wants to connect to" in client.get(CONSENT).get_data(as_text=True)
