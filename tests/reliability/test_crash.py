@@ -78,7 +78,7 @@ def crash_world(database_template: str, company_factory: Callable[[int, int], Co
                         QBO_CONNECT_TIMEOUT="10", QBO_READ_TIMEOUT="60")
     # The sandbox answers from processes of its own, so the test process only watches.
     host_env = child_environment(config, fresh_database(database_template, tmp_path), tmp_path / "instance",
-                                 SANDBOX="1", SANDBOX_DATABASE_URL=sandbox_url)
+                                 SANDBOX="1", DEMO="1", SANDBOX_DATABASE_URL=sandbox_url)
     sandbox = SandboxCompany.open(sandbox_url)
     try:
         with gunicorn(host_env, workers=2, log=tmp_path / "sandbox-gunicorn.log") as base:
