@@ -16,15 +16,14 @@ from partsemble.connectors.errors import AuthError, BadRequest, MalformedRespons
 from partsemble.connectors.memory import InMemorySource
 from partsemble.domain.documents import DocumentProblem, DocumentType, ItemRecord
 from partsemble.extensions import db
-from partsemble.models.catalog import AccountingItem
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import Sale
 from partsemble.models.sync import Connection, FailedDocument
 from partsemble.sync import service
 from partsemble.sync.process import Processor, TimeLimitReached
 from partsemble.sync.service import SyncRequest, SyncSettings, run_sync
-from tests import factories
 from tests.documents import doc, line
+from tests.integration import candle_world
 
 D = Decimal
 ITEMS = [
@@ -36,16 +35,7 @@ ITEMS = [
 
 @pytest.fixture
 def world(app):  # type: ignore[no-untyped-def]
-    a = factories.product("CND-A", "Candle A")
-    b = factories.product("CND-B", "Candle B")
-    factories.lot(a, "20", "145", date(2026, 1, 1))
-    factories.lot(a, "30", "148", date(2026, 1, 2))
-    factories.lot(b, "100", "2", date(2026, 1, 1))
-    db.session.add(Connection(provider="qbo", realm_id="1", status="connected", initial_sync_date=date(2026, 1, 1)))
-    for external_id, product in (("1", a), ("2", b)):
-        db.session.add(AccountingItem(source="qbo", external_id=external_id, name=product.name, item_type="Inventory", product_id=product.id))
-    db.session.commit()
-    return {"a": a.id, "b": b.id, "source": InMemorySource(ITEMS, page_size=2)}
+    return candle_world.build(ITEMS)
 
 
 def sync(source, **kw):  # type: ignore[no-untyped-def]
