@@ -141,6 +141,23 @@ def test_a_positive_adjustment_settles_and_a_back_dated_negative_one_recosts_the
     assert sale("2").lines[0].shortage_quantity == D(3)
 
 
+def test_a_back_dated_loss_from_a_lot_that_still_holds_the_units_recosts_the_later_sales(shop) -> None:  # type: ignore[no-untyped-def]
+    # The lot still holds the unit the loss removes (DateOrder.departure, not the "sales drew them"
+    # path), yet the loss dated before the first sale leaves it one short: that unit then comes from
+    # the next lot, and the second sale's last unit from the unit found later. Costs move 10/20 -> 12/18.
+    a = lot(shop, "5", "2", JAN(1), "A")
+    apply(shop, invoice("1", "5", JAN(10)))
+    lot(shop, "5", "4", JAN(15), "B")
+    apply(shop, invoice("2", "5", JAN(20), minute=1))
+    services.adjust_lot(a.id, "1", "count_correction", "", None, JAN(25).isoformat())  # one more of A found
+    assert (sale("1").cost, sale("2").cost) == (D(10), D(20)) and lots_left(shop) == {"A": D(1), "B": D(0)}
+    services.adjust_lot(a.id, "-1", "damage", "", None, JAN(5).isoformat())  # one of A was broken before the sales
+    assert draws("1") == [("A", D(4), D(2), False), ("B", D(1), D(4), True)] and sale("1").cost == D(12)
+    assert draws("2") == [("B", D(4), D(4), False), ("A", D(1), D(2), True)] and sale("2").cost == D(18)
+    assert lots_left(shop) == {"A": D(0), "B": D(0)}
+    assert "lot A adjusted by -1 on 2026-01-05" in sale("1").revisions[-1].summary
+
+
 def test_a_sale_entered_late_leaves_alone_the_units_a_later_adjustment_removes(shop) -> None:  # type: ignore[no-untyped-def]
     a = lot(shop, "10", "2", JAN(1), "A")
     lot(shop, "10", "3", JAN(2), "B")
