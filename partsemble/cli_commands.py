@@ -119,15 +119,13 @@ def sync_command(as_json: bool, retry_failed: bool) -> None:
     from flask import current_app
 
     from partsemble.connections.source import open_source
-    from partsemble.connections.tokens import TokenKeyError
     from partsemble.extensions import db
-    from partsemble.sync.lock import SyncBusy
-    from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from
+    from partsemble.sync.errors import SyncNotStarted
+    from partsemble.sync.start import sync_now
 
     try:
-        summary = run_sync(db.session, open_source(current_app.config), SyncRequest(trigger="cli", only_failed=retry_failed),
-                           settings_from(current_app.config, time_limited=False))
-    except (SyncBusy, SyncNotReady, TokenKeyError) as exc:
+        summary = sync_now(db.session, current_app.config, open_source, trigger="cli", only_failed=retry_failed)
+    except SyncNotStarted as exc:
         if as_json:
             click.echo(json.dumps({"outcome": "not_started", "message": str(exc)}))
         else:
@@ -161,14 +159,18 @@ def rotate_key() -> None:
 
 @qbo.command("refresh-items")
 def refresh_items_command() -> None:
-    """Copy the item list from QuickBooks."""
+    """Copy the item list from QuickBooks (exit 1 when it cannot be read)."""
     from flask import current_app
 
     from partsemble.connections.source import open_source
     from partsemble.extensions import db
-    from partsemble.sync.items import refresh_items
+    from partsemble.sync.errors import SyncNotStarted
+    from partsemble.sync.start import refresh_item_list
 
-    result = refresh_items(db.session, open_source(current_app.config))
+    try:
+        result = refresh_item_list(db.session, current_app.config, open_source)
+    except SyncNotStarted as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{result.total} items: {result.added} new, {result.changed} changed.")
 
 

@@ -9,12 +9,12 @@ import requests
 
 from partsemble.connections.refresh import OAuthClient, StoredTokens
 from partsemble.connections.services import current_connection, timeouts
-from partsemble.connections.tokens import TokenCipher
+from partsemble.connections.tokens import TokenCipher, TokenKeyError
 from partsemble.connectors.base import SalesSource
 from partsemble.connectors.qbo.client import build_source
 from partsemble.connectors.qbo.retry import RetryPolicy
 from partsemble.extensions import db
-from partsemble.sync.service import SyncNotReady
+from partsemble.sync.errors import SyncNotReady, TokenKeyProblem
 
 
 def retry_policy(config: Mapping[str, Any], budget: Decimal | None = None) -> RetryPolicy:
@@ -33,6 +33,7 @@ def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = Non
 
     Raises:
         SyncNotReady: nothing is connected.
+        TokenKeyProblem: the stored tokens cannot be decrypted with the configured keys.
     """
     factory = config.get("SALES_SOURCE_FACTORY")
     if factory is not None:
@@ -40,10 +41,16 @@ def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = Non
     connection = current_connection()
     if connection is None or not connection.realm_id or connection.status == "disconnected":
         raise SyncNotReady("QuickBooks is not connected. An admin can connect it in Settings.")
+    cipher = TokenCipher(config)
+    try:  # now, not at the first request: a run must not start (and be recorded) only to fail on the key
+        cipher.decrypt(connection.access_token_enc)
+        cipher.decrypt(connection.refresh_token_enc)
+    except TokenKeyError as exc:
+        raise TokenKeyProblem(str(exc)) from None
     http = requests.Session()
     tokens = StoredTokens(
         engine=db.engine,
-        cipher=TokenCipher(config),
+        cipher=cipher,
         client=OAuthClient(config["QBO_CLIENT_ID"], config["QBO_CLIENT_SECRET"], config["QBO_TOKEN_URL"], config["QBO_REVOKE_URL"], timeouts(config)),
         http=http,
         connection_id=connection.id,

@@ -10,6 +10,10 @@ from werkzeug.wrappers import Response
 
 from partsemble.connections import services
 from partsemble.connections.forms import ConnectForm, ConnectionSettingsForm
+from partsemble.connections.source import open_source
+from partsemble.extensions import db
+from partsemble.sync.errors import SyncNotStarted
+from partsemble.sync.start import refresh_item_list
 from partsemble.validation import InputError, parse_date
 from partsemble.web.forms import show_error
 from partsemble.web.guard import requires_role
@@ -112,17 +116,11 @@ def callback() -> Response:
 
 
 def _refresh_items_quietly() -> None:
-    """Fill the accounting item list right away; a failure here is shown on the items page later."""
-    from partsemble.connections.source import open_source
-    from partsemble.connectors.errors import ConnectorError
-    from partsemble.extensions import db
-    from partsemble.sync.items import refresh_items
-
+    """Fill the accounting item list right away; when that fails, say why and where to try again."""
     try:
-        refresh_items(db.session, open_source(current_app.config))
-    except ConnectorError as exc:
-        db.session.rollback()
-        flash(f"Connected, but the item list could not be read yet ({exc.message}). Refresh it on the Accounting items page.", "warning")
+        refresh_item_list(db.session, current_app.config, open_source)
+    except SyncNotStarted as exc:
+        flash(f"Connected, but the item list could not be read yet: {exc} Refresh it on the Accounting items page.", "warning")
 
 
 @bp.route("/connections/qbo/disconnect", methods=["POST"])

@@ -8,17 +8,15 @@ from werkzeug.wrappers import Response
 
 from partsemble.auth.views import safe_next
 from partsemble.connections.source import open_source
-from partsemble.connectors.errors import ConnectorError
 from partsemble.extensions import db
 from partsemble.items import services
 from partsemble.models.catalog import ITEM_TYPES, AccountingItem, Product
 from partsemble.models.sync import FailedDocument
 from partsemble.pagination import page_number, paginate
 from partsemble.products.queries import all_products_for_choice
-from partsemble.sync.items import refresh_items
-from partsemble.sync.lock import SyncBusy
+from partsemble.sync.errors import SyncNotStarted
 from partsemble.sync.problems import blocks_a_document
-from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from, web_retry_budget
+from partsemble.sync.start import refresh_item_list, retry_waiting
 from partsemble.validation import InputError
 from partsemble.web.guard import requires_role
 from partsemble.web.params import record_id, searchable
@@ -69,12 +67,9 @@ def index() -> str:
 @requires_role("member")
 def refresh() -> Response:
     try:
-        result = refresh_items(db.session, open_source(current_app.config))
-    except SyncNotReady as exc:
-        flash(str(exc), "error")
-    except ConnectorError as exc:
-        db.session.rollback()
-        flash(f"QuickBooks did not answer properly ({exc.message}). Try again in a minute.", "error")
+        result = refresh_item_list(db.session, current_app.config, open_source)
+    except SyncNotStarted as exc:
+        flash(str(exc), exc.level)
     else:
         flash(f"Item list refreshed: {result.total} items, {result.added} new, {result.changed} changed.", "success")
     return redirect(url_for("items.index"))
@@ -92,20 +87,15 @@ def detail(external_id: str) -> str:
                            products=all_products_for_choice(), error=None)
 
 
-def _retry_waiting(external_id: str) -> None:
-    """Documents that failed on this item are retried at once; the outcome is flashed."""
-    if db.session.scalar(select(func.count(FailedDocument.id)).where(FailedDocument.item_external_id == external_id)) == 0:
-        return
+def _retry_waiting(external_ids: list[str]) -> None:
+    """Documents that failed on these items are retried at once, in one sync run; the outcome is flashed."""
     try:
-        settings = settings_from(current_app.config, time_limited=True)
-        summary = run_sync(db.session, open_source(current_app.config, retry_budget=web_retry_budget(settings)),
-                           SyncRequest(current_user.id, current_user.email, "web", only_failed=True, item_id=external_id),
-                           settings)
-    except SyncBusy:
-        flash("A sync is running; the documents waiting on this item are retried by the next sync.", "warning")
+        summary = retry_waiting(db.session, current_app.config, open_source, external_ids,
+                                user_id=current_user.id, user_email=current_user.email)
+    except SyncNotStarted as exc:
+        flash(f"The waiting documents were not retried: {exc} The next sync retries them.", "warning")
         return
-    except SyncNotReady as exc:
-        flash(f"The waiting documents could not be retried now: {exc}", "warning")
+    if summary is None:
         return
     done = summary.created + summary.updated + summary.voided
     if summary.outcome != "succeeded":
@@ -118,7 +108,7 @@ def _retry_waiting(external_id: str) -> None:
 
 def _after(external_id: str, message: str) -> Response:
     flash(message, "success")
-    _retry_waiting(external_id)
+    _retry_waiting([external_id])
     target = safe_next(request.form.get("next"))
     return redirect(target or url_for("items.detail", external_id=external_id))
 
@@ -188,6 +178,5 @@ def bulk_create() -> Response:
         flash(f"Nothing was created. {exc.message}", "error")
         return redirect(url_for("items.index", filter="unlinked"))
     flash(f"{created} finished good{'s' if created != 1 else ''} created and linked.", "success")
-    for external_id in chosen:
-        _retry_waiting(external_id)
+    _retry_waiting(chosen)
     return redirect(url_for("items.index"))

@@ -6,48 +6,45 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from partsemble.connections.source import open_source
-from partsemble.connections.tokens import TokenKeyError
 from partsemble.connectors.errors import ConnectorError
 from partsemble.extensions import db
 from partsemble.sales.panel import progress, sync_panel
 from partsemble.sales.views import bp
-from partsemble.sync.lock import SyncBusy
+from partsemble.sync.errors import SyncNotStarted
 from partsemble.sync.preview import preview_sync
 from partsemble.sync.preview_lock import PreviewBusy
-from partsemble.sync.service import SyncNotReady, SyncRequest, run_sync, settings_from, web_retry_budget
+from partsemble.sync.start import sync_now
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import error_partial, is_htmx, partial
 
 
-def _run(request_: SyncRequest) -> Response:
-    notice, kind, run_id = "", "info", None
+def _run(only_failed: bool = False, item_ids: list[str] | None = None) -> Response:
+    notice, level, run_id = "", "info", None
     try:
-        settings = settings_from(current_app.config, time_limited=True)
-        source = open_source(current_app.config, retry_budget=web_retry_budget(settings))
-        summary = run_sync(db.session, source, request_, settings)
+        summary = sync_now(db.session, current_app.config, open_source, trigger="web", user_id=current_user.id,
+                           user_email=current_user.email, only_failed=only_failed, item_ids=item_ids)
         run_id = summary.run_id
-    except SyncBusy as exc:
-        notice, kind = str(exc), "warn"
-    except (SyncNotReady, TokenKeyError) as exc:
-        notice, kind = str(exc), "error"
+    except SyncNotStarted as exc:
+        notice, level = str(exc), exc.level
     if not is_htmx():
         if notice:
-            flash(notice, "warning" if kind == "warn" else "error")
+            flash(notice, level)
         return redirect(url_for("sales.index"))
+    kind = "warn" if level == "warning" else level
     return partial("sales/_sync_panel.html", panel=sync_panel(notice, kind, run_id), trigger="sales-changed")
 
 
 @bp.route("/sync", methods=["POST"])
 @requires_role("member")
 def sync() -> Response:
-    return _run(SyncRequest(current_user.id, current_user.email, "web"))
+    return _run()
 
 
 @bp.route("/sync/retry", methods=["POST"])
 @requires_role("member")
 def retry() -> Response:
-    item_id = (request.form.get("item_id") or "").strip() or None
-    return _run(SyncRequest(current_user.id, current_user.email, "web", only_failed=True, item_id=item_id))
+    item_id = (request.form.get("item_id") or "").strip()
+    return _run(only_failed=True, item_ids=[item_id] if item_id else None)
 
 
 @bp.route("/sync/progress")
@@ -60,7 +57,7 @@ def sync_progress() -> Response:
 def preview() -> Response:
     try:
         result = preview_sync(db.session, open_source(current_app.config))
-    except (SyncBusy, PreviewBusy, SyncNotReady, TokenKeyError) as exc:
+    except (SyncNotStarted, PreviewBusy) as exc:
         return error_partial(str(exc), title="No preview")
     except ConnectorError as exc:
         return error_partial(f"QuickBooks did not answer properly ({exc.message}). Try again in a minute.", title="No preview")

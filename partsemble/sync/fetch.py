@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, select
@@ -14,7 +14,7 @@ from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, Documen
 from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument, SyncRun
-from partsemble.sales.lookup import sales_by_key
+from partsemble.sync.lookup import sales_by_key
 from partsemble.sync.inbox import Inbox
 from partsemble.sync.problems import resolve
 
@@ -144,11 +144,12 @@ def _failed_keys(session: Session) -> set[tuple[str, str]]:
     return set(session.execute(select(FailedDocument.external_type, FailedDocument.external_id)).tuples().all())
 
 
-def stage_failures(session: Session, source: SalesSource, inbox: Inbox, item_id: str | None = None) -> int:
-    """Re-read every open failed document by id (even if it never changed upstream)."""
+def stage_failures(session: Session, source: SalesSource, inbox: Inbox, item_ids: Sequence[str] | None = None) -> int:
+    """Re-read every open failed document by id (even if it never changed upstream); with
+    `item_ids`, only those waiting on one of these items."""
     query = select(FailedDocument.external_type, FailedDocument.external_id, FailedDocument.txn_date)
-    if item_id is not None:
-        query = query.where(FailedDocument.item_external_id == item_id)
+    if item_ids is not None:
+        query = query.where(FailedDocument.item_external_id.in_(item_ids))
     wanted: dict[str, list[str]] = defaultdict(list)
     dates: dict[tuple[str, str], date] = {}
     for doc_type, doc_id, day in session.execute(query).tuples():

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from partsemble.domain.codec import decode, encode
 from partsemble.domain.documents import Deletion, DocumentProblem, SalesDocument
 from partsemble.models.sales import Sale
-from partsemble.sales.lookup import sales_by_key
+from partsemble.sync.lookup import sales_by_key
 from partsemble.models.sync import SyncInbox
 
 EARLIEST_DAY = date(1900, 1, 1)

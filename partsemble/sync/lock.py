@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partsemble.models.sync import SyncLock, SyncRun
+from partsemble.sync.errors import SyncNotStarted
 
 LOCK_ID = 1
 
@@ -28,8 +29,10 @@ class Holder:
     run_id: int | None
 
 
-class SyncBusy(Exception):
+class SyncBusy(SyncNotStarted):
     """Another sync holds the lock."""
+
+    level = "warning"
 
     def __init__(self, holder: Holder) -> None:
         self.holder = holder

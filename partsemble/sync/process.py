@@ -24,7 +24,7 @@ from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.engine import begin_write, first_analyze_after, refresh_statistics
 from partsemble.models.sales import Sale
 from partsemble.models.sync import SyncRun
-from partsemble.sales.lookup import sales_by_key
+from partsemble.sync.lookup import sales_by_key
 from partsemble.sync import lock
 from partsemble.sync.inbox import Inbox
 from partsemble.sync.items import fetch_unknown_items, item_links

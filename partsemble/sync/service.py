@@ -23,6 +23,7 @@ from partsemble.models.base import utcnow
 from partsemble.models.engine import begin_write
 from partsemble.models.sync import Connection, SyncRun
 from partsemble.sync import lock
+from partsemble.sync.errors import SyncNotReady
 from partsemble.sync.fetch import (
     backfill_window,
     close_unkeyed_failures,
@@ -40,10 +41,6 @@ from partsemble.sync.summary import SyncSummary, summarize
 log = logging.getLogger(__name__)
 
 
-class SyncNotReady(Exception):
-    """The sync cannot start: not connected, connection expired, or no initial sync date."""
-
-
 @dataclass(frozen=True)
 class SyncSettings:
     time_limit: timedelta | None = None
@@ -57,7 +54,7 @@ class SyncRequest:
     user_email: str = ""
     trigger: str = "web"
     only_failed: bool = False  # re-read and retry only the documents that failed before
-    item_id: str | None = None  # with only_failed: only those waiting on this item
+    item_ids: tuple[str, ...] | None = None  # with only_failed: only those waiting on one of these items
 
 
 def connection_for_sync(session: Session) -> Connection:
@@ -190,7 +187,7 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
             in_time()
             stage_deletions(session, source, inbox, deleted_since, mark, not_before)  # the source's clock: CDC reach is its own
     in_time()
-    stage_failures(session, source, inbox, request.item_id)
+    stage_failures(session, source, inbox, request.item_ids)
     in_time()
     begin_write(session)
     counted()

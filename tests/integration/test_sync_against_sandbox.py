@@ -204,7 +204,7 @@ def test_an_unlinked_item_fails_its_documents_until_linked_then_they_are_created
         item.product_id = soap
         db.session.commit()
         db.session.remove()
-    retried = sync(live, only_failed=True, item_id="4")
+    retried = sync(live, only_failed=True, item_ids=("4",))
     assert counts(retried) == (waiting, 0, 0, 0, 0)
     with app.app_context():
         assert db.session.scalar(select(func.count(FailedDocument.id))) == 0
@@ -284,7 +284,7 @@ def test_linking_the_demo_item_costs_the_waiting_invoices_in_date_order(live) ->
         item.product_id = soap
         db.session.commit()
         db.session.remove()
-    retried = sync(live, only_failed=True, item_id="4")
+    retried = sync(live, only_failed=True, item_ids=("4",))
     assert retried.errors == 0 and retried.created > 0
     with app.app_context():
         draws = db.session.execute(

@@ -115,7 +115,7 @@ def test_retrying_only_the_documents_waiting_on_an_item(world) -> None:  # type:
     soap = factories.product("SOAP", "Lavender Soap")
     db.session.scalar(select(AccountingItem).where(AccountingItem.external_id == "4")).product_id = soap.id
     db.session.commit()
-    retry = sync(src, only_failed=True, item_id="4")
+    retry = sync(src, only_failed=True, item_ids=("4",))
     assert counts(retry) == (1, 0, 0, 0, 0)
     assert src.calls.count("changes") == 1  # the retry did not page through changes again
 
