@@ -5,7 +5,7 @@ division of two figures happens here, on Decimals.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,8 +18,9 @@ from partsemble.models.catalog import Product
 from partsemble.models.sales import Sale, SaleLine
 from partsemble.reports.periods import Period
 from partsemble.sales.queries import SaleFilters, totals
+from partsemble.web.sorting import Column, SortableTable
 
-# Lines that carry a product margin; skipped lines count in the sale but belong to no product.
+# Lines that carry revenue and a product margin; skipped lines carry neither.
 PRODUCT_LINE_KINDS = ("tracked", "return", "price_adjustment")
 SIX_PLACES = Decimal("0.000001")
 ONE_PLACE = Decimal("0.1")
@@ -75,13 +76,9 @@ class MarginReport:
     descending: bool
 
     @property
-    def other_revenue(self) -> Decimal:
-        """Revenue of lines that are not finished goods (services, shipping, raw materials, no item)."""
-        return self.sales_revenue - self.total.revenue
-
-    @property
-    def other_cost(self) -> Decimal:
-        return self.sales_cost - self.total.cost
+    def agrees_with_sales(self) -> bool:
+        """A sale's revenue and cost are its finished-good lines', so the two totals are one."""
+        return (self.sales_revenue, self.sales_cost) == (self.total.revenue, self.total.cost)
 
 
 def _in_period(query: Select, period: Period) -> Select:  # type: ignore[type-arg]
@@ -159,40 +156,35 @@ def _with_share(row: ProductMargin, total_margin: Decimal) -> ProductMargin:
     return replace(row, share_percent=(row.margin / total_margin * 100).quantize(ONE_PLACE, rounding=ROUND_HALF_UP))
 
 
-# column key -> (heading, sort key); None values sort last whichever way the column is sorted.
-COLUMNS: dict[str, tuple[str, Callable[[ProductMargin], object]]] = {
-    "product": ("Product", lambda r: (r.name.casefold(), r.sku.casefold())),
-    "sold": ("Units sold", lambda r: r.units_sold),
-    "returned": ("Units returned", lambda r: r.units_returned),
-    "revenue": ("Revenue", lambda r: r.revenue),
-    "cost": ("Cost", lambda r: r.cost),
-    "margin": ("Margin", lambda r: r.margin),
-    "margin_pct": ("Margin %", lambda r: r.margin_percent),
-    "avg_cost": ("Avg unit cost", lambda r: r.average_unit_cost),
-    "share": ("Share of margin", lambda r: r.share_percent),
-    "shortage": ("Shortage qty", lambda r: r.shortage_quantity),
-}
-DEFAULT_SORT = "margin"
-
-
-def sort_rows(rows: list[ProductMargin], sort: str, descending: bool) -> list[ProductMargin]:
-    """Rows ordered by one column (ties by name, then id); rows without a value go last."""
-    key = COLUMNS[sort][1]
-    ordered = sorted(rows, key=lambda r: (r.name.casefold(), r.product_id))
-    present = [r for r in ordered if key(r) is not None]
-    missing = [r for r in ordered if key(r) is None]
-    return sorted(present, key=key, reverse=descending) + missing  # type: ignore[arg-type]
+# None values (no units sold, a share of a loss) sort last whichever way the column is sorted.
+TABLE = SortableTable(
+    {
+        "product": Column("Product", key=lambda r: (r.name.casefold(), r.sku.casefold()), text=True),
+        "sold": Column("Units sold", key=lambda r: r.units_sold),
+        "returned": Column("Units returned", key=lambda r: r.units_returned),
+        "revenue": Column("Revenue", key=lambda r: r.revenue),
+        "cost": Column("Cost", key=lambda r: r.cost),
+        "margin": Column("Margin", key=lambda r: r.margin),
+        "margin_pct": Column("Margin %", key=lambda r: r.margin_percent),
+        "avg_cost": Column("Avg unit cost", key=lambda r: r.average_unit_cost),
+        "share": Column("Share of margin", key=lambda r: r.share_percent),
+        "shortage": Column("Shortage qty", key=lambda r: r.shortage_quantity),
+    },
+    default="margin", default_descending=True,
+)
+DEFAULT_SORT = TABLE.default
 
 
 def margin_by_product(period: Period, sort: str = DEFAULT_SORT, descending: bool = True) -> MarginReport:
     """Every finished good sold, returned or adjusted in the period, with a total that
-    reconciles with the Sales list: total revenue + other revenue = the sales' revenue."""
-    sort = sort if sort in COLUMNS else DEFAULT_SORT
+    equals the Sales list's (skipped lines are in neither)."""
+    order = TABLE.parse({"sort": sort, "dir": "desc" if descending else "asc"})
     rows = _figures(period)
     total = _total(rows)
-    rows = sort_rows([_with_share(r, total.margin) for r in rows], sort, descending)
+    # Ties keep name order (then id) in both directions.
+    rows = TABLE.sort_rows([_with_share(r, total.margin) for r in rows], order, tie=lambda r: (r.name.casefold(), r.product_id))
     sales = totals(SaleFilters(date_from=period.start, date_to=period.end, status="active"))
-    return MarginReport(period, rows, total, sales.revenue, sales.cost, sales.counted, sort, descending)
+    return MarginReport(period, rows, total, sales.revenue, sales.cost, sales.counted, order.key, order.descending)
 
 
 def product_margin(product_id: int, period: Period) -> ProductMargin | None:

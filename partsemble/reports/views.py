@@ -1,9 +1,7 @@
 """Report pages: read-only, for every logged-in user (the login guard applies to them all)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from werkzeug.wrappers import Response
 
 from partsemble.csvio import stream
@@ -14,6 +12,7 @@ from partsemble.reports.monthly import business_months, last_months
 from partsemble.reports.svg import chart_panel
 from partsemble.sync.problems import waiting_in_failures
 from partsemble.web.forms import csv_download
+from partsemble.web.sorting import Sort
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -35,47 +34,22 @@ def months_csv() -> Response:
     return csv_download(stream(monthly.EXPORT_HEADER, monthly.export_rows(business_months(first, last))), "margin-by-month.csv")
 
 
-@dataclass(frozen=True)
-class SortLink:
-    key: str
-    label: str
-    href: str
-    aria_sort: str  # ascending, descending or none
-
-
-def _sorting() -> tuple[str, bool]:
-    sort = request.args.get("sort", margins.DEFAULT_SORT)
-    sort = sort if sort in margins.COLUMNS else margins.DEFAULT_SORT
-    default_dir = "asc" if sort == "product" else "desc"
-    return sort, request.args.get("dir", default_dir) != "asc"
-
-
-def _sort_links(period_args: dict[str, str], sort: str, descending: bool) -> dict[str, SortLink]:
-    links = {}
-    for key, (label, _) in margins.COLUMNS.items():
-        if key == sort:
-            direction, aria = ("asc" if descending else "desc"), ("descending" if descending else "ascending")
-        else:
-            direction, aria = ("asc" if key == "product" else "desc"), "none"
-        links[key] = SortLink(key, label, url_for("reports.margin", **period_args, sort=key, dir=direction), aria)
-    return links
-
-
 def _margin_report() -> tuple[margins.MarginReport, periods.PeriodChoice]:
     choice = periods.choose_period(request.args, periods.today(), default="last_12_months")
-    sort, descending = _sorting()
-    return margins.margin_by_product(choice.period, sort, descending), choice
+    order = margins.TABLE.parse(request.args)
+    return margins.margin_by_product(choice.period, order.key, order.descending), choice
 
 
 @bp.route("/margin")
 def margin() -> str:
     report, choice = _margin_report()
     period_args = choice.period.query_args()
+    order = margins.TABLE.query_args(Sort(report.sort, report.descending))
     return render_template(
         "reports/margin.html", report=report, choice=choice, presets=MARGIN_PERIODS, preset_labels=periods.PRESETS,
-        endpoint="reports.margin", keep={"sort": report.sort, "dir": "desc" if report.descending else "asc"},
-        sort_links=_sort_links(period_args, report.sort, report.descending),
-        csv_args=dict(period_args, sort=report.sort, dir="desc" if report.descending else "asc"),
+        endpoint="reports.margin", keep=order,
+        sort_links=margins.TABLE.links(Sort(report.sort, report.descending), "reports.margin", period_args),
+        csv_args=dict(period_args, **order),
         sales_list_args=_sales_list_args(choice.period),
         waiting=waiting_in_failures(db.session, choice.period.start, choice.period.end),
     )
