@@ -148,7 +148,8 @@ def apply(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) 
     revenue = sum((line.revenue for line in lines), ZERO)
     cost = sum((line.cost for line in lines), ZERO)
     shortage = any(line.shortage > 0 for line in lines)
-    header = _header(doc, ctx.run_id, "active", revenue, cost, shortage, any(line.no_cost_basis for line in lines))
+    header = _header(doc, ctx.run_id, "active", revenue, cost, shortage, any(line.no_cost_basis for line in lines),
+                     plan.document_total)
     if outcome is Outcome.CREATED:
         writer.add_sale({"id": sale_id, "source": ctx.source, "external_type": str(doc.type), "external_id": doc.id,
                          "created_by_id": ctx.user_id, "created_at": utcnow(), **header})
@@ -223,13 +224,15 @@ def _apply_void(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | 
     return Applied(Outcome.VOIDED, existing.id)
 
 
-def _header(doc: SalesDocument, run_id: int | None, status: str, revenue: Decimal, cost: Decimal, shortage: bool, no_basis: bool) -> dict[str, object]:
+def _header(doc: SalesDocument, run_id: int | None, status: str, revenue: Decimal, cost: Decimal, shortage: bool, no_basis: bool,
+            document_total: Decimal = ZERO) -> dict[str, object]:
     return {
         "version": doc.version, "doc_number": doc.number[:64], "customer_ref": doc.customer.id[:64],
         "customer_name": doc.customer.name[:255], "txn_date": doc.txn_date, "currency": doc.currency[:3],
         "exchange_rate": doc.exchange_rate, "source_created_at": doc.created_at, "source_updated_at": doc.updated_at,
         "notes": doc.private_note, "last_sync_run_id": run_id, "status": status, "revenue": revenue, "cost": cost,
-        "margin": revenue - cost, "shortage": shortage, "no_cost_basis": no_basis, "updated_at": utcnow(),
+        "margin": revenue - cost, "shortage": shortage, "no_cost_basis": no_basis, "document_total": document_total,
+        "updated_at": utcnow(),
     }
 
 

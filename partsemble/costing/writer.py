@@ -17,7 +17,7 @@ from partsemble.costing.returns import EarlierSale, latest_earlier_sale
 # The columns a new version of a sale rewrites.
 HEADER = ("version", "doc_number", "customer_ref", "customer_name", "txn_date", "currency", "exchange_rate", "source_created_at",
           "source_updated_at", "notes", "last_sync_run_id", "status", "revenue", "cost", "margin", "shortage", "no_cost_basis",
-          "updated_at")
+          "document_total", "updated_at")
 
 
 class SalesWriter:

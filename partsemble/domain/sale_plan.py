@@ -1,10 +1,11 @@
 """What a sales document means for stock and money, line by line. Pure rules.
 
 A document becomes a plan: each line is tracked (goods leave stock), a return
-(goods come back), a price adjustment (money only), or skipped (no stock, its
-revenue still counted), with revenue in the home currency after its share of
-document discounts. A document that cannot be costed is rejected with a
-reason a user can act on.
+(goods come back), a price adjustment (money only), or skipped (no stock, no
+revenue: it does not affect inventory or margins), with revenue in the home
+currency after its share of document discounts. The document total (every item
+line less discounts, tax excluded) is kept for reference. A document that
+cannot be costed is rejected with a reason a user can act on.
 """
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ class PlannedLine:
     unit_price: Decimal  # home currency
     amount: Decimal  # home currency, before discount
     discount: Decimal  # home currency share of document discounts
-    revenue: Decimal  # home currency, negative on credits
+    revenue: Decimal  # home currency, negative on credits; zero on skipped lines
     # Units leaving stock (negative: coming back). Zero for skipped lines and price adjustments.
     stock_out: Decimal
 
@@ -66,9 +67,12 @@ class PlannedLine:
 @dataclass(frozen=True)
 class DocumentPlan:
     lines: tuple[PlannedLine, ...]
+    # Every item line less its share of discounts, home currency, signed as revenue: for reference only.
+    document_total: Decimal = ZERO
 
     @property
     def revenue(self) -> Decimal:
+        """The tracked lines' revenue (sales, returns, price adjustments): skipped lines carry none."""
         return sum((line.revenue for line in self.lines), ZERO)
 
 
@@ -118,7 +122,8 @@ def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_
     """Turn a document into a costing plan.
 
     Raises:
-        DocumentRejected: an unlinked stock item, an unknown item, or a tracked line without a quantity.
+        DocumentRejected: an unlinked stock item, an unknown item, or a tracked line of an invoice or sales receipt
+            with an amount but no quantity.
     """
     sign = Decimal(-1) if doc.type.is_credit else Decimal(1)
     rate = doc.exchange_rate
@@ -126,6 +131,7 @@ def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_
     discount_total = sum((d.amount for d in doc.discounts), ZERO)
     shares = dict(zip((id(l) for l in item_lines), share_discount([l.amount for l in item_lines], discount_total)))
     planned: list[PlannedLine] = []
+    document_total = ZERO
     position = 0
     for line in doc.lines:
         if line.kind is LineKind.SUBTOTAL:
@@ -147,14 +153,21 @@ def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_
             )
         discount = money(share * rate)
         revenue = money((line.amount - share) * rate * sign)
+        document_total += revenue
         price = unit_cost((line.unit_price or ZERO) * rate)
         if kind == "skipped":
+            # Shown with its amount and discount share, but no revenue: it does not affect margins.
             planned.append(PlannedLine(position, "skipped", reason, product_id, line.item_id or "", line.item_name,
-                                       line.description, qty(line.quantity or ZERO), price, amount, discount, revenue, ZERO))
+                                       line.description, qty(line.quantity or ZERO), price, amount, discount, ZERO, ZERO))
             continue
         if line.quantity is None:
             if line.amount == 0:
                 planned.append(_skipped(position, line, "No quantity and no amount", product_id, rate))
+                continue
+            if doc.type.is_credit:
+                # QBO omits Qty on a credit given as an amount: a price adjustment, money only, like quantity zero.
+                planned.append(PlannedLine(position, "price_adjustment", "", product_id, line.item_id or "", line.item_name,
+                                           line.description, ZERO, price, amount, discount, revenue, ZERO))
                 continue
             raise DocumentRejected(
                 "missing_quantity",
@@ -175,12 +188,34 @@ def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_
         planned.append(PlannedLine(position, line_kind, "" if restock_returns or line_kind != "return" else "Not restocked (setting)",
                                    product_id, line.item_id or "", line.item_name, line.description, quantity, price,
                                    amount, discount, revenue, stock_out))
-    return DocumentPlan(tuple(planned))
+    return DocumentPlan(tuple(planned), document_total)
 
 
 def _skipped(position: int, line: DocumentLine, reason: str, product_id: int | None, rate: Decimal) -> PlannedLine:
     return PlannedLine(position, "skipped", reason, product_id, line.item_id or "", line.item_name, line.description,
                        qty(line.quantity or ZERO), ZERO, money(line.amount * rate), ZERO, ZERO, ZERO)
+
+
+def _would_be_tracked(line: DocumentLine, link: ItemLink | None) -> bool:
+    """A line that counts in revenue once its document can be applied: its item is a finished good, or
+    it is what holds the document back (an item not in the list, or a stock item linked to nothing)."""
+    if line.item_id is None:
+        return False
+    if link is None:
+        return True
+    if link.product_id is not None:
+        return link.product_type == "finished_good"
+    return not link.not_tracked and link.item_type in STOCK_LIKE
+
+
+def waiting_revenue(doc: SalesDocument, items: Mapping[str, ItemLink]) -> Decimal:
+    """The revenue a document that failed would add once it applies: its tracked lines (and those waiting for
+    their item to be linked) less their share of the discounts, home currency, negative for a credit memo."""
+    sign = Decimal(-1) if doc.type.is_credit else Decimal(1)
+    item_lines = [line for line in doc.lines if line.kind is LineKind.ITEM]
+    shares = share_discount([line.amount for line in item_lines], sum((d.amount for d in doc.discounts), ZERO))
+    return sum((money((line.amount - share) * doc.exchange_rate * sign) for line, share in zip(item_lines, shares)
+                if _would_be_tracked(line, items.get(line.item_id) if line.item_id else None)), ZERO)
 
 
 def item_ids(doc: SalesDocument) -> set[str]:

@@ -123,7 +123,8 @@ def _lots(session: Session) -> list[str]:
 
 
 def _sale_figures(session: Session) -> list[str]:
-    """Active sales: cost = draws + shortfall per line, sale = sum of lines, margin = revenue - cost."""
+    """Active sales: cost = draws + shortfall per line, sale = sum of lines, margin = revenue - cost,
+    and skipped lines carry no revenue."""
     draws_qty: dict[int, Decimal] = defaultdict(Decimal)
     draws_cost: dict[int, Decimal] = defaultdict(Decimal)
     consumptions = session.execute(
@@ -154,12 +155,15 @@ def _sale_figures(session: Session) -> list[str]:
             out.append(f"{doc_type} {number} line {position}: shortfall cost {short_cost} is not its quantity x unit cost.")
     totals = session.execute(
         select(Sale.id, Sale.external_type, Sale.doc_number, Sale.revenue, Sale.cost, Sale.margin,
-               func.coalesce(func.sum(SaleLine.revenue), 0), func.coalesce(func.sum(SaleLine.cost), 0))
+               func.coalesce(func.sum(SaleLine.revenue), 0), func.coalesce(func.sum(SaleLine.cost), 0),
+               func.count(SaleLine.id).filter(SaleLine.kind == "skipped", SaleLine.revenue != 0))
         .outerjoin(SaleLine, SaleLine.sale_id == Sale.id)
         .where(Sale.status == "active")
         .group_by(Sale.id)
     ).all()
-    for _sid, doc_type, number, revenue, cost, margin, line_revenue, line_cost in totals:
+    for _sid, doc_type, number, revenue, cost, margin, line_revenue, line_cost, skipped_with_revenue in totals:
+        if skipped_with_revenue:
+            out.append(f"{doc_type} {number}: {skipped_with_revenue} skipped line(s) carry revenue; only tracked lines do.")
         if revenue != line_revenue or cost != line_cost:
             out.append(f"{doc_type} {number}: totals ({revenue}, {cost}) differ from its lines ({line_revenue}, {line_cost}).")
         if margin != revenue - cost:

@@ -56,6 +56,9 @@ class Sale(db.Model):
     revenue: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     margin: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    # Revenue, cost and margin count the tracked lines only; this is every item line less discounts
+    # (home currency, tax excluded, negative for a credit memo), shown beside them for reference.
+    document_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default=text("0"))
     shortage: Mapped[bool] = mapped_column(default=False)
     no_cost_basis: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -83,6 +86,16 @@ class Sale(db.Model):
     def counts(self) -> bool:
         """Voided and deleted sales stay visible but count in no total."""
         return self.status == "active"
+
+    @property
+    def tracked_lines(self) -> list["SaleLine"]:
+        """Lines that move stock or money: sales, returns and price adjustments."""
+        return [line for line in self.lines if line.kind != "skipped"]
+
+    @property
+    def skipped_lines(self) -> list["SaleLine"]:
+        """Lines shown for reference: they have no effect on stock or margin."""
+        return [line for line in self.lines if line.kind == "skipped"]
 
 
 class SaleLine(db.Model):
@@ -127,6 +140,13 @@ class SaleLine(db.Model):
     consumptions: Mapped[list["LotConsumption"]] = relationship(
         back_populates="line", cascade="all, delete-orphan", order_by="LotConsumption.id"
     )
+
+    @property
+    def document_amount(self) -> Decimal:
+        """The line's amount less its discount share, signed as revenue (negative on a credit memo):
+        what a skipped line adds to the document total without being revenue."""
+        net = self.amount - self.discount
+        return -net if self.sale.is_credit else net
 
     @property
     def draws_cost(self) -> Decimal:

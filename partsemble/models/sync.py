@@ -125,8 +125,9 @@ class FailedDocument(db.Model):
     message: Mapped[str] = mapped_column(Text)
     item_external_id: Mapped[str] = mapped_column(String(64), default="")
     item_name: Mapped[str] = mapped_column(String(255), default="")
-    # What the document would add to revenue (home currency, negative for a credit memo): its item
-    # lines less discounts. None when the document could not be read.
+    # What the document would add to revenue (home currency, negative for a credit memo): its tracked
+    # lines, and those waiting for their item to be linked, less their share of the discounts
+    # (domain.sale_plan.waiting_revenue). None when the document could not be read.
     revenue: Mapped[Decimal | None] = mapped_column(Money())
     first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

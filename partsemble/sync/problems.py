@@ -1,6 +1,7 @@
 """Documents that failed: recorded per run, and kept open until they succeed or disappear."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -9,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from partsemble.domain.documents import DocumentProblem, LineKind, SalesDocument
+from partsemble.domain.documents import DocumentProblem, SalesDocument
+from partsemble.domain.sale_plan import ItemLink, waiting_revenue
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import STOCK_LIKE_ITEM_TYPES, AccountingItem
 from partsemble.models.sync import FailedDocument, SyncError
@@ -21,6 +23,8 @@ class Failures:
 
     run_id: int
     open_keys: set[tuple[str, str]]
+    # The item list as the run knows it: which lines of a failed document would be revenue.
+    items: Mapping[str, ItemLink] = field(default_factory=dict)
     _rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, record: SalesDocument | DocumentProblem, code: str, message: str, item_id: str = "", item_name: str = "") -> None:
@@ -30,7 +34,7 @@ class Failures:
             "external_type": str(record.type), "external_id": record.id, "doc_number": record.number[:64],
             "customer_name": customer[:255], "txn_date": day, "code": code[:32], "message": message[:2000],
             "item_external_id": item_id[:64], "item_name": item_name[:255],
-            "revenue": document_revenue(record) if isinstance(record, SalesDocument) else None,
+            "revenue": waiting_revenue(record, self.items) if isinstance(record, SalesDocument) else None,
         })
 
     def flush(self, session: Session) -> None:
@@ -91,15 +95,6 @@ def blocks_a_document() -> ColumnElement[bool]:
         AccountingItem.not_tracked.is_(False),
         exists().where(FailedDocument.item_external_id == AccountingItem.external_id),
     )
-
-
-def document_revenue(document: SalesDocument) -> Decimal:
-    """What a document adds to revenue in the home currency: its item lines less discounts,
-    negative for a credit memo."""
-    items = sum((line.amount for line in document.lines if line.kind is LineKind.ITEM), Decimal(0))
-    discounts = sum((discount.amount for discount in document.discounts), Decimal(0))
-    sign = Decimal(-1) if document.type.is_credit else Decimal(1)
-    return sign * (items - discounts) * document.exchange_rate
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ class Processor:
         closed = costs_final_through(self.session)
         ctx = ApplyContext(self.session, self.items, "qbo", self.run_id, self.user_id, self.restock_returns, writer, closed)
         resolved: list[tuple[str, str]] = []
-        failures = Failures(self.run_id, self.open_problems)
+        failures = Failures(self.run_id, self.open_problems, self.items)
         wrote = False
         for record in chunk:
             key = (str(record.type), record.id)
@@ -247,7 +247,7 @@ class Processor:
             progress.processed += 1
             return
         begin_write(self.session)
-        failures = Failures(self.run_id, self.open_problems)
+        failures = Failures(self.run_id, self.open_problems, self.items)
         failures.add(record, "internal", "Partsemble could not apply this document because of an internal error (logged). It will be retried.")
         failures.flush(self.session)
         progress.errors += 1

@@ -36,7 +36,7 @@ def document(lines: list[DocumentLine], *, doc_type: DocumentType = DocumentType
                          discounts, exchange_rate=D(rate))
 
 
-def test_every_kind_of_line_is_planned_in_the_home_currency_with_its_share_of_the_discounts():
+def test_every_kind_of_line_is_planned_in_the_home_currency_with_its_share_of_the_discounts_and_only_tracked_lines_are_revenue():
     doc = document([
         item("1", "10", "2", "30", "60", "Rock Fountain", "Fountain"),
         item("2", "20", "4", "10", "40", "Brass rod", "Rod"),
@@ -56,20 +56,23 @@ def test_every_kind_of_line_is_planned_in_the_home_currency_with_its_share_of_th
         PlannedLine(1, "tracked", "", 1, "10", finished_good, "Fountain", D(2), D("37.5"), D(75), D("5.454545"),
                     D("69.545455"), D(2)),
         PlannedLine(2, "skipped", "Linked to Brass rod (component): only finished goods are costed", 2, "20", component,
-                    "Rod", D(4), D("12.5"), D(50), D("3.636364"), D("46.363636"), D(0)),
+                    "Rod", D(4), D("12.5"), D(50), D("3.636364"), D(0), D(0)),
         PlannedLine(3, "skipped", "Description only", None, "", "", "Thank you", D(0), D(0), D(0), D(0), D(0), D(0)),
         PlannedLine(4, "skipped", "Service item: not stock", None, "30", shipping, "", D(1), D(25), D(25),
-                    D("1.818181"), D("23.181819"), D(0)),
+                    D("1.818181"), D(0), D(0)),
         PlannedLine(5, "skipped", "Line kind not used for costing", None, "", "", "?", D(0), D(0), D("6.25"), D(0),
                     D(0), D(0)),
         PlannedLine(6, "skipped", "No item on this line", None, "", handling, "Handling", D(0), D(0), D("12.5"),
-                    D("0.909091"), D("11.590909"), D(0)),
+                    D("0.909091"), D(0), D(0)),
         PlannedLine(7, "skipped", "Item marked not tracked", None, "40", "Samples", "", D(3), D(0), D(0), D(0), D(0),
                     D(0)),
         PlannedLine(8, "skipped", "Linked to a product (sub assembly): only finished goods are costed", 5, "50", kit,
-                    "", D(1), D("9.375"), D("9.375"), D("0.681819"), D("8.693181"), D(0)),
+                    "", D(1), D("9.375"), D("9.375"), D("0.681819"), D(0), D(0)),
     )
-    assert plan.revenue == D("159.375")
+    # Skipped lines keep their amount and discount share, but only the finished good is revenue;
+    # the document total (every item line less discounts) is kept for reference.
+    assert plan.revenue == D("69.545455")
+    assert plan.document_total == D("69.545455") + D("46.363636") + D("23.181819") + D("11.590909") + D("8.693181") == D("159.375")
     # The shares of the whole discount (10 at 1.25) add up exactly.
     assert sum(line.discount for line in plan.lines) == D("12.5")
 
@@ -85,6 +88,31 @@ def test_a_credit_memo_brings_goods_back_and_a_quantity_zero_line_adjusts_the_pr
         ("price_adjustment", "", D(0), D(-30), D(0), D(0)),
     ]
     assert plan.revenue == D(-130)
+
+
+def test_a_credit_memo_line_with_an_amount_and_no_quantity_is_a_price_adjustment_of_its_product():
+    doc = document([item("1", "10", "2", "25", "50"), item("2", "10", None, None, "30", "Rock Fountain"),
+                    item("3", "30", "1", "10", "10", "Shipping")],
+                   doc_type=DocumentType.CREDIT_MEMO, rate="1.25", discounts=(Discount(D(9)),))
+
+    plan = plan_document(doc, ITEMS)
+
+    # Discount 9 shared 50:30:10 over all item lines, then at 1.25: the adjustment is -(30 - 3) x 1.25.
+    assert [(l.kind, l.product_id, l.quantity, l.amount, l.discount, l.revenue, l.stock_out) for l in plan.lines] == [
+        ("return", 1, D(2), D("62.5"), D("6.25"), D("-56.25"), D(-2)),
+        ("price_adjustment", 1, D(0), D("37.5"), D("3.75"), D("-33.75"), D(0)),
+        ("skipped", None, D(1), D("12.5"), D("1.25"), D(0), D(0)),
+    ]
+    assert plan.revenue == D("-90.00")
+    assert plan.document_total == D("-101.25")
+
+
+@pytest.mark.parametrize("doc_type", [DocumentType.INVOICE, DocumentType.SALES_RECEIPT])
+def test_an_invoice_or_receipt_line_with_an_amount_and_no_quantity_still_fails_the_document(doc_type):
+    with pytest.raises(DocumentRejected) as raised:
+        plan_document(document([item("1", "10", None, None, "30", "Rock Fountain")], doc_type=doc_type), ITEMS)
+
+    assert raised.value.code == "missing_quantity"
 
 
 def test_returns_that_are_not_restocked_move_no_stock_and_say_why():
