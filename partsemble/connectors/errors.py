@@ -33,8 +33,9 @@ class RateLimited(ConnectorError):
 
     retriable = True
 
-    def __init__(self, message: str, *, retry_after: "Decimal | None" = None, **kw: object) -> None:
-        super().__init__(message, **kw)  # type: ignore[arg-type]
+    def __init__(self, message: str, *, retry_after: Decimal | None = None, status: int | None = None, code: str = "",
+                 tid: str = "") -> None:
+        super().__init__(message, status=status, code=code, tid=tid)
         self.retry_after = retry_after
 
 

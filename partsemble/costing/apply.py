@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, scoped_session
@@ -111,11 +112,12 @@ def apply_document(ctx: ApplyContext, doc: SalesDocument, sale: Sale | ExistingS
         DocumentRejected: the document cannot be costed; nothing of it was written.
     """
     own = ctx.writer is None
-    ctx = replace(ctx, writer=ctx.writer or SalesWriter(ctx.session))
+    writer = ctx.writer or SalesWriter(ctx.session)
+    ctx = replace(ctx, writer=writer)
     existing = _as_existing(sale) if (looked_up or sale is not None) else existing_sale(ctx.session, ctx.source, str(doc.type), doc.id)
     applied = apply(ctx, doc, existing)
     if own:
-        ctx.writer.finish(ctx.user_id, ctx.run_id)  # type: ignore[union-attr]
+        writer.finish(ctx.user_id, ctx.run_id)
     return applied.outcome
 
 
@@ -252,7 +254,7 @@ def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: Pl
     writer = ctx.writer
     assert writer is not None
     line_id = writer.line_id()
-    row: dict[str, object] = {
+    row: dict[str, Any] = {  # one sale_lines row, column by column, for the writer's executemany
         "id": line_id, "sale_id": sale_id, "position": planned.position, "kind": planned.kind, "skip_reason": planned.skip_reason[:200],
         "product_id": planned.product_id, "item_external_id": planned.item_id[:64], "item_name": planned.item_name[:255],
         "description": planned.description, "quantity": planned.quantity, "unit_price": planned.unit_price, "amount": planned.amount,
@@ -281,10 +283,10 @@ def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: Pl
         row.update(return_lot_id=lot.id, no_cost_basis=basis.no_cost_basis, cost=-money(quantity * basis.unit_cost))
         # In date order, with no shortfall waiting, the return is costed as the replay would; else it decides.
         writer.book.order.arrival(planned.product_id, rank, _reason(doc))
-    row["margin"] = planned.revenue - row["cost"]  # type: ignore[operator]
+    row["margin"] = planned.revenue - row["cost"]
     writer.add_line(row)
     return AppliedLine(planned.item_name or planned.description[:40] or "(no item)", planned.kind, planned.quantity, planned.revenue,
-                       row["cost"], draws, row["shortage_quantity"], row["shortage_cost"], row["no_cost_basis"])  # type: ignore[arg-type]
+                       row["cost"], draws, row["shortage_quantity"], row["shortage_cost"], row["no_cost_basis"])
 
 
 def _reason(doc: SalesDocument) -> str:

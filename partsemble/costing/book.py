@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
 
+from partsemble.costing.facts import AnySession
 from partsemble.costing.order import DateOrder, lot_key, sale_key
 from partsemble.domain.fifo import Allocation, LotBalance, allocate_in_order, shortfall_unit_cost, weighted_average_cost
 from partsemble.domain.money import ZERO, money, qty
@@ -109,7 +109,7 @@ class Drawn:
 
 @dataclass
 class LotBook:
-    session: Session
+    session: AnySession
     ids: IdAllocator
     _fifo: dict[int, list[LotState]] = field(default_factory=dict)
     _lots: dict[int, LotState] = field(default_factory=dict)

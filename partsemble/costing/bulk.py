@@ -39,18 +39,18 @@ def _marker(session: AnySession) -> str:
     return "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
 
 
-def insert_rows(session: AnySession, table: Table, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+def insert_rows(session: AnySession, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     if not rows:
         return
     mark = _marker(session)
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(mark for _ in columns)})"
-    session.connection().exec_driver_sql(sql, _convert(_processors(session, table, columns), rows))  # type: ignore[arg-type]
+    session.connection().exec_driver_sql(sql, _convert(_processors(session, table, columns), rows))
 
 
-def update_rows(session: AnySession, table: Table, columns: Sequence[str], key: str, rows: list[Sequence[Any]]) -> None:
+def update_rows(session: AnySession, table: Table, columns: Sequence[str], key: str, rows: Sequence[Sequence[Any]]) -> None:
     """UPDATE table SET columns... WHERE key = ?; each row is the new values, then the key."""
     if not rows:
         return
     mark = _marker(session)
     sql = f"UPDATE {table.name} SET {', '.join(f'{name} = {mark}' for name in columns)} WHERE {key} = {mark}"
-    session.connection().exec_driver_sql(sql, _convert(_processors(session, table, [*columns, key]), rows))  # type: ignore[arg-type]
+    session.connection().exec_driver_sql(sql, _convert(_processors(session, table, [*columns, key]), rows))

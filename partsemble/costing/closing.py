@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, union
+from sqlalchemy import ScalarResult, select, union
 
 from partsemble.costing.facts import AnySession
 from partsemble.costing.recost import RecostCause, recost_product
@@ -33,7 +33,7 @@ def set_costs_final_through(session: AnySession, day: date | None, user_id: int 
     recosted: set[int] = set()
     if before is not None and (day is None or day < before):
         cause = RecostCause(f"the closed period now ends {day.isoformat() if day else 'nowhere'} (was {before.isoformat()})", user_id)
-        products = session.scalars(union(select(Lot.product_id), select(SaleLine.product_id).where(SaleLine.product_id.is_not(None))))
+        products: ScalarResult[int] = session.scalars(union(select(Lot.product_id), select(SaleLine.product_id).where(SaleLine.product_id.is_not(None))))
         for product_id in sorted(products):
             recosted |= recost_product(session, product_id, day, cause)
     session.commit()

@@ -80,13 +80,13 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
         if row.lot_id in lots and lots[row.lot_id].status != "voided"
     ]
     draws: defaultdict[int, list[Take]] = defaultdict(list)
-    for row in session.execute(
+    for drawn in session.execute(
         select(LotConsumption.sale_line_id, LotConsumption.lot_id, LotConsumption.quantity, LotConsumption.unit_cost, LotConsumption.settled)
         .join(SaleLine, SaleLine.id == LotConsumption.sale_line_id)
         .where(SaleLine.product_id == product_id)
         .order_by(LotConsumption.id)
     ):
-        draws[row.sale_line_id].append(Take(row.lot_id, row.quantity, row.unit_cost, row.settled))
+        draws[drawn.sale_line_id].append(Take(drawn.lot_id, drawn.quantity, drawn.unit_cost, drawn.settled))
     line_facts: list[LineFact] = []
     stored: dict[int, StoredLine] = {}
     sales: dict[int, StoredSale] = {}

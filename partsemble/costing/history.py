@@ -1,7 +1,6 @@
 """A sale's change history in words: what changed between two applied versions."""
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -59,8 +58,8 @@ def describe_changes(before: Snapshot | None, after: Snapshot) -> str:
     return "; ".join(changes) or "New version with no change to lines, quantities or date"
 
 
-def _quantities(snap: Snapshot) -> Counter[str]:
-    totals: Counter[str] = Counter()
+def _quantities(snap: Snapshot) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
     for item, quantity, _ in snap.lines:
-        totals[item] += quantity  # type: ignore[assignment]
+        totals[item] = totals.get(item, Decimal(0)) + quantity
     return totals

@@ -9,6 +9,7 @@ entry on every sale whose cost changed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -83,7 +84,7 @@ def differences(facts: ProductFacts) -> Differences:
 
 
 def recost_product(session: AnySession, product_id: int, closed_through: date | None, cause: RecostCause,
-                   exclude: set[int] = frozenset()) -> set[int]:  # type: ignore[assignment]
+                   exclude: AbstractSet[int] = frozenset()) -> set[int]:
     """Re-cost one product to its date-order replay; returns the sales whose cost changed (`exclude` aside)."""
     facts = read_facts(session, product_id, closed_through)
     found = differences(facts)
@@ -103,8 +104,9 @@ def recost_product(session: AnySession, product_id: int, closed_through: date | 
 def _lot_changes(facts: ProductFacts, balances: dict[int, Decimal], changed: dict[int, LineCost]) -> list[dict[str, Any]]:
     new_costs: dict[int, Decimal] = {}
     for fact in facts.line_facts:
-        if fact.return_lot_id is not None and fact.line_id in changed and changed[fact.line_id].return_unit_cost is not None:
-            new_costs[fact.return_lot_id] = changed[fact.line_id].return_unit_cost  # type: ignore[assignment]
+        new_cost = changed[fact.line_id].return_unit_cost if fact.line_id in changed else None
+        if fact.return_lot_id is not None and new_cost is not None:
+            new_costs[fact.return_lot_id] = new_cost
     rows = []
     for lot in facts.lots.values():
         if lot.status == "voided":
@@ -188,7 +190,9 @@ def _by_lot(draws: tuple[Take, ...]) -> dict[int, tuple[Decimal, Decimal]]:
 
 
 def _is_settlement(old: LineCost, new: LineCost) -> bool:
-    plain = lambda cost: sorted((t.lot_id, t.quantity, t.unit_cost) for t in cost.draws if not t.settled)  # noqa: E731
+    def plain(cost: LineCost) -> list[tuple[int, Decimal, Decimal]]:
+        return sorted((t.lot_id, t.quantity, t.unit_cost) for t in cost.draws if not t.settled)
+
     return plain(old) == plain(new) and new.shortfall < old.shortfall and old.return_unit_cost is None
 
 
@@ -226,7 +230,7 @@ def _settled_note(facts: ProductFacts, old: LineCost, new: LineCost) -> str:
     return "; ".join(parts) or "Shortfall settled"
 
 
-def _sale_rows(session: AnySession, facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows, exclude: set[int]) -> set[int]:
+def _sale_rows(session: AnySession, facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows, exclude: AbstractSet[int]) -> set[int]:
     """New totals and flags of the sales whose lines changed, and a history entry where the cost changed."""
     delta: defaultdict[int, Decimal] = defaultdict(Decimal)
     notes: defaultdict[int, list[str]] = defaultdict(list)

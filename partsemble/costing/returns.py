@@ -63,7 +63,8 @@ def latest_earlier_sale(session: Session | scoped_session[Session], product_id: 
     if latest is None:
         return None
     that_day = [
-        EarlierSale(*row[:6], (row[6], row[7])) for row in session.execute(
+        EarlierSale(txn_date, created_at, sale_id, number, cost, quantity, (doc_type, doc_id))
+        for txn_date, created_at, sale_id, number, cost, quantity, doc_type, doc_id in session.execute(
             select(Sale.txn_date, Sale.source_created_at, Sale.id, Sale.doc_number, func.sum(SaleLine.cost), func.sum(SaleLine.quantity),
                    Sale.external_type, Sale.external_id)
             .join(Sale, Sale.id == SaleLine.sale_id)

@@ -26,6 +26,7 @@ def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
         select(SaleLine.product_id).where(SaleLine.sale_id == sale_id, SaleLine.product_id.is_not(None),
                                           SaleLine.kind.in_(("tracked", "return"))).distinct()
     ):
+        assert product_id is not None  # selected where not null
         label = SALE_TYPE_LABELS.get(header.external_type, header.external_type)
         writer.book.order.mark(product_id, header.txn_date, f"{label} {header.doc_number} dated {header.txn_date.isoformat()} reversed")
     draws = session.execute(
@@ -36,8 +37,9 @@ def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
     # The draws are undone: gone before any return lot of this sale is removed, so a sale
     # that drew from its own return lot is not also converted into a shortfall.
     session.execute(delete(LotConsumption).where(LotConsumption.sale_id == sale_id))
-    for lot_id in session.scalars(select(SaleLine.return_lot_id).where(SaleLine.sale_id == sale_id, SaleLine.return_lot_id.is_not(None))):
-        lot = writer.book.lot(lot_id)
+    for return_lot_id in session.scalars(select(SaleLine.return_lot_id).where(SaleLine.sale_id == sale_id, SaleLine.return_lot_id.is_not(None))):
+        assert return_lot_id is not None  # selected where not null
+        lot = writer.book.lot(return_lot_id)
         if lot.status != "voided":
             remove_return_lot(writer, lot, cause)
     writer.flush()  # the shortfall is read back from the ledger, whole

@@ -26,7 +26,7 @@ class SalesWriter:
     def __init__(self, session: Session | scoped_session[Session]) -> None:
         self.session = session
         self.ids = IdAllocator(session)
-        self.book = LotBook(session, self.ids)  # type: ignore[arg-type]
+        self.book = LotBook(session, self.ids)
         self._sales: list[dict[str, Any]] = []
         self._sale_updates: list[dict[str, Any]] = []
         self._lines: list[dict[str, Any]] = []

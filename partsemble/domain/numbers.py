@@ -112,5 +112,5 @@ def show_number(value: Decimal, mark: DecimalMark, places: int | None = None, *,
     if not grouping:
         text = text.replace(",", "")
     if mark is DecimalMark.COMMA:
-        text = text.translate(str.maketrans({",": ".", ".": ","}))
+        text = text.translate(str.maketrans(",.", ".,"))
     return text

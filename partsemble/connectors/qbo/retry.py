@@ -70,7 +70,8 @@ class RetryPolicy:
 
     def backoff(self, retry: int) -> Decimal:
         """The wait before retry number `retry` (0 first): base doubled each time, capped, upper half jittered."""
-        ceiling = min(self.backoff_cap, self.backoff_base * (2**retry))
+        doubling: int = 2**retry  # retry >= 0, so a whole number (typeshed types int ** int as Any)
+        ceiling = min(self.backoff_cap, self.backoff_base * doubling)
         half = ceiling / 2
         return half + half * self.random()
 
