@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from partsemble.auth import throttle
-from partsemble.auth.locks import USERS, login_key, serialize
+from partsemble.auth.locks import USERS, login_key, login_locks, serialize
 from partsemble.auth.throttle import Policy
 from partsemble.extensions import db
 from partsemble.models.accounts import ROLES, User, password_hash_method
@@ -137,22 +137,24 @@ def change_password(user_id: int, current: str | None, new: str, *, address: str
     if user is None:
         raise UserError("No such user.")
     email = user.email
-    serialize(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address))
-    user = db.session.get(User, user_id, populate_existing=True)
-    assert user is not None
-    if current is not None:
-        policy = policy or Policy(max_failures=5, window_seconds=900)
-        now = utcnow()
-        wait = throttle.wait_seconds(db.session, email, address, policy, now)
-        if wait:
-            db.session.rollback()
-            raise UserError(f"Too many wrong passwords. Try again in {describe_wait(wait)}.", "current_password")
-        if not user.check_password(current):
-            throttle.record_failure(db.session, email, address, policy, now)
-            db.session.commit()
-            raise UserError("The current password is not right.", "current_password")
-    user.set_password(new)
-    db.session.commit()
+    db.session.rollback()
+    with login_locks(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address)):
+        begin_write(db.session)
+        user = db.session.get(User, user_id, populate_existing=True)
+        assert user is not None
+        if current is not None:
+            policy = policy or Policy(max_failures=5, window_seconds=900)
+            now = utcnow()
+            wait = throttle.wait_seconds(db.session, email, address, policy, now)
+            if wait:
+                db.session.rollback()
+                raise UserError(f"Too many wrong passwords. Try again in {describe_wait(wait)}.", "current_password")
+            if not user.check_password(current):
+                throttle.record_failure(db.session, email, address, policy, now)
+                db.session.commit()
+                raise UserError("The current password is not right.", "current_password")
+        user.set_password(new)
+        db.session.commit()
     return user
 
 
@@ -167,6 +169,7 @@ def describe_wait(seconds: int) -> str:
 class LoginResult:
     user: User | None
     throttled_for: int = 0  # seconds to wait, when throttled
+    at: datetime | None = None  # when the login succeeded, for record_login
 
 
 _UNKNOWN_USER_HASH: dict[str, str] = {}  # by hash method
@@ -187,6 +190,10 @@ def authenticate(email: str, password: str, address: str, *, max_failures: int, 
     `known_user_id` is the user this browser logged in as before (from a signed cookie):
     if it is this account, failures count under the browser and not the address, so an
     attacker at the same address cannot keep the owner out.
+
+    A success writes only when failures of this email from here must be forgotten, so on
+    SQLite it does not wait for a long writer (a lot import); the caller records the
+    login's time afterwards (`record_login`), once the answer is on its way.
     """
     email = _login_email(email)
     policy = Policy(max_failures=max_failures, window_seconds=lockout_seconds)
@@ -194,26 +201,40 @@ def authenticate(email: str, password: str, address: str, *, max_failures: int, 
     if user is not None and known_user_id == user.id:
         address = throttle.known_browser_key(user.id)
     db.session.rollback()  # the lookup's read transaction ends before the locks are taken
-    serialize(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address))
-    now = utcnow()
-    wait = throttle.wait_seconds(db.session, email, address, policy, now)
-    if wait:
-        db.session.rollback()
-        return LoginResult(None, throttled_for=wait)
-    user = db.session.scalar(select(User).where(User.email == email).execution_options(populate_existing=True))
-    if user is None:
-        _check_nobody(password)
-        ok = False
-    else:
-        ok = user.check_password(password) and bool(user.active)
-    if user is None or not ok:
-        throttle.record_failure(db.session, email, address, policy, now)
-        db.session.commit()
-        return LoginResult(None)
-    throttle.forget_failures(db.session, email, (address,))
-    user.last_login_at = now
+    with login_locks(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address)):
+        now = utcnow()
+        wait = throttle.wait_seconds(db.session, email, address, policy, now)
+        if wait:
+            db.session.rollback()
+            return LoginResult(None, throttled_for=wait)
+        user = db.session.scalar(select(User).where(User.email == email).execution_options(populate_existing=True))
+        if user is None:
+            _check_nobody(password)
+            ok = False
+        else:
+            ok = user.check_password(password) and bool(user.active)
+        if user is None or not ok:
+            begin_write(db.session)  # still under the login locks: nobody counted these keys meanwhile
+            throttle.record_failure(db.session, email, address, policy, now)
+            db.session.commit()
+            return LoginResult(None)
+        db.session.expunge(user)  # the user as checked: its session version cannot change under us
+        if throttle.has_failures(db.session, email, (address,)):
+            begin_write(db.session)
+            throttle.forget_failures(db.session, email, (address,))
+            db.session.commit()
+        else:
+            db.session.rollback()  # nothing to write: the read transaction ends here
+    return LoginResult(user, at=now)
+
+
+def record_login(user_id: int, at: datetime) -> None:
+    """Note when the user last logged in (never moving it back), and commit."""
+    begin_write(db.session)
+    db.session.execute(
+        update(User).where(User.id == user_id, or_(User.last_login_at.is_(None), User.last_login_at < at)).values(last_login_at=at)
+    )
     db.session.commit()
-    return LoginResult(user)
 
 
 def list_users() -> list[User]:

@@ -67,6 +67,14 @@ def record_failure(session: Session | scoped_session[Session], email: str, addre
     session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(seconds=policy.window_seconds)))
 
 
+def has_failures(session: Session | scoped_session[Session], email: str, addresses: tuple[str, ...]) -> bool:
+    """Whether forget_failures would delete anything (a success with nothing to forget writes nothing)."""
+    found = session.scalar(
+        select(LoginFailure.id).where(LoginFailure.email == email, or_(*(LoginFailure.address == a for a in addresses))).limit(1)
+    )
+    return found is not None
+
+
 def forget_failures(session: Session | scoped_session[Session], email: str, addresses: tuple[str, ...]) -> None:
     """After a success: the account's failures from here no longer count (other addresses' still do)."""
     session.execute(delete(LoginFailure).where(LoginFailure.email == email, or_(*(LoginFailure.address == a for a in addresses))))

@@ -1,10 +1,12 @@
 """Login, logout, own password, and the admin's user pages."""
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from partsemble.auth import known_browser, services
 from partsemble.auth.throttle import Policy
@@ -54,6 +56,7 @@ def login():  # type: ignore[no-untyped-def]
             login_user(result.user)
             response = redirect(safe_next(form.next.data) or url_for("index"))
             known_browser.remember(response, result.user.id)
+            _record_login_after(response, result.user.id, result.at)
             return response
         if result.throttled_for:
             error = f"Too many failed attempts. Try again in {services.describe_wait(result.throttled_for)}."
@@ -62,6 +65,23 @@ def login():  # type: ignore[no-untyped-def]
             error = "Wrong email or password."
             status = 401
     return render_template("auth/login.html", form=form, error=error), status
+
+
+def _record_login_after(response: Response, user_id: int, at: datetime | None) -> None:
+    """Record the login's time once the answer is sent: on SQLite that write waits while another
+    writer (a lot import) holds the database, and the person logging in need not wait with it."""
+    if at is None:
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def record() -> None:
+        with app.app_context():
+            try:
+                services.record_login(user_id, at)
+            except Exception:  # the answer is gone; the log says why the time was not kept
+                app.logger.exception("Could not record the login of user %s", user_id)
+
+    response.call_on_close(record)
 
 
 @bp.route("/logout", methods=["POST"])
