@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import BigInteger, Select, exists, func, literal_column, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from partsemble.domain.money import cents
@@ -15,6 +15,7 @@ from partsemble.models.inventory import StockTransaction
 from partsemble.models.sales import SALE_STATUSES, SALE_TYPES, LotConsumption, Sale, SaleLine
 from partsemble.pagination import Page, paginate
 from partsemble.sync.problems import Waiting, waiting_in_failures
+from partsemble.web.sorting import Column, Sort, SortableTable
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,41 @@ def _filtered(query: Select, filters: SaleFilters) -> Select:  # type: ignore[ty
     return query
 
 
-def sales_query(filters: SaleFilters) -> Select[tuple[Sale]]:
-    return _filtered(select(Sale), filters).order_by(Sale.txn_date.desc(), Sale.id.desc())
+def _raw(column):  # type: ignore[no-untyped-def]
+    """The stored scaled integer itself, for arithmetic in SQL that only orders rows."""
+    return type_coerce(column, BigInteger)
 
 
-def list_sales(filters: SaleFilters, page: int, per_page: int = 50) -> Page[Sale]:
-    return paginate(db.session, sales_query(filters), page, per_page)
+# Margin % as the page shows it (margin / revenue), in SQL: both are scaled alike, so the integer
+# quotient of margin x 10,000 by revenue is the percentage to two decimals, truncated the same
+# way on SQLite and PostgreSQL; finer than the one decimal shown, so the order never contradicts
+# the page. NULL (no revenue, no percentage) sorts last.
+MARGIN_PERCENT = (_raw(Sale.margin) * literal_column("10000")).op("/")(func.nullif(_raw(Sale.revenue), 0))
+
+TABLE = SortableTable(
+    {
+        "date": Column("Date", Sale.txn_date),
+        "number": Column("Number", func.coalesce(func.nullif(Sale.doc_number, ""), Sale.external_id), text=True),
+        "type": Column("Type", Sale.external_type, text=True),
+        "customer": Column("Customer", Sale.customer_name, text=True),
+        "revenue": Column("Revenue", Sale.revenue),
+        "cost": Column("Cost", Sale.cost),
+        "margin": Column("Margin", Sale.margin),
+        "margin_pct": Column("Margin %", MARGIN_PERCENT, nullable=True),
+        "status": Column("Status", Sale.status, text=True),
+    },
+    default="date", default_descending=True,
+)
+NEWEST_FIRST = Sort("date", True)
+
+
+def sales_query(filters: SaleFilters, order: Sort = NEWEST_FIRST) -> Select[tuple[Sale]]:
+    """The filtered sales in the asked order, ties by id (newest first by default, as ix_sales_txn_date_id reads)."""
+    return _filtered(select(Sale), filters).order_by(*TABLE.order_by(order, Sale.id))
+
+
+def list_sales(filters: SaleFilters, page: int, per_page: int = 50, order: Sort = NEWEST_FIRST) -> Page[Sale]:
+    return paginate(db.session, sales_query(filters, order), page, per_page)
 
 
 @dataclass(frozen=True)
@@ -92,13 +122,13 @@ def totals(filters: SaleFilters) -> Totals:
 EXPORT_HEADER = ("date", "type", "number", "external_id", "customer", "status", "revenue", "cost", "margin", "shortage")
 
 
-def export_rows(filters: SaleFilters) -> Iterator[tuple[object, ...]]:
-    """The filtered list as CSV rows, streamed from the database in chunks."""
+def export_rows(filters: SaleFilters, order: Sort = NEWEST_FIRST) -> Iterator[tuple[object, ...]]:
+    """The filtered list as CSV rows in the list's order, streamed from the database in chunks."""
     query = _filtered(
         select(Sale.txn_date, Sale.external_type, Sale.doc_number, Sale.external_id, Sale.customer_name, Sale.status,
                Sale.revenue, Sale.cost, Sale.margin, Sale.shortage),
         filters,
-    ).order_by(Sale.txn_date.desc(), Sale.id.desc())
+    ).order_by(*TABLE.order_by(order, Sale.id))
     for row in db.session.execute(query.execution_options(yield_per=2000)):
         day, kind, number, external_id, customer, status, revenue, cost, margin, shortage = row
         yield (day.isoformat(), kind, number, external_id, customer, status, f"{cents(revenue):f}", f"{cents(cost):f}",

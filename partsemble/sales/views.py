@@ -40,10 +40,13 @@ def filters_from_request() -> queries.SaleFilters:
 @bp.route("/")
 def index():  # type: ignore[no-untyped-def]
     filters = filters_from_request()
-    page = queries.list_sales(filters, page_number(request.args.get("page")))
+    order = queries.TABLE.parse(request.args)
+    page = queries.list_sales(filters, page_number(request.args.get("page")), order=order)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     context = dict(
         page=page, filters=filters, args=args, totals=queries.totals(filters), types=SALE_TYPE_LABELS,
+        sort_links=queries.TABLE.links(order, "sales.index", args), order=order,
+        filtered=any(k not in ("sort", "dir") for k in args),
         statuses=SALE_STATUSES, products=all_products_for_choice(finished_goods_only=True, include_archived=True),
     )
     if request.headers.get("HX-Target") == "sales-table":
@@ -63,7 +66,8 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 @bp.route("/export.csv")
 def export():  # type: ignore[no-untyped-def]
-    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(filters_from_request())), "sales.csv")
+    order = queries.TABLE.parse(request.args)
+    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(filters_from_request(), order)), "sales.csv")
 
 
 @bp.route("/<int:sale_id>")
