@@ -211,3 +211,53 @@ def test_sales_costed_in_entry_order_before_the_upgrade_are_recosted_once_in_dat
         assert history == {"1001": "Cost 155.00 → 150.00: re-costed in date order (upgrade to date-order costing)",
                            "1002": "Cost 125.00 → 130.00: re-costed in date order (upgrade to date-order costing)"}
         session.remove()
+
+
+def test_sales_counted_with_their_skipped_lines_before_the_upgrade_count_their_tracked_lines_only(app_at_0001: Flask) -> None:
+    """Invoice 1001 sold 60 candles for 600 and charged 40 shipping (a skipped line); a credit memo gave
+    back 15 shipping. Before 0008 both were revenue. After it the invoice's revenue is 600 (margin 450),
+    the credit memo's 0, and each keeps its old figure as the document total."""
+    from partsemble.extensions import db
+    from partsemble.models.sales import Sale, SaleLine
+
+    with app_at_0001.app_context():
+        with db.engine.begin() as conn:
+            candle = insert(conn, "products", name="Lavender Candle", sku="CND-LAV", sku_key="cnd-lav", type="finished_good",
+                            unit="each", active=True, stock_on_hand=scaled("40", QUANTITY), created_at=SYNCED_AT,
+                            updated_at=SYNCED_AT)
+            lot = insert(conn, "lots", product_id=candle, lot_number="L-JAN", received_date=date(2026, 1, 5),
+                         quantity_received=scaled("100", QUANTITY), quantity_remaining=scaled("40", QUANTITY),
+                         unit_cost=scaled("2.50", MONEY), source="build", status="active", note="", sale_id=None,
+                         created_at=SYNCED_AT, created_by_id=None)
+            stock_row(conn, "RECEIVE", candle, lot, "100", "2.50", date(2026, 1, 5))
+            run = insert(conn, "sync_runs", user_id=None, started_by="", trigger="cli", status="succeeded", started_at=SYNCED_AT,
+                         finished_at=SYNCED_AT, heartbeat_at=SYNCED_AT, window_start=None, window_end=SYNCED_AT, fetched=2,
+                         processed=2, created=2, updated=0, voided=0, skipped=0, errors=0, message="")
+            invoice = write_sale(conn, run, "101", "1001", date(2026, 2, 10), candle, "60", "10.00", [(lot, "60", "2.50")])
+            conn.execute(sa.text("UPDATE sales SET revenue = :r, margin = :m WHERE id = :id"),
+                         {"r": scaled("640", MONEY), "m": scaled("490", MONEY), "id": invoice})
+            credit = insert(conn, "sales", source="qbo", external_type="CreditMemo", external_id="7", version="0",
+                            doc_number="CM-7", customer_ref="C1", customer_name="Alder Market", txn_date=date(2026, 2, 11),
+                            source_created_at=SYNCED_AT, source_updated_at=SYNCED_AT, currency="USD",
+                            exchange_rate=scaled("1", RATE), status="active", revenue=scaled("-15", MONEY), cost=0,
+                            margin=scaled("-15", MONEY), shortage=False, no_cost_basis=False, notes="", created_by_id=None,
+                            last_sync_run_id=run, created_at=SYNCED_AT, updated_at=SYNCED_AT)
+            for sale, position, amount, revenue in ((invoice, 2, "40", "40"), (credit, 1, "15", "-15")):
+                insert(conn, "sale_lines", sale_id=sale, position=position, kind="skipped", skip_reason="Service item: not stock",
+                       product_id=None, item_external_id="8", item_name="Shipping", description="", quantity=0, unit_price=0,
+                       amount=scaled(amount, MONEY), discount=0, revenue=scaled(revenue, MONEY), cost=0,
+                       margin=scaled(revenue, MONEY), shortage_quantity=0, shortage_unit_cost=0, shortage_cost=0,
+                       no_cost_basis=False, return_lot_id=None)
+        upgrade(directory=MIGRATIONS_DIR)
+    result = app_at_0001.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    with app_at_0001.app_context():
+        session = db.session
+        figures = {number: (revenue, cost, margin, total) for number, revenue, cost, margin, total in session.execute(
+            sa.select(Sale.doc_number, Sale.revenue, Sale.cost, Sale.margin, Sale.document_total))}
+        assert figures == {"1001": (Decimal(600), Decimal(150), Decimal(450), Decimal(640)),
+                           "CM-7": (Decimal(0), Decimal(0), Decimal(0), Decimal(-15))}
+        shipping = session.execute(sa.select(SaleLine.amount, SaleLine.revenue, SaleLine.margin).where(SaleLine.kind == "skipped")
+                                   .order_by(SaleLine.id)).all()
+        assert shipping == [(Decimal(40), Decimal(0), Decimal(0)), (Decimal(15), Decimal(0), Decimal(0))]
+        session.remove()
