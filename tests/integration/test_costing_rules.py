@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
 from partsemble.domain.documents import DocumentStatus, DocumentType, LineKind
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink
 from partsemble.extensions import db
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.models.sales import Sale
-from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
 from tests import factories
 from tests.documents import doc, line
 
@@ -108,19 +108,20 @@ def test_a_shortfall_with_only_exhausted_lots_uses_the_average_of_all_lots_ever(
 
 
 @pytest.mark.parametrize(
-    ("lines", "discounts", "rate", "revenues", "kinds"),
+    ("lines", "discounts", "rate", "revenues", "kinds", "document_total"),
     [
-        pytest.param([("1", "1", "100"), ("8", None, "50")], ("30",), "1", ["80", "40"], ["tracked", "skipped"], id="discount-pro-rata-over-tracked-and-skipped"),
-        pytest.param([("1", "1", "100")], (), "0.74", ["74"], ["tracked"], id="foreign-currency-at-exchange-rate"),
-        pytest.param([("1", "1", "100"), ("2", "1", "200")], ("10", "20"), "1", ["90", "180"], ["tracked", "tracked"], id="several-discounts-add-up"),
-        pytest.param([("1", "1", "10"), ("1", "1", "10"), ("1", "1", "10")], ("10",), "1", ["6.666667", "6.666667", "6.666666"], ["tracked"] * 3, id="shares-add-up-exactly"),
-        pytest.param([("7", "2", "30")], (), "1", ["30"], ["skipped"], id="linked-raw-material-skipped"),
-        pytest.param([("9", "2", "30")], (), "1", ["30"], ["skipped"], id="not-tracked-item-skipped"),
-        pytest.param([("11", "1", "30")], (), "1", ["30"], ["skipped"], id="category-item-skipped"),
-        pytest.param([(None, None, "0")], (), "1", ["0"], ["skipped"], id="line-without-item-skipped"),
+        # The shipping line takes its share of the discount (10 of 30) but is not revenue.
+        pytest.param([("1", "1", "100"), ("8", None, "50")], ("30",), "1", ["80", "0"], ["tracked", "skipped"], "120", id="discount-pro-rata-over-tracked-and-skipped"),
+        pytest.param([("1", "1", "100")], (), "0.74", ["74"], ["tracked"], "74", id="foreign-currency-at-exchange-rate"),
+        pytest.param([("1", "1", "100"), ("2", "1", "200")], ("10", "20"), "1", ["90", "180"], ["tracked", "tracked"], "270", id="several-discounts-add-up"),
+        pytest.param([("1", "1", "10"), ("1", "1", "10"), ("1", "1", "10")], ("10",), "1", ["6.666667", "6.666667", "6.666666"], ["tracked"] * 3, "20", id="shares-add-up-exactly"),
+        pytest.param([("7", "2", "30")], (), "1", ["0"], ["skipped"], "30", id="linked-raw-material-skipped"),
+        pytest.param([("9", "2", "30")], (), "1", ["0"], ["skipped"], "30", id="not-tracked-item-skipped"),
+        pytest.param([("11", "1", "30")], (), "1", ["0"], ["skipped"], "30", id="category-item-skipped"),
+        pytest.param([(None, None, "0")], (), "1", ["0"], ["skipped"], "0", id="line-without-item-skipped"),
     ],
 )
-def test_line_rules(shop, lines, discounts, rate, revenues, kinds) -> None:  # type: ignore[no-untyped-def]
+def test_line_rules(shop, lines, discounts, rate, revenues, kinds, document_total) -> None:  # type: ignore[no-untyped-def]
     factories.lot(db.session.get(Product, shop["a"]), "100", "1")
     factories.lot(db.session.get(Product, shop["b"]), "100", "1")
     apply(shop, doc("1", [line(i, q, a) for i, q, a in lines], discounts=discounts, rate=rate))
@@ -128,6 +129,7 @@ def test_line_rules(shop, lines, discounts, rate, revenues, kinds) -> None:  # t
     assert [ln.revenue for ln in s.lines] == [D(r) for r in revenues]
     assert [ln.kind for ln in s.lines] == kinds
     assert s.revenue == sum((D(r) for r in revenues), D(0))
+    assert s.document_total == D(document_total)
 
 
 def test_description_and_subtotal_lines_are_not_revenue(shop) -> None:  # type: ignore[no-untyped-def]

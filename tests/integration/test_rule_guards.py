@@ -102,8 +102,9 @@ def test_a_document_discount_share_is_converted_at_the_exchange_rate(shop) -> No
     s = sale("1")
     assert [(ln.kind, ln.amount, ln.discount, ln.revenue) for ln in s.lines] == [
         ("tracked", D("125"), D("25"), D("100")),  # (100 - 20) x 1.25; unconverted share: 125 - 20 = 105
-        ("skipped", D("62.5"), D("12.5"), D("50")),
+        ("skipped", D("62.5"), D("12.5"), D("0")),  # its share is taken from it, but it is no revenue
     ]
+    assert (s.revenue, s.document_total) == (D(100), D(150))
     assert (s.lines[0].cost, s.lines[0].margin) == (D(6), D(94))
 
 
