@@ -34,8 +34,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from partsemble.models import registry  # noqa: F401  (every table in the metadata)
     from partsemble.extensions import csrf, db, login_manager, migrate
+    from partsemble.models import registry  # noqa: F401  (every table in the metadata)
     from partsemble.models.engine import configure_engine
 
     db.init_app(app)
@@ -58,13 +58,13 @@ def _register_blueprints(app: Flask) -> None:
     register_web(app)
     register_auth(app)
 
-    from partsemble.products.views import bp as products_bp
-    from partsemble.inventory.views import bp as lots_bp
     from partsemble.connections.views import bp as connections_bp
+    from partsemble.inventory.views import bp as lots_bp
     from partsemble.items.views import bp as items_bp
+    from partsemble.products.views import bp as products_bp
+    from partsemble.reports.views import bp as reports_bp
     from partsemble.sales import manual_views, sync_views  # noqa: F401  (routes on the sales blueprint)
     from partsemble.sales.views import bp as sales_bp
-    from partsemble.reports.views import bp as reports_bp
     from partsemble.settings.views import bp as settings_bp
 
     app.register_blueprint(sales_bp)

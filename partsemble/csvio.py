@@ -129,10 +129,8 @@ def stream(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    count = 0
-    for row in rows:
+    for count, row in enumerate(rows, 1):
         writer.writerow([_sanitize(v) for v in row])
-        count += 1
         if count % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

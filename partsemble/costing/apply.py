@@ -16,17 +16,17 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, scoped_session
 
-from partsemble.costing.order import sale_key
-from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
-from partsemble.domain.money import ZERO, money
-from partsemble.domain.sale_plan import DocumentPlan, DocumentRejected, ItemLink, PlannedLine, plan_document
 from partsemble.costing.book import Posting
-from partsemble.models.base import utcnow
-from partsemble.models.sales import SALE_TYPE_LABELS, Sale, SaleLine
 from partsemble.costing.history import Snapshot, describe_changes
+from partsemble.costing.order import sale_key
 from partsemble.costing.returns import EarlierSale, ReturnCost, return_unit_cost
 from partsemble.costing.reversal import reverse_sale
 from partsemble.costing.writer import SalesWriter
+from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
+from partsemble.domain.money import ZERO, money
+from partsemble.domain.sale_plan import DocumentPlan, DocumentRejected, ItemLink, PlannedLine, plan_document
+from partsemble.models.base import utcnow
+from partsemble.models.sales import SALE_TYPE_LABELS, Sale, SaleLine
 
 
 class Outcome(StrEnum):

@@ -42,7 +42,7 @@ def _lots_query() -> Select[Any]:
     )
 
 
-def _state(row: Any) -> "LotState":
+def _state(row: Any) -> LotState:
     rank = None if row.sale_id is None else sale_key(row.txn_date, row.source_created_at, (row.external_type, row.external_id),
                                                      row.sale_id, row.position)
     return LotState(row.id, row.product_id, row.lot_number, row.received_date, row.quantity_received, row.quantity_remaining,
@@ -83,7 +83,7 @@ class LotState:
     def sort_key(self) -> tuple[date, int, object]:
         return (self.received_date, 0, self.id) if self.rank is None else (self.received_date, 1, self.rank)
 
-    def __lt__(self, other: "LotState") -> bool:
+    def __lt__(self, other: LotState) -> bool:
         return self.sort_key() < other.sort_key()
 
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, scoped_session
 
-from partsemble.domain.fifo import shortfall_unit_cost
-from partsemble.domain.replay import EARLIEST
-from partsemble.domain.money import unit_cost as to_unit_cost
 from partsemble.costing.book import LotBook
+from partsemble.domain.fifo import shortfall_unit_cost
+from partsemble.domain.money import unit_cost as to_unit_cost
+from partsemble.domain.replay import EARLIEST
 from partsemble.models.sales import Sale, SaleLine
 
 

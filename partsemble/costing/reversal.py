@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 
+from partsemble.costing.book import LotState, Posting
+from partsemble.costing.writer import SalesWriter
 from partsemble.domain.money import money, unit_cost
-from partsemble.costing.book import LotState
-from partsemble.costing.book import Posting
 from partsemble.models.inventory import SALE_MOVES, StockTransaction
 from partsemble.models.sales import SALE_TYPE_LABELS, LotConsumption, Sale, SaleLine
-from partsemble.costing.writer import SalesWriter
 
 
 def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session, scoped_session
 
-from partsemble.costing.recost import recost_stale
 from partsemble.costing.book import LotBook
+from partsemble.costing.recost import recost_stale
+from partsemble.costing.returns import EarlierSale, latest_earlier_sale
 from partsemble.models.ids import IdAllocator
 from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
-from partsemble.costing.returns import EarlierSale, latest_earlier_sale
 
 # The columns a new version of a sale rewrites.
 HEADER = ("version", "doc_number", "customer_ref", "customer_name", "txn_date", "currency", "exchange_rate", "source_created_at",

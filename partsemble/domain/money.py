@@ -45,7 +45,7 @@ def to_decimal(value: object) -> Decimal:
     Raises:
         NotADecimal: for floats, booleans, NaN, infinities and text that is not a plain number.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise NotADecimal(f"{value!r} is not an exact decimal number")
     if isinstance(value, Decimal):
         result = value

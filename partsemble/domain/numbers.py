@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 
-class DecimalMark(str, Enum):
+class DecimalMark(str, Enum):  # noqa: UP042  (not StrEnum: str() and format() of a member stay as they are)
     POINT = "."
     COMMA = ","
 

@@ -141,7 +141,7 @@ class _Lot:
             low = min(low, running)
         return max(ZERO, self.balance + low)
 
-    def __lt__(self, other: "_Lot") -> bool:
+    def __lt__(self, other: _Lot) -> bool:
         return self.order < other.order
 
 

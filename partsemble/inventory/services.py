@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from sqlalchemy import Row, select
 
-from partsemble.csvio import CsvProblem, CsvRejected, collect, read_rows
 from partsemble.costing import LotBook, Posting, costs_final_through, recost_stale
 from partsemble.costing.order import adjustment_key
+from partsemble.csvio import CsvProblem, CsvRejected, collect, read_rows
+from partsemble.domain.numbers import DecimalMark, show_number
 from partsemble.extensions import db
 from partsemble.inventory.lot_numbers import TakenLotNumbers, chunks
 from partsemble.inventory.voiding import void_refusal
@@ -17,7 +18,6 @@ from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write
 from partsemble.models.ids import IdAllocator
 from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot, StockTransaction
-from partsemble.domain.numbers import DecimalMark, show_number
 from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 

@@ -76,7 +76,7 @@ class ScaledDecimal(TypeDecorator):
 
         return process
 
-    def copy(self, **kw: Any) -> "ScaledDecimal":
+    def copy(self, **kw: Any) -> ScaledDecimal:
         return ScaledDecimal(self.places)
 
     @property

@@ -44,10 +44,10 @@ class Product(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    accounting_item: Mapped["AccountingItem | None"] = relationship(
+    accounting_item: Mapped[AccountingItem | None] = relationship(
         back_populates="product", uselist=False
     )
-    lots: Mapped[list["Lot"]] = relationship(back_populates="product", lazy="dynamic")  # type: ignore[type-var]
+    lots: Mapped[list[Lot]] = relationship(back_populates="product", lazy="dynamic")  # type: ignore[type-var]
 
     @staticmethod
     def key_for(sku: str) -> str:

@@ -79,7 +79,7 @@ class Lot(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    product: Mapped["Product"] = relationship(back_populates="lots")
+    product: Mapped[Product] = relationship(back_populates="lots")
 
     @property
     def value_remaining(self) -> Decimal:
@@ -115,9 +115,9 @@ class StockTransaction(db.Model):
     reason: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(String(500), default="")
 
-    product: Mapped["Product"] = relationship()
+    product: Mapped[Product] = relationship()
     lot: Mapped[Lot | None] = relationship()
-    sale: Mapped["Sale | None"] = relationship(viewonly=True)
+    sale: Mapped[Sale | None] = relationship(viewonly=True)
 
 
 class LedgerIsAppendOnly(RuntimeError):

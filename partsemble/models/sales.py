@@ -67,10 +67,10 @@ class Sale(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    lines: Mapped[list["SaleLine"]] = relationship(
+    lines: Mapped[list[SaleLine]] = relationship(
         back_populates="sale", cascade="all, delete-orphan", order_by="SaleLine.position"
     )
-    revisions: Mapped[list["SaleRevision"]] = relationship(
+    revisions: Mapped[list[SaleRevision]] = relationship(
         back_populates="sale", cascade="all, delete-orphan", order_by="SaleRevision.id"
     )
 
@@ -88,12 +88,12 @@ class Sale(db.Model):
         return self.status == "active"
 
     @property
-    def tracked_lines(self) -> list["SaleLine"]:
+    def tracked_lines(self) -> list[SaleLine]:
         """Lines that move stock or money: sales, returns and price adjustments."""
         return [line for line in self.lines if line.kind != "skipped"]
 
     @property
-    def skipped_lines(self) -> list["SaleLine"]:
+    def skipped_lines(self) -> list[SaleLine]:
         """Lines shown for reference: they have no effect on stock or margin."""
         return [line for line in self.lines if line.kind == "skipped"]
 
@@ -135,9 +135,9 @@ class SaleLine(db.Model):
     return_lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
 
     sale: Mapped[Sale] = relationship(back_populates="lines")
-    product: Mapped["Product | None"] = relationship()
-    return_lot: Mapped["Lot | None"] = relationship(foreign_keys=[return_lot_id])
-    consumptions: Mapped[list["LotConsumption"]] = relationship(
+    product: Mapped[Product | None] = relationship()
+    return_lot: Mapped[Lot | None] = relationship(foreign_keys=[return_lot_id])
+    consumptions: Mapped[list[LotConsumption]] = relationship(
         back_populates="line", cascade="all, delete-orphan", order_by="LotConsumption.id"
     )
 
@@ -170,7 +170,7 @@ class LotConsumption(db.Model):
     settled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     line: Mapped[SaleLine] = relationship(back_populates="consumptions")
-    lot: Mapped["Lot"] = relationship()
+    lot: Mapped[Lot] = relationship()
 
 
 class SaleRevision(db.Model):

@@ -74,7 +74,7 @@ class SyncRun(db.Model):
     recosted: Mapped[int] = mapped_column(default=0, server_default="0")
     message: Mapped[str] = mapped_column(Text, default="")
 
-    problems: Mapped[list["SyncError"]] = relationship(
+    problems: Mapped[list[SyncError]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="SyncError.id"
     )
 

@@ -9,17 +9,17 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from partsemble.costing import ApplyContext, apply_document, apply_removal
 from partsemble.domain.documents import CustomerRef, DocumentLine, DocumentType, LineKind, SalesDocument
 from partsemble.domain.money import money
 from partsemble.domain.numbers import show_number
 from partsemble.domain.sale_plan import MAX_LINE_AMOUNT, MAX_LINE_QUANTITY, ItemLink
 from partsemble.extensions import db
+from partsemble.inventory.services import refuse_closed
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import Product
 from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
-from partsemble.costing import ApplyContext, apply_document, apply_removal
-from partsemble.inventory.services import refuse_closed
 from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 

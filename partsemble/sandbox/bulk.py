@@ -21,8 +21,8 @@ from sqlalchemy.engine import Connection, Engine
 from partsemble.sandbox.entities import DOC_NUMBER_START
 from partsemble.sandbox.namelists import ItemDraft, render_customer, render_item
 from partsemble.sandbox.payloads import DocumentDraft, LineInput, render_document
-from partsemble.sandbox.revisions import void_payload
 from partsemble.sandbox.records import Catalog, load_catalog, object_row
+from partsemble.sandbox.revisions import void_payload
 from partsemble.sandbox.store import StoredObject, next_id, next_stamp, prices_include_tax, writing
 
 SCALE = 1_000_000

@@ -20,9 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 from partsemble.sandbox import entities, jsontext
 from partsemble.sandbox.controls import SandboxControls
 from partsemble.sandbox.entities import DOC_NUMBER_START
-from partsemble.sandbox.payloads import DocumentDraft, LineInput, render_document
-from partsemble.sandbox.revisions import draft_from_payload, void_payload
 from partsemble.sandbox.name_changes import NameListChanges
+from partsemble.sandbox.payloads import DocumentDraft, LineInput, render_document
 from partsemble.sandbox.records import (
     Catalog,
     InvalidChange,
@@ -32,6 +31,7 @@ from partsemble.sandbox.records import (
     object_row,
     replace_payload,
 )
+from partsemble.sandbox.revisions import draft_from_payload, void_payload
 from partsemble.sandbox.store import (
     SandboxBase,
     StoredObject,

@@ -16,8 +16,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from partsemble.sandbox import entities, jsontext
 from partsemble.sandbox.clock import BadTimestamp, parse_date, parse_timestamp
-from partsemble.sandbox.revisions import tombstone
 from partsemble.sandbox.query import Condition, Literal, Query, QueryError
+from partsemble.sandbox.revisions import tombstone
 from partsemble.sandbox.store import StoredObject
 
 CDC_LIMIT = 1000

@@ -32,8 +32,8 @@ from partsemble.sandbox.demo_catalog import (
 )
 from partsemble.sandbox.entities import DOC_NUMBER_START
 from partsemble.sandbox.payloads import DocumentDraft, LineInput, render_document
-from partsemble.sandbox.revisions import void_payload
 from partsemble.sandbox.records import object_row
+from partsemble.sandbox.revisions import void_payload
 from partsemble.sandbox.store import (
     StoredObject,
     get_setting,

@@ -14,8 +14,8 @@ from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, Documen
 from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument, SyncRun
-from partsemble.sync.lookup import sales_by_key
 from partsemble.sync.inbox import Inbox
+from partsemble.sync.lookup import sales_by_key
 from partsemble.sync.problems import resolve
 
 # CDC looks back 30 days at most; keep a day of margin for clocks and time zones.

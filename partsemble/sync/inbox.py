@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from partsemble.domain.codec import decode, encode
 from partsemble.domain.documents import Deletion, DocumentProblem, SalesDocument
 from partsemble.models.sales import Sale
-from partsemble.sync.lookup import sales_by_key
 from partsemble.models.sync import SyncInbox
+from partsemble.sync.lookup import sales_by_key
 
 EARLIEST_DAY = date(1900, 1, 1)
 EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from partsemble.connectors.base import SalesSource
 from partsemble.connectors.errors import NotFound
+from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
 from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, DocumentProblem, DocumentType, SalesDocument
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.base import utcnow
@@ -27,11 +28,10 @@ from partsemble.models.engine import begin_write
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument
-from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
 from partsemble.sync import lock
-from partsemble.sync.preview_lock import one_preview
 from partsemble.sync.fetch import CDC_REACH, backfill_window, deletions_wanted
 from partsemble.sync.items import item_links
+from partsemble.sync.preview_lock import one_preview
 from partsemble.sync.service import SyncSettings, connection_for_sync
 
 LIMIT = 1000

@@ -24,10 +24,10 @@ from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.engine import begin_write, first_analyze_after, refresh_statistics
 from partsemble.models.sales import Sale
 from partsemble.models.sync import SyncRun
-from partsemble.sync.lookup import sales_by_key
 from partsemble.sync import lock
 from partsemble.sync.inbox import Inbox
 from partsemble.sync.items import fetch_unknown_items, item_links
+from partsemble.sync.lookup import sales_by_key
 from partsemble.sync.problems import Failures, open_keys, resolve
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class Progress:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
         self.processed += 1
 
-    def copy(self) -> "Progress":
+    def copy(self) -> Progress:
         return Progress(self.created, self.updated, self.voided, self.skipped, self.errors, self.processed, self.recosted,
                         self.last_beat)
 

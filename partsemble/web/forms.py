@@ -44,7 +44,7 @@ def uploaded_bytes(form: FlaskForm, field: str = "file") -> bytes | None:
     return storage.read()
 
 
-def csv_upload(form: FlaskForm, template: str, run: "Callable[[bytes], str]", done: str):  # type: ignore[no-untyped-def]
+def csv_upload(form: FlaskForm, template: str, run: Callable[[bytes], str], done: str):  # type: ignore[no-untyped-def]
     """The upload page of a CSV import: run the import, flash its outcome and go to `done`;
     otherwise show the form again with every rejected row and column, and a 400.
     """

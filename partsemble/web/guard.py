@@ -69,7 +69,6 @@ def register(app: Flask) -> None:
                 return response
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         # A view that changes state and did not say who may call it is for members.
-        if request.method not in SAFE_METHODS and view is not None and view_role(view) is None:
-            if not current_user.has_role("member"):
-                abort(403)
+        if request.method not in SAFE_METHODS and view is not None and view_role(view) is None and not current_user.has_role("member"):
+            abort(403)
         return None
