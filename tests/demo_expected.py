@@ -31,7 +31,7 @@ def expected_from_payloads(payloads: dict[tuple[str, str], dict[str, Any]]) -> t
                 if "SalesItemLineDetail" in entry:
                     detail = entry["SalesItemLineDetail"]
                     qty = Decimal(str(detail["Qty"])) if "Qty" in detail else None
-                    items.append((detail["ItemRef"]["value"], qty, Decimal(str(entry["Amount"]))))
+                    items.append((detail["ItemRef"]["value"], qty, Decimal(str(entry["Amount"]))))  # noqa: B023  (walked within the iteration)
                 elif "GroupLineDetail" in entry:
                     walk(entry["GroupLineDetail"]["Line"])
                 elif "DiscountLineDetail" in entry:

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from partsemble.costing.apply import ApplyContext, apply_document
 from partsemble.costing.closing import set_costs_final_through
 from partsemble.domain.documents import DocumentStatus, DocumentType
 from partsemble.domain.sale_plan import DocumentRejected
@@ -17,7 +18,6 @@ from partsemble.extensions import db
 from partsemble.inventory import services
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
-from partsemble.costing.apply import ApplyContext, apply_document
 from partsemble.sales.manual import ManualLine, ManualSaleInput, create_manual_sale
 from partsemble.validation import InputError
 from tests import factories

@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from partsemble import create_app
+from partsemble.costing.apply import ApplyContext, apply_document
 from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
 from partsemble.domain.sale_plan import ItemLink
 from partsemble.extensions import db
@@ -31,7 +31,6 @@ from partsemble.inventory.check import find_violations
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import LotConsumption, Sale, SaleLine
-from partsemble.costing.apply import ApplyContext, apply_document
 from tests import factories
 from tests.conftest import base_config, fresh_database, truncate_all
 from tests.documents import doc, line

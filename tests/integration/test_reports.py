@@ -22,10 +22,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
+from partsemble.costing.apply import ApplyContext, apply_document, apply_removal, find_sale
 from partsemble.domain.documents import DocumentStatus, DocumentType
 from partsemble.domain.sale_plan import ItemLink
 from partsemble.extensions import db
@@ -34,7 +34,6 @@ from partsemble.models.sales import Sale, SaleLine
 from partsemble.models.sync import FailedDocument
 from partsemble.reports import dashboard, margins, monthly, periods, shortages, svg
 from partsemble.reports.periods import Period, preset_period
-from partsemble.costing.apply import ApplyContext, apply_document, apply_removal, find_sale
 from partsemble.sales.queries import SaleFilters, export_rows
 from tests import factories
 from tests.documents import doc, line

@@ -63,7 +63,7 @@ def test_recorded_documents_sync_end_to_end_with_tax_never_counted_as_revenue(ap
                 select(Sale.external_type, Sale.external_id, Sale.revenue)).tuples()}
             db.session.remove()
         assert revenue == {(entity, document["Id"]): expected for document, entity, expected in documents}
-        for document, entity, expected in documents:
+        for document, _entity, expected in documents:
             tax = document.get("TxnTaxDetail", {}).get("TotalTax", 0)
             if tax:
                 assert abs(expected) < document["TotalAmt"]  # the document total holds tax; the revenue does not

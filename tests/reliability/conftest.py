@@ -22,7 +22,6 @@ from tests import factories
 from tests.conftest import PG_URL, _migrate, base_config, fresh_database
 from tests.reliability.history import change_upstream
 from tests.reliability.live_server import point_at_sandbox, serving
-from tests.scratch import scratch_database
 from tests.reliability.world import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -33,6 +32,7 @@ from tests.reliability.world import (
     stock_the_shelves,
     store_connection,
 )
+from tests.scratch import scratch_database
 
 # Small enough that a fault matrix runs in seconds; large enough that retries really happen.
 FAST_QBO = {

@@ -21,9 +21,9 @@ from partsemble.models.sync import SyncRun
 from partsemble.sandbox import SandboxCompany
 from tests.conftest import PG_URL
 from tests.reliability.conftest import qbo_config
+from tests.reliability.history import change_upstream
 from tests.reliability.live_server import point_at_sandbox
 from tests.reliability.processes import child_environment, run_cli
-from tests.reliability.history import change_upstream
 from tests.reliability.world import Company, read_state
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="partsemble backup copies SQLite; PostgreSQL is pg_dump's job")

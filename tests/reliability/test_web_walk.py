@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from partsemble.extensions import db
@@ -46,7 +45,7 @@ def test_every_answer_carries_the_security_headers_and_no_inline_code(estate) ->
     checked = 0
     for role in ("anonymous", "viewer", "admin"):
         person = browser(estate, role)
-        for (endpoint, method), rule in sorted(routes(estate).items()):
+        for (_endpoint, method), rule in sorted(routes(estate).items()):
             if method != "GET":
                 continue
             for headers in ({}, {"HX-Request": "true"}):
@@ -142,7 +141,7 @@ if PG_URL:
 
 def get_pages(app, person: Browser, query: dict[str, str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
     found = {}
-    for (endpoint, method), rule in sorted(routes(app).items()):
+    for (_endpoint, method), rule in sorted(routes(app).items()):
         if method == "GET" and not rule.startswith(("/static", "/sandbox/v3")):
             response = person.get(concrete(rule), query_string=query)
             response.get_data()

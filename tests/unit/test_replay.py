@@ -6,8 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from partsemble.domain.replay import AdjustmentFact, LineFact, LotFact, Take, replay
 

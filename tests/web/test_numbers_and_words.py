@@ -15,7 +15,7 @@ from sqlalchemy import select
 from partsemble.connectors.memory import InMemorySource
 from partsemble.domain.documents import DocumentType, ItemRecord
 from partsemble.extensions import db
-from partsemble.models.catalog import AccountingItem, Product
+from partsemble.models.catalog import AccountingItem
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import Sale, SaleRevision
 from partsemble.models.sync import Connection, SyncRun

@@ -18,13 +18,13 @@ from datetime import date
 import pytest
 from flask import render_template
 
+from partsemble.costing.apply import ApplyContext, apply_document
 from partsemble.domain.documents import DocumentStatus, DocumentType
 from partsemble.domain.sale_plan import ItemLink
 from partsemble.extensions import db
 from partsemble.models.sales import Sale
 from partsemble.reports import periods
 from partsemble.reports.dashboard import sales_dashboard
-from partsemble.costing.apply import ApplyContext, apply_document
 from tests import factories
 from tests.documents import doc, line
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+from sandbox_harness import CLIENT_ID, Api, company_today, make_app, serving
 
 from partsemble.sandbox import SandboxCompany, TokenPair
-from sandbox_harness import CLIENT_ID, Api, company_today, make_app, serving
 
 
 @pytest.fixture(autouse=True)

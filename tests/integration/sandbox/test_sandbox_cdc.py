@@ -6,11 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sandbox_harness import company_today
 
 from partsemble.sandbox import LineInput, SandboxCompany
 from partsemble.sandbox.clock import MICROS, now_us, qbo_time
-
-from sandbox_harness import company_today
 
 ALL = "Invoice,SalesReceipt,CreditMemo"
 

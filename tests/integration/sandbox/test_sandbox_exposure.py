@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 import requests
+from sandbox_harness import CLIENT_ID, CLIENT_SECRET, Api
 
 from partsemble.sandbox import SandboxCompany, client_throttle, traffic
-from sandbox_harness import CLIENT_ID, CLIENT_SECRET, Api
 
 TOKEN_URL = "/sandbox/oauth2/tokens/bearer"
 REVOKE_URL = "/sandbox/oauth2/tokens/revoke"

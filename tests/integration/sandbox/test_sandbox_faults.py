@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import requests
+from sandbox_harness import CLIENT_ID, CLIENT_SECRET, Api
 
 from partsemble.sandbox import REALM_ID, BadFaultRule, SandboxCompany
-from sandbox_harness import CLIENT_ID, CLIENT_SECRET, Api
 
 ITEMS = "SELECT *, Sku FROM Item WHERE Active IN (true, false) STARTPOSITION 1 MAXRESULTS 1000"
 

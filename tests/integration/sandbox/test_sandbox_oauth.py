@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from sandbox_harness import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, csrf_token, make_app, serving
 
 from partsemble.sandbox import REALM_ID, SandboxCompany
-from sandbox_harness import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, csrf_token, make_app, serving
 
 SCOPE = "com.intuit.quickbooks.accounting"
 AUTH = (CLIENT_ID, CLIENT_SECRET)

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sandbox_harness import stepping_clock
 
 from partsemble.sandbox import ItemDraft, LineInput, SandboxCompany
-from sandbox_harness import stepping_clock
 
 DATES = ["2026-01-10", "2026-01-15", "2026-01-20", "2026-01-25", "2026-01-31"]
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}-0[78]:00$")
@@ -72,8 +72,9 @@ def test_datetime_operators_compare_instants(api: Any, books: dict[str, Any], fi
 
 
 def test_datetime_literal_in_utc_means_the_same_instant(api: Any, books: dict[str, Any]) -> None:
-    from partsemble.sandbox.clock import parse_timestamp, to_datetime
     from datetime import timezone
+
+    from partsemble.sandbox.clock import parse_timestamp, to_datetime
 
     pivot = books["invoices"][3]["MetaData"]["LastUpdatedTime"]
     as_utc = to_datetime(parse_timestamp(pivot)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

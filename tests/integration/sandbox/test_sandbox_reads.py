@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import requests
+from sandbox_harness import CLIENT_ID, CLIENT_SECRET, Api
 
 from partsemble.sandbox import REALM_ID, SandboxCompany
-from sandbox_harness import CLIENT_ID, CLIENT_SECRET, Api
 
 NOT_FOUND = {
     "Message": "Object Not Found",

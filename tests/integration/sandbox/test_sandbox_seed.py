@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_harness import Api
 
 from partsemble.sandbox import SandboxCompany
 from partsemble.sandbox.clock import now_us, parse_timestamp, qbo_time
 from partsemble.sandbox.seed import CompanyNotEmpty, import_stamp
-from sandbox_harness import Api
 
 TODAY = date(2026, 6, 15)
 
@@ -82,7 +82,7 @@ def test_about_300_documents_mostly_invoices_and_5_percent_credit_memos(company:
 
 def test_documents_fall_in_the_90_days_before_today(all_documents: list[dict[str, Any]]) -> None:
     days = sorted(doc["TxnDate"] for doc in all_documents)
-    assert "2026-03-17" <= days[0] and days[-1] < TODAY.isoformat()
+    assert days[0] >= "2026-03-17" and days[-1] < TODAY.isoformat()
 
 
 def test_lavender_soap_appears_on_10_to_15_documents(all_documents: list[dict[str, Any]], demo: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import requests
+from sandbox_harness import Api, company_today
 
 from partsemble.connectors.errors import RateLimited
 from partsemble.connectors.qbo.client import QboSource
@@ -16,7 +17,6 @@ from partsemble.connectors.qbo.retry import RetryPolicy
 from partsemble.domain.documents import SalesDocument
 from partsemble.sandbox import ItemDraft, LineInput, SandboxCompany
 from partsemble.sandbox.clock import SECOND, now_us, parse_timestamp
-from sandbox_harness import Api, company_today
 from tests import qbo_recordings as rec
 
 D = Decimal

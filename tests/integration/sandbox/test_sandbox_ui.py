@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+from sandbox_harness import Api, csrf_token, form_fields
 
 from partsemble.sandbox import LineInput, SandboxCompany
 from partsemble.web.guard import is_public
-from sandbox_harness import Api, csrf_token, form_fields
 
 SCRIPT = "<script>alert(1)</script>"
 PAGES = [
@@ -185,9 +185,9 @@ def test_the_home_page_seeds_an_empty_company(server: str, http: requests.Sessio
 def test_behind_the_login_guard_pages_need_a_login_and_the_api_does_not(tmp_path: Any) -> None:
     from flask import Blueprint
     from flask_login import LoginManager
+    from sandbox_harness import CLIENT_ID, make_app, serving
 
     from partsemble.web import guard
-    from sandbox_harness import CLIENT_ID, make_app, serving
 
     url = f"sqlite:///{tmp_path / 'guarded.db'}"
     app = make_app(url)

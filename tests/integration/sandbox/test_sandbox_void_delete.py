@@ -6,10 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sandbox_harness import Api, stepping_clock
 
 from partsemble.sandbox import InvalidChange, LineInput, ObjectNotFound, SandboxCompany
 from partsemble.sandbox.clock import now_us, parse_timestamp
-from sandbox_harness import Api, stepping_clock
 
 
 def item_lines(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,12 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from qbo_doubles import API_BASE, FIXTURES, QUERY_URL, REALM, FakeTime, FakeTokens, as_json, load_json
 
 from partsemble.connectors.qbo.client import QboSource
 from partsemble.connectors.qbo.http import QboHttp
 from partsemble.connectors.qbo.retry import RetryPolicy
-
-from qbo_doubles import API_BASE, FIXTURES, QUERY_URL, REALM, FakeTime, FakeTokens, as_json, load_json
 
 
 @pytest.fixture(scope="session")

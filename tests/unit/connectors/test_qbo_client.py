@@ -6,14 +6,13 @@ from decimal import Decimal
 
 import pytest
 import requests
+from qbo_doubles import API_BASE, COMPANY_URL, REALM, FakeTokens
 
 from partsemble.connectors.base import SalesSource
 from partsemble.connectors.errors import BadRequest, MalformedResponse, NotFound
 from partsemble.connectors.qbo.client import QboSource, build_source
 from partsemble.connectors.qbo.retry import RetryPolicy, Timeouts
 from partsemble.domain.documents import DocumentProblem, DocumentType, ItemRecord, SalesDocument
-
-from qbo_doubles import API_BASE, COMPANY_URL, REALM, FakeTokens
 
 
 def ids_query(position: int, size: int) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from qbo_doubles import COMPANY_URL
 
 from partsemble.connectors.errors import NotFound, Transient, WindowTooLarge
 from partsemble.connectors.qbo.client import QboSource
 from partsemble.domain.documents import Deletion, DocumentType
-
-from qbo_doubles import COMPANY_URL
 
 PACIFIC = timezone(timedelta(hours=-7))
 NOW = datetime(2026, 5, 20, 10, 0, tzinfo=PACIFIC)

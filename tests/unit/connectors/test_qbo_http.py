@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from qbo_doubles import ACCESS_TOKEN, API_BASE, FRESH_ACCESS_TOKEN, QUERY_URL, REALM
 
 from partsemble.connectors.errors import (
     AuthError,
@@ -19,8 +20,6 @@ from partsemble.connectors.errors import (
 )
 from partsemble.connectors.qbo.http import QboHttp
 from partsemble.connectors.qbo.retry import RetryPolicy, Timeouts, wire_seconds
-
-from qbo_doubles import ACCESS_TOKEN, API_BASE, FRESH_ACCESS_TOKEN, QUERY_URL, REALM
 
 OK_BODY = {"QueryResponse": {}, "time": "2026-05-20T10:00:00.000-07:00"}
 

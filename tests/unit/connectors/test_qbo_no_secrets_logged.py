@@ -8,13 +8,12 @@ from decimal import Decimal
 import pytest
 import requests
 import responses
+from qbo_doubles import ACCESS_TOKEN, FRESH_ACCESS_TOKEN, QUERY_URL, FakeTokens
 
 from partsemble.connectors.errors import ConnectorError, ReconnectRequired
 from partsemble.connectors.qbo import oauth
 from partsemble.connectors.qbo.http import QboHttp
 from partsemble.connectors.qbo.retry import RetryPolicy
-
-from qbo_doubles import ACCESS_TOKEN, FRESH_ACCESS_TOKEN, QUERY_URL, FakeTokens
 
 TOKEN_URL = "https://oauth.test/oauth2/v1/tokens/bearer"
 REVOKE_URL = "https://developer.test/v2/oauth2/tokens/revoke"

@@ -6,13 +6,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
+from qbo_doubles import load_json
 
 from partsemble.connectors.qbo.parse import parse_document
 from partsemble.domain.documents import DocumentProblem, DocumentType, SalesDocument
-
-from qbo_doubles import load_json
 
 SAMPLES = [
     (DocumentType.INVOICE, load_json("invoice.json")["Invoice"]),

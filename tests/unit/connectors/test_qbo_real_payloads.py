@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from qbo_doubles import COMPANY_URL
 
 from partsemble.connectors.errors import (
     BadRequest,
@@ -31,7 +32,6 @@ from partsemble.domain.documents import (
     LineKind,
     SalesDocument,
 )
-from qbo_doubles import COMPANY_URL
 from tests import qbo_recordings as rec
 
 D = Decimal
