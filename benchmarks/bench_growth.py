@@ -5,14 +5,26 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import date
 
 import sqlalchemy as sa
 
 from benchmarks import history
+from benchmarks.common import (
+    PG_SERVER,
+    Catalog,
+    StaticSource,
+    app_for,
+    check,
+    database,
+    median,
+    run_sync,
+    seed_catalog,
+    synthetic_documents,
+    verdict,
+)
 from tests.scratch import scratch_database
-from benchmarks.common import PG_SERVER, Catalog, StaticSource, app_for, check, database, median, run_sync, seed_catalog, synthetic_documents, verdict
 
 NEW = 1000
 ACTIVE_LOTS = Catalog(products=history.PRODUCTS, lots=history.PRODUCTS * history.ACTIVE_PER_PRODUCT, lot_quantity=100)
@@ -39,10 +51,8 @@ def copy_of(kind: str, url: str) -> Iterator[str]:
             target = f"{tmp}/copy.db"
             shutil.copy(source, target)
             for suffix in ("-wal", "-shm"):
-                try:
+                with suppress(FileNotFoundError):
                     shutil.copy(source + suffix, target + suffix)
-                except FileNotFoundError:
-                    pass
             yield f"sqlite:///{target}"
         return
     with scratch_database(PG_SERVER, "partsemble_copy", sa.make_url(url).database, end_template_sessions=True) as copy:

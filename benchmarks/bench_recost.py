@@ -14,7 +14,20 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import partsemble.costing as costing
-from benchmarks.common import START, Catalog, StaticSource, app_for, check, database, median, run_sync, seed_catalog, synthetic_documents, timed, verdict
+from benchmarks.common import (
+    START,
+    Catalog,
+    StaticSource,
+    app_for,
+    check,
+    database,
+    median,
+    run_sync,
+    seed_catalog,
+    synthetic_documents,
+    timed,
+    verdict,
+)
 from partsemble.domain.documents import CustomerRef, DocumentLine, DocumentType, LineKind, SalesDocument
 
 

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask import Flask
 
 from partsemble import MIGRATIONS_DIR, create_app
-from tests.scratch import scratch_database
 from partsemble.domain.documents import (
     CustomerRef,
     Discount,
@@ -28,6 +27,7 @@ from partsemble.domain.documents import (
     LineKind,
     SalesDocument,
 )
+from tests.scratch import scratch_database
 
 PG_SERVER = os.environ.get("PARTSEMBLE_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 START = date(2025, 1, 1)
