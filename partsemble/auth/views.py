@@ -9,8 +9,8 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from partsemble.auth import known_browser, services
-from partsemble.auth.throttle import Policy
 from partsemble.auth.forms import LoginForm, PasswordForm, UserCreateForm, UserEditForm
+from partsemble.auth.throttle import Policy
 from partsemble.extensions import db
 from partsemble.models.accounts import User
 from partsemble.web.guard import any_user, public, requires_role

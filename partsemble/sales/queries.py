@@ -27,7 +27,7 @@ class SaleFilters:
     customer: str = ""
     product_id: int | None = None
 
-    def clean(self) -> "SaleFilters":
+    def clean(self) -> SaleFilters:
         return SaleFilters(
             self.date_from, self.date_to,
             self.type if self.type in SALE_TYPES else "",
