@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Numeric, Select, cast, func, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from partsemble.domain.fifo import weighted_average_cost
@@ -13,6 +13,7 @@ from partsemble.extensions import db
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.pagination import Page, paginate
+from partsemble.web.sorting import Column, Sort, SortableTable
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,31 @@ class LotFilters:
     received_to: date | None = None
 
 
-def lots_query(filters: LotFilters) -> Select[tuple[Lot]]:
+def _exact(column):  # type: ignore[no-untyped-def]
+    """The stored scaled integer as an exact SQL number: a product of two never overflows on PostgreSQL."""
+    return cast(type_coerce(column, BigInteger), Numeric)
+
+
+LOT_TABLE = SortableTable(
+    {
+        "lot": Column("Lot", Lot.lot_number, text=True),
+        "product": Column("Product", Product.name, text=True),
+        "received": Column("Received", Lot.received_date),
+        "source": Column("Source", Lot.source, text=True),
+        "quantity": Column("Received qty", Lot.quantity_received),
+        "remaining": Column("Remaining", Lot.quantity_remaining),
+        "unit_cost": Column("Unit cost", Lot.unit_cost),
+        # remaining x unit cost, as Lot.value_remaining: scaled alike in every row, so the order is exact
+        "value": Column("Value", _exact(Lot.quantity_remaining) * _exact(Lot.unit_cost)),
+        "status": Column("Status", Lot.status, text=True),
+    },
+    default="received", default_descending=True,
+)
+NEWEST_FIRST = Sort("received", True)
+
+
+def lots_query(filters: LotFilters, order: Sort = NEWEST_FIRST) -> Select[tuple[Lot]]:
+    """The filtered lots in the asked order, ties by id (newest received first by default)."""
     query = select(Lot).join(Product).options(joinedload(Lot.product))
     if filters.q:
         like = f"%{filters.q.strip()}%"
@@ -74,11 +99,11 @@ def lots_query(filters: LotFilters) -> Select[tuple[Lot]]:
         query = query.where(Lot.received_date >= filters.received_from)
     if filters.received_to:
         query = query.where(Lot.received_date <= filters.received_to)
-    return query.order_by(Lot.received_date.desc(), Lot.id.desc())
+    return query.order_by(*LOT_TABLE.order_by(order, Lot.id))
 
 
-def list_lots(filters: LotFilters, page: int, per_page: int = 50) -> Page[Lot]:
-    return paginate(db.session, lots_query(filters), page, per_page)
+def list_lots(filters: LotFilters, page: int, per_page: int = 50, order: Sort = NEWEST_FIRST) -> Page[Lot]:
+    return paginate(db.session, lots_query(filters, order), page, per_page)
 
 
 def movements(*, product_id: int | None = None, lot_id: int | None = None, page: int = 1, per_page: int = 50) -> Page[StockTransaction]:

@@ -46,11 +46,14 @@ def _filters() -> queries.LotFilters:
 @bp.route("/")
 def index() -> str:
     filters = _filters()
-    page = queries.list_lots(filters, page_number(request.args.get("page")))
+    order = queries.LOT_TABLE.parse(request.args)
+    page = queries.list_lots(filters, page_number(request.args.get("page")), order=order)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "lots/index.html", page=page, filters=filters, args=args, statuses=LOT_STATUSES, sources=LOT_SOURCES,
         products=all_products_for_choice(include_archived=True),
+        order=order, sort_links=queries.LOT_TABLE.links(order, "lots.index", args),
+        filtered=any(k not in ("sort", "dir") and v for k, v in args.items()),
     )
 
 
@@ -59,7 +62,7 @@ EXPORT_HEADER = ("sku", "lot_number", "received_date", "quantity_received", "qua
 
 @bp.route("/export.csv")
 def export() -> Response:
-    query = queries.lots_query(_filters())
+    query = queries.lots_query(_filters(), queries.LOT_TABLE.parse(request.args))
 
     def rows():  # type: ignore[no-untyped-def]
         for lot in db.session.scalars(query.execution_options(yield_per=1000)):

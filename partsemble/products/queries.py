@@ -4,14 +4,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import BigInteger, Numeric, Select, cast, func, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from partsemble.domain.money import cents
 from partsemble.extensions import db
 from partsemble.inventory.queries import stock_figures
-from partsemble.models.catalog import PRODUCT_TYPES, Product
+from partsemble.models.catalog import PRODUCT_TYPES, AccountingItem, Product
+from partsemble.models.inventory import Lot
 from partsemble.pagination import Page, paginate
+from partsemble.web.sorting import Column, Sort, SortableTable
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,37 @@ class ProductFilters:
     status: str = "active"  # active, archived, all
 
 
-def products_query(filters: ProductFilters) -> Select[tuple[Product]]:
+def _exact(column):  # type: ignore[no-untyped-def]
+    """The stored scaled integer as an exact SQL number: products of two never overflow on PostgreSQL."""
+    return cast(type_coerce(column, BigInteger), Numeric)
+
+
+# The stock figures of the page (partsemble.inventory.queries.stock_figures) as SQL, to order by:
+# the product's active lots with units left. Both are scaled alike in every row, so they order
+# exactly as the figures shown; the average is NULL (sorted last) without such lots.
+_HELD = (Lot.product_id == Product.id, Lot.status == "active", Lot.quantity_remaining > 0)
+_HELD_VALUE = func.sum(_exact(Lot.quantity_remaining) * _exact(Lot.unit_cost))
+STOCK_VALUE = select(func.coalesce(_HELD_VALUE, 0)).where(*_HELD).scalar_subquery()
+AVERAGE_COST = select(_HELD_VALUE.op("/")(func.sum(_exact(Lot.quantity_remaining)))).where(*_HELD).scalar_subquery()
+ITEM_NAME = select(AccountingItem.name).where(AccountingItem.product_id == Product.id).scalar_subquery()
+
+TABLE = SortableTable(
+    {
+        "name": Column("Product", Product.name, text=True),
+        "sku": Column("SKU", Product.sku, text=True),
+        "type": Column("Type", Product.type, text=True),
+        "on_hand": Column("On hand", Product.stock_on_hand),
+        "avg_cost": Column("Avg cost", AVERAGE_COST, nullable=True),
+        "value": Column("Stock value", STOCK_VALUE),
+        "item": Column("Accounting item", ITEM_NAME, text=True, nullable=True),
+    },
+    default="name", default_descending=False,
+)
+BY_NAME = Sort("name", False)
+
+
+def products_query(filters: ProductFilters, order: Sort = BY_NAME) -> Select[tuple[Product]]:
+    """The filtered products in the asked order, ties by id (by name by default)."""
     query = select(Product).options(joinedload(Product.accounting_item))
     if filters.q:
         like = f"%{filters.q.strip()}%"
@@ -32,19 +64,19 @@ def products_query(filters: ProductFilters) -> Select[tuple[Product]]:
         query = query.where(Product.active.is_(True))
     elif filters.status == "archived":
         query = query.where(Product.active.is_(False))
-    return query.order_by(Product.name, Product.id)
+    return query.order_by(*TABLE.order_by(order, Product.id))
 
 
-def list_products(filters: ProductFilters, page: int, per_page: int = 50) -> Page[Product]:
-    return paginate(db.session, products_query(filters), page, per_page)
+def list_products(filters: ProductFilters, page: int, per_page: int = 50, order: Sort = BY_NAME) -> Page[Product]:
+    return paginate(db.session, products_query(filters, order), page, per_page)
 
 
 EXPORT_HEADER = ("sku", "name", "type", "unit", "active", "stock_on_hand", "average_cost", "stock_value")
 
 
-def export_rows(filters: ProductFilters) -> Iterator[tuple[object, ...]]:
-    """Rows for products/export.csv, in chunks so memory stays flat."""
-    query = products_query(filters)
+def export_rows(filters: ProductFilters, order: Sort = BY_NAME) -> Iterator[tuple[object, ...]]:
+    """Rows for products/export.csv in the list's order, in chunks so memory stays flat."""
+    query = products_query(filters, order)
     offset = 0
     while True:
         chunk = list(db.session.scalars(query.limit(500).offset(offset)))

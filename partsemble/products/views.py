@@ -30,15 +30,20 @@ def _filters() -> queries.ProductFilters:
 @bp.route("/")
 def index() -> str:
     filters = _filters()
-    page = queries.list_products(filters, page_number(request.args.get("page")))
+    order = queries.TABLE.parse(request.args)
+    page = queries.list_products(filters, page_number(request.args.get("page")), order=order)
     figures = stock.stock_figures([p.id for p in page.items])
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("products/index.html", page=page, figures=figures, filters=filters, args=args, types=PRODUCT_TYPE_LABELS)
+    return render_template(
+        "products/index.html", page=page, figures=figures, filters=filters, args=args, types=PRODUCT_TYPE_LABELS,
+        order=order, sort_links=queries.TABLE.links(order, "products.index", args),
+    )
 
 
 @bp.route("/export.csv")
 def export() -> Response:
-    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(_filters())), "products.csv")
+    order = queries.TABLE.parse(request.args)
+    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(_filters(), order)), "products.csv")
 
 
 @bp.route("/new", methods=["GET", "POST"])
