@@ -80,12 +80,6 @@ def customer_rows(lot_id: int) -> Iterator[tuple[object, ...]]:
         yield (row.customer, f"{row.quantity:f}", row.sales, row.first_date.isoformat(), row.last_date.isoformat())
 
 
-def draw_rows(lot_id: int) -> Iterator[tuple[object, ...]]:
-    for row in db.session.execute(_draws_query(lot_id)).all():
-        trace = TraceRow(*row)
-        yield (trace.txn_date.isoformat(), trace.doc_type, trace.doc_number, trace.customer, f"{trace.quantity:f}", f"{trace.unit_cost:f}")
-
-
 def _return_source(lot_id: int) -> Sale | None:
     lot = db.session.get(Lot, lot_id)
     if lot is None or lot.sale_id is None:

@@ -44,10 +44,3 @@ def add_trigger(response: Response, trigger: str | dict[str, Any]) -> Response:
     """Fire events after the swap (HX-Trigger), so other parts of the page refresh."""
     response.headers["HX-Trigger"] = trigger if isinstance(trigger, str) else json.dumps(trigger)
     return response
-
-
-def redirect_htmx(location: str) -> Response:
-    """Tell htmx to navigate (a full page load) to `location`."""
-    response = make_response("", 204)
-    response.headers["HX-Redirect"] = location
-    return response
