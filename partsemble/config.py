@@ -16,6 +16,8 @@ from typing import Any
 PREFIX = "PARTSEMBLE_"
 ENV_FILE_NAME = "partsemble.env"
 
+# Intuit's addresses, the one place they are written: the defaults of the QBO_* URL settings.
+# The connectors take every URL as an argument; the sandbox and the tests point them elsewhere.
 INTUIT_HOSTS = {
     "production": {
         "QBO_API_BASE": "https://quickbooks.api.intuit.com/v3",
@@ -27,6 +29,7 @@ INTUIT_HOSTS = {
 INTUIT_AUTH_URL = "https://appcenter.intuit.com/connect/oauth2"
 INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 INTUIT_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+INTUIT_APP_URL = "https://app.qbo.intuit.com/app"
 
 
 class ConfigError(RuntimeError):
@@ -98,7 +101,7 @@ def load(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "QBO_AUTH_URL": env(PREFIX + "QBO_AUTH_URL") or INTUIT_AUTH_URL,
         "QBO_TOKEN_URL": env(PREFIX + "QBO_TOKEN_URL") or INTUIT_TOKEN_URL,
         "QBO_REVOKE_URL": env(PREFIX + "QBO_REVOKE_URL") or INTUIT_REVOKE_URL,
-        "QBO_APP_URL": env(PREFIX + "QBO_APP_URL") or "https://app.qbo.intuit.com/app",
+        "QBO_APP_URL": env(PREFIX + "QBO_APP_URL") or INTUIT_APP_URL,
         "QBO_CONNECT_TIMEOUT": _seconds(environ, "QBO_CONNECT_TIMEOUT", "10"),
         "QBO_READ_TIMEOUT": _seconds(environ, "QBO_READ_TIMEOUT", "60"),
         "QBO_MAX_RETRIES": _int(environ, "QBO_MAX_RETRIES", 5),

@@ -27,9 +27,6 @@ from partsemble.connectors.qbo.retry import RetryPolicy, Timeouts, run_with_retr
 
 logger = logging.getLogger(__name__)
 
-AUTHORIZE_URL = "https://appcenter.intuit.com/connect/oauth2"
-TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
-REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
 SCOPE = "com.intuit.quickbooks.accounting"
 # A person is often waiting on the other end: retry briefly, then say so.
 _LONGEST_LIFETIME = 10 * 366 * 24 * 3600  # refresh tokens live 100 days; anything past years is garbage

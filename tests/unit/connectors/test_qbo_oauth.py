@@ -11,6 +11,7 @@ import pytest
 import requests
 import responses
 
+from partsemble.config import INTUIT_AUTH_URL
 from partsemble.connectors.errors import (
     AuthError,
     BadRequest,
@@ -49,7 +50,7 @@ def refresh(token_retry: RetryPolicy) -> oauth.TokenSet:
 
 
 def test_authorize_url_asks_for_a_code_with_the_accounting_scope():
-    url = oauth.authorize_url(oauth.AUTHORIZE_URL, "client-abc", "https://app.test/qbo/callback", "st4te")
+    url = oauth.authorize_url(INTUIT_AUTH_URL, "client-abc", "https://app.test/qbo/callback", "st4te")
 
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://appcenter.intuit.com/connect/oauth2"
