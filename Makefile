@@ -1,6 +1,7 @@
 # Partsemble: the commands that matter.
 #   make demo   install, migrate, load the demo business and its QuickBooks sandbox, serve on HOST:PORT (127.0.0.1:5000)
 #   make test   install with dev extras and run the whole test suite
+#   make lint   the import layers (import-linter), ruff, and mypy on domain/, connectors/ and costing/
 #   make mutate mutation testing of the domain, the costing engine and the QBO parser (not in CI; tests/MUTATION.md)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -12,7 +13,7 @@ PYTEST_ARGS ?=
 # Areas for make mutate (domain parser costing; all when empty); MUTATE_JOBS=N workers (default 2).
 MUTATE_AREAS ?=
 
-.PHONY: demo test test-fast test-slow test-postgres bench mutate venv venv-runtime dev clean
+.PHONY: demo test test-fast test-slow test-postgres lint bench mutate venv venv-runtime dev clean
 
 # Two locked sets (requirements/README.md): runtime.txt is what the app needs, and all
 # `make demo` installs; lock.txt adds the test and audit tools for `make test`. The
@@ -70,6 +71,15 @@ test-fast: venv
 test-postgres: venv
 	PARTSEMBLE_TEST_DATABASE_URL=$${PARTSEMBLE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
+# What .ci/run checks before the tests; the contracts and settings are in pyproject.toml.
+LINT_PATHS := partsemble tests benchmarks mutation
+TYPED_PATHS := partsemble/domain partsemble/connectors partsemble/costing
+
+lint: venv
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/mypy $(TYPED_PATHS)
+
 bench: venv
 	$(PY) -m benchmarks.run_all
 
@@ -78,4 +88,4 @@ mutate: venv
 	$(PY) -m mutation.run $(MUTATE_AREAS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .mutmut mutants
+	rm -rf $(VENV) .pytest_cache .hypothesis .mutmut mutants .mypy_cache .ruff_cache .import_linter_cache .grimp_cache
