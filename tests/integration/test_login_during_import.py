@@ -6,14 +6,20 @@ would get "database is locked" after the busy timeout instead of its redirect.
 """
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 
-from partsemble.auth import services as auth
+from partsemble.auth import locks, services as auth
+from partsemble.auth.locks import login_key
 from partsemble.extensions import db
 from partsemble.inventory import services as inventory
 from partsemble.models.accounts import LoginFailure, User
@@ -123,3 +129,38 @@ def test_the_recorded_login_time_never_moves_back(ctx, users) -> None:  # type: 
     auth.record_login(users["viewer"].id, later - timedelta(seconds=5))  # a slower login's write lands last
     db.session.remove()
     assert db.session.scalar(select(User.last_login_at).where(User.id == users["viewer"].id)) == later
+
+
+CHILD_HOLDS_A_LOGIN_LOCK = """
+import sys
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+from partsemble.auth.locks import login_locks
+from partsemble.models.engine import configure_engine
+
+engine = create_engine(sys.argv[1])
+configure_engine(engine)
+with Session(engine) as session, login_locks(session, sys.argv[2]):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_login_lock_held_by_another_process_holds_this_one_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "other.db"
+    key = login_key("pair", "member@example.com|203.0.113.9")
+    with subprocess.Popen([sys.executable, "-c", CHILD_HOLDS_A_LOGIN_LOCK, f"sqlite:///{path}", key],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline() == "held\n"
+        stripe = tmp_path / "other.db.login-locks" / f"{locks._stripe(key):02d}"
+        fd = os.open(stripe, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            child.stdin.write("done\n")
+            child.stdin.close()
+            assert child.wait(timeout=60) == 0
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the holder's block ended
+        finally:
+            os.close(fd)
