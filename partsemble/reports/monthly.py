@@ -17,6 +17,7 @@ from partsemble.extensions import db
 from partsemble.models.sales import Sale, SaleLine
 from partsemble.reports.margins import PRODUCT_LINE_KINDS
 from partsemble.reports.periods import add_months, month_end, month_start, month_starts
+from partsemble.web.sorting import Column, SortableTable
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,21 @@ class MonthFigures:
     @property
     def empty(self) -> bool:
         return self.sales == 0
+
+
+# The table under the chart (the chart itself always runs in calendar order); a month without
+# revenue has no margin % and sorts last whichever the direction.
+MONTH_TABLE = SortableTable(
+    {
+        "month": Column("Month", key=lambda m: m.month),
+        "sales": Column("Sales", key=lambda m: m.sales),
+        "revenue": Column("Revenue", key=lambda m: m.revenue),
+        "cost": Column("Cost", key=lambda m: m.cost),
+        "margin": Column("Margin", key=lambda m: m.margin),
+        "margin_pct": Column("Margin %", key=lambda m: m.margin_percent),
+    },
+    default="month", default_descending=False,
+)
 
 
 def last_months(today: date, count: int = 12) -> tuple[date, date]:
@@ -110,7 +126,7 @@ EXPORT_HEADER = ("month", "sales", "revenue", "cost", "margin", "margin_percent"
 
 
 def export_rows(months: list[MonthFigures]) -> Iterator[tuple[object, ...]]:
-    """The months as the page's table shows them, then its total row: money in cents rounded
+    """The months as the page's table shows them (in its order), then its total row: money in cents rounded
     half-up from the exact sums (a total is never the sum of rounded rows), no margin % without revenue."""
     for m in months:
         yield (f"{m.month:%Y-%m}", m.sales, f"{cents(m.revenue):f}", f"{cents(m.cost):f}", f"{cents(m.margin):f}",

@@ -15,6 +15,7 @@ from partsemble.models.catalog import Product
 from partsemble.models.sales import SALE_TYPE_LABELS, Sale, SaleLine
 from partsemble.pagination import Page, paginate
 from partsemble.reports.periods import Period
+from partsemble.web.sorting import Column, Sort, SortableTable
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,40 @@ def _provisional(query: Select, period: Period) -> Select:  # type: ignore[type-
     return query
 
 
-def _lines_query(period: Period) -> Select:  # type: ignore[type-arg]
+LINE_TABLE = SortableTable(
+    {
+        "product": Column("Product", Product.name, text=True),
+        "date": Column("Date", Sale.txn_date),
+        "sale": Column("Sale", (Sale.external_type, Sale.doc_number), text=True),  # as shown: type, then number
+        "customer": Column("Customer", Sale.customer_name, text=True),
+        "quantity": Column("Line qty", SaleLine.quantity),
+        "shortage_qty": Column("Shortage qty", SaleLine.shortage_quantity),
+        "unit_cost": Column("Unit cost used", SaleLine.shortage_unit_cost),
+        "shortage_cost": Column("Shortage cost", SaleLine.shortage_cost),
+        "line_cost": Column("Line cost", SaleLine.cost),
+    },
+    default="product", default_descending=False,
+)
+PRODUCT_BY_PRODUCT = Sort("product", False)
+# Ties: product by product, oldest sale first, lines in document order (the default order).
+LINE_TIES = (Product.id, Sale.txn_date, Sale.id, SaleLine.position)
+
+# The small per-product table sorts in Python, with its own parameters beside the lines' ones.
+PRODUCT_TABLE = SortableTable(
+    {
+        "name": Column("Product", key=lambda p: (p.name.casefold(), p.sku.casefold()), text=True),
+        "sales": Column("Sales", key=lambda p: p.sales),
+        "lines": Column("Lines", key=lambda p: p.lines),
+        "shortage_qty": Column("Shortage qty", key=lambda p: p.shortage_quantity),
+        "shortage_cost": Column("Cost used for the shortage", key=lambda p: p.shortage_cost),
+        "no_cost_basis": Column("No cost basis", key=lambda p: p.no_cost_basis_lines),
+    },
+    default="name", default_descending=False, sort_param="product_sort", dir_param="product_dir",
+)
+BY_NAME = Sort("name", False)
+
+
+def _lines_query(period: Period, order: Sort = PRODUCT_BY_PRODUCT) -> Select:  # type: ignore[type-arg]
     return _provisional(
         select(
             Sale.id, Sale.txn_date, Sale.external_type, Sale.doc_number, Sale.customer_name,
@@ -84,11 +118,11 @@ def _lines_query(period: Period) -> Select:  # type: ignore[type-arg]
         .join(Sale, Sale.id == SaleLine.sale_id)
         .join(Product, Product.id == SaleLine.product_id),
         period,
-    ).order_by(Product.name, Product.id, Sale.txn_date, Sale.id, SaleLine.position)
+    ).order_by(*LINE_TABLE.order_by(order, *LINE_TIES))
 
 
-def by_product(period: Period) -> list[ProductShortage]:
-    """Per product: how many lines and sales, the shortfall quantity and the cost put on it."""
+def by_product(period: Period, order: Sort = BY_NAME) -> list[ProductShortage]:
+    """Per product: how many lines and sales, the shortfall quantity and the cost put on it, in the asked order."""
     rows = db.session.execute(
         _provisional(
             select(
@@ -102,7 +136,7 @@ def by_product(period: Period) -> list[ProductShortage]:
             period,
         ).order_by(Product.name, Product.id)
     ).all()
-    return [ProductShortage(*row) for row in rows]
+    return PRODUCT_TABLE.sort_rows([ProductShortage(*row) for row in rows], order, tie=lambda p: (p.name.casefold(), p.product_id))
 
 
 def provisional_sale_count(period: Period) -> int:
@@ -111,11 +145,13 @@ def provisional_sale_count(period: Period) -> int:
     return db.session.scalar(_provisional(query, period)) or 0
 
 
-def shortage_report(period: Period, page: int = 1, per_page: int = 100) -> ShortageReport:
-    """The products with provisional costs and one page of their lines, product by product, oldest first."""
-    lines = paginate(db.session, _lines_query(period), page, per_page, scalars=False)
+def shortage_report(
+    period: Period, page: int = 1, per_page: int = 100, order: Sort = PRODUCT_BY_PRODUCT, product_order: Sort = BY_NAME,
+) -> ShortageReport:
+    """The products with provisional costs and one page of their lines (by default product by product, oldest first)."""
+    lines = paginate(db.session, _lines_query(period, order), page, per_page, scalars=False)
     page_of_lines = Page([ShortageLine(*row) for row in lines.items], lines.number, lines.per_page, lines.total)
-    return ShortageReport(period, by_product(period), page_of_lines, provisional_sale_count(period))
+    return ShortageReport(period, by_product(period, product_order), page_of_lines, provisional_sale_count(period))
 
 
 EXPORT_HEADER = (
@@ -124,9 +160,9 @@ EXPORT_HEADER = (
 )
 
 
-def export_rows(period: Period) -> Iterator[tuple[object, ...]]:
-    """Every provisional line of the period (not one page), streamed in chunks."""
-    for row in db.session.execute(_lines_query(period).execution_options(yield_per=2000)):
+def export_rows(period: Period, order: Sort = PRODUCT_BY_PRODUCT) -> Iterator[tuple[object, ...]]:
+    """Every provisional line of the period (not one page) in the page's order, streamed in chunks."""
+    for row in db.session.execute(_lines_query(period, order).execution_options(yield_per=2000)):
         line = ShortageLine(*row)
         yield (
             line.txn_date.isoformat(), line.doc_type, line.doc_number, line.customer, line.sku, line.product_name,

@@ -20,18 +20,31 @@ MARGIN_PERIODS = ("this_month", "last_month", "this_quarter", "last_12_months", 
 SHORTAGE_PERIODS = ("all", "this_month", "last_month", "this_quarter", "last_12_months", "custom")
 
 
+def _month_order() -> tuple[Sort, dict[str, str]]:
+    """The order of the months table, and the parameters that ask for it (none for the calendar order)."""
+    order = monthly.MONTH_TABLE.parse(request.args)
+    return order, (monthly.MONTH_TABLE.query_args(order) if "sort" in request.args else {})
+
+
 @bp.route("/")
 def index() -> str:
     first, last = last_months(periods.today())
     panel = chart_panel(business_months(first, last), "business-chart", "the business")
-    return render_template("reports/index.html", panel=panel, waiting=waiting_in_failures(db.session, first, last))
+    order, order_args = _month_order()
+    return render_template(
+        "reports/index.html", panel=panel, waiting=waiting_in_failures(db.session, first, last),
+        month_rows=monthly.MONTH_TABLE.sort_rows(panel.months, order, tie=lambda m: m.month), month_order=order_args,
+        month_links=monthly.MONTH_TABLE.links(order, "reports.index", {}, anchor=f"{panel.chart_id}-data"),
+    )
 
 
 @bp.route("/months.csv")
 def months_csv() -> Response:
-    """The months of the page's chart and table, with the same total."""
+    """The months of the page's chart and table, in the table's order, with the same total."""
     first, last = last_months(periods.today())
-    return csv_download(stream(monthly.EXPORT_HEADER, monthly.export_rows(business_months(first, last))), "margin-by-month.csv")
+    order, _ = _month_order()
+    months = monthly.MONTH_TABLE.sort_rows(business_months(first, last), order, tie=lambda m: m.month)
+    return csv_download(stream(monthly.EXPORT_HEADER, monthly.export_rows(months)), "margin-by-month.csv")
 
 
 def _margin_report() -> tuple[margins.MarginReport, periods.PeriodChoice]:
@@ -78,13 +91,21 @@ def _shortage_period() -> periods.PeriodChoice:
 @bp.route("/shortages", endpoint="shortages")
 def shortages_page() -> str:
     choice = _shortage_period()
-    report = shortages.shortage_report(choice.period, page_number(request.args.get("page")))
+    order, product_order = shortages.LINE_TABLE.parse(request.args), shortages.PRODUCT_TABLE.parse(request.args)
+    report = shortages.shortage_report(choice.period, page_number(request.args.get("page")), order=order, product_order=product_order)
+    period_args = choice.period.query_args()
+    line_args, product_args = shortages.LINE_TABLE.query_args(order), shortages.PRODUCT_TABLE.query_args(product_order)
     return render_template(
         "reports/shortages.html", report=report, choice=choice, presets=SHORTAGE_PERIODS, preset_labels=periods.PRESETS,
-        endpoint="reports.shortages", keep={}, period_args=choice.period.query_args(),
+        endpoint="reports.shortages", keep=dict(line_args, **product_args), period_args=period_args, line_order=order,
+        # Each table's headings keep the other table's order; the pager and the CSV keep both.
+        pager_args=dict(period_args, **line_args, **product_args), csv_args=dict(period_args, **line_args),
+        line_links=shortages.LINE_TABLE.links(order, "reports.shortages", dict(period_args, **product_args), anchor="lines"),
+        product_links=shortages.PRODUCT_TABLE.links(product_order, "reports.shortages", dict(period_args, **line_args), anchor="by-product"),
     )
 
 
 @bp.route("/shortages.csv")
 def shortages_csv() -> Response:
-    return csv_download(stream(shortages.EXPORT_HEADER, shortages.export_rows(_shortage_period().period)), "shortages.csv")
+    rows = shortages.export_rows(_shortage_period().period, shortages.LINE_TABLE.parse(request.args))
+    return csv_download(stream(shortages.EXPORT_HEADER, rows), "shortages.csv")
