@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from partsemble.domain.numbers import DecimalMark
 from partsemble.models.base import utcnow
-from partsemble.models.engine import begin_write
 from partsemble.models.settings import BookSettings
+from partsemble.models.transactions import write_transaction
 from partsemble.validation import InputError
 
 MARK_CHOICES = {".": "Decimal point: 1,500.25", ",": "Decimal comma: 1.500,25"}
@@ -77,14 +77,13 @@ def save_preferences(session: Session, decimal_mark: object, time_zone: object, 
         InputError: naming the field at fault; nothing is written.
     """
     preferences = Preferences(parse_decimal_mark(decimal_mark), parse_time_zone(time_zone))
-    begin_write(session)
-    settings = session.get(BookSettings, 1, with_for_update=True)
-    if settings is None:
-        settings = BookSettings(id=1)
-        session.add(settings)
-    settings.decimal_mark = preferences.decimal_mark.value
-    settings.time_zone = preferences.time_zone
-    settings.updated_at = utcnow()
-    settings.updated_by_id = user_id
-    session.commit()
+    with write_transaction(session):
+        settings = session.get(BookSettings, 1, with_for_update=True)
+        if settings is None:
+            settings = BookSettings(id=1)
+            session.add(settings)
+        settings.decimal_mark = preferences.decimal_mark.value
+        settings.time_zone = preferences.time_zone
+        settings.updated_at = utcnow()
+        settings.updated_by_id = user_id
     return preferences
