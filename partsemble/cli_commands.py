@@ -61,10 +61,11 @@ def _report_rejection(exc: CsvRejected) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_products(file: str) -> None:
     """Upsert products from FILE.csv (sku,name,type,unit[,accounting_item])."""
+    from partsemble.extensions import db
     from partsemble.products.services import import_products as run
 
     try:
-        result = run(_read(file))
+        result = run(db.session, _read(file))
     except CsvRejected as exc:
         _report_rejection(exc)
         return

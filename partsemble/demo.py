@@ -74,7 +74,7 @@ def load_demo(today: date | None = None) -> bool:
         return False
     ids = {}
     for sku, name, kind, unit in PRODUCTS:
-        ids[sku] = create_product(ProductInput(name, sku, kind, unit)).id
+        ids[sku] = create_product(db.session, ProductInput(name, sku, kind, unit)).id
     for sku, lots in LOTS.items():
         for days_ago, quantity, cost in lots:
             received = today - timedelta(days=days_ago)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from partsemble.extensions import db
 from partsemble.inventory.services import LotInput, receive_lot
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot
@@ -11,7 +12,7 @@ from partsemble.products.services import ProductInput, create_product
 
 
 def product(sku: str = "CND-1", name: str | None = None, kind: str = "finished_good", unit: str = "each") -> Product:
-    return create_product(ProductInput(name or f"Product {sku}", sku, kind, unit))
+    return create_product(db.session, ProductInput(name or f"Product {sku}", sku, kind, unit))
 
 
 def lot(p: Product, quantity: str, cost: str, received: date = date(2026, 1, 1), number: str = "") -> Lot:

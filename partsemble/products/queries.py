@@ -92,6 +92,10 @@ def export_rows(filters: ProductFilters, order: Sort = BY_NAME) -> Iterator[tupl
         offset += len(chunk)
 
 
+def get_product(product_id: int) -> Product | None:
+    return db.session.get(Product, product_id)
+
+
 def all_products_for_choice(*, finished_goods_only: bool = False, include_archived: bool = False) -> list[Product]:
     query = select(Product).order_by(Product.name)
     if not include_archived:

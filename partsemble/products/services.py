@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.csvio import collect, read_rows
-from partsemble.extensions import db
 from partsemble.models.catalog import PRODUCT_TYPES, AccountingItem, Product
-from partsemble.models.engine import begin_write
+from partsemble.models.transactions import write_transaction
 from partsemble.validation import InputError, parse_text
 
 TYPE_ALIASES = {t: t for t in PRODUCT_TYPES} | {
@@ -49,58 +49,54 @@ def parse_product(name: object, sku: object, type_: object, unit: object) -> Pro
     return ProductInput(name_text, sku_text, kind, unit_text)
 
 
-def _sku_taken(sku: str, except_id: int | None = None) -> bool:
+AnySession = Session | scoped_session[Session]
+
+
+def _sku_taken(session: AnySession, sku: str, except_id: int | None = None) -> bool:
     query = select(Product.id).where(Product.sku_key == Product.key_for(sku))
     if except_id is not None:
         query = query.where(Product.id != except_id)
-    return db.session.scalar(query) is not None
+    return session.scalar(query) is not None
 
 
-def create_product(data: ProductInput) -> Product:
+def create_product(session: AnySession, data: ProductInput) -> Product:
     """Create a product and commit.
 
     Raises:
         InputError: the SKU is taken (case-insensitively).
     """
-    begin_write(db.session)
-    if _sku_taken(data.sku):
-        db.session.rollback()
-        raise InputError(f"Another product already has the SKU {data.sku}.", "sku")
-    product = Product(name=data.name, sku=data.sku, sku_key=Product.key_for(data.sku), type=data.type, unit=data.unit, active=True)
-    db.session.add(product)
-    db.session.commit()
+    with write_transaction(session):
+        if _sku_taken(session, data.sku):
+            raise InputError(f"Another product already has the SKU {data.sku}.", "sku")
+        product = Product(name=data.name, sku=data.sku, sku_key=Product.key_for(data.sku), type=data.type, unit=data.unit, active=True)
+        session.add(product)
     return product
 
 
-def update_product(product_id: int, data: ProductInput) -> Product:
+def update_product(session: AnySession, product_id: int, data: ProductInput) -> Product:
     """Change a product's fields and commit.
 
     Raises:
         InputError: unknown product, SKU taken, or a linked item's product stops being linkable.
     """
-    begin_write(db.session)
-    product = db.session.get(Product, product_id)
-    if product is None:
-        db.session.rollback()
-        raise InputError("No such product.")
-    if _sku_taken(data.sku, except_id=product_id):
-        db.session.rollback()
-        raise InputError(f"Another product already has the SKU {data.sku}.", "sku")
-    product.name, product.sku, product.sku_key = data.name, data.sku, Product.key_for(data.sku)
-    product.type, product.unit = data.type, data.unit
-    db.session.commit()
+    with write_transaction(session):
+        product = session.get(Product, product_id)
+        if product is None:
+            raise InputError("No such product.")
+        if _sku_taken(session, data.sku, except_id=product_id):
+            raise InputError(f"Another product already has the SKU {data.sku}.", "sku")
+        product.name, product.sku, product.sku_key = data.name, data.sku, Product.key_for(data.sku)
+        product.type, product.unit = data.type, data.unit
     return product
 
 
-def set_active(product_id: int, active: bool) -> Product:
+def set_active(session: AnySession, product_id: int, active: bool) -> Product:
     """Archive (active=False) or restore a product. Its history and stock stay."""
-    begin_write(db.session)
-    product = db.session.get(Product, product_id)
-    if product is None:
-        db.session.rollback()
-        raise InputError("No such product.")
-    product.active = active
-    db.session.commit()
+    with write_transaction(session):
+        product = session.get(Product, product_id)
+        if product is None:
+            raise InputError("No such product.")
+        product.active = active
     return product
 
 
@@ -114,7 +110,7 @@ class ImportResult:
     linked: int
 
 
-def import_products(data: bytes | str) -> ImportResult:
+def import_products(session: AnySession, data: bytes | str) -> ImportResult:
     """Upsert products by SKU from a CSV (sku,name,type,unit[,accounting_item]), all or nothing.
 
     `accounting_item` holds an item Id of the connected accounting system; the
@@ -124,8 +120,8 @@ def import_products(data: bytes | str) -> ImportResult:
         CsvRejected: every bad row with its column; nothing is written.
     """
     rows = read_rows(data, PRODUCT_CSV_COLUMNS, optional=("accounting_item",))
-    existing = {p.sku_key: p for p in db.session.scalars(select(Product))}
-    items = {i.external_id: i for i in db.session.scalars(select(AccountingItem).where(AccountingItem.source == "qbo"))}
+    existing = {p.sku_key: p for p in session.scalars(select(Product))}
+    items = {i.external_id: i for i in session.scalars(select(AccountingItem).where(AccountingItem.source == "qbo"))}
     seen: dict[str, int] = {}
     claimed: dict[str, str] = {}
 
@@ -151,33 +147,32 @@ def import_products(data: bytes | str) -> ImportResult:
         return ProductInput(data_row.name, data_row.sku, data_row.type, data_row.unit, item_id)
 
     inputs: list[ProductInput] = collect(rows, parse)
-    begin_write(db.session)
-    created = updated = linked = 0
-    for item_input in inputs:
-        key = Product.key_for(item_input.sku)
-        product = db.session.scalar(select(Product).where(Product.sku_key == key))
-        if product is None:
-            product = Product(sku_key=key, active=True)
-            db.session.add(product)
-            created += 1
-        else:
-            updated += 1
-        product.name, product.sku, product.type, product.unit = item_input.name, item_input.sku, item_input.type, item_input.unit
-        if item_input.accounting_item_external_id:
-            db.session.flush()
-            item = db.session.scalar(
-                select(AccountingItem).where(
-                    AccountingItem.source == "qbo", AccountingItem.external_id == item_input.accounting_item_external_id
+    with write_transaction(session):
+        created = updated = linked = 0
+        for item_input in inputs:
+            key = Product.key_for(item_input.sku)
+            product = session.scalar(select(Product).where(Product.sku_key == key))
+            if product is None:
+                product = Product(sku_key=key, active=True)
+                session.add(product)
+                created += 1
+            else:
+                updated += 1
+            product.name, product.sku, product.type, product.unit = item_input.name, item_input.sku, item_input.type, item_input.unit
+            if item_input.accounting_item_external_id:
+                session.flush()
+                item = session.scalar(
+                    select(AccountingItem).where(
+                        AccountingItem.source == "qbo", AccountingItem.external_id == item_input.accounting_item_external_id
+                    )
                 )
-            )
-            assert item is not None  # checked above, within the same request
-            if item.product_id != product.id:
-                previous = db.session.scalar(select(AccountingItem).where(AccountingItem.product_id == product.id))
-                if previous is not None:
-                    previous.product_id = None
-                    db.session.flush()
-                item.product_id = product.id
-                item.not_tracked = False
-                linked += 1
-    db.session.commit()
+                assert item is not None  # checked above, within the same request
+                if item.product_id != product.id:
+                    previous = session.scalar(select(AccountingItem).where(AccountingItem.product_id == product.id))
+                    if previous is not None:
+                        previous.product_id = None
+                        session.flush()
+                    item.product_id = product.id
+                    item.not_tracked = False
+                    linked += 1
     return ImportResult(created, updated, linked)

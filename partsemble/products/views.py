@@ -52,7 +52,7 @@ def create():  # type: ignore[no-untyped-def]
     form = ProductForm()
     if form.validate_on_submit():
         try:
-            product = services.create_product(services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data))
+            product = services.create_product(db.session, services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data))
         except InputError as exc:
             show_error(form, exc, "name")
         else:
@@ -63,7 +63,7 @@ def create():  # type: ignore[no-untyped-def]
 
 
 def _product_or_404(product_id: int) -> Product:
-    return db.session.get(Product, product_id) or abort(404)
+    return queries.get_product(product_id) or abort(404)
 
 
 @bp.route("/<int:product_id>")
@@ -94,7 +94,7 @@ def edit(product_id: int):  # type: ignore[no-untyped-def]
     form = ProductForm(obj=product)
     if form.validate_on_submit():
         try:
-            services.update_product(product.id, services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data))
+            services.update_product(db.session, product.id, services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data))
         except InputError as exc:
             show_error(form, exc, "name")
         else:
@@ -107,7 +107,7 @@ def edit(product_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:product_id>/archive", methods=["POST"])
 @requires_role("member")
 def archive(product_id: int) -> Response:
-    product = services.set_active(_product_or_404(product_id).id, False)
+    product = services.set_active(db.session, _product_or_404(product_id).id, False)
     flash(f"{product.name} archived. Its history and stock stay; restore it any time.", "success")
     return redirect(url_for("products.detail", product_id=product_id))
 
@@ -115,7 +115,7 @@ def archive(product_id: int) -> Response:
 @bp.route("/<int:product_id>/restore", methods=["POST"])
 @requires_role("member")
 def restore(product_id: int) -> Response:
-    product = services.set_active(_product_or_404(product_id).id, True)
+    product = services.set_active(db.session, _product_or_404(product_id).id, True)
     flash(f"{product.name} restored.", "success")
     return redirect(url_for("products.detail", product_id=product_id))
 
@@ -124,7 +124,7 @@ def restore(product_id: int) -> Response:
 @requires_role("member")
 def import_csv():  # type: ignore[no-untyped-def]
     def run(data: bytes) -> str:
-        result = services.import_products(data)
+        result = services.import_products(db.session, data)
         return f"Imported: {result.created} created, {result.updated} updated, {result.linked} linked to items."
 
     return csv_upload(ImportForm(), "products/import.html", run, url_for("products.index"))

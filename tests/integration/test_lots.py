@@ -91,7 +91,7 @@ def test_archived_products_cannot_receive(app) -> None:  # type: ignore[no-untyp
     from partsemble.products.services import set_active
 
     p = factories.product("CND-1")
-    set_active(p.id, False)
+    set_active(db.session, p.id, False)
     with pytest.raises(InputError, match="archived"):
         factories.lot(p, "5", "1")
 

@@ -19,7 +19,7 @@ from tests import factories
 def test_skus_are_unique_whatever_the_case(app, second) -> None:  # type: ignore[no-untyped-def]
     factories.product("CND-1")
     with pytest.raises(InputError) as caught:
-        services.create_product(services.parse_product("Other", second, "finished_good", "each"))
+        services.create_product(db.session, services.parse_product("Other", second, "finished_good", "each"))
     assert caught.value.field == "sku"
     db.session.rollback()
     assert db.session.scalar(select(func.count(Product.id))) == 1
@@ -44,19 +44,19 @@ def test_bad_product_fields_name_the_field(fields, field) -> None:  # type: igno
 def test_editing_keeps_the_sku_unique_but_allows_its_own(app) -> None:  # type: ignore[no-untyped-def]
     a = factories.product("A-1")
     factories.product("B-1")
-    services.update_product(a.id, services.parse_product("Renamed", "a-1", "component", "box"))
+    services.update_product(db.session, a.id, services.parse_product("Renamed", "a-1", "component", "box"))
     assert (a.name, a.sku, a.type, a.unit) == ("Renamed", "a-1", "component", "box")
     with pytest.raises(InputError, match="already has the SKU"):
-        services.update_product(a.id, services.parse_product("Renamed", "B-1", "component", "box"))
+        services.update_product(db.session, a.id, services.parse_product("Renamed", "B-1", "component", "box"))
 
 
 def test_archive_and_restore_keep_the_product(app) -> None:  # type: ignore[no-untyped-def]
     p = factories.product("A-1")
     factories.lot(p, "3", "1")
-    services.set_active(p.id, False)
+    services.set_active(db.session, p.id, False)
     assert db.session.get(Product, p.id).active is False
     assert db.session.get(Product, p.id).stock_on_hand == Decimal(3)
-    services.set_active(p.id, True)
+    services.set_active(db.session, p.id, True)
     assert db.session.get(Product, p.id).active is True
 
 
@@ -65,7 +65,7 @@ HEADER = "sku,name,type,unit\n"
 
 def test_import_upserts_by_sku_and_ignores_extra_columns(app) -> None:  # type: ignore[no-untyped-def]
     factories.product("A-1", "Old name")
-    result = services.import_products("sku,name,type,unit,colour\na-1,New name,component,kg,red\nB-2,Bee,Raw material,ml,\n")
+    result = services.import_products(db.session, "sku,name,type,unit,colour\na-1,New name,component,kg,red\nB-2,Bee,Raw material,ml,\n")
     assert (result.created, result.updated) == (1, 1)
     rows = db.session.execute(select(Product.sku, Product.name, Product.type, Product.unit).order_by(Product.sku_key)).all()
     assert rows == [("a-1", "New name", "component", "kg"), ("B-2", "Bee", "raw_material", "ml")]
@@ -82,7 +82,7 @@ def test_import_upserts_by_sku_and_ignores_extra_columns(app) -> None:  # type: 
 )
 def test_a_bad_product_row_rejects_the_whole_file(app, body, row, column, text) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CsvRejected) as caught:
-        services.import_products(HEADER + body)
+        services.import_products(db.session, HEADER + body)
     problem = caught.value.problems[0]
     assert (problem.row, problem.column) == (row, column) and text in problem.message
     db.session.rollback()
@@ -98,7 +98,7 @@ def _item(external_id: str, name: str, product_id: int | None = None) -> Account
 
 def test_import_links_accounting_items_by_id(app) -> None:  # type: ignore[no-untyped-def]
     _item("41", "Lavender Candle")
-    result = services.import_products("sku,name,type,unit,accounting_item\nCND-1,Lavender Candle,finished_good,each,41\n")
+    result = services.import_products(db.session, "sku,name,type,unit,accounting_item\nCND-1,Lavender Candle,finished_good,each,41\n")
     assert result.linked == 1
     item = db.session.scalar(select(AccountingItem).where(AccountingItem.external_id == "41"))
     assert item.product.sku == "CND-1"
@@ -115,7 +115,7 @@ def test_import_refuses_unknown_or_taken_items_naming_the_row(app, setup_linked,
     other = factories.product("OTHER")
     _item("41", "Lavender Candle", other.id if setup_linked else None)
     with pytest.raises(CsvRejected) as caught:
-        services.import_products(f"sku,name,type,unit,accounting_item\nCND-1,Candle,finished_good,each,{value}\n")
+        services.import_products(db.session, f"sku,name,type,unit,accounting_item\nCND-1,Candle,finished_good,each,{value}\n")
     problem = caught.value.problems[0]
     assert (problem.row, problem.column) == (2, "accounting_item") and text in problem.message
 

@@ -69,7 +69,7 @@ def stock_the_shelves(app: Flask, company: Company) -> None:
     with app.app_context():
         made = []
         for index, (item_id, name, sku) in enumerate(company.products):
-            product = create_product(ProductInput(name, sku or f"ITEM-{item_id}", "finished_good", "each"))
+            product = create_product(db.session, ProductInput(name, sku or f"ITEM-{item_id}", "finished_good", "each"))
             for days, quantity, cost in lot_plan(company.documents, len(company.products)):
                 unit_cost = Decimal(cost) + Decimal(index) / 8
                 receive_lot(LotInput(product.id, f"L{days}", company.start - timedelta(days=days), Decimal(quantity), unit_cost), None)
