@@ -15,9 +15,9 @@ from partsemble.extensions import db
 from partsemble.inventory.lot_numbers import TakenLotNumbers, chunks
 from partsemble.inventory.voiding import void_refusal
 from partsemble.models.catalog import Product
-from partsemble.models.engine import begin_write
 from partsemble.models.ids import IdAllocator
 from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot, StockTransaction
+from partsemble.models.transactions import write_transaction
 from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
@@ -99,11 +99,10 @@ def refuse_closed(on: date, field_name: str, what: str) -> None:
                          f"{closed.isoformat()} (Settings → Costs).", field_name)
 
 
-def _commit(book: LotBook, user_id: int | None) -> None:
-    """Write the book, re-cost what landed out of date order, and commit."""
+def _write(book: LotBook, user_id: int | None) -> None:
+    """Write the book and re-cost what landed out of date order (the caller's transaction commits)."""
     book.flush()
     recost_stale(db.session, book.order, user_id=user_id)
-    db.session.commit()
 
 
 def receive_lot(data: LotInput, user_id: int | None) -> Lot:
@@ -112,15 +111,11 @@ def receive_lot(data: LotInput, user_id: int | None) -> Lot:
     Raises:
         InputError: unknown or archived product, duplicate lot number, a date in the closed period.
     """
-    begin_write(db.session)
-    book = _book()
-    try:
+    with write_transaction(db.session):
+        book = _book()
         refuse_closed(data.received_date, "received_date", "The lot")
         lot_id = _create_lot(book, data, user_id)
-    except InputError:
-        db.session.rollback()
-        raise
-    _commit(book, user_id)
+        _write(book, user_id)
     lot = db.session.get(Lot, lot_id)
     assert lot is not None
     return lot
@@ -140,41 +135,33 @@ def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int 
     if reason not in ADJUSTMENT_REASONS:
         raise InputError("Choose a reason.", "reason")
     note_text = parse_text(note, "note", "Note", max_length=500, required=reason == "other")
-    begin_write(db.session)
-    book = _book()
-    try:
-        lot = book.lot(lot_id)
-    except LookupError:
-        db.session.rollback()
-        raise InputError("No such lot.") from None
-    if lot.status == "voided":
-        db.session.rollback()
-        raise InputError("This lot is voided; it cannot be adjusted.", "delta")
-    if day < lot.received_date:
-        db.session.rollback()
-        raise InputError(f"The lot was received on {lot.received_date.isoformat()}; adjust it on that date or later.", "adjusted_on")
-    try:
+    with write_transaction(db.session):
+        book = _book()
+        try:
+            lot = book.lot(lot_id)
+        except LookupError:
+            raise InputError("No such lot.") from None
+        if lot.status == "voided":
+            raise InputError("This lot is voided; it cannot be adjusted.", "delta")
+        if day < lot.received_date:
+            raise InputError(f"The lot was received on {lot.received_date.isoformat()}; adjust it on that date or later.", "adjusted_on")
         refuse_closed(day, "adjusted_on", "The adjustment")
-    except InputError:
-        db.session.rollback()
-        raise
-    low = _lowest_balance(lot.id, lot.received, day, change)
-    if low < 0:
-        db.session.rollback()
-        raise InputError(f"Change: {str(delta).strip()[:40]!r} would leave lot {lot.lot_number} holding "
-                         f"{show_number(low.normalize(), mark)} on some date (it received {show_number(lot.received.normalize(), mark)}, "
-                         f"with its other adjustments); it cannot go below zero.", "delta")
-    cause = Posting(business_date=day, user_id=user_id, reason=reason, note=note_text)
-    why = f"lot {lot.lot_number} adjusted by {change.normalize():f} on {day.isoformat()}"
-    if lot.remaining + change < 0:
-        # Sales drew the units this adjustment removes: the re-cost moves them to other lots.
-        book.post("LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot, move_lot=False)
-        book.order.mark(lot.product_id, day, why)
-    else:
-        book.post("LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot)
-        moved = book.order.arrival if change > 0 else book.order.departure
-        moved(lot.product_id, adjustment_key(day), why)
-    _commit(book, user_id)
+        low = _lowest_balance(lot.id, lot.received, day, change)
+        if low < 0:
+            raise InputError(f"Change: {str(delta).strip()[:40]!r} would leave lot {lot.lot_number} holding "
+                             f"{show_number(low.normalize(), mark)} on some date (it received {show_number(lot.received.normalize(), mark)}, "
+                             f"with its other adjustments); it cannot go below zero.", "delta")
+        cause = Posting(business_date=day, user_id=user_id, reason=reason, note=note_text)
+        why = f"lot {lot.lot_number} adjusted by {change.normalize():f} on {day.isoformat()}"
+        if lot.remaining + change < 0:
+            # Sales drew the units this adjustment removes: the re-cost moves them to other lots.
+            book.post("LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot, move_lot=False)
+            book.order.mark(lot.product_id, day, why)
+        else:
+            book.post("LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot)
+            moved = book.order.arrival if change > 0 else book.order.departure
+            moved(lot.product_id, adjustment_key(day), why)
+        _write(book, user_id)
     adjusted = db.session.get(Lot, lot_id)
     assert adjusted is not None
     return adjusted
@@ -209,15 +196,14 @@ def void_lot(lot_id: int, user_id: int | None) -> Lot:
         InputError: already voided, a return lot, a lot some sale drew from or that was adjusted,
             or received in the closed period.
     """
-    begin_write(db.session)
-    book = _book()
-    lot = db.session.get(Lot, lot_id, with_for_update=True)
-    problem = void_refusal(db.session, lot, costs_final_through(db.session))
-    if problem:
-        db.session.rollback()
-        raise InputError(problem)
-    book.remove_lot(book.lot(lot_id), "LOT_VOID", Posting(business_date=today(), user_id=user_id, note="Lot voided"))
-    _commit(book, user_id)
+    with write_transaction(db.session):
+        book = _book()
+        lot = db.session.get(Lot, lot_id, with_for_update=True)
+        problem = void_refusal(db.session, lot, costs_final_through(db.session))
+        if problem:
+            raise InputError(problem)
+        book.remove_lot(book.lot(lot_id), "LOT_VOID", Posting(business_date=today(), user_id=user_id, note="Lot voided"))
+        _write(book, user_id)
     voided = db.session.get(Lot, lot_id)
     assert voided is not None
     return voided
@@ -269,13 +255,8 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
     if not inputs:
         return []
     skus = {p.id: p.sku for p in products.values()}
-    begin_write(db.session)
-    try:
+    with write_transaction(db.session):
         ids = _write_lots(inputs, skus, user_id)
-    except CsvRejected:
-        db.session.rollback()
-        raise
-    db.session.commit()
     lots: list[Lot] = []
     for batch in chunks(ids):
         lots.extend(db.session.scalars(select(Lot).where(Lot.id.in_(batch)).order_by(Lot.id)))

@@ -12,10 +12,9 @@ from partsemble.domain.numbers import show_number
 from partsemble.extensions import db
 from partsemble.inventory import queries, services
 from partsemble.inventory.forms import AdjustLotForm, ImportLotsForm, ReceiveLotForm
-from partsemble.models.catalog import Product
 from partsemble.models.inventory import LOT_SOURCES, LOT_STATUSES, Lot
 from partsemble.pagination import page_number
-from partsemble.products.queries import all_products_for_choice
+from partsemble.products.queries import all_products_for_choice, get_product
 from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError
 from partsemble.web.forms import csv_download, csv_upload, options, show_error
@@ -57,19 +56,9 @@ def index() -> str:
     )
 
 
-EXPORT_HEADER = ("sku", "lot_number", "received_date", "quantity_received", "quantity_remaining", "unit_cost", "status")
-
-
 @bp.route("/export.csv")
 def export() -> Response:
-    query = queries.lots_query(_filters(), queries.LOT_TABLE.parse(request.args))
-
-    def rows():  # type: ignore[no-untyped-def]
-        for lot in db.session.scalars(query.execution_options(yield_per=1000)):
-            yield (lot.product.sku, lot.lot_number, lot.received_date.isoformat(), f"{lot.quantity_received:f}",
-                   f"{lot.quantity_remaining:f}", f"{lot.unit_cost:f}", lot.status)
-
-    return csv_download(stream(EXPORT_HEADER, rows()), "lots.csv")
+    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(_filters(), queries.LOT_TABLE.parse(request.args))), "lots.csv")
 
 
 def _receive_form() -> ReceiveLotForm:
@@ -85,7 +74,7 @@ def receive():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.product_id.data = record_id(request.args.get("product_id")) or 0
         form.received_date.data = services.today().isoformat()
-        product = db.session.get(Product, form.product_id.data) if form.product_id.data else None
+        product = get_product(form.product_id.data) if form.product_id.data else None
         if product is not None:
             form.lot_number.data = services.suggest_lot_number(product, services.today())
         return render_template("lots/receive.html", form=form)
@@ -112,7 +101,7 @@ def suggest_number() -> Response:
     """htmx: the lot number field, refilled for the chosen product and date."""
     form = _receive_form()
     product_id = record_id(request.args.get("product_id"))
-    product = db.session.get(Product, product_id) if product_id is not None else None
+    product = get_product(product_id) if product_id is not None else None
     try:
         received = date.fromisoformat(request.args.get("received_date", ""))
     except ValueError:
@@ -122,7 +111,7 @@ def suggest_number() -> Response:
 
 
 def _lot_or_404(lot_id: int) -> Lot:
-    return db.session.get(Lot, lot_id) or abort(404)
+    return queries.get_lot(lot_id) or abort(404)
 
 
 @bp.route("/<int:lot_id>")

@@ -80,14 +80,16 @@ def test_an_import_with_more_products_than_one_in_list_holds_reads_them_all(app)
 
 def test_a_lot_number_taken_while_the_file_was_read_rejects_the_file(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     p = factories.product("CND-1")
-    real_begin = services.begin_write
+    real_transaction = services.write_transaction
 
+    @contextmanager
     def another_user_receives_first(session):  # type: ignore[no-untyped-def]
-        monkeypatch.setattr(services, "begin_write", real_begin)
+        monkeypatch.setattr(services, "write_transaction", real_transaction)
         factories.lot(p, "1", "1", date(2026, 1, 5), "X-1")
-        real_begin(session)
+        with real_transaction(session) as inner:
+            yield inner
 
-    monkeypatch.setattr(services, "begin_write", another_user_receives_first)
+    monkeypatch.setattr(services, "write_transaction", another_user_receives_first)
     with pytest.raises(CsvRejected) as caught:
         services.import_lots(HEADER + "CND-1,X-1,2026-01-06,4,2\nCND-1,,2026-01-06,4,2\n", None)
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "lot_number")]
@@ -98,14 +100,16 @@ def test_a_lot_number_taken_while_the_file_was_read_rejects_the_file(app, monkey
 
 def test_a_product_archived_while_the_file_was_read_rejects_the_file(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     p = factories.product("CND-1")
-    real_begin = services.begin_write
+    real_transaction = services.write_transaction
 
+    @contextmanager
     def archived_meanwhile(session):  # type: ignore[no-untyped-def]
         session.execute(sa.update(Product).where(Product.id == p.id).values(active=False))
         session.commit()
-        real_begin(session)
+        with real_transaction(session) as inner:
+            yield inner
 
-    monkeypatch.setattr(services, "begin_write", archived_meanwhile)
+    monkeypatch.setattr(services, "write_transaction", archived_meanwhile)
     with pytest.raises(CsvRejected) as caught:
         services.import_lots(HEADER + "CND-1,,2026-01-06,4,2\n", None)
     assert "was archived while the file was read" in str(caught.value)
