@@ -11,7 +11,8 @@ from older tests or older code is never reported.
 
 Environment: MUTATE_JOBS (workers, default 2), MUTATE_KEEP=1 (keep the last run's mutated
 code and results: mutants never checked are run, and those not killed are tried again with
-the tests as they are now; for new tests against unchanged code, or to finish a stopped run),
+the tests as they are now, timeouts included; for new tests against unchanged code, or to finish
+a stopped run),
 MUTATE_REV=<commit> (copy the code, tests and migrations of that commit, e.g. HEAD, instead of
 the working tree: while others edit the checkout, their unfinished changes stay out of the run).
 """
@@ -94,6 +95,11 @@ def area_pyproject(area: Area, rev: str | None = None) -> str:
         'pytest_add_cli_args = ["-p", "mutation.pytest_plugin", "--hypothesis-profile=mutation", "-p", "no:cacheprovider"]',
         'also_copy = ["migrations/", "mutation/"]',
         "use_git_change_detection = false",
+        # mutmut's wall-clock limit per mutant is (the tests' call time + this) x 15. Its estimate
+        # leaves out fixtures (a new app and database per test), and on a loaded shared machine a
+        # mutant reached by one 0.5 s test took 25 s: with the default of 1 s, tests that were merely
+        # slow were counted as hangs.
+        "timeout_constant = 10",
         "",
     ])
 
@@ -191,8 +197,12 @@ def run_area(area: Area, jobs: str, keep: bool, rev: str | None) -> Tally:
         # not killed is tried again (mutmut re-runs a finished mutant only when it is named).
         # Only when the tests still match the mutated code: a test of newer code fails to collect
         # here (mutmut then stops), and the answer is a fresh run.
-        copy_tree(("tests",), folder, rev)
-        again = [name for name, code in results(folder).items() if code is None or code not in KILLED | TIMEOUT]
+        copy_tree(("tests", "mutation"), folder, rev)
+        own = (folder / "pyproject.toml").read_text("utf-8")
+        mutmut = area_pyproject(area, rev)
+        (folder / "pyproject.toml").write_text(own[:own.index("[tool.mutmut]")] + mutmut[mutmut.index("[tool.mutmut]"):], "utf-8")
+        # Timeouts too: on a loaded machine a slow test may have been taken for a hang.
+        again = [name for name, code in results(folder).items() if code is None or code not in KILLED]
     else:
         folder = prepare(area, rev)
     print(f"== mutate {area.name}: {', '.join(area.mutate)}  (tests: {' '.join(area.tests)})", flush=True)
