@@ -86,6 +86,10 @@ def _credit_memo(server: LiveServer) -> str:
         "SELECT id FROM sales WHERE external_type = 'CreditMemo' ORDER BY id LIMIT 1"))
 
 
+def _voided(server: LiveServer) -> str:
+    return "/sales/{}".format(server.scalar("SELECT id FROM sales WHERE status <> 'active' ORDER BY id LIMIT 1"))
+
+
 def _run(server: LiveServer) -> str:
     return "/sales/runs/{}".format(server.scalar("SELECT id FROM sync_runs ORDER BY errors DESC, id DESC LIMIT 1"))
 
@@ -111,6 +115,7 @@ PAGES: list[tuple[str, str | Callable[[LiveServer], str], int]] = [
     ("preview", "/sales/", 3),  # the Sales page after pressing Preview
     ("sale", _sale, 6),
     ("credit-memo", _credit_memo, 3),
+    ("voided-sale", _voided, 3),
     ("runs", "/sales/runs", 0),
     ("run", _run, 0),
     ("products", "/products/", 20),
@@ -130,6 +135,9 @@ PAGES: list[tuple[str, str | Callable[[LiveServer], str], int]] = [
     ("lots-import", "/lots/import", 0),
     ("receive-lot", "/lots/receive", 0),
     ("manual-sale", "/sales/manual/new", 0),
+    ("new-product", "/products/new", 0),
+    ("edit-user", lambda server: "/settings/users/{}".format(server.scalar("SELECT min(id) FROM users")), 0),
+    ("password", "/account/password", 0),
 ]
 WIDTHS = {"laptop": LAPTOP, "phone": PHONE}
 
@@ -186,7 +194,8 @@ def test_tables_keep_their_money_on_screen(synced: LiveServer, sessions: Callabl
     page.on("pageerror", watch.on_page_error)
     shot = ARTIFACTS / f"tables-{name}-{width}.png"
     try:
-        page.goto(where(synced) if callable(where) else where)
+        answer = page.goto(where(synced) if callable(where) else where)
+        assert answer is not None and answer.status == 200, (name, answer and answer.status)
         if name == "preview":
             page.get_by_role("button", name="Preview").click()
             expect(page.locator("#preview table")).to_have_count(1)
