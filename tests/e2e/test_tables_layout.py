@@ -204,8 +204,8 @@ def test_tables_keep_their_money_on_screen(synced: LiveServer, sessions: Callabl
         page.screenshot(path=str(shot), full_page=True)
         # And the top of each table on its own, small enough to look at.
         for i, box in enumerate(page.evaluate(FRAMES)):
-            page.screenshot(path=str(ARTIFACTS / f"tables-{name}-{width}-{i + 1}.png"), full_page=True,
-                            clip={**box, "height": min(box["height"], 1200)})
+            clip: Any = {**box, "height": min(box["height"], 1200)}
+            page.screenshot(path=str(ARTIFACTS / f"tables-{name}-{width}-{i + 1}.png"), full_page=True, clip=clip)
         screen = WIDTHS[width]["width"]
         assert page.evaluate(OVERFLOW) <= 0, f"{name} scrolls sideways at {screen} px"
         found = page.evaluate(TABLES, MONEY_HEADERS)
