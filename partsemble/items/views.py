@@ -3,19 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from partsemble.auth.views import safe_next
 from partsemble.connections.source import open_source
 from partsemble.extensions import db
-from partsemble.items import services
-from partsemble.models.catalog import ITEM_TYPES, AccountingItem, Product
-from partsemble.models.sync import FailedDocument
-from partsemble.pagination import page_number, paginate
+from partsemble.items import queries, services
+from partsemble.models.catalog import ITEM_TYPES, AccountingItem
+from partsemble.pagination import page_number
 from partsemble.products.queries import all_products_for_choice
 from partsemble.sync.errors import SyncNotStarted
-from partsemble.sync.problems import blocks_a_document
 from partsemble.sync.start import refresh_item_list, retry_waiting
 from partsemble.validation import InputError
 from partsemble.web.guard import requires_role
@@ -23,44 +20,15 @@ from partsemble.web.params import record_id, searchable
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 
-FILTERS = {
-    "all": "All",
-    "blocking": "Blocking sales",
-    "unlinked": "Unlinked",
-    "linked": "Linked",
-    "not_tracked": "Not tracked",
-}
-
-
-def _query(kind: str, q: str, item_type: str):  # type: ignore[no-untyped-def]
-    query = select(AccountingItem).where(AccountingItem.source == "qbo")
-    if kind == "blocking":
-        query = query.where(blocks_a_document())
-    elif kind == "unlinked":
-        query = query.where(AccountingItem.product_id.is_(None), AccountingItem.not_tracked.is_(False))
-    elif kind == "linked":
-        query = query.where(AccountingItem.product_id.is_not(None))
-    elif kind == "not_tracked":
-        query = query.where(AccountingItem.not_tracked.is_(True))
-    if q:
-        query = query.where(AccountingItem.name.ilike(f"%{q}%") | AccountingItem.sku.ilike(f"%{q}%"))
-    if item_type in ITEM_TYPES:
-        query = query.where(AccountingItem.item_type == item_type)
-    return query.order_by(AccountingItem.active.desc(), AccountingItem.name)
-
 
 @bp.route("/")
 def index() -> str:
-    kind = request.args.get("filter", "all") if request.args.get("filter") in FILTERS else "all"
+    kind = request.args.get("filter", "all") if request.args.get("filter") in queries.FILTERS else "all"
     q, item_type = searchable(request.args.get("q", "")).strip()[:100], request.args.get("type", "")
-    page = paginate(db.session, _query(kind, q, item_type), page_number(request.args.get("page")), 100)
-    waiting = dict(db.session.execute(
-        select(FailedDocument.item_external_id, func.count(FailedDocument.id)).where(FailedDocument.item_external_id != "").group_by(FailedDocument.item_external_id)
-    ).tuples().all())
-    counts = {key: db.session.scalar(select(func.count()).select_from(_query(key, "", "").subquery())) for key in FILTERS}
+    found = queries.item_list(db.session, kind, q, item_type, page_number(request.args.get("page")))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("items/index.html", page=page, kind=kind, q=q, item_type=item_type, filters=FILTERS, counts=counts,
-                           waiting=waiting, types=ITEM_TYPES, args=args)
+    return render_template("items/index.html", page=found.page, kind=kind, q=q, item_type=item_type, filters=queries.FILTERS,
+                           counts=found.counts, waiting=found.waiting, types=ITEM_TYPES, args=args)
 
 
 @bp.route("/refresh", methods=["POST"])
@@ -76,14 +44,14 @@ def refresh() -> Response:
 
 
 def _item_or_404(external_id: str) -> AccountingItem:
-    return services.get_item(external_id) or abort(404)
+    return services.get_item(db.session, external_id) or abort(404)
 
 
 @bp.route("/<external_id>")
 def detail(external_id: str) -> str:
     item = _item_or_404(external_id)
-    waiting = list(db.session.scalars(select(FailedDocument).where(FailedDocument.item_external_id == external_id).order_by(FailedDocument.txn_date)))
-    return render_template("items/detail.html", item=item, suggestions=services.suggestions(item), waiting=waiting,
+    waiting = queries.waiting_documents(db.session, external_id)
+    return render_template("items/detail.html", item=item, suggestions=services.suggestions(db.session, item), waiting=waiting,
                            products=all_products_for_choice(), error=None)
 
 
@@ -121,18 +89,18 @@ def link(external_id: str):  # type: ignore[no-untyped-def]
     try:
         if product_id is None:
             raise InputError("Choose a product.", "product_id")
-        services.link_item(external_id, product_id)
+        services.link_item(db.session, external_id, product_id)
     except InputError as exc:
-        return render_template("items/detail.html", item=item, suggestions=services.suggestions(item), waiting=[],
+        return render_template("items/detail.html", item=item, suggestions=services.suggestions(db.session, item), waiting=[],
                                products=all_products_for_choice(), error=exc.message), 400
-    product = db.session.get(Product, product_id)
+    product = queries.get_product(db.session, product_id)
     return _after(external_id, f"'{item.name}' is linked to {product.name if product else 'the product'}.")
 
 
 @bp.route("/<external_id>/unlink", methods=["POST"])
 @requires_role("member")
 def unlink(external_id: str) -> Response:
-    item = services.unlink_item(_item_or_404(external_id).external_id)
+    item = services.unlink_item(db.session, _item_or_404(external_id).external_id)
     flash(f"'{item.name}' is no longer linked. Sales already costed keep their figures.", "success")
     return redirect(url_for("items.detail", external_id=external_id))
 
@@ -143,7 +111,7 @@ def create_product(external_id: str) -> Response:
     _item_or_404(external_id)
     kind = request.form.get("type", "finished_good")
     try:
-        product = services.create_product_from(external_id, kind)
+        product = services.create_product_from(db.session, external_id, kind)
     except InputError as exc:
         flash(exc.message, "error")
         return redirect(url_for("items.detail", external_id=external_id))
@@ -153,14 +121,14 @@ def create_product(external_id: str) -> Response:
 @bp.route("/<external_id>/not-tracked", methods=["POST"])
 @requires_role("member")
 def mark_not_tracked(external_id: str) -> Response:
-    item = services.set_not_tracked(_item_or_404(external_id).external_id, True)
+    item = services.set_not_tracked(db.session, _item_or_404(external_id).external_id, True)
     return _after(external_id, f"'{item.name}' is not tracked: its lines are skipped by the sync.")
 
 
 @bp.route("/<external_id>/tracked", methods=["POST"])
 @requires_role("member")
 def mark_tracked(external_id: str) -> Response:
-    item = services.set_not_tracked(_item_or_404(external_id).external_id, False)
+    item = services.set_not_tracked(db.session, _item_or_404(external_id).external_id, False)
     flash(f"'{item.name}' is tracked again.", "success")
     return redirect(url_for("items.detail", external_id=external_id))
 
@@ -173,7 +141,7 @@ def bulk_create() -> Response:
         flash("Select the items to create finished goods from.", "warning")
         return redirect(url_for("items.index", filter="unlinked"))
     try:
-        created = services.create_products_from(chosen)
+        created = services.create_products_from(db.session, chosen)
     except InputError as exc:
         flash(f"Nothing was created. {exc.message}", "error")
         return redirect(url_for("items.index", filter="unlinked"))
