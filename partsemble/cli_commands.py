@@ -153,8 +153,9 @@ def rotate_key() -> None:
     from flask import current_app
 
     from partsemble.connections.services import rotate_token_key
+    from partsemble.extensions import db
 
-    changed = rotate_token_key(current_app.config)
+    changed = rotate_token_key(db.session, current_app.config)
     click.echo("Tokens re-encrypted with the current key." if changed else "No stored tokens to re-encrypt.")
 
 

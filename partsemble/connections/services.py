@@ -10,29 +10,31 @@ from typing import Any
 
 import requests
 from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.connections.tokens import TokenCipher
 from partsemble.connectors.errors import ConnectorError
 from partsemble.connectors.qbo import oauth
 from partsemble.connectors.qbo.client import build_source
 from partsemble.connectors.qbo.retry import Timeouts
-from partsemble.extensions import db
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem
-from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
 from partsemble.models.sync import Connection, SyncRun
+from partsemble.models.transactions import write_transaction
 from partsemble.validation import InputError
 
 log = logging.getLogger(__name__)
+
+AnySession = Session | scoped_session[Session]
 
 
 class ConnectError(Exception):
     """Connecting failed; the message is for the user."""
 
 
-def current_connection() -> Connection | None:
-    return db.session.scalar(select(Connection).where(Connection.provider == "qbo"))
+def current_connection(session: AnySession) -> Connection | None:
+    return session.scalar(select(Connection).where(Connection.provider == "qbo"))
 
 
 def timeouts(config: Mapping[str, Any]) -> Timeouts:
@@ -62,15 +64,15 @@ class _FixedTokens:
         return self.token
 
 
-def complete_connect(config: Mapping[str, Any], http: requests.Session, *, code: str, realm_id: str,
+def complete_connect(session: AnySession, config: Mapping[str, Any], http: requests.Session, *, code: str, realm_id: str,
                      redirect_uri: str, initial_sync_date: date, user_id: int) -> Connection:
     """Trade the code for tokens, read the company name, store everything encrypted, and commit.
 
     Raises:
         ConnectError: the code was refused, QBO failed, or the company differs from the one whose data is stored.
     """
-    existing = current_connection()
-    if existing is not None and existing.realm_id and existing.realm_id != realm_id and _holds_data():
+    existing = current_connection(session)
+    if existing is not None and existing.realm_id and existing.realm_id != realm_id and _holds_data(session):
         raise ConnectError(
             f"This installation holds the data of {existing.company_name or 'another company'} "
             f"(QuickBooks company {existing.realm_id}). Partsemble keeps one company per installation, "
@@ -87,37 +89,36 @@ def complete_connect(config: Mapping[str, Any], http: requests.Session, *, code:
         log.warning("QBO connect failed: %s (intuit_tid=%s)", type(exc).__name__, exc.tid)
         raise ConnectError(f"QuickBooks did not accept the connection ({exc.message}). Try connecting again.") from None
     cipher = TokenCipher(config)
-    begin_write(db.session)
-    connection = current_connection()
-    if connection is None:
-        connection = Connection(provider="qbo")
-        db.session.add(connection)
-    connection.realm_id = realm_id
-    connection.company_name = company[:255]
-    connection.status = "connected"
-    connection.status_message = ""
-    connection.access_token_enc = cipher.encrypt(granted.access_token)
-    connection.refresh_token_enc = cipher.encrypt(granted.refresh_token)
-    connection.access_expires_at = granted.expires_at
-    connection.refresh_expires_at = granted.refresh_expires_at
-    connection.connected_at = utcnow()
-    connection.connected_by_id = user_id
-    if connection.synced_through is None:
-        connection.initial_sync_date = initial_sync_date
-    db.session.commit()
+    with write_transaction(session):
+        connection = current_connection(session)
+        if connection is None:
+            connection = Connection(provider="qbo")
+            session.add(connection)
+        connection.realm_id = realm_id
+        connection.company_name = company[:255]
+        connection.status = "connected"
+        connection.status_message = ""
+        connection.access_token_enc = cipher.encrypt(granted.access_token)
+        connection.refresh_token_enc = cipher.encrypt(granted.refresh_token)
+        connection.access_expires_at = granted.expires_at
+        connection.refresh_expires_at = granted.refresh_expires_at
+        connection.connected_at = utcnow()
+        connection.connected_by_id = user_id
+        if connection.synced_through is None:
+            connection.initial_sync_date = initial_sync_date
     return connection
 
 
-def _holds_data() -> bool:
+def _holds_data(session: AnySession) -> bool:
     return bool(
-        db.session.scalar(select(exists().where(Sale.source == "qbo")))
-        or db.session.scalar(select(exists().where(AccountingItem.source == "qbo")))
+        session.scalar(select(exists().where(Sale.source == "qbo")))
+        or session.scalar(select(exists().where(AccountingItem.source == "qbo")))
     )
 
 
-def disconnect(config: Mapping[str, Any], http: requests.Session) -> None:
+def disconnect(session: AnySession, config: Mapping[str, Any], http: requests.Session) -> None:
     """Revoke the refresh token (best effort) and forget the tokens; all data stays. Commits."""
-    connection = current_connection()
+    connection = current_connection(session)
     if connection is None:
         return
     cipher = TokenCipher(config)
@@ -128,17 +129,16 @@ def disconnect(config: Mapping[str, Any], http: requests.Session) -> None:
     if refresh_token:
         oauth.revoke(http, revoke_url=config["QBO_REVOKE_URL"], client_id=config["QBO_CLIENT_ID"],
                      client_secret=config["QBO_CLIENT_SECRET"], token=refresh_token, timeouts=timeouts(config))
-    begin_write(db.session)
-    connection = current_connection()
-    assert connection is not None
-    connection.status = "disconnected"
-    connection.access_token_enc = connection.refresh_token_enc = ""
-    connection.access_expires_at = connection.refresh_expires_at = None
-    connection.status_message = "Disconnected. Your data is kept; connect again to sync."
-    db.session.commit()
+    with write_transaction(session):
+        connection = current_connection(session)
+        assert connection is not None
+        connection.status = "disconnected"
+        connection.access_token_enc = connection.refresh_token_enc = ""
+        connection.access_expires_at = connection.refresh_expires_at = None
+        connection.status_message = "Disconnected. Your data is kept; connect again to sync."
 
 
-def save_settings(initial_sync_date: object, restock: bool) -> Connection:
+def save_settings(session: AnySession, initial_sync_date: object, restock: bool) -> Connection:
     """Change the initial sync date and the restock setting. Commits.
 
     The date may move earlier at any time (the next sync reads the older documents and costs them
@@ -151,28 +151,25 @@ def save_settings(initial_sync_date: object, restock: bool) -> Connection:
     from partsemble.validation import parse_date
 
     day = parse_date(initial_sync_date, "initial_sync_date", "Initial sync date", not_after=date.today())
-    begin_write(db.session)
-    connection = current_connection()
-    if connection is None:
-        db.session.rollback()
-        raise InputError("Connect QuickBooks first.", "initial_sync_date")
-    current = connection.initial_sync_date
-    if current is not None and day > current and has_synced():
-        db.session.rollback()
-        raise InputError(
-            f"The initial sync date can only move earlier now that a sync has run: sales from "
-            f"{current.isoformat()} on are already synced and costed. Choose {current.isoformat()} or an earlier day.",
-            "initial_sync_date",
-        )
-    connection.initial_sync_date = day
-    connection.restock_credit_memos = restock
-    db.session.commit()
+    with write_transaction(session):
+        connection = current_connection(session)
+        if connection is None:
+            raise InputError("Connect QuickBooks first.", "initial_sync_date")
+        current = connection.initial_sync_date
+        if current is not None and day > current and has_synced(session):
+            raise InputError(
+                f"The initial sync date can only move earlier now that a sync has run: sales from "
+                f"{current.isoformat()} on are already synced and costed. Choose {current.isoformat()} or an earlier day.",
+                "initial_sync_date",
+            )
+        connection.initial_sync_date = day
+        connection.restock_credit_memos = restock
     return connection
 
 
-def has_synced() -> bool:
+def has_synced(session: AnySession) -> bool:
     """Whether any sync has run (and so may have applied documents from the initial sync date on)."""
-    return bool(db.session.scalar(select(exists().where(SyncRun.id.is_not(None)))))
+    return bool(session.scalar(select(exists().where(SyncRun.id.is_not(None)))))
 
 
 def suggested_initial_sync_date(today: date) -> date:
@@ -180,15 +177,13 @@ def suggested_initial_sync_date(today: date) -> date:
     return date(today.year, 1, 1)
 
 
-def rotate_token_key(config: Mapping[str, Any]) -> bool:
+def rotate_token_key(session: AnySession, config: Mapping[str, Any]) -> bool:
     """Re-encrypt the stored tokens with the current PARTSEMBLE_TOKEN_KEY. Commits."""
-    begin_write(db.session)
-    connection = current_connection()
-    if connection is None or not connection.refresh_token_enc:
-        db.session.rollback()
-        return False
-    cipher = TokenCipher(config)
-    connection.access_token_enc = cipher.rotate(connection.access_token_enc)
-    connection.refresh_token_enc = cipher.rotate(connection.refresh_token_enc)
-    db.session.commit()
+    with write_transaction(session):
+        connection = current_connection(session)
+        if connection is None or not connection.refresh_token_enc:
+            return False  # nothing was written: the commit ends a transaction that only read
+        cipher = TokenCipher(config)
+        connection.access_token_enc = cipher.rotate(connection.access_token_enc)
+        connection.refresh_token_enc = cipher.rotate(connection.refresh_token_enc)
     return True

@@ -38,7 +38,7 @@ def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = Non
     factory = config.get("SALES_SOURCE_FACTORY")
     if factory is not None:
         return factory()
-    connection = current_connection()
+    connection = current_connection(db.session)
     if connection is None or not connection.realm_id or connection.status == "disconnected":
         raise SyncNotReady("QuickBooks is not connected. An admin can connect it in Settings.")
     cipher = TokenCipher(config)

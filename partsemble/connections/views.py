@@ -29,7 +29,7 @@ def redirect_uri() -> str:
 
 
 def _page(connect_form: ConnectForm | None = None, settings_form: ConnectionSettingsForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
-    connection = services.current_connection()
+    connection = services.current_connection(db.session)
     if settings_form is None:
         settings_form = ConnectionSettingsForm()
         if connection is not None:
@@ -58,7 +58,7 @@ def save_settings():  # type: ignore[no-untyped-def]
     form = ConnectionSettingsForm()
     if form.validate_on_submit():
         try:
-            services.save_settings(form.initial_sync_date.data, bool(form.restock_credit_memos.data))
+            services.save_settings(db.session, form.initial_sync_date.data, bool(form.restock_credit_memos.data))
         except InputError as exc:
             show_error(form, exc, "initial_sync_date")
         else:
@@ -104,7 +104,7 @@ def callback() -> Response:
         return redirect(url_for("connections.settings"))
     try:
         connection = services.complete_connect(
-            current_app.config, requests.Session(), code=code, realm_id=realm, redirect_uri=redirect_uri(),
+            db.session, current_app.config, requests.Session(), code=code, realm_id=realm, redirect_uri=redirect_uri(),
             initial_sync_date=date.fromisoformat(initial), user_id=current_user.id,
         )
     except services.ConnectError as exc:
@@ -126,6 +126,6 @@ def _refresh_items_quietly() -> None:
 @bp.route("/connections/qbo/disconnect", methods=["POST"])
 @requires_role("admin")
 def disconnect() -> Response:
-    services.disconnect(current_app.config, requests.Session())
+    services.disconnect(db.session, current_app.config, requests.Session())
     flash("QuickBooks disconnected. Your data is kept; connect again to sync.", "success")
     return redirect(url_for("connections.settings"))

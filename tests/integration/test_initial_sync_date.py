@@ -48,7 +48,7 @@ def cost_of(external_id: str) -> Decimal | None:
 def test_moving_the_initial_sync_date_earlier_backfills_and_costs_in_date_order(shop) -> None:  # type: ignore[no-untyped-def]
     sync(shop)
     assert cost_of("february") == D("1000") and cost_of("autumn") is None  # 10 from the older lot at 100
-    save_settings("2025-10-01", True)
+    save_settings(db.session, "2025-10-01", True)
     backfill = sync(shop)  # nothing changed upstream: only the backfill window brings the autumn sale
     assert backfill.outcome == "succeeded" and backfill.created == 1 and backfill.recosted == 1
     assert cost_of("autumn") == D("500")  # 5 from the older lot at 100, drawn first by date
@@ -62,18 +62,18 @@ def test_the_preview_shows_the_sales_a_backfill_brings(shop) -> None:  # type: i
     from partsemble.sync.preview import preview_sync
 
     sync(shop)
-    save_settings("2025-10-01", True)
+    save_settings(db.session, "2025-10-01", True)
     rows = preview_sync(db.session, shop).rows
     assert [(row.number, row.action, row.cost) for row in rows if row.action == "create"] == [("900", "create", D("500"))]
     assert cost_of("autumn") is None  # a preview changes nothing
 
 
 def test_moving_the_initial_sync_date_later_is_refused_after_the_first_sync(shop) -> None:  # type: ignore[no-untyped-def]
-    save_settings("2026-01-10", True)  # before any sync: allowed
+    save_settings(db.session, "2026-01-10", True)  # before any sync: allowed
     assert db.session.scalar(select(Connection.initial_sync_date)) == date(2026, 1, 10)
     sync(shop)
     with pytest.raises(InputError, match="can only move earlier now that a sync has run") as refused:
-        save_settings("2026-01-20", True)
+        save_settings(db.session, "2026-01-20", True)
     assert refused.value.field == "initial_sync_date"
     assert db.session.scalar(select(Connection.initial_sync_date)) == date(2026, 1, 10)
 

@@ -203,7 +203,7 @@ def test_rotating_the_token_key_keeps_tokens_readable(app) -> None:  # type: ign
     connected(app)
     rotated = dict(app.config, TOKEN_KEY="a brand new token key", TOKEN_KEY_PREVIOUS="")
     with app.app_context():
-        assert rotate_token_key(rotated) is True
+        assert rotate_token_key(db.session, rotated) is True
         stored = db.session.scalar(select(Connection.refresh_token_enc))
     assert TokenCipher({"SECRET_KEY": "unrelated", "TOKEN_KEY": "a brand new token key"}).decrypt(stored) == REFRESH
 
