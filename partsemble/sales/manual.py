@@ -8,20 +8,22 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.costing import ApplyContext, apply_document, apply_removal
 from partsemble.domain.documents import CustomerRef, DocumentLine, DocumentType, LineKind, SalesDocument
 from partsemble.domain.money import money
 from partsemble.domain.numbers import show_number
 from partsemble.domain.sale_plan import MAX_LINE_AMOUNT, MAX_LINE_QUANTITY, ItemLink
-from partsemble.extensions import db
 from partsemble.inventory.services import refuse_closed
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import Product
-from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
+from partsemble.models.transactions import write_transaction
 from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
+
+AnySession = Session | scoped_session[Session]
 
 MAX_LINES = 50
 
@@ -42,7 +44,7 @@ class ManualSaleInput:
     lines: tuple[ManualLine, ...]
 
 
-def parse_manual_sale(txn_date: object, reference: object, customer: object, notes: object,
+def parse_manual_sale(session: AnySession, txn_date: object, reference: object, customer: object, notes: object,
                       lines: Sequence[tuple[object, object, object]]) -> ManualSaleInput:
     """Validate a manual sale; blank line rows are ignored.
 
@@ -51,7 +53,7 @@ def parse_manual_sale(txn_date: object, reference: object, customer: object, not
     """
     day = parse_date(txn_date, "txn_date", "Date", not_after=date.today())
     refuse_closed(day, "txn_date", "The sale")
-    mark = read_preferences(db.session).decimal_mark
+    mark = read_preferences(session).decimal_mark
     parsed: list[ManualLine] = []
     for index, (product_id, quantity, price) in enumerate(lines[:MAX_LINES]):
         if not str(product_id or "").strip() and not str(quantity or "").strip() and not str(price or "").strip():
@@ -59,7 +61,7 @@ def parse_manual_sale(txn_date: object, reference: object, customer: object, not
         prefix = f"lines-{index}-"
         if not str(product_id or "").strip().isdigit() or int(str(product_id)) == 0:
             raise InputError("Choose a finished good.", prefix + "product_id")
-        product = db.session.get(Product, int(str(product_id)))
+        product = session.get(Product, int(str(product_id)))
         if product is None or product.type != "finished_good" or not product.active:
             raise InputError("Choose an active finished good.", prefix + "product_id")
         qty = parse_decimal(quantity, prefix + "quantity", "Quantity", places=4, mark=mark, strictly_positive=True,
@@ -80,8 +82,8 @@ def parse_manual_sale(txn_date: object, reference: object, customer: object, not
     )
 
 
-def _document(data: ManualSaleInput, doc_id: str, version: str, number: str) -> tuple[SalesDocument, dict[str, ItemLink]]:
-    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_([l.product_id for l in data.lines])))}
+def _document(session: AnySession, data: ManualSaleInput, doc_id: str, version: str, number: str) -> tuple[SalesDocument, dict[str, ItemLink]]:
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_([l.product_id for l in data.lines])))}
     items = {
         f"product:{pid}": ItemLink(f"product:{pid}", p.name, "Inventory", p.id, p.type, p.name) for pid, p in products.items()
     }
@@ -98,29 +100,32 @@ def _document(data: ManualSaleInput, doc_id: str, version: str, number: str) -> 
     return doc, items
 
 
-def _next_number() -> str:
-    count = db.session.scalar(select(func.count(Sale.id)).where(Sale.source == "manual")) or 0
+def _next_number(session: AnySession) -> str:
+    count = session.scalar(select(func.count(Sale.id)).where(Sale.source == "manual")) or 0
     return f"M-{count + 1:05d}"
 
 
-def create_manual_sale(data: ManualSaleInput, user_id: int | None) -> Sale:
+def create_manual_sale(session: AnySession, data: ManualSaleInput, user_id: int | None) -> Sale:
     """Record and cost a manual sale, and commit.
 
     Raises:
         InputError: dated in the closed period.
     """
     refuse_closed(data.txn_date, "txn_date", "The sale")
-    begin_write(db.session)
-    doc, items = _document(data, uuid.uuid4().hex, "1", data.reference or _next_number())
-    apply_document(ApplyContext(db.session, items, "manual", None, user_id), doc)
-    db.session.commit()
-    sale = db.session.scalar(select(Sale).where(Sale.source == "manual", Sale.external_id == doc.id))
+    with write_transaction(session):
+        doc, items = _document(session, data, uuid.uuid4().hex, "1", data.reference or _next_number(session))
+        apply_document(ApplyContext(session, items, "manual", None, user_id), doc)
+    sale = session.scalar(select(Sale).where(Sale.source == "manual", Sale.external_id == doc.id))
     assert sale is not None
     return sale
 
 
-def _manual(sale_id: int) -> Sale:
-    sale = db.session.get(Sale, sale_id, with_for_update=True)
+def get_sale(session: AnySession, sale_id: int) -> Sale | None:
+    return session.get(Sale, sale_id)
+
+
+def _manual(session: AnySession, sale_id: int) -> Sale:
+    sale = session.get(Sale, sale_id, with_for_update=True)
     if sale is None or sale.source != "manual":
         raise InputError("Only manual sales can be changed in Partsemble.")
     if sale.status != "active":
@@ -129,33 +134,23 @@ def _manual(sale_id: int) -> Sale:
     return sale
 
 
-def edit_manual_sale(sale_id: int, data: ManualSaleInput, user_id: int | None) -> Sale:
+def edit_manual_sale(session: AnySession, sale_id: int, data: ManualSaleInput, user_id: int | None) -> Sale:
     """Apply a new version of a manual sale (the old one is reversed exactly), and commit.
 
     Raises:
         InputError: not a manual sale, or voided.
     """
-    begin_write(db.session)
-    try:
-        sale = _manual(sale_id)
+    with write_transaction(session):
+        sale = _manual(session, sale_id)
         refuse_closed(data.txn_date, "txn_date", "The sale")
-    except InputError:
-        db.session.rollback()
-        raise
-    doc, items = _document(data, sale.external_id, str(int(sale.version) + 1), data.reference or sale.doc_number)
-    apply_document(ApplyContext(db.session, items, "manual", None, user_id), doc, sale, looked_up=True)
-    db.session.commit()
+        doc, items = _document(session, data, sale.external_id, str(int(sale.version) + 1), data.reference or sale.doc_number)
+        apply_document(ApplyContext(session, items, "manual", None, user_id), doc, sale, looked_up=True)
     return sale
 
 
-def void_manual_sale(sale_id: int, user_id: int | None) -> Sale:
+def void_manual_sale(session: AnySession, sale_id: int, user_id: int | None) -> Sale:
     """Void a manual sale: its lots are restored exactly; it stays listed, excluded from totals. Commits."""
-    begin_write(db.session)
-    try:
-        sale = _manual(sale_id)
-    except InputError:
-        db.session.rollback()
-        raise
-    apply_removal(ApplyContext(db.session, {}, "manual", None, user_id), sale, "voided", str(int(sale.version) + 1))
-    db.session.commit()
+    with write_transaction(session):
+        sale = _manual(session, sale_id)
+        apply_removal(ApplyContext(session, {}, "manual", None, user_id), sale, "voided", str(int(sale.version) + 1))
     return sale

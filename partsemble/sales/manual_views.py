@@ -64,7 +64,7 @@ def _form(sale: Sale | None = None) -> ManualSaleForm:
 
 def _parse(form: ManualSaleForm) -> manual.ManualSaleInput:
     rows = [(e.form.product_id.data, e.form.quantity.data, e.form.unit_price.data) for e in form.lines]
-    return manual.parse_manual_sale(form.txn_date.data, form.reference.data, form.customer.data, form.notes.data, rows)
+    return manual.parse_manual_sale(db.session, form.txn_date.data, form.reference.data, form.customer.data, form.notes.data, rows)
 
 
 def _show(form: ManualSaleForm, error: InputError) -> None:
@@ -86,9 +86,8 @@ def manual_new():  # type: ignore[no-untyped-def]
     form = _form()
     if form.validate_on_submit():
         try:
-            sale = manual.create_manual_sale(_parse(form), current_user.id)
+            sale = manual.create_manual_sale(db.session, _parse(form), current_user.id)
         except InputError as exc:
-            db.session.rollback()
             _show(form, exc)
         else:
             flash(f"Manual sale {sale.doc_number} recorded and costed.", "success")
@@ -110,7 +109,7 @@ def manual_line() -> Response:
 
 
 def _manual_sale_or_404(sale_id: int) -> Sale:
-    sale = db.session.get(Sale, sale_id)
+    sale = manual.get_sale(db.session, sale_id)
     if sale is None or sale.source != "manual":
         abort(404)
     return sale
@@ -123,9 +122,8 @@ def manual_edit(sale_id: int):  # type: ignore[no-untyped-def]
     form = _form(sale)
     if form.validate_on_submit():
         try:
-            manual.edit_manual_sale(sale.id, _parse(form), current_user.id)
+            manual.edit_manual_sale(db.session, sale.id, _parse(form), current_user.id)
         except InputError as exc:
-            db.session.rollback()
             _show(form, exc)
         else:
             flash("Manual sale updated and re-costed.", "success")
@@ -138,7 +136,7 @@ def manual_edit(sale_id: int):  # type: ignore[no-untyped-def]
 def manual_void(sale_id: int) -> Response:
     _manual_sale_or_404(sale_id)
     try:
-        manual.void_manual_sale(sale_id, current_user.id)
+        manual.void_manual_sale(db.session, sale_id, current_user.id)
     except InputError as exc:
         flash(exc.message, "error")
     else:

@@ -13,6 +13,7 @@ from partsemble.domain.money import cents
 from partsemble.extensions import db
 from partsemble.models.inventory import StockTransaction
 from partsemble.models.sales import SALE_STATUSES, SALE_TYPES, LotConsumption, Sale, SaleLine
+from partsemble.models.sync import SyncRun
 from partsemble.pagination import Page, paginate
 from partsemble.sync.problems import Waiting, waiting_in_failures
 from partsemble.web.sorting import Column, Sort, SortableTable
@@ -157,3 +158,12 @@ def customers(prefix: str = "", limit: int = 20) -> list[str]:
     if prefix:
         query = query.where(Sale.customer_name.ilike(f"{prefix}%"))
     return list(db.session.scalars(query))
+
+
+def list_runs(page: int, per_page: int = 25) -> Page[SyncRun]:
+    """Sync runs, newest first."""
+    return paginate(db.session, select(SyncRun).order_by(SyncRun.id.desc()), page, per_page)
+
+
+def run_exists(run_id: int) -> bool:
+    return db.session.get(SyncRun, run_id) is not None

@@ -4,13 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, current_app, render_template, request
-from sqlalchemy import select
 
 from partsemble.csvio import stream
 from partsemble.extensions import db
 from partsemble.models.sales import SALE_STATUSES, SALE_TYPE_LABELS
-from partsemble.models.sync import SyncRun
-from partsemble.pagination import page_number, paginate
+from partsemble.pagination import page_number
 from partsemble.products.queries import all_products_for_choice
 from partsemble.sales import queries
 from partsemble.sales.panel import sync_panel
@@ -86,12 +84,12 @@ def _qbo_link(sale) -> str | None:  # type: ignore[no-untyped-def]
 
 @bp.route("/runs")
 def runs() -> str:
-    page = paginate(db.session, select(SyncRun).order_by(SyncRun.id.desc()), page_number(request.args.get("page")), 25)
+    page = queries.list_runs(page_number(request.args.get("page")))
     return render_template("sales/runs.html", page=page)
 
 
 @bp.route("/runs/<int:run_id>")
 def run_detail(run_id: int) -> str:
-    if db.session.get(SyncRun, run_id) is None:
+    if not queries.run_exists(run_id):
         abort(404)
     return render_template("sales/run.html", summary=summarize(db.session, run_id))

@@ -188,7 +188,7 @@ def test_the_closed_period_refuses_new_facts_and_keeps_its_costs(shop, app) -> N
         services.adjust_lot(old.id, "1", "count_correction", "", None, JAN(31).isoformat())
     assert refused.value.field == "adjusted_on"
     with pytest.raises(InputError, match="closed period"):
-        create_manual_sale(ManualSaleInput(JAN(20), "", "Shop", "", (ManualLine(shop["a"], D(1), D(5)),)), None)
+        create_manual_sale(db.session, ManualSaleInput(JAN(20), "", "Shop", "", (ManualLine(shop["a"], D(1), D(5)),)), None)
     with pytest.raises(DocumentRejected, match="closed period ending 2026-01-31") as rejected:
         apply_document(ApplyContext(db.session, shop["items"], closed_through=JAN(31)), invoice("2", "1", JAN(20)))
     assert rejected.value.code == "closed_period"

@@ -40,7 +40,7 @@ def test_an_adjusted_lot_cannot_be_voided(app, delta, left) -> None:  # type: ig
 
 def test_a_lot_that_only_settled_a_shortage_cannot_be_voided(app) -> None:  # type: ignore[no-untyped-def]
     p = factories.product("CND-1")
-    create_manual_sale(ManualSaleInput(date(2026, 1, 2), "", "Shop", "", (ManualLine(p.id, D(3), D(5)),)), None)
+    create_manual_sale(db.session, ManualSaleInput(date(2026, 1, 2), "", "Shop", "", (ManualLine(p.id, D(3), D(5)),)), None)
     lot = factories.lot(p, "20", "2", date(2026, 1, 5))  # arrives after the sale: settles its 3 short units
     assert "SALE" not in [t for t, _ in ledger_of(lot.id)]  # drawn by settlement only
     with pytest.raises(InputError, match="drawn from this lot"):

@@ -148,7 +148,7 @@ def test_a_lot_a_sale_drew_from_cannot_be_voided(app) -> None:  # type: ignore[n
 
     p = factories.product("CND-1")
     lot = factories.lot(p, "20", "2")
-    create_manual_sale(ManualSaleInput(date(2026, 1, 2), "", "Shop", "", (ManualLine(p.id, D(3), D(5)),)), None)
+    create_manual_sale(db.session, ManualSaleInput(date(2026, 1, 2), "", "Shop", "", (ManualLine(p.id, D(3), D(5)),)), None)
     with pytest.raises(InputError, match="drawn from this lot"):
         services.void_lot(lot.id, None)
 

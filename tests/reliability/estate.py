@@ -43,7 +43,7 @@ def build_estate(app: Flask, sandbox: SandboxCompany) -> Flask:
         db.session.add(Connection(provider="qbo", realm_id="1", status="disconnected", initial_sync_date=date(2026, 1, 1)))
         db.session.add(SyncRun(started_by="ana@example.com", trigger="web", status="succeeded"))
         db.session.commit()
-        sale = create_manual_sale(ManualSaleInput(date(2026, 1, 2), "M-1", "Walk-in", "", (ManualLine(good.id, Decimal(1), Decimal(10)),)), None)
+        sale = create_manual_sale(db.session, ManualSaleInput(date(2026, 1, 2), "M-1", "Walk-in", "", (ManualLine(good.id, Decimal(1), Decimal(10)),)), None)
         assert (good.id, sale.id) == (1, 1)
         VALUES["user_id"] = str(create_user("target@example.com", "long enough pw", "viewer").id)  # the one a route edits
         db.session.remove()
