@@ -120,7 +120,11 @@ def demo_command(today: str | None, url: str) -> None:
     """Load the demo business and, with the sandbox on, its QuickBooks company (idempotent)."""
     from flask import current_app
 
-    day = date.fromisoformat(today) if today else date.today()
+    from partsemble.sandbox.clock import local_date, now_us
+
+    # The sandbox company keeps QuickBooks' US Pacific calendar; seeded on the machine's (UTC) date,
+    # the evening there would date the demo's last documents hours ahead of its clock.
+    day = date.fromisoformat(today) if today else local_date(now_us())
     loaded = load_demo(day)
     click.echo("Demo business loaded." if loaded else "Demo business already present; left as it is.")
     if current_app.config.get("SANDBOX"):
