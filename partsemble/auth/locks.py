@@ -62,7 +62,7 @@ def login_locks(session: Session | scoped_session[Session], *names: str) -> Iter
     """Hold the named login locks, and begin a transaction that reads what was committed before them.
 
     Callers read, check a password, and write only when something must be recorded (then
-    with `begin_write`), ending the transaction themselves. On PostgreSQL the locks are
+    with `write_transaction`), ending the transaction themselves. On PostgreSQL the locks are
     advisory and end with that transaction; on SQLite they are held until the block ends,
     without SQLite's write lock, so a login that writes nothing never waits for a writer.
     Take these before any write lock (never while holding one), so nothing can deadlock.

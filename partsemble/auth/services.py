@@ -16,7 +16,7 @@ from partsemble.auth.throttle import Policy
 from partsemble.extensions import db
 from partsemble.models.accounts import ROLES, User, password_hash_method
 from partsemble.models.base import utcnow
-from partsemble.models.engine import begin_write
+from partsemble.models.transactions import write_transaction
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -72,15 +72,13 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
     user = User(email=email, name=name.strip(), role=role, active=True, session_version=0)
     user.set_password(password)  # hashing (about 0.1 s) before any lock is taken
     taken = UserError(f"A user with the email {email} already exists.", "email")
-    serialize(db.session, USERS)
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        db.session.rollback()
-        raise taken
-    db.session.add(user)
     try:
-        db.session.commit()
+        with write_transaction(db.session):
+            serialize(db.session, USERS)
+            if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+                raise taken
+            db.session.add(user)
     except IntegrityError:  # another process made the same user between our check and our commit
-        db.session.rollback()
         raise taken from None
     return user
 
@@ -100,29 +98,26 @@ def update_user(user_id: int, *, role: str, active: bool, name: str | None = Non
     """
     if role not in ROLES:
         raise UserError(f"Role must be one of {', '.join(ROLES)}.", "role")
-    serialize(db.session, USERS)  # two admins demoting each other at once: the second sees the first
-    user = db.session.get(User, user_id, populate_existing=True)
-    if user is None:
-        db.session.rollback()
-        raise UserError("No such user.")
-    if _admins_left_after(user, role=role, active=active) == 0:
-        db.session.rollback()
-        raise UserError("Partsemble needs at least one active admin.", "role")
-    if user.active and not active:
-        user.session_version += 1  # end the user's sessions now
-    user.role = role
-    user.active = active
-    if name is not None:
-        user.name = name.strip()
-    db.session.commit()
+    with write_transaction(db.session):
+        serialize(db.session, USERS)  # two admins demoting each other at once: the second sees the first
+        user = db.session.get(User, user_id, populate_existing=True)
+        if user is None:
+            raise UserError("No such user.")
+        if _admins_left_after(user, role=role, active=active) == 0:
+            raise UserError("Partsemble needs at least one active admin.", "role")
+        if user.active and not active:
+            user.session_version += 1  # end the user's sessions now
+        user.role = role
+        user.active = active
+        if name is not None:
+            user.name = name.strip()
     return user
 
 
 def end_sessions(user_id: int) -> None:
     """End every session of the user (logging out ends copies of the cookie too), and commit."""
-    begin_write(db.session)
-    db.session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
-    db.session.commit()
+    with write_transaction(db.session):
+        db.session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
 
 
 def change_password(user_id: int, current: str | None, new: str, *, address: str = "", policy: Policy | None = None) -> User:
@@ -138,8 +133,8 @@ def change_password(user_id: int, current: str | None, new: str, *, address: str
         raise UserError("No such user.")
     email = user.email
     db.session.rollback()
-    with login_locks(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address)):
-        begin_write(db.session)
+    wrong = False
+    with login_locks(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address)), write_transaction(db.session):
         user = db.session.get(User, user_id, populate_existing=True)
         assert user is not None
         if current is not None:
@@ -147,14 +142,14 @@ def change_password(user_id: int, current: str | None, new: str, *, address: str
             now = utcnow()
             wait = throttle.wait_seconds(db.session, email, address, policy, now)
             if wait:
-                db.session.rollback()
                 raise UserError(f"Too many wrong passwords. Try again in {describe_wait(wait)}.", "current_password")
-            if not user.check_password(current):
+            wrong = not user.check_password(current)
+            if wrong:  # the failure is committed; the password stays
                 throttle.record_failure(db.session, email, address, policy, now)
-                db.session.commit()
-                raise UserError("The current password is not right.", "current_password")
-        user.set_password(new)
-        db.session.commit()
+        if not wrong:
+            user.set_password(new)
+    if wrong:
+        raise UserError("The current password is not right.", "current_password")
     return user
 
 
@@ -214,15 +209,13 @@ def authenticate(email: str, password: str, address: str, *, max_failures: int, 
         else:
             ok = user.check_password(password) and bool(user.active)
         if user is None or not ok:
-            begin_write(db.session)  # still under the login locks: nobody counted these keys meanwhile
-            throttle.record_failure(db.session, email, address, policy, now)
-            db.session.commit()
+            with write_transaction(db.session):  # still under the login locks: nobody counted these keys meanwhile
+                throttle.record_failure(db.session, email, address, policy, now)
             return LoginResult(None)
         db.session.expunge(user)  # the user as checked: its session version cannot change under us
         if throttle.has_failures(db.session, email, (address,)):
-            begin_write(db.session)
-            throttle.forget_failures(db.session, email, (address,))
-            db.session.commit()
+            with write_transaction(db.session):
+                throttle.forget_failures(db.session, email, (address,))
         else:
             db.session.rollback()  # nothing to write: the read transaction ends here
     return LoginResult(user, at=now)
@@ -230,11 +223,14 @@ def authenticate(email: str, password: str, address: str, *, max_failures: int, 
 
 def record_login(user_id: int, at: datetime) -> None:
     """Note when the user last logged in (never moving it back), and commit."""
-    begin_write(db.session)
-    db.session.execute(
-        update(User).where(User.id == user_id, or_(User.last_login_at.is_(None), User.last_login_at < at)).values(last_login_at=at)
-    )
-    db.session.commit()
+    with write_transaction(db.session):
+        db.session.execute(
+            update(User).where(User.id == user_id, or_(User.last_login_at.is_(None), User.last_login_at < at)).values(last_login_at=at)
+        )
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
 
 
 def list_users() -> list[User]:

@@ -11,8 +11,6 @@ from werkzeug.wrappers import Response
 from partsemble.auth import known_browser, services
 from partsemble.auth.forms import LoginForm, PasswordForm, UserCreateForm, UserEditForm
 from partsemble.auth.throttle import Policy
-from partsemble.extensions import db
-from partsemble.models.accounts import User
 from partsemble.web.guard import any_user, public, requires_role
 
 bp = Blueprint("auth", __name__)
@@ -138,7 +136,7 @@ def create_user():  # type: ignore[no-untyped-def]
 @bp.route("/settings/users/<int:user_id>", methods=["GET", "POST"])
 @requires_role("admin")
 def edit_user(user_id: int):  # type: ignore[no-untyped-def]
-    user = db.session.get(User, user_id) or abort(404)
+    user = services.get_user(user_id) or abort(404)
     form = UserEditForm(obj=user)
     status = 200
     if form.validate_on_submit():
