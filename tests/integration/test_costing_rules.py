@@ -1,6 +1,7 @@
 """The costing rules of SPEC.md applied to hand-built documents, one table per rule."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -180,6 +181,15 @@ def test_an_edited_invoice_is_reversed_exactly_then_reapplied(shop) -> None:  # 
     assert [q for q, _ in reversals] == [D(20), D(30)]
     history = [r.summary for r in s.revisions]
     assert history[-1] == "Date 2026-02-01 → 2026-02-03; Quantity of Item 1: 50 → 10; Revenue 10000.00 → 2000.00"
+
+
+def test_the_history_names_a_line_without_an_item_by_its_description_or_as_no_item(shop) -> None:  # type: ignore[no-untyped-def]
+    # Lines without an item are kept (skipped); the history names them by their description's first
+    # 40 characters, or "(no item)" when they have none.
+    wrap = replace(line(None, "1", "5"), description="Gift wrapping with a hand-written card for the customer")
+    apply(shop, doc("1", [line("1", "2", "20"), wrap, line(None, "3", "0")]))
+    apply(shop, doc("1", [line("1", "2", "20"), replace(wrap, quantity=D(2), amount=D(10))], version="1"))
+    assert sale("1").revisions[-1].summary == "Line removed: (no item) (3); Quantity of Gift wrapping with a hand-written card f: 1 → 2"
 
 
 @pytest.mark.parametrize("removal", ["voided", "deleted"])
