@@ -1,5 +1,7 @@
-"""Shared fixtures: an app on a fresh database per test (SQLite by default, PostgreSQL
+"""Shared fixtures: an app on an empty database per test (SQLite by default, PostgreSQL
 when PARTSEMBLE_TEST_DATABASE_URL is set), users of each role, and a logged-in client.
+Each worker keeps one database and one engine for its tests and empties it before each
+(WorkerDatabase); the app itself is made anew for every test.
 
 Every test that used the database ends with `partsemble check`: the invariants of
 the ledger and the sales must hold after every scenario.
@@ -10,21 +12,27 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask, session
 from flask.testing import FlaskClient
+from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import generate_csrf
 from hypothesis import settings
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
+from sqlalchemy.pool import NullPool
 
 from partsemble import MIGRATIONS_DIR, create_app
-from tests.scratch import scratch_database
+from partsemble.sandbox import SandboxCompany
+from partsemble.sandbox.seed import SeedSummary
+from tests.scratch import END_SESSIONS, scratch_database
 
 PG_URL = os.environ.get("PARTSEMBLE_TEST_DATABASE_URL", "")
 
@@ -97,11 +105,46 @@ def _migrate(url: str, tmp: Path) -> None:
         from partsemble.extensions import db
 
         db.engine.dispose()
+    forget_engine(url)
+
+
+# One engine per worker for the worker's test database, kept from test to test: SQLAlchemy caches
+# each statement's compiled form on its engine, and an app made with a fresh engine per test
+# compiled every statement again (a third of a small test's time). create_app asks Flask-SQLAlchemy
+# for an engine; for a URL registered here it gets the kept one.
+_SHARED_URLS: set[str] = set()
+_ENGINES: dict[tuple[str, str], sa.Engine] = {}
+_make_engine = SQLAlchemy._make_engine
+
+
+def _kept_engine(self: SQLAlchemy, bind_key: str | None, options: dict[str, Any], app: Flask) -> sa.Engine:
+    url = sa.make_url(options["url"]).render_as_string(hide_password=False)
+    if url not in _SHARED_URLS:
+        return _make_engine(self, bind_key, options, app)
+    key = (url, repr(sorted((k, v) for k, v in options.items() if k != "url")))
+    if key not in _ENGINES:
+        _ENGINES[key] = _make_engine(self, bind_key, options, app)
+    return _ENGINES[key]
+
+
+SQLAlchemy._make_engine = _kept_engine  # type: ignore[method-assign]
+
+
+def kept_engines(url: str) -> list[sa.Engine]:
+    return [engine for (kept, _), engine in _ENGINES.items() if kept == url]
+
+
+def forget_engine(url: str) -> None:
+    """Dispose and drop the kept engines of `url` (a database about to be dropped)."""
+    _SHARED_URLS.discard(url)
+    for key in [key for key in _ENGINES if key[0] == url]:
+        _ENGINES.pop(key).dispose()
 
 
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated empty database: a SQLite file to copy, or a scratch PostgreSQL database."""
+    """A migrated empty database: a SQLite file to copy, or a scratch PostgreSQL database (one per
+    xdist worker, as every session fixture), which is also the worker's test database."""
     tmp = tmp_path_factory.mktemp("template")
     if not PG_URL:
         url = "sqlite:///" + str(tmp / "template.db")
@@ -110,10 +153,15 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         return
     with scratch_database(PG_URL, "partsemble_test") as url:
         _migrate(url, tmp)
-        yield url
+        try:
+            yield url
+        finally:
+            forget_engine(url)
 
 
 def fresh_database(template: str, tmp: Path) -> str:
+    """A database of its own for a test that needs one beside the worker's (a SQLite copy of the
+    template; on PostgreSQL the template itself, emptied by whoever used it)."""
     if template.startswith("sqlite"):
         source = Path(sa.make_url(template).database or "")
         target = tmp / f"db-{uuid.uuid4().hex[:8]}.db"
@@ -123,19 +171,126 @@ def fresh_database(template: str, tmp: Path) -> str:
 
 
 def truncate_all(app: Flask) -> None:
+    """Empty the app's PostgreSQL database (a SQLite copy is thrown away instead)."""
     from partsemble.extensions import db
 
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
+        if db.engine.dialect.name == "postgresql":
+            _truncate(db.engine)
+
+
+def _truncate(engine: sa.Engine) -> None:
+    from partsemble.extensions import db
+
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    for attempt in range(2):
+        try:
+            with engine.begin() as conn:
+                # A connection a test left open in a transaction would hold TRUNCATE forever.
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+                conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
             return
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        except sa.exc.OperationalError:
+            if attempt:
+                raise
+            with engine.connect() as conn:  # end whoever holds the lock, then once more
+                conn.exec_driver_sql(END_SESSIONS, (engine.url.database,))
+                conn.commit()
+            engine.dispose()
+
+
+class WorkerDatabase:
+    """The database of this worker's tests: one URL and one kept engine for all of them, made
+    empty again before each test by the fastest exact means, not by migrations. SQLite: the
+    migrated template's file copied over it (its pooled connections closed first). PostgreSQL:
+    TRUNCATE ... RESTART IDENTITY of every table (the schema is left as migrated).
+    tests/integration/test_migrations.py and tests/ops run the real migrations."""
+
+    def __init__(self, template: str, directory: Path) -> None:
+        self.template = template
+        if template.startswith("sqlite"):
+            self.source = Path(sa.make_url(template).database or "")
+            self.path: Path | None = directory / "worker.db"
+            self.url = "sqlite:///" + str(self.path)
+        else:
+            self.path = None
+            self.url = template
+        _SHARED_URLS.add(self.url)
+
+    def fresh(self) -> str:
+        """The URL of the database, as empty as the migrated template."""
+        if self.path is None:
+            engines = kept_engines(self.url)
+            if engines:
+                _truncate(engines[0])
+            else:
+                engine = sa.create_engine(self.url, poolclass=NullPool)
+                try:
+                    _truncate(engine)
+                finally:
+                    engine.dispose()
+            return self.url
+        # Connections to the old file go; the compiled statements stay with the engine.
+        replace_sqlite_file(self.path, self.source, kept_engines(self.url))
+        return self.url
+
+
+def replace_sqlite_file(target: Path, source: Path, engines: Iterable[sa.Engine] = ()) -> None:
+    """Make the SQLite database `target` a copy of `source` (a checkpointed file), after closing
+    the pooled connections of `engines` to it. Copied beside it and renamed over it: a connection
+    someone leaked keeps the old file, never a half-written one; the old file's WAL goes with it."""
+    for engine in engines:
+        engine.dispose()
+    for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy = target.with_name(f"{target.name}.{uuid.uuid4().hex[:8]}")
+    shutil.copyfile(source, copy)
+    os.replace(copy, target)
+
+
+class DemoCompanies:
+    """The sandbox's demo company (SandboxCompany.seed_demo), seeded once per worker and day into a
+    file of its own, and copied into the sandbox database of each test that wants it. Seeding is
+    deterministic for a day (its stamps come from `today`, none later than now), so a copy holds
+    exactly what seeding that database would."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.seeded: dict[date, tuple[Path, SeedSummary]] = {}
+
+    def copy_to(self, url: str, today: date) -> SeedSummary:
+        """Put the demo company in the (SQLite) sandbox database at `url`, before anything opens it."""
+        if today not in self.seeded:
+            path = self.directory / f"demo-{today.isoformat()}.db"
+            template = SandboxCompany.open("sqlite:///" + str(path))
+            try:
+                summary = template.seed_demo(today)
+            finally:
+                template.close()  # the last connection checkpoints the WAL into the file
+            self.seeded[today] = (path, summary)
+        path, summary = self.seeded[today]
+        replace_sqlite_file(Path(sa.make_url(url).database or ""), path)
+        return summary
+
+
+@pytest.fixture(scope="session")
+def demo_companies(tmp_path_factory: pytest.TempPathFactory) -> DemoCompanies:
+    return DemoCompanies(tmp_path_factory.mktemp("demo-companies"))
+
+
+@pytest.fixture(scope="session")
+def worker_database(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerDatabase]:
+    database = WorkerDatabase(database_template, tmp_path_factory.mktemp("worker"))
+    try:
+        yield database
+    finally:
+        forget_engine(database.url)
 
 
 @pytest.fixture
-def db_url(database_template: str, tmp_path: Path) -> str:
-    return fresh_database(database_template, tmp_path)
+def db_url(worker_database: WorkerDatabase) -> str:
+    return worker_database.fresh()
 
 
 @pytest.fixture
@@ -145,7 +300,7 @@ def app_config(tmp_path: Path, db_url: str) -> dict[str, object]:
 
 @pytest.fixture
 def app(app_config: dict[str, object], request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The app on a fresh database. No app context stays pushed: requests made with the
+    """The app on an empty database. No app context stays pushed: requests made with the
     test client must get their own, as in production (Flask-Login caches the user in g)."""
     app = create_app(app_config)
     yield app
@@ -158,9 +313,10 @@ def app(app_config: dict[str, object], request: pytest.FixtureRequest) -> Iterat
                 problems = find_violations(db.session)
             assert problems == [], "partsemble check failed:\n" + "\n".join(problems)
     finally:
-        truncate_all(app)
         with app.app_context():
-            db.engine.dispose()
+            db.session.remove()
+            if sa.make_url(db.engine.url).render_as_string(hide_password=False) not in _SHARED_URLS:
+                db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Database engine behaviour: SQLite pragmas and explicit write transactions."""
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy import event, text
@@ -8,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 _IMMEDIATE = "partsemble_write"
+_CONFIGURED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def is_sqlite(engine_or_session: Engine | Session | scoped_session[Session]) -> bool:
@@ -22,10 +24,12 @@ def configure_engine(engine: Engine) -> None:
     pysqlite's own transaction handling breaks SAVEPOINT and cannot BEGIN
     IMMEDIATE, so the driver is put in autocommit mode and SQLAlchemy's begin
     event emits BEGIN (see SQLAlchemy's "Serializable isolation / Savepoints"
-    notes for pysqlite).
+    notes for pysqlite). Once per engine: apps that share one (the test suite keeps one per
+    worker) must not emit BEGIN twice.
     """
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name != "sqlite" or engine in _CONFIGURED:
         return
+    _CONFIGURED.add(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

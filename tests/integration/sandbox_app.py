@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from partsemble import create_app
 from partsemble.connections.source import open_source
 from partsemble.connections.tokens import TokenCipher
+from partsemble.demo import link_sandbox_items, load_demo
 from partsemble.connectors.base import SalesSource
 from partsemble.extensions import db
 from partsemble.inventory.check import find_violations
@@ -25,9 +26,10 @@ from partsemble.models.sync import Connection
 from partsemble.products.services import ProductInput, create_product
 from partsemble.sandbox import REALM_ID, SandboxCompany
 from partsemble.sandbox.clock import local_date, now_us
+from partsemble.sandbox.seed import SeedSummary
 from partsemble.sync.service import SyncRequest, SyncSettings, run_sync
 from partsemble.sync.summary import SyncSummary
-from tests.conftest import truncate_all
+from tests.conftest import DemoCompanies
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Live:
     app: Flask
     company: SandboxCompany
     today: date
+    seeded: SeedSummary | None = None  # what the demo company holds, when it was asked for
 
     def source(self) -> SalesSource:
         with self.app.app_context():
@@ -51,10 +54,15 @@ class Live:
 
 
 @contextmanager
-def live_sandbox(app_config: dict[str, Any], initial_sync_date: date | None = None, **config: Any) -> Iterator[Live]:
-    """An empty sandbox company served by the app, and a connection to it (tokens issued, no browser)."""
+def live_sandbox(app_config: dict[str, Any], initial_sync_date: date | None = None, *,
+                 demo: DemoCompanies | None = None, **config: Any) -> Iterator[Live]:
+    """The sandbox company served by the app, and a connection to it (tokens issued, no browser).
+    Empty, or with `demo` the demo company (copied from the worker's seeded one) with Partsemble
+    holding the demo's products, lots and item links (partsemble.demo, as `partsemble demo` loads)."""
     app_config.update(SANDBOX=True, QBO_CLIENT_ID="test-client", QBO_CLIENT_SECRET="test-secret", QBO_MAX_RETRIES=2,
                       **config)
+    today = local_date(now_us())
+    seeded = demo.copy_to(str(app_config["SANDBOX_DATABASE_URL"]), today) if demo else None
     app = create_app(app_config)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}/sandbox"
@@ -63,27 +71,28 @@ def live_sandbox(app_config: dict[str, Any], initial_sync_date: date | None = No
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     company = SandboxCompany.open(app.config["SANDBOX_DATABASE_URL"])
-    today = local_date(now_us())
-    pair = company.issue_tokens("test-client")
-    cipher = TokenCipher(app.config)
-    with app.app_context():
-        db.session.add(Connection(provider="qbo", realm_id=REALM_ID, company_name="Juniper & Wick Co.", status="connected",
-                                  access_token_enc=cipher.encrypt(pair.access_token),
-                                  refresh_token_enc=cipher.encrypt(pair.refresh_token),
-                                  access_expires_at=utcnow() + timedelta(hours=1),
-                                  initial_sync_date=initial_sync_date or today - timedelta(days=120)))
-        db.session.commit()
-        db.session.remove()
     try:
-        yield Live(app, company, today)
+        pair = company.issue_tokens("test-client")
+        cipher = TokenCipher(app.config)
+        with app.app_context():
+            if demo:
+                load_demo(today)
+                link_sandbox_items()
+            db.session.add(Connection(provider="qbo", realm_id=REALM_ID, company_name="Juniper & Wick Co.", status="connected",
+                                      access_token_enc=cipher.encrypt(pair.access_token),
+                                      refresh_token_enc=cipher.encrypt(pair.refresh_token),
+                                      access_expires_at=utcnow() + timedelta(hours=1),
+                                      initial_sync_date=initial_sync_date or today - timedelta(days=120)))
+            db.session.commit()
+            db.session.remove()
+        yield Live(app, company, today, seeded)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
         company.close()
-        truncate_all(app)
         with app.app_context():
-            db.engine.dispose()
+            db.session.remove()
 
 
 def stock_and_link(live: Live, items: dict[str, str], received: date, quantity: str = "10000",

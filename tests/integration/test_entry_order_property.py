@@ -1,7 +1,7 @@
 """Property: the same dated facts give the same numbers, whatever order they are entered in.
 
 Random histories of 1-3 products (lots, positive adjustments, invoices and credit memos with
-edits and voids) are entered in several shuffled orders, each on a fresh database, through the
+edits and voids) are entered in several shuffled orders, each on an empty database, through the
 same services the app uses. Every order must end with identical consumptions, costs, lot
 balances and stock on hand, and `partsemble check` (which compares every product with its
 from-scratch date-order replay) must pass.
@@ -32,7 +32,7 @@ from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import LotConsumption, Sale, SaleLine
 from tests import factories
-from tests.conftest import base_config, fresh_database, truncate_all
+from tests.conftest import base_config
 from tests.documents import doc, line
 
 pytestmark = [pytest.mark.no_invariant_check, pytest.mark.slow]
@@ -166,18 +166,18 @@ def snapshot() -> dict[str, object]:
 
 @settings(max_examples=int(os.environ.get("PARTSEMBLE_ORDER_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=histories(), seed=st.integers(0, 2**16))
-def test_every_entry_order_gives_the_same_costs_as_the_date_order_replay(history, seed, database_template, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_every_entry_order_gives_the_same_costs_as_the_date_order_replay(history, seed, worker_database, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     products, facts = history
     results = []
+    tmp = tmp_path_factory.mktemp("orders")
     for order in entry_orders(facts, seed):
-        tmp = tmp_path_factory.mktemp("order")
-        app = create_app(base_config(tmp, fresh_database(database_template, tmp)))
+        # Each order on the worker's database, emptied first (tests/conftest.py WorkerDatabase).
+        app = create_app(base_config(tmp, worker_database.fresh()))
         try:
             results.append(enter(app, products, order))
         finally:
-            truncate_all(app)
             with app.app_context():
-                db.engine.dispose()
+                db.session.remove()
     for result in results:
         assert result["problems"] == []
     first = results[0]

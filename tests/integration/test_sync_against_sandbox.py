@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -10,64 +9,32 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
-from partsemble import create_app
 from partsemble.connections.source import open_source
-from partsemble.connections.tokens import TokenCipher
-from partsemble.demo import DEMO_PASSWORD, link_sandbox_items, load_demo
+from partsemble.demo import DEMO_PASSWORD
 from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
 from partsemble.extensions import db
 from partsemble.inventory.check import find_violations
-from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import LotConsumption, Sale, SaleLine
 from partsemble.models.sync import Connection, FailedDocument
-from partsemble.sandbox import REALM_ID, LineInput, SandboxCompany
-from partsemble.sandbox.clock import local_date, now_us
+from partsemble.sandbox import LineInput, SandboxCompany
 from partsemble.sync.service import SyncRequest, SyncSettings, run_sync
 from tests import oracle
-from tests.conftest import Browser, truncate_all
+from tests.conftest import Browser
 from tests.demo_expected import expected_from_payloads
+from tests.integration.sandbox_app import live_sandbox
 
 pytestmark = pytest.mark.no_invariant_check  # checked after every step below instead
 D = Decimal
 
 
 @pytest.fixture
-def live(app_config, tmp_path) -> Iterator[dict]:  # type: ignore[no-untyped-def]
-    """The app with its sandbox served on a free port, connected to the seeded demo company."""
-    app_config.update(SANDBOX=True, QBO_CLIENT_ID="test-client", QBO_CLIENT_SECRET="test-secret", QBO_MAX_RETRIES=2)
-    app = create_app(app_config)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}/sandbox"
-    app.config.update(QBO_API_BASE=base + "/v3", QBO_TOKEN_URL=base + "/oauth2/tokens/bearer", QBO_REVOKE_URL=base + "/oauth2/tokens/revoke")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    company = SandboxCompany.open(app.config["SANDBOX_DATABASE_URL"])
-    today = local_date(now_us())
-    seeded = company.seed_demo(today)
-    pair = company.issue_tokens("test-client")
-    cipher = TokenCipher(app.config)
-    with app.app_context():
-        load_demo(today)
-        link_sandbox_items()
-        db.session.add(Connection(provider="qbo", realm_id=REALM_ID, company_name="Juniper & Wick Co.", status="connected",
-                                  access_token_enc=cipher.encrypt(pair.access_token), refresh_token_enc=cipher.encrypt(pair.refresh_token),
-                                  access_expires_at=utcnow() + timedelta(hours=1), initial_sync_date=today - timedelta(days=120)))
-        db.session.commit()
-        db.session.remove()
-    try:
-        yield {"app": app, "company": company, "seeded": seeded, "today": today}
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        company.close()
-        truncate_all(app)
-        with app.app_context():
-            db.engine.dispose()
+def live(app_config, demo_companies) -> Iterator[dict]:  # type: ignore[no-untyped-def]
+    """The app with its sandbox served on a free port, connected to the demo company (sandbox_app.live_sandbox)."""
+    with live_sandbox(app_config, demo=demo_companies) as served:
+        yield {"app": served.app, "company": served.company, "seeded": served.seeded, "today": served.today}
 
 
 def sync(live, **kw):  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from partsemble.models.sales import LotConsumption, Sale, SaleLine
 from partsemble.models.sync import Connection
 from partsemble.sync.service import SyncRequest, SyncSettings, run_sync
 from tests import factories, oracle
-from tests.conftest import base_config, fresh_database, truncate_all
+from tests.conftest import base_config
 from tests.documents import doc, line
 
 pytestmark = pytest.mark.no_invariant_check  # each example checks its own databases
@@ -35,7 +35,6 @@ PRODUCT_OF_ITEM = {"1": "A", "2": "B"}  # item 8 (a service) is a skipped line
 
 def seed(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        truncate_all(app)
         a, b = factories.product("A", "Candle A"), factories.product("B", "Candle B")
         db.session.add(Connection(provider="qbo", realm_id="1", status="connected", initial_sync_date=START))
         db.session.add(AccountingItem(source="qbo", external_id="1", name="Candle A", item_type="Inventory", product_id=a.id))
@@ -54,10 +53,9 @@ def sync(app, source):  # type: ignore[no-untyped-def]
 
 
 def close(app) -> None:  # type: ignore[no-untyped-def]
-    """Empty the database (PostgreSQL is shared by the examples) and close the pool's connections."""
-    truncate_all(app)
+    """Done with the app: the next one empties the worker's database (tests/conftest.py WorkerDatabase)."""
     with app.app_context():
-        db.engine.dispose()
+        db.session.remove()
 
 
 def stock(app) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
@@ -125,12 +123,12 @@ def assert_matches_oracle(app, receipts: list[oracle.Receipt], documents: dict[t
         db.session.remove()
 
 
-def test_any_sequence_keeps_the_invariants_and_converges(database_template, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_any_sequence_keeps_the_invariants_and_converges(worker_database, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     class Upstream(RuleBasedStateMachine):
         @initialize()
         def start(self) -> None:
             tmp = tmp_path_factory.mktemp("stateful")
-            self.app = create_app(base_config(tmp, fresh_database(database_template, tmp)))
+            self.app = create_app(base_config(tmp, worker_database.fresh()))
             seed(self.app)
             self.source = InMemorySource(ITEMS)
             self.lots: list[tuple[str, str, str, date]] = []
@@ -216,7 +214,7 @@ def test_any_sequence_keeps_the_invariants_and_converges(database_template, tmp_
                 close(self.app)
             # The same lots and one sync of the final upstream state, into an empty database.
             tmp = tmp_path_factory.mktemp("fresh")
-            self.app = create_app(base_config(tmp, fresh_database(database_template, tmp)))
+            self.app = create_app(base_config(tmp, worker_database.fresh()))
             try:
                 seed(self.app)
                 receipts = []

@@ -10,6 +10,7 @@ from flask import Flask
 from sandbox_harness import CLIENT_ID, Api, company_today, make_app, serving
 
 from partsemble.sandbox import SandboxCompany, TokenPair
+from tests.conftest import DemoCompanies
 
 
 @pytest.fixture(autouse=True)
@@ -19,9 +20,17 @@ def _app_context() -> Iterator[None]:
     yield
 
 
+SEEDED = pytest.StashKey[Any]()
+
+
 @pytest.fixture
-def database_url(tmp_path: Any) -> str:
-    return f"sqlite:///{tmp_path / 'sandbox.db'}"
+def database_url(tmp_path: Any, request: pytest.FixtureRequest, demo_companies: DemoCompanies) -> str:
+    """The sandbox's database; for a test that asks for `seeded`, a copy of the demo company made
+    before anything opens it (seeded once per worker; test_sandbox_seed.py seeds for real)."""
+    url = f"sqlite:///{tmp_path / 'sandbox.db'}"
+    if "seeded" in request.fixturenames:
+        request.node.stash[SEEDED] = demo_companies.copy_to(url, company_today())
+    return url
 
 
 @pytest.fixture
@@ -43,8 +52,9 @@ def server(app: Flask, company: SandboxCompany) -> Iterator[str]:
 
 
 @pytest.fixture
-def seeded(company: SandboxCompany) -> Any:
-    return company.seed_demo(company_today())
+def seeded(company: SandboxCompany, request: pytest.FixtureRequest) -> Any:
+    """What the demo company in this test's sandbox holds (see database_url)."""
+    return request.node.stash[SEEDED]
 
 
 @pytest.fixture
