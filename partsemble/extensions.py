@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from partsemble.models.base import Base
+from partsemble.models.base import db
 
-db = SQLAlchemy(model_class=Base)
+__all__ = ["csrf", "db", "login_manager", "migrate"]
+
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -17,8 +17,8 @@ from partsemble.inventory.voiding import void_refusal
 from partsemble.models.catalog import Product
 from partsemble.models.ids import IdAllocator
 from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot, StockTransaction
+from partsemble.models.settings import read_preferences
 from partsemble.models.transactions import write_transaction
-from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
 MANUAL_LOT_SOURCES = ("receipt", "build", "opening")

@@ -9,8 +9,7 @@ from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from partsemble.extensions import db
-from partsemble.models.base import UTCDateTime, utcnow
+from partsemble.models.base import UTCDateTime, db, utcnow
 
 ROLES = ("admin", "member", "viewer")
 ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2}

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BigInteger, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -20,6 +21,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The Flask-SQLAlchemy handle the models derive from (db.Model), made here beside its Base so the
+# models need nothing above them; partsemble.extensions hands it to the app with the other extensions.
+db = SQLAlchemy(model_class=Base)
 
 
 class ScaledDecimal(TypeDecorator):

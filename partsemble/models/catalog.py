@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partsemble.extensions import db
-from partsemble.models.base import Quantity, UTCDateTime, utcnow
+from partsemble.models.base import Quantity, UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
     from partsemble.models.inventory import Lot

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partsemble.extensions import db
-from partsemble.models.base import Money, Quantity, UnitCost, UTCDateTime, utcnow
+from partsemble.models.base import Money, Quantity, UnitCost, UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
     from partsemble.models.catalog import Product

@@ -1,13 +1,15 @@
 """Settings of the books that every part of the app reads (one row)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from partsemble.extensions import db
-from partsemble.models.base import UTCDateTime, utcnow
+from partsemble.domain.numbers import DecimalMark
+from partsemble.models.base import UTCDateTime, db, utcnow
 
 
 class BookSettings(db.Model):
@@ -24,3 +26,26 @@ class BookSettings(db.Model):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# How this business reads numbers and times, read by every page (the web filters) and by the
+# services that parse typed numbers; partsemble.settings validates and saves them.
+@dataclass(frozen=True)
+class Preferences:
+    decimal_mark: DecimalMark = DecimalMark.POINT
+    time_zone: str = "UTC"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+DEFAULTS = Preferences()
+
+
+def read_preferences(session: Session) -> Preferences:
+    """The stored preferences, or the defaults (decimal point, UTC) before any were saved."""
+    row = session.execute(select(BookSettings.decimal_mark, BookSettings.time_zone).where(BookSettings.id == 1)).first()
+    if row is None:
+        return DEFAULTS
+    return Preferences(DecimalMark(row.decimal_mark), row.time_zone)

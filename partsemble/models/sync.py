@@ -7,8 +7,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partsemble.extensions import db
-from partsemble.models.base import Money, UTCDateTime, utcnow
+from partsemble.models.base import Money, UTCDateTime, db, utcnow
 
 CONNECTION_STATUSES = ("connected", "expired", "disconnected")
 

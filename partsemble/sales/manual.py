@@ -19,8 +19,8 @@ from partsemble.inventory.services import refuse_closed
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import Product
 from partsemble.models.sales import Sale
+from partsemble.models.settings import read_preferences
 from partsemble.models.transactions import write_transaction
-from partsemble.settings.services import read_preferences
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
 AnySession = Session | scoped_session[Session]

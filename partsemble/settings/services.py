@@ -1,40 +1,17 @@
 """How this business reads numbers and times: the decimal mark and the time zone (one settings row)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from partsemble.domain.numbers import DecimalMark
 from partsemble.models.base import utcnow
-from partsemble.models.settings import BookSettings
+from partsemble.models.settings import BookSettings, Preferences
 from partsemble.models.transactions import write_transaction
 from partsemble.validation import InputError
 
 MARK_CHOICES = {".": "Decimal point: 1,500.25", ",": "Decimal comma: 1.500,25"}
-
-
-@dataclass(frozen=True)
-class Preferences:
-    decimal_mark: DecimalMark = DecimalMark.POINT
-    time_zone: str = "UTC"
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
-
-
-DEFAULTS = Preferences()
-
-
-def read_preferences(session: Session) -> Preferences:
-    """The stored preferences, or the defaults (decimal point, UTC) before any were saved."""
-    row = session.execute(select(BookSettings.decimal_mark, BookSettings.time_zone).where(BookSettings.id == 1)).first()
-    if row is None:
-        return DEFAULTS
-    return Preferences(DecimalMark(row.decimal_mark), row.time_zone)
 
 
 def parse_time_zone(raw: object) -> str:

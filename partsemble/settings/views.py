@@ -8,8 +8,9 @@ from werkzeug.wrappers import Response
 
 from partsemble.costing import costs_final_through, set_costs_final_through
 from partsemble.extensions import db
+from partsemble.models.settings import read_preferences
 from partsemble.settings.forms import CostsForm, NumbersAndTimeForm
-from partsemble.settings.services import read_preferences, save_preferences, time_zone_names
+from partsemble.settings.services import save_preferences, time_zone_names
 from partsemble.validation import InputError, parse_date
 from partsemble.web.forms import show_error
 from partsemble.web.guard import requires_role

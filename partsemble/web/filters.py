@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from partsemble.domain.money import cents, margin_percent
 from partsemble.domain.numbers import DecimalMark, show_number
-from partsemble.settings.services import DEFAULTS, Preferences, read_preferences
+from partsemble.models.settings import DEFAULTS, Preferences, read_preferences
 from partsemble.web import labels
 
 SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
