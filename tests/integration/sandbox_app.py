@@ -15,8 +15,8 @@ from werkzeug.serving import make_server
 from partsemble import create_app
 from partsemble.connections.source import open_source
 from partsemble.connections.tokens import TokenCipher
-from partsemble.demo import link_sandbox_items, load_demo
 from partsemble.connectors.base import SalesSource
+from partsemble.demo import link_sandbox_items, load_demo
 from partsemble.extensions import db
 from partsemble.inventory.check import find_violations
 from partsemble.inventory.services import LotInput, receive_lot
