@@ -19,7 +19,7 @@ from partsemble.models.catalog import AccountingItem
 from partsemble.models.sync import Connection
 from partsemble.sandbox import SandboxCompany
 from tests import factories
-from tests.conftest import PG_URL, _migrate, base_config, fresh_database
+from tests.conftest import PG_URL, _migrate, base_config, fresh_database, replace_sqlite_file
 from tests.reliability.history import change_upstream
 from tests.reliability.live_server import point_at_sandbox, serving
 from tests.reliability.world import (
@@ -111,10 +111,7 @@ def load_company(company: Company, sandbox_url: str) -> None:
     from partsemble.sandbox.store import dispose_engine
 
     dispose_engine(sandbox_url)
-    target = Path(sa.make_url(sandbox_url).database or "")
-    for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
-        stale.unlink(missing_ok=True)
-    target.write_bytes(company.path.read_bytes())
+    replace_sqlite_file(Path(sa.make_url(sandbox_url).database or ""), company.path)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FuturesTimeout
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +32,7 @@ from partsemble.sandbox import ItemDraft, LineInput, SandboxCompany
 from tests import factories
 from tests.conftest import PASSWORD, fresh_database
 from tests.reliability.conftest import qbo_config
-from tests.reliability.live_server import point_at_sandbox, serving
+from tests.reliability.live_server import Gate, point_at_sandbox, serving
 from tests.reliability.processes import Databases, child_environment, gunicorn, run_cli
 from tests.reliability.world import plain_tokens, store_connection
 
@@ -42,12 +43,14 @@ ROUNDS = 20
 NEW_PER_ROUND = 6
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 BUSY = "A sync is already running"
+CEILING = 120  # seconds: how long an event may take on the most loaded machine before the test gives up
 
 
 @pytest.fixture
 def shop(database_template: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """An empty sandbox company with three items, the matching finished goods with stock, eight members,
-    and the app under gunicorn (4 sync workers) on its own database; the sandbox answers from this process."""
+    and the app under gunicorn (4 sync workers) on its own database; the sandbox answers from this process,
+    its API behind a gate the test opens and closes (live_server.Gate)."""
     databases = Databases(database_template, tmp_path)
     sandbox_url = "sqlite:///" + str(tmp_path / "sandbox.db")
     host = create_app(qbo_config(tmp_path, fresh_database(database_template, tmp_path), sandbox_url))
@@ -55,6 +58,7 @@ def shop(database_template: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     try:
         customer = sandbox.create_customer("Barrier & Sons")["Id"]
         items = [sandbox.create_item(ItemDraft(f"Candle {n}", "Inventory", f"CND-{n}", unit_price=Decimal("12.50")))["Id"] for n in range(3)]
+        gate = Gate(host, "/sandbox/v3/", ceiling=CEILING)
         with serving(host) as base:
             point_at_sandbox(host.config, base)
             config = qbo_config(tmp_path, databases.start, sandbox_url, QBO_READ_TIMEOUT="5", QBO_PAGE_SIZE=10,
@@ -74,7 +78,8 @@ def shop(database_template: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
             store_connection(app, sandbox, start)
             env = child_environment(config, databases.start, tmp_path / "instance")
             with gunicorn(env, workers=4, log=tmp_path / "gunicorn.log") as url:
-                yield {"app": app, "url": url, "sandbox": sandbox, "customer": customer, "items": items, "start": start, "env": env}
+                yield {"app": app, "url": url, "sandbox": sandbox, "customer": customer, "items": items, "start": start, "env": env,
+                       "gate": gate}
             with app.app_context():
                 db.engine.dispose()
     finally:
@@ -142,10 +147,8 @@ def stock(app) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
 
 
 def test_eight_people_pressing_sync_now_together_start_exactly_one_sync(shop, capsys) -> None:  # type: ignore[no-untyped-def]
-    app, sandbox = shop["app"], shop["sandbox"]
+    app, gate = shop["app"], shop["gate"]
     members = [Member(shop["url"], f"member{n}@example.com") for n in range(CLIENTS)]
-    # Every query answer takes a little while, so the one sync that runs outlasts the other seven presses.
-    sandbox.add_fault("query", "slow", delay="0.25")
     sold_total: dict[str, Decimal] = {}
     documents = busy_answers = 0
     for round_ in range(1, ROUNDS + 1):
@@ -158,8 +161,17 @@ def test_eight_people_pressing_sync_now_together_start_exactly_one_sync(shop, ca
             barrier.wait(timeout=30)  # noqa: B023  (this round's barrier: pressed within the round)
             return member.press_sync()
 
+        # The one sync that starts waits at the sandbox's door until the other seven presses have
+        # their answers: it outlasts them however slowly the machine runs. A second sync would wait
+        # there too, the seventh answer would not come, and the counts below say so.
+        gate.close()
         with ThreadPoolExecutor(CLIENTS) as pool:
-            answers = list(pool.map(press, members))
+            pressed = [pool.submit(press, member) for member in members]
+            try:
+                first_answers(pressed, CLIENTS - 1)
+            finally:
+                gate.open()
+            answers = [future.result(timeout=CEILING) for future in pressed]
         assert [a.status_code for a in answers] == [200] * CLIENTS
         refused = [a for a in answers if BUSY in a.text]
         ran = [a for a in answers if BUSY not in a.text]
@@ -211,9 +223,8 @@ def test_two_processes_refreshing_the_same_token_refresh_it_once(shop) -> None: 
 
 
 def test_manual_sales_and_lot_receipts_during_a_sync_are_neither_lost_nor_counted_twice(shop) -> None:  # type: ignore[no-untyped-def]
-    app, sandbox = shop["app"], shop["sandbox"]
+    app, gate = shop["app"], shop["gate"]
     sold = add_documents(shop, 60, 1)
-    sandbox.add_fault("query", "slow", delay="0.4")  # 60 documents in pages of 10: a sync of several seconds
     syncing = Member(shop["url"], "member0@example.com")
     writers = [Member(shop["url"], f"member{n}@example.com") for n in range(1, 5)]
     product_ids = {sku: pid for sku, pid in _products(app).items()}
@@ -231,12 +242,20 @@ def test_manual_sales_and_lot_receipts_during_a_sync_are_neither_lost_nor_counte
                 "quantity": "10", "unit_cost": "3.5", "source": "receipt", "note": ""}).status_code)
         return codes
 
+    # The sync waits at the sandbox's door until the first writer is done: the writes meet a running
+    # sync, the first ones before it has read a page, the others while it pages (10 a page) and applies.
+    gate.close()
     with ThreadPoolExecutor(5) as pool:
         sync = pool.submit(syncing.press_sync)
-        time.sleep(0.3)
-        assert scalar(app, select(func.count(SyncRun.id)).where(SyncRun.status == "running")) == 1  # the writes meet a running sync
-        codes = [code for batch in pool.map(write, range(4)) for code in batch]
-        answer = sync.result(timeout=120)
+        try:
+            assert gate.arrived.wait(CEILING), "the sync never asked the sandbox"
+            assert scalar(app, select(func.count(SyncRun.id)).where(SyncRun.status == "running")) == 1
+            writing = [pool.submit(write, index) for index in range(4)]
+            first_answers(writing, 1)
+        finally:
+            gate.open()
+        codes = [code for batch in writing for code in batch.result(timeout=CEILING)]
+        answer = sync.result(timeout=CEILING)
     assert answer.status_code == 200 and BUSY not in answer.text
     assert codes == [302] * 40
     assert scalar(app, select(SyncRun.status).order_by(SyncRun.id.desc()).limit(1)) == "succeeded"
@@ -249,6 +268,18 @@ def test_manual_sales_and_lot_receipts_during_a_sync_are_neither_lost_nor_counte
         manual_units = sum(2 for index in range(4) for k in range(5) if f"CND-{(index + k) % 3}" == sku)
         received = sum(10 for index in range(4) for k in range(5) if f"CND-{(index + k) % 3}" == sku)
         assert on_hand[sku] == Decimal(400) + received - manual_units - sold.get(item, Decimal(0)), sku
+
+
+def first_answers(futures: list[Future[Any]], count: int) -> None:
+    """Return once `count` of `futures` are done, or after CEILING seconds (the caller's checks then fail)."""
+    done = 0
+    try:
+        for _ in as_completed(futures, timeout=CEILING):
+            done += 1
+            if done == count:
+                return
+    except FuturesTimeout:
+        return
 
 
 def _products(app) -> dict[str, int]:  # type: ignore[no-untyped-def]
