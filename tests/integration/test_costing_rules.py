@@ -15,6 +15,7 @@ from partsemble.extensions import db
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.models.sales import Sale
+from partsemble.models.sync import SyncRun
 from tests import factories
 from tests.documents import doc, line
 
@@ -270,11 +271,42 @@ def test_voiding_a_credit_memo_whose_return_lot_was_sold_recosts_its_buyers_from
     assert consumer.shortage is False and consumer.cost == D(21)
     assert consumer.lines[0].shortage_quantity == D(0)
     assert [(c.quantity, c.unit_cost) for c in consumer.lines[0].consumptions] == [(D(7), D(3))]
-    assert consumer.revisions[-1].action == "recosted" and consumer.revisions[-1].summary.startswith("Cost 6.00 → 21.00")
+    assert consumer.revisions[-1].action == "recosted"
+    assert consumer.revisions[-1].summary == "Cost 6.00 → 21.00: re-costed in date order (Credit memo CRE-9 dated 2026-02-01 reversed)"
     assert stock(shop["a"]) == D(10 - 7)  # the returned 5 never came in after all
     # Undoing the consumer too brings back exactly what it took.
     apply(shop, doc("1", [line("1", "0", "0")], version="1", status=DocumentStatus.VOIDED))
     assert stock(shop["a"]) == D(10) and remaining(shop["a"]) == [D(0), D(10)]
+
+
+def test_voiding_a_credit_memo_whose_return_lot_was_sold_with_no_other_stock_leaves_its_buyer_short(shop, users) -> None:  # type: ignore[no-untyped-def]
+    # No other lot can take the place of the returned units: the buyer's 2 units become a shortfall at
+    # the return lot's unit cost (4), its cost stays 9 and the replay agrees, so nothing is re-costed.
+    # The ledger says who and which run removed them; sales of other products stay as they were.
+    factories.lot(db.session.get(Product, shop["a"]), "5", "4", date(2026, 1, 1), "A")
+    factories.lot(db.session.get(Product, shop["b"]), "5", "1", date(2026, 1, 1), "B")
+    apply(shop, doc("1", [line("1", "5", "50")], day=date(2026, 1, 2)))
+    apply(shop, doc("9", [line("1", "2", "20")], doc_type=CM, day=date(2026, 1, 3)))  # back at 4 a unit
+    apply(shop, doc("2", [line("1", "2", "20"), line("2", "1", "10")], day=date(2026, 1, 4)))  # 2 of the return lot, 1 of B
+    apply(shop, doc("3", [line("2", "1", "10")], day=date(2026, 1, 5)))
+    run = SyncRun(user_id=users["admin"].id)
+    db.session.add(run)
+    db.session.commit()
+    void = doc("9", [line("1", "0", "0")], doc_type=CM, version="1", status=DocumentStatus.VOIDED, day=date(2026, 1, 3))
+    apply_document(ApplyContext(db.session, shop["items"], run_id=run.id, user_id=users["admin"].id), void)
+    db.session.commit()
+    buyer = sale("2")
+    assert (buyer.cost, buyer.shortage) == (D(9), True)
+    short = buyer.lines[0]
+    assert (short.shortage_quantity, short.shortage_cost, short.shortage_unit_cost, short.consumptions) == (D(2), D(8), D(4), [])
+    assert [r.action for r in buyer.revisions] == ["created"]
+    assert (sale("1").shortage, sale("3").shortage) == (False, False)
+    removed = db.session.execute(
+        select(StockTransaction.type, StockTransaction.quantity, StockTransaction.sync_run_id, StockTransaction.user_id, StockTransaction.note)
+        .where(StockTransaction.sale_id == buyer.id, StockTransaction.sync_run_id.is_not(None)).order_by(StockTransaction.id)
+    ).tuples().all()
+    note = "Return lot RET-CRE-9-1 removed: drawn units become a shortfall"
+    assert removed == [("SALE_REVERSAL", D(2), run.id, users["admin"].id, note), ("SALE", D(-2), run.id, users["admin"].id, note)]
 
 
 def test_an_invoice_line_with_a_negative_quantity_is_a_return(shop) -> None:  # type: ignore[no-untyped-def]
