@@ -4,7 +4,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
 from typing import Any
 
 from flask import Flask

@@ -8,8 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FuturesTimeout, as_completed
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -73,7 +72,7 @@ def shop(database_template: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
                     db.session.add(AccountingItem(source="qbo", external_id=item_id, name=p.name, sku=p.sku, item_type="Inventory", product_id=p.id))
                 db.session.commit()
                 for n in range(CLIENTS):
-                    create_user(f"member{n}@example.com", PASSWORD, "member", f"Member {n}")
+                    create_user(db.session, f"member{n}@example.com", PASSWORD, "member", f"Member {n}")
                 db.session.remove()
             store_connection(app, sandbox, start)
             env = child_environment(config, databases.start, tmp_path / "instance")
