@@ -12,10 +12,10 @@ from partsemble.domain.numbers import show_number
 from partsemble.extensions import db
 from partsemble.inventory import queries, services
 from partsemble.inventory.forms import AdjustLotForm, ImportLotsForm, ReceiveLotForm
+from partsemble.models.catalog import all_products_for_choice, get_product
 from partsemble.models.inventory import LOT_SOURCES, LOT_STATUSES, Lot
 from partsemble.models.settings import read_preferences
 from partsemble.pagination import page_number
-from partsemble.products.queries import all_products_for_choice, get_product
 from partsemble.validation import InputError
 from partsemble.web.forms import csv_download, csv_upload, options, show_error
 from partsemble.web.guard import requires_role

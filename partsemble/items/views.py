@@ -9,9 +9,8 @@ from partsemble.auth.views import safe_next
 from partsemble.connections.source import open_source
 from partsemble.extensions import db
 from partsemble.items import queries, services
-from partsemble.models.catalog import ITEM_TYPES, AccountingItem
+from partsemble.models.catalog import ITEM_TYPES, AccountingItem, all_products_for_choice
 from partsemble.pagination import page_number
-from partsemble.products.queries import all_products_for_choice
 from partsemble.sync.errors import SyncNotStarted
 from partsemble.sync.start import refresh_item_list, retry_waiting
 from partsemble.validation import InputError

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partsemble.models.base import Quantity, UTCDateTime, db, utcnow
@@ -92,3 +92,19 @@ class AccountingItem(db.Model):
     @property
     def blocks_sales(self) -> bool:
         return self.is_stock_like and self.product_id is None and not self.not_tracked
+
+
+# The product lookups every feature's forms use (the lot, sale, item and product pages); here, below
+# those features, so none of them imports another for its product list.
+
+def get_product(product_id: int) -> Product | None:
+    return db.session.get(Product, product_id)
+
+
+def all_products_for_choice(*, finished_goods_only: bool = False, include_archived: bool = False) -> list[Product]:
+    query = select(Product).order_by(Product.name)
+    if not include_archived:
+        query = query.where(Product.active.is_(True))
+    if finished_goods_only:
+        query = query.where(Product.type == "finished_good")
+    return list(db.session.scalars(query))

@@ -1,4 +1,4 @@
-"""Reading products: the list with its filters, one product, the export."""
+"""Reading products: the list with its filters, the export, the product page's margin and chart."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -13,6 +13,10 @@ from partsemble.inventory.queries import stock_figures
 from partsemble.models.catalog import PRODUCT_TYPES, AccountingItem, Product
 from partsemble.models.inventory import Lot
 from partsemble.pagination import Page, paginate
+from partsemble.reports import periods
+from partsemble.reports.margins import ProductMargin, product_margin
+from partsemble.reports.monthly import product_months
+from partsemble.reports.svg import ChartPanel, chart_panel
 from partsemble.web.sorting import Column, Sort, SortableTable
 
 
@@ -92,14 +96,19 @@ def export_rows(filters: ProductFilters, order: Sort = BY_NAME) -> Iterator[tupl
         offset += len(chunk)
 
 
-def get_product(product_id: int) -> Product | None:
-    return db.session.get(Product, product_id)
+@dataclass(frozen=True)
+class MarginPanel:
+    margin: ProductMargin | None  # the last 12 calendar months; None if nothing was sold in them
+    chart: ChartPanel | None  # month by month (products/_chart.html); None when the product has no margin at all
 
 
-def all_products_for_choice(*, finished_goods_only: bool = False, include_archived: bool = False) -> list[Product]:
-    query = select(Product).order_by(Product.name)
-    if not include_archived:
-        query = query.where(Product.active.is_(True))
-    if finished_goods_only:
-        query = query.where(Product.type == "finished_good")
-    return list(db.session.scalars(query))
+def margin_panel(product: Product) -> MarginPanel:
+    """The product page's margin over the last 12 calendar months and its month-by-month chart.
+    Products that are not finished goods and never had a costed line get neither: they have no margin."""
+    window = periods.preset_period("last_12_months", periods.today())
+    assert window.start is not None and window.end is not None
+    margin = product_margin(product.id, window)
+    if margin is None and not product.is_finished_good:
+        return MarginPanel(None, None)
+    months = product_months(product.id, window.start, window.end)
+    return MarginPanel(margin, chart_panel(months, f"product-{product.id}-chart", product.name))

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 from partsemble.csvio import stream
 from partsemble.extensions import db
 from partsemble.inventory import queries as stock
-from partsemble.models.catalog import PRODUCT_TYPE_LABELS, Product
+from partsemble.models.catalog import PRODUCT_TYPE_LABELS, Product, get_product
 from partsemble.pagination import page_number
 from partsemble.products import queries, services
 from partsemble.products.forms import ImportForm, ProductForm
@@ -63,7 +63,7 @@ def create():  # type: ignore[no-untyped-def]
 
 
 def _product_or_404(product_id: int) -> Product:
-    return queries.get_product(product_id) or abort(404)
+    return get_product(product_id) or abort(404)
 
 
 @bp.route("/<int:product_id>")
@@ -73,18 +73,11 @@ def detail(product_id: int) -> str:
     show_closed = request.args.get("lots") == "all"
     lots = stock.product_lots(product.id, include_closed=show_closed, page=page_number(request.args.get("lots_page")))
     moves = stock.movements(product_id=product.id, page=page_number(request.args.get("page")))
-    extras = _detail_extras(product)
+    panel = queries.margin_panel(product)
     return render_template(
         "products/detail.html", product=product, figures=figures, lots=lots, moves=moves,
-        show_closed=show_closed, lot_count=stock.count_lots(product.id), **extras,
+        show_closed=show_closed, lot_count=stock.count_lots(product.id), margin=panel.margin, margin_chart=panel.chart,
     )
-
-
-def _detail_extras(product: Product) -> dict[str, object]:
-    """What later features add to the product page (margins, suggestions, chart)."""
-    from partsemble.products.extras import product_page_extras
-
-    return product_page_extras(product)
 
 
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])

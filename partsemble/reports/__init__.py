@@ -1,1 +1,1 @@
-"""Reports: margins by product and by month, shortages, the sales dashboard."""
+"""Reports: margins by product and by month, shortages."""

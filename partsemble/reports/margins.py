@@ -17,7 +17,6 @@ from partsemble.models.base import Quantity
 from partsemble.models.catalog import Product
 from partsemble.models.sales import Sale, SaleLine
 from partsemble.reports.periods import Period
-from partsemble.sales.queries import SaleFilters, totals
 from partsemble.web.sorting import Column, SortableTable
 
 # Lines that carry revenue and a product margin; skipped lines carry neither.
@@ -183,8 +182,21 @@ def margin_by_product(period: Period, sort: str = DEFAULT_SORT, descending: bool
     total = _total(rows)
     # Ties keep name order (then id) in both directions.
     rows = TABLE.sort_rows([_with_share(r, total.margin) for r in rows], order, tie=lambda r: (r.name.casefold(), r.product_id))
-    sales = totals(SaleFilters(date_from=period.start, date_to=period.end, status="active"))
-    return MarginReport(period, rows, total, sales.revenue, sales.cost, sales.counted, order.key, order.descending)
+    counted, revenue, cost = active_sales(period)
+    return MarginReport(period, rows, total, revenue, cost, counted, order.key, order.descending)
+
+
+def active_sales(period: Period) -> tuple[int, Decimal, Decimal]:
+    """How many active sales are dated in the period, their revenue and their cost: the Sales list's
+    totals for the same dates and status "active" (voided and deleted sales are not counted)."""
+    query = select(func.count(Sale.id), func.coalesce(func.sum(Sale.revenue), 0), func.coalesce(func.sum(Sale.cost), 0))
+    query = query.where(Sale.status == "active")
+    if period.start:
+        query = query.where(Sale.txn_date >= period.start)
+    if period.end:
+        query = query.where(Sale.txn_date <= period.end)
+    counted, revenue, cost = db.session.execute(query).one()
+    return counted, revenue, cost
 
 
 def product_margin(product_id: int, period: Period) -> ProductMargin | None:

@@ -11,9 +11,9 @@ from wtforms import Form, FormField, SelectField, StringField, TextAreaField
 
 from partsemble.domain.numbers import show_number
 from partsemble.extensions import db
+from partsemble.models.catalog import all_products_for_choice
 from partsemble.models.sales import Sale
 from partsemble.models.settings import read_preferences
-from partsemble.products.queries import all_products_for_choice
 from partsemble.sales import manual
 from partsemble.sales.views import bp
 from partsemble.validation import InputError

@@ -1,4 +1,4 @@
-"""The Sales tab: the sync panel, the filtered sales list and export, a sale's detail, sync history."""
+"""The Sales tab: the dashboard, the sync panel, the filtered sales list and export, a sale's detail, sync history."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,10 +7,11 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from partsemble.csvio import stream
 from partsemble.extensions import db
+from partsemble.models.catalog import all_products_for_choice
 from partsemble.models.sales import SALE_STATUSES, SALE_TYPE_LABELS
 from partsemble.pagination import page_number
-from partsemble.products.queries import all_products_for_choice
 from partsemble.sales import queries
+from partsemble.sales.dashboard import sales_dashboard
 from partsemble.sales.panel import sync_panel
 from partsemble.sync.summary import summarize
 from partsemble.web.forms import csv_download
@@ -49,17 +50,13 @@ def index():  # type: ignore[no-untyped-def]
     )
     if request.headers.get("HX-Target") == "sales-table":
         return page_or_partial("sales/index.html", "sales/_table.html", **context)
-    from partsemble.sales.dashboard import dashboard_context
-
-    return render_template("sales/index.html", panel=sync_panel(), **context, **dashboard_context())
+    return render_template("sales/index.html", panel=sync_panel(), dashboard=sales_dashboard(), **context)
 
 
 @bp.route("/dashboard")
 def dashboard():  # type: ignore[no-untyped-def]
     """htmx: the dashboard again, after a sync changed the sales."""
-    from partsemble.sales.dashboard import dashboard_context
-
-    return partial("sales/_dashboard.html", **dashboard_context())
+    return partial("sales/_dashboard.html", dashboard=sales_dashboard())
 
 
 @bp.route("/export.csv")

@@ -1,7 +1,7 @@
-"""The main navigation (only what exists) and the home page redirect."""
+"""The main navigation and the home page redirect."""
 from __future__ import annotations
 
-from flask import Flask, current_app, redirect, url_for
+from flask import Flask, redirect, url_for
 from werkzeug.wrappers import Response
 
 from partsemble.web.guard import public
@@ -19,11 +19,7 @@ NAV = (
 def register(app: Flask) -> None:
     @app.context_processor
     def _nav() -> dict[str, object]:
-        views = current_app.view_functions
-        return {
-            "nav_items": [(endpoint, label) for endpoint, label in NAV if endpoint in views],
-            "config_endpoints": views,
-        }
+        return {"nav_items": NAV}
 
     @app.route("/favicon.ico")
     @public
@@ -32,5 +28,4 @@ def register(app: Flask) -> None:
 
     @app.route("/")
     def index() -> Response:
-        first = next(endpoint for endpoint, _ in NAV if endpoint in current_app.view_functions)
-        return redirect(url_for(first))
+        return redirect(url_for(NAV[0][0]))

@@ -32,8 +32,9 @@ from partsemble.extensions import db
 from partsemble.models.catalog import AccountingItem
 from partsemble.models.sales import Sale, SaleLine
 from partsemble.models.sync import FailedDocument
-from partsemble.reports import dashboard, margins, monthly, periods, shortages, svg
+from partsemble.reports import margins, monthly, periods, shortages, svg
 from partsemble.reports.periods import Period, preset_period
+from partsemble.sales import dashboard
 from partsemble.sales.queries import SaleFilters, export_rows
 from tests import factories
 from tests.documents import doc, line

@@ -24,7 +24,7 @@ from partsemble.domain.sale_plan import ItemLink
 from partsemble.extensions import db
 from partsemble.models.sales import Sale
 from partsemble.reports import periods
-from partsemble.reports.dashboard import sales_dashboard
+from partsemble.sales.dashboard import sales_dashboard
 from tests import factories
 from tests.documents import doc, line
 

@@ -31,7 +31,8 @@ from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.models.sales import Sale
 from partsemble.models.sync import Connection, FailedDocument
-from partsemble.reports import dashboard, periods
+from partsemble.reports import periods
+from partsemble.sales import dashboard
 from tests import factories
 from tests.documents import doc, line
 
