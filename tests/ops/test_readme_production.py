@@ -100,4 +100,7 @@ def test_gunicorn_as_readme_says_serves_wsgi_app_and_the_admin_signs_in(served: 
         assert home.status_code == 200 and "you@example.com" in home.text and "/login" not in home.url
     instance = Path(environment["PARTSEMBLE_INSTANCE_PATH"])
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in instance.iterdir() if not p.name.endswith(("-wal", "-shm"))} == {
-        "partsemble.env": "0o600", "partsemble.db": "0o600"}
+        "partsemble.env": "0o600", "partsemble.db": "0o600", "partsemble.db.login-locks": "0o700"}
+    # The login locks beside the database (auth/locks.py) are the owner's alone, like the database.
+    locks = list((instance / "partsemble.db.login-locks").iterdir())
+    assert locks and {oct(p.stat().st_mode & 0o777) for p in locks} == {"0o600"}
