@@ -62,7 +62,7 @@ def child(url: str, instance: str, csv_path: str) -> None:
     from sqlalchemy import event
 
     from partsemble.extensions import db
-    from partsemble.inventory.services import import_lots
+    from partsemble.lots.services import import_lots
 
     app = app_for(url, instance)
     held: list[float] = []

@@ -49,7 +49,7 @@ def single_product_sales(n: int) -> list[SalesDocument]:
 def back_dated_lot(kind: str, n: int) -> tuple[float, int]:
     """Seconds to receive a lot dated before `n` costed sales of its product, and the sales re-costed."""
     from partsemble.extensions import db
-    from partsemble.inventory.services import LotInput, receive_lot
+    from partsemble.lots.services import LotInput, receive_lot
     from partsemble.models.sales import SaleRevision
 
     with database(kind) as url:

@@ -211,7 +211,7 @@ def run_sync(app: Flask, source) -> tuple[float, object]:  # type: ignore[no-unt
 
 def check(app: Flask) -> list[str]:
     from partsemble.extensions import db
-    from partsemble.inventory.check import find_violations
+    from partsemble.lots.check import find_violations
 
     with app.app_context():
         problems = find_violations(db.session)

@@ -59,8 +59,8 @@ def _register_blueprints(app: Flask) -> None:
     register_auth(app)
 
     from partsemble.connections.views import bp as connections_bp
-    from partsemble.inventory.views import bp as lots_bp
     from partsemble.items.views import bp as items_bp
+    from partsemble.lots.views import bp as lots_bp
     from partsemble.products.views import bp as products_bp
     from partsemble.reports.views import bp as reports_bp
     from partsemble.sales import manual_views, sync_views  # noqa: F401  (routes on the sales blueprint)

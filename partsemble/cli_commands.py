@@ -76,7 +76,7 @@ def import_products(file: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_lots(file: str) -> None:
     """Receive lots from FILE.csv (sku,lot_number,received_date,quantity,unit_cost)."""
-    from partsemble.inventory.services import import_lots as run
+    from partsemble.lots.services import import_lots as run
     from partsemble.validation import InputError
 
     try:
@@ -94,7 +94,7 @@ def import_lots(file: str) -> None:
 def check() -> None:
     """Verify every invariant of the ledger and the sales; exit 1 on any violation."""
     from partsemble.extensions import db
-    from partsemble.inventory.check import find_violations
+    from partsemble.lots.check import find_violations
 
     problems = find_violations(db.session)
     for problem in problems:

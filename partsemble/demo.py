@@ -62,7 +62,7 @@ SANDBOX_ITEM_LINKS = {
 def load_demo(today: date | None = None) -> bool:
     """Create the demo admin, products and lots; False when the catalog already has products."""
     from partsemble.auth.services import create_user
-    from partsemble.inventory.services import LotInput, receive_lot
+    from partsemble.lots.services import LotInput, receive_lot
     from partsemble.models.accounts import User
     from partsemble.models.catalog import Product
     from partsemble.products.services import ProductInput, create_product

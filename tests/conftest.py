@@ -305,7 +305,7 @@ def app(app_config: dict[str, object], request: pytest.FixtureRequest) -> Iterat
     app = create_app(app_config)
     yield app
     from partsemble.extensions import db
-    from partsemble.inventory.check import find_violations
+    from partsemble.lots.check import find_violations
 
     try:
         if not request.node.get_closest_marker("no_invariant_check"):

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from partsemble.extensions import db
-from partsemble.inventory.services import LotInput, receive_lot
+from partsemble.lots.services import LotInput, receive_lot
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot
 from partsemble.products.services import ProductInput, create_product

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from partsemble.domain.money import cents
 from partsemble.extensions import db
-from partsemble.inventory.queries import stock_figures
+from partsemble.lots.queries import stock_figures
 from partsemble.models.catalog import PRODUCT_TYPES, AccountingItem, Product
 from partsemble.models.inventory import Lot
 from partsemble.pagination import Page, paginate
@@ -32,7 +32,7 @@ def _exact(column):  # type: ignore[no-untyped-def]
     return cast(type_coerce(column, BigInteger), Numeric)
 
 
-# The stock figures of the page (partsemble.inventory.queries.stock_figures) as SQL, to order by:
+# The stock figures of the page (partsemble.lots.queries.stock_figures) as SQL, to order by:
 # the product's active lots with units left. Both are scaled alike in every row, so they order
 # exactly as the figures shown; the average is NULL (sorted last) without such lots.
 _HELD = (Lot.product_id == Product.id, Lot.status == "active", Lot.quantity_remaining > 0)

@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 
 from partsemble.csvio import stream
 from partsemble.extensions import db
-from partsemble.inventory import queries as stock
+from partsemble.lots import queries as stock
 from partsemble.models.catalog import PRODUCT_TYPE_LABELS, Product, get_product
 from partsemble.pagination import page_number
 from partsemble.products import queries, services

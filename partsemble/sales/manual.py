@@ -15,7 +15,7 @@ from partsemble.domain.documents import CustomerRef, DocumentLine, DocumentType,
 from partsemble.domain.money import money
 from partsemble.domain.numbers import show_number
 from partsemble.domain.sale_plan import MAX_LINE_AMOUNT, MAX_LINE_QUANTITY, ItemLink
-from partsemble.inventory.services import refuse_closed
+from partsemble.lots.services import refuse_closed
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import Product
 from partsemble.models.sales import Sale

@@ -18,8 +18,8 @@ from partsemble.connections.tokens import TokenCipher
 from partsemble.connectors.base import SalesSource
 from partsemble.demo import link_sandbox_items, load_demo
 from partsemble.extensions import db
-from partsemble.inventory.check import find_violations
-from partsemble.inventory.services import LotInput, receive_lot
+from partsemble.lots.check import find_violations
+from partsemble.lots.services import LotInput, receive_lot
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem
 from partsemble.models.sync import Connection

@@ -15,7 +15,7 @@ from partsemble.costing.closing import set_costs_final_through
 from partsemble.domain.documents import DocumentStatus, DocumentType
 from partsemble.domain.sale_plan import DocumentRejected
 from partsemble.extensions import db
-from partsemble.inventory import services
+from partsemble.lots import services
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.sales.manual import ManualLine, ManualSaleInput, create_manual_sale

@@ -26,8 +26,8 @@ from partsemble.costing.apply import ApplyContext, apply_document
 from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
 from partsemble.domain.sale_plan import ItemLink
 from partsemble.extensions import db
-from partsemble.inventory import services
-from partsemble.inventory.check import find_violations
+from partsemble.lots import services
+from partsemble.lots.check import find_violations
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import LotConsumption, Sale, SaleLine

@@ -21,7 +21,7 @@ from sqlalchemy import event, func, select
 from partsemble.auth import locks, services as auth
 from partsemble.auth.locks import login_key
 from partsemble.extensions import db
-from partsemble.inventory import services as inventory
+from partsemble.lots import services as inventory
 from partsemble.models.accounts import LoginFailure, User
 from partsemble.models.base import utcnow
 from partsemble.models.inventory import Lot

@@ -13,8 +13,8 @@ from sqlalchemy import event, func, select
 
 from partsemble.csvio import CsvRejected
 from partsemble.extensions import db
-from partsemble.inventory import services
-from partsemble.inventory.lot_numbers import TakenLotNumbers, chunks
+from partsemble.lots import services
+from partsemble.lots.lot_numbers import TakenLotNumbers, chunks
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot
 from tests import factories

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from partsemble.extensions import db
-from partsemble.inventory import services
+from partsemble.lots import services
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.sales.manual import ManualLine, ManualSaleInput, create_manual_sale

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from partsemble.csvio import CsvRejected
 from partsemble.extensions import db
-from partsemble.inventory import services
-from partsemble.inventory.check import find_violations
+from partsemble.lots import services
+from partsemble.lots.check import find_violations
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import LedgerIsAppendOnly, Lot, StockTransaction
 from partsemble.validation import InputError

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from partsemble.costing.apply import ApplyContext, apply_document
 from partsemble.domain.sale_plan import ItemLink
 from partsemble.extensions import db
-from partsemble.inventory.check import find_violations
+from partsemble.lots.check import find_violations
 from partsemble.models.sales import Sale, SaleLine
 from tests import factories
 from tests.documents import doc, line

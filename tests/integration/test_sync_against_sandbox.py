@@ -14,7 +14,7 @@ from partsemble.connections.source import open_source
 from partsemble.demo import DEMO_PASSWORD
 from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
 from partsemble.extensions import db
-from partsemble.inventory.check import find_violations
+from partsemble.lots.check import find_violations
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import LotConsumption, Sale, SaleLine

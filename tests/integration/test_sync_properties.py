@@ -16,7 +16,7 @@ from partsemble import create_app
 from partsemble.connectors.memory import InMemorySource
 from partsemble.domain.documents import DocumentStatus, DocumentType, ItemRecord, SalesDocument
 from partsemble.extensions import db
-from partsemble.inventory.check import find_violations
+from partsemble.lots.check import find_violations
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import LotConsumption, Sale, SaleLine

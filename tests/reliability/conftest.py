@@ -158,7 +158,7 @@ _REFERENCES: dict[str, Reference] = {}
 
 def _clean_sync(app: Flask) -> None:
     from partsemble.connections.source import open_source
-    from partsemble.inventory.check import find_violations
+    from partsemble.lots.check import find_violations
     from partsemble.sync.service import SyncRequest, run_sync, settings_from
 
     with app.app_context():

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from partsemble import create_app
 from partsemble.auth.services import create_user
 from partsemble.extensions import db
-from partsemble.inventory.check import find_violations
+from partsemble.lots.check import find_violations
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot

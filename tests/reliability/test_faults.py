@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from partsemble.extensions import db
-from partsemble.inventory.check import find_violations
+from partsemble.lots.check import find_violations
 from partsemble.models.sync import Connection, SyncLock
 from tests.reliability.conftest import FAST_QBO
 from tests.reliability.history import change_upstream, last_run

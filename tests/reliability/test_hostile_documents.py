@@ -16,7 +16,7 @@ from partsemble.connectors.memory import InMemorySource
 from partsemble.connectors.qbo.parse import parse_document
 from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, DocumentProblem, DocumentType, ItemRecord, SalesDocument
 from partsemble.extensions import db
-from partsemble.inventory.check import find_violations
+from partsemble.lots.check import find_violations
 from partsemble.models.catalog import AccountingItem
 from partsemble.models.sales import Sale
 from partsemble.models.sync import Connection, FailedDocument, SyncError

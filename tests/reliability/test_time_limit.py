@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from partsemble.extensions import db
-from partsemble.inventory.check import find_violations
+from partsemble.lots.check import find_violations
 from partsemble.models.sync import SyncLock
 from tests.reliability.history import last_run
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from partsemble.connections.tokens import TokenCipher
 from partsemble.extensions import db
-from partsemble.inventory.services import LotInput, receive_lot
+from partsemble.lots.services import LotInput, receive_lot
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot

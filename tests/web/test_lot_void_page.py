@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from partsemble.extensions import db
-from partsemble.inventory import services
+from partsemble.lots import services
 from tests import factories
 
 

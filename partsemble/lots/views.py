@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from partsemble.csvio import stream
 from partsemble.domain.numbers import show_number
 from partsemble.extensions import db
-from partsemble.inventory import queries, services
-from partsemble.inventory.forms import AdjustLotForm, ImportLotsForm, ReceiveLotForm
+from partsemble.lots import queries, services
+from partsemble.lots.forms import AdjustLotForm, ImportLotsForm, ReceiveLotForm
 from partsemble.models.catalog import all_products_for_choice, get_product
 from partsemble.models.inventory import LOT_SOURCES, LOT_STATUSES, Lot
 from partsemble.models.settings import read_preferences
@@ -121,7 +121,7 @@ def detail(lot_id: int) -> str:
 
 
 def _render_detail(lot: Lot, adjust_form: AdjustLotForm, status: int = 200):  # type: ignore[no-untyped-def]
-    from partsemble.inventory.trace import lot_trace
+    from partsemble.lots.trace import lot_trace
 
     moves = queries.movements(lot_id=lot.id, page=page_number(request.args.get("page")))
     return render_template("lots/detail.html", lot=lot, moves=moves, form=adjust_form, trace=lot_trace(lot.id),
@@ -170,7 +170,7 @@ def import_csv():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:lot_id>/customers.csv")
 def customers_csv(lot_id: int) -> Response:
-    from partsemble.inventory.trace import customer_rows
+    from partsemble.lots.trace import customer_rows
 
     lot = _lot_or_404(lot_id)
     header = ("customer", "quantity", "sales", "first_date", "last_date")

@@ -12,8 +12,8 @@ from partsemble.costing.order import adjustment_key
 from partsemble.csvio import CsvProblem, CsvRejected, collect, read_rows
 from partsemble.domain.numbers import DecimalMark, show_number
 from partsemble.extensions import db
-from partsemble.inventory.lot_numbers import TakenLotNumbers, chunks
-from partsemble.inventory.voiding import void_refusal
+from partsemble.lots.lot_numbers import TakenLotNumbers, chunks
+from partsemble.lots.voiding import void_refusal
 from partsemble.models.catalog import Product
 from partsemble.models.ids import IdAllocator
 from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot, StockTransaction
