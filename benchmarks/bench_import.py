@@ -53,7 +53,7 @@ def seed(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         for i in range(PRODUCTS):
             create_product(db.session, ProductInput(f"Product {i}", f"FG-{i:03d}", "finished_good", "each"))
-        create_user("admin@example.com", PASSWORD, "admin")
+        create_user(db.session, "admin@example.com", PASSWORD, "admin")
         db.session.remove()
 
 

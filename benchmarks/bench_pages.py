@@ -43,9 +43,9 @@ def login(base: str, url: str, tmp: str) -> requests.Session:
     app = app_for(url, tmp)
     with app.app_context():
         from partsemble.auth.services import create_user
-
-        create_user("bench@example.com", "benchmark password", "viewer")
         from partsemble.extensions import db
+
+        create_user(db.session, "bench@example.com", "benchmark password", "viewer")
 
         db.engine.dispose()
     session = requests.Session()

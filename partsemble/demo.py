@@ -69,7 +69,7 @@ def load_demo(today: date | None = None) -> bool:
 
     today = today or date.today()
     if db.session.scalar(select(User.id).where(User.email == DEMO_EMAIL)) is None:
-        create_user(DEMO_EMAIL, DEMO_PASSWORD, "admin", "Demo Admin")
+        create_user(db.session, DEMO_EMAIL, DEMO_PASSWORD, "admin", "Demo Admin")
     if db.session.scalar(select(Product.id).limit(1)) is not None:
         return False
     ids = {}

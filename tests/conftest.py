@@ -345,7 +345,7 @@ def users(app: Flask) -> dict[str, TestUser]:
     made = {}
     with app.app_context():
         for role in ("admin", "member", "viewer"):
-            user = create_user(f"{role}@example.com", PASSWORD, role, role.title())
+            user = create_user(db.session, f"{role}@example.com", PASSWORD, role, role.title())
             made[role] = TestUser(user.id, user.email, role, user.session_version)
         db.session.remove()
     return made

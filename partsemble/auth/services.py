@@ -8,15 +8,17 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, scoped_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from partsemble.auth import throttle
 from partsemble.auth.locks import USERS, login_key, login_locks, serialize
 from partsemble.auth.throttle import Policy
-from partsemble.extensions import db
 from partsemble.models.accounts import ROLES, User, password_hash_method
 from partsemble.models.base import utcnow
 from partsemble.models.transactions import write_transaction
+
+AnySession = Session | scoped_session[Session]
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -61,7 +63,7 @@ def _validate(password: str | None, role: str) -> None:
         raise UserError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", "password")
 
 
-def create_user(email: str, password: str, role: str, name: str = "") -> User:
+def create_user(session: AnySession, email: str, password: str, role: str, name: str = "") -> User:
     """Create a user and commit.
 
     Raises:
@@ -73,24 +75,24 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
     user.set_password(password)  # hashing (about 0.1 s) before any lock is taken
     taken = UserError(f"A user with the email {email} already exists.", "email")
     try:
-        with write_transaction(db.session):
-            serialize(db.session, USERS)
-            if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        with write_transaction(session):
+            serialize(session, USERS)
+            if session.scalar(select(User.id).where(User.email == email)) is not None:
                 raise taken
-            db.session.add(user)
+            session.add(user)
     except IntegrityError:  # another process made the same user between our check and our commit
         raise taken from None
     return user
 
 
-def _admins_left_after(user: User, *, role: str, active: bool) -> int:
-    others = db.session.scalar(
+def _admins_left_after(session: AnySession, user: User, *, role: str, active: bool) -> int:
+    others = session.scalar(
         select(func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)
     ) or 0
     return others + (1 if role == "admin" and active else 0)
 
 
-def update_user(user_id: int, *, role: str, active: bool, name: str | None = None) -> User:
+def update_user(session: AnySession, user_id: int, *, role: str, active: bool, name: str | None = None) -> User:
     """Change a user's role or active flag; the last active admin cannot be removed.
 
     Raises:
@@ -98,12 +100,12 @@ def update_user(user_id: int, *, role: str, active: bool, name: str | None = Non
     """
     if role not in ROLES:
         raise UserError(f"Role must be one of {', '.join(ROLES)}.", "role")
-    with write_transaction(db.session):
-        serialize(db.session, USERS)  # two admins demoting each other at once: the second sees the first
-        user = db.session.get(User, user_id, populate_existing=True)
+    with write_transaction(session):
+        serialize(session, USERS)  # two admins demoting each other at once: the second sees the first
+        user = session.get(User, user_id, populate_existing=True)
         if user is None:
             raise UserError("No such user.")
-        if _admins_left_after(user, role=role, active=active) == 0:
+        if _admins_left_after(session, user, role=role, active=active) == 0:
             raise UserError("Partsemble needs at least one active admin.", "role")
         if user.active and not active:
             user.session_version += 1  # end the user's sessions now
@@ -114,13 +116,13 @@ def update_user(user_id: int, *, role: str, active: bool, name: str | None = Non
     return user
 
 
-def end_sessions(user_id: int) -> None:
+def end_sessions(session: AnySession, user_id: int) -> None:
     """End every session of the user (logging out ends copies of the cookie too), and commit."""
-    with write_transaction(db.session):
-        db.session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
+    with write_transaction(session):
+        session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
 
 
-def change_password(user_id: int, current: str | None, new: str, *, address: str = "", policy: Policy | None = None) -> User:
+def change_password(session: AnySession, user_id: int, current: str | None, new: str, *, address: str = "", policy: Policy | None = None) -> User:
     """Set a new password (checking the current one when given, throttled like logins); ends other sessions.
 
     Raises:
@@ -128,24 +130,24 @@ def change_password(user_id: int, current: str | None, new: str, *, address: str
     """
     if len(new) < MIN_PASSWORD_LENGTH:
         raise UserError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", "new_password")
-    user = db.session.get(User, user_id)
+    user = session.get(User, user_id)
     if user is None:
         raise UserError("No such user.")
     email = user.email
-    db.session.rollback()
+    session.rollback()
     wrong = False
-    with login_locks(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address)), write_transaction(db.session):
-        user = db.session.get(User, user_id, populate_existing=True)
+    with login_locks(session, login_key("pair", f"{email}|{address}"), login_key("address", address)), write_transaction(session):
+        user = session.get(User, user_id, populate_existing=True)
         assert user is not None
         if current is not None:
             policy = policy or Policy(max_failures=5, window_seconds=900)
             now = utcnow()
-            wait = throttle.wait_seconds(db.session, email, address, policy, now)
+            wait = throttle.wait_seconds(session, email, address, policy, now)
             if wait:
                 raise UserError(f"Too many wrong passwords. Try again in {describe_wait(wait)}.", "current_password")
             wrong = not user.check_password(current)
             if wrong:  # the failure is committed; the password stays
-                throttle.record_failure(db.session, email, address, policy, now)
+                throttle.record_failure(session, email, address, policy, now)
         if not wrong:
             user.set_password(new)
     if wrong:
@@ -178,7 +180,7 @@ def _check_nobody(password: str) -> None:
     check_password_hash(_UNKNOWN_USER_HASH[method], password)
 
 
-def authenticate(email: str, password: str, address: str, *, max_failures: int, lockout_seconds: int,
+def authenticate(session: AnySession, email: str, password: str, address: str, *, max_failures: int, lockout_seconds: int,
                  known_user_id: int | None = None) -> LoginResult:
     """Check a login; record failures; refuse, without checking, while this email or address must wait.
 
@@ -192,49 +194,49 @@ def authenticate(email: str, password: str, address: str, *, max_failures: int, 
     """
     email = _login_email(email)
     policy = Policy(max_failures=max_failures, window_seconds=lockout_seconds)
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = session.scalar(select(User).where(User.email == email))
     if user is not None and known_user_id == user.id:
         address = throttle.known_browser_key(user.id)
-    db.session.rollback()  # the lookup's read transaction ends before the locks are taken
-    with login_locks(db.session, login_key("pair", f"{email}|{address}"), login_key("address", address)):
+    session.rollback()  # the lookup's read transaction ends before the locks are taken
+    with login_locks(session, login_key("pair", f"{email}|{address}"), login_key("address", address)):
         now = utcnow()
-        wait = throttle.wait_seconds(db.session, email, address, policy, now)
+        wait = throttle.wait_seconds(session, email, address, policy, now)
         if wait:
-            db.session.rollback()
+            session.rollback()
             return LoginResult(None, throttled_for=wait)
-        user = db.session.scalar(select(User).where(User.email == email).execution_options(populate_existing=True))
+        user = session.scalar(select(User).where(User.email == email).execution_options(populate_existing=True))
         if user is None:
             _check_nobody(password)
             ok = False
         else:
             ok = user.check_password(password) and bool(user.active)
         if user is None or not ok:
-            with write_transaction(db.session):  # still under the login locks: nobody counted these keys meanwhile
-                throttle.record_failure(db.session, email, address, policy, now)
+            with write_transaction(session):  # still under the login locks: nobody counted these keys meanwhile
+                throttle.record_failure(session, email, address, policy, now)
             return LoginResult(None)
-        db.session.expunge(user)  # the user as checked: its session version cannot change under us
-        if throttle.has_failures(db.session, email, (address,)):
-            with write_transaction(db.session):
-                throttle.forget_failures(db.session, email, (address,))
+        session.expunge(user)  # the user as checked: its session version cannot change under us
+        if throttle.has_failures(session, email, (address,)):
+            with write_transaction(session):
+                throttle.forget_failures(session, email, (address,))
         else:
-            db.session.rollback()  # nothing to write: the read transaction ends here
+            session.rollback()  # nothing to write: the read transaction ends here
     return LoginResult(user, at=now)
 
 
-def record_login(user_id: int, at: datetime) -> None:
+def record_login(session: AnySession, user_id: int, at: datetime) -> None:
     """Note when the user last logged in (never moving it back), and commit."""
-    with write_transaction(db.session):
-        db.session.execute(
+    with write_transaction(session):
+        session.execute(
             update(User).where(User.id == user_id, or_(User.last_login_at.is_(None), User.last_login_at < at)).values(last_login_at=at)
         )
 
 
-def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
+def get_user(session: AnySession, user_id: int) -> User | None:
+    return session.get(User, user_id)
 
 
-def list_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.email)))
+def list_users(session: AnySession) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
 
 
 def last_login(user: User) -> datetime | None:

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from partsemble.auth import known_browser, services
 from partsemble.auth.forms import LoginForm, PasswordForm, UserCreateForm, UserEditForm
 from partsemble.auth.throttle import Policy
+from partsemble.extensions import db
 from partsemble.web.guard import any_user, public, requires_role
 
 bp = Blueprint("auth", __name__)
@@ -41,6 +42,7 @@ def login():  # type: ignore[no-untyped-def]
     status = 400 if request.method == "POST" else 200  # a form that does not validate is refused
     if form.validate_on_submit():
         result = services.authenticate(
+            db.session,
             form.email.data or "",
             form.password.data or "",
             request.remote_addr or "unknown",
@@ -75,7 +77,7 @@ def _record_login_after(response: Response, user_id: int, at: datetime | None) -
     def record() -> None:
         with app.app_context():
             try:
-                services.record_login(user_id, at)
+                services.record_login(db.session, user_id, at)
             except Exception:  # the answer is gone; the log says why the time was not kept
                 app.logger.exception("Could not record the login of user %s", user_id)
 
@@ -85,7 +87,7 @@ def _record_login_after(response: Response, user_id: int, at: datetime | None) -
 @bp.route("/logout", methods=["POST"])
 @any_user
 def logout():  # type: ignore[no-untyped-def]
-    services.end_sessions(current_user.id)  # a copy of the cookie stops working too
+    services.end_sessions(db.session, current_user.id)  # a copy of the cookie stops working too
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -99,6 +101,7 @@ def change_password():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             user = services.change_password(
+                db.session,
                 current_user.id, form.current_password.data, form.new_password.data or "",
                 address=request.remote_addr or "unknown",
                 policy=Policy(current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCKOUT_SECONDS"]),
@@ -115,7 +118,7 @@ def change_password():  # type: ignore[no-untyped-def]
 @bp.route("/settings/users")
 @requires_role("admin")
 def users():  # type: ignore[no-untyped-def]
-    return render_template("auth/users.html", users=services.list_users(), form=UserCreateForm())
+    return render_template("auth/users.html", users=services.list_users(db.session), form=UserCreateForm())
 
 
 @bp.route("/settings/users", methods=["POST"])
@@ -124,24 +127,24 @@ def create_user():  # type: ignore[no-untyped-def]
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data or "", form.password.data or "", form.role.data or "viewer", form.name.data or "")
+            user = services.create_user(db.session, form.email.data or "", form.password.data or "", form.role.data or "viewer", form.name.data or "")
         except services.UserError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             flash(f"User {user.email} created as {user.role}.", "success")
             return redirect(url_for("auth.users"))
-    return render_template("auth/users.html", users=services.list_users(), form=form), 400
+    return render_template("auth/users.html", users=services.list_users(db.session), form=form), 400
 
 
 @bp.route("/settings/users/<int:user_id>", methods=["GET", "POST"])
 @requires_role("admin")
 def edit_user(user_id: int):  # type: ignore[no-untyped-def]
-    user = services.get_user(user_id) or abort(404)
+    user = services.get_user(db.session, user_id) or abort(404)
     form = UserEditForm(obj=user)
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_user(user_id, role=form.role.data or user.role, active=bool(form.active.data), name=form.name.data)
+            services.update_user(db.session, user_id, role=form.role.data or user.role, active=bool(form.active.data), name=form.name.data)
         except services.UserError as exc:
             getattr(form, exc.field or "role").errors.append(str(exc))
             status = 400

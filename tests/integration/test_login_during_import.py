@@ -99,7 +99,7 @@ def test_a_login_during_a_lot_import_is_answered_before_the_import_commits(app, 
 
 def test_a_success_forgets_this_addresses_failures_and_writes_nothing_when_there_were_none(ctx, users) -> None:  # type: ignore[no-untyped-def]
     def attempt(password: str) -> auth.LoginResult:
-        return auth.authenticate("member@example.com", password, "203.0.113.9", max_failures=5, lockout_seconds=900)
+        return auth.authenticate(db.session, "member@example.com", password, "203.0.113.9", max_failures=5, lockout_seconds=900)
 
     for _ in range(4):
         assert attempt("nope-nope-nope").user is None
@@ -125,8 +125,8 @@ def test_a_success_forgets_this_addresses_failures_and_writes_nothing_when_there
 
 def test_the_recorded_login_time_never_moves_back(ctx, users) -> None:  # type: ignore[no-untyped-def]
     later = utcnow()
-    auth.record_login(users["viewer"].id, later)
-    auth.record_login(users["viewer"].id, later - timedelta(seconds=5))  # a slower login's write lands last
+    auth.record_login(db.session, users["viewer"].id, later)
+    auth.record_login(db.session, users["viewer"].id, later - timedelta(seconds=5))  # a slower login's write lands last
     db.session.remove()
     assert db.session.scalar(select(User.last_login_at).where(User.id == users["viewer"].id)) == later
 

@@ -41,7 +41,7 @@ def at_once(app: Flask, calls: list[Callable[[], Any]]) -> list[Any]:
 
 def test_simultaneous_guesses_get_no_more_answers_than_the_limit(app, users) -> None:  # type: ignore[no-untyped-def]
     def guess(i: int) -> Callable[[], services.LoginResult]:
-        return lambda: services.authenticate("admin@example.com", f"guess number {i}", "203.0.113.9", max_failures=5, lockout_seconds=900)
+        return lambda: services.authenticate(db.session, "admin@example.com", f"guess number {i}", "203.0.113.9", max_failures=5, lockout_seconds=900)
 
     results = at_once(app, [guess(i) for i in range(12)])
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -52,7 +52,7 @@ def test_simultaneous_guesses_get_no_more_answers_than_the_limit(app, users) -> 
 
 
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, users, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    second = services.create_user("second@example.com", PASSWORD, "admin")
+    second = services.create_user(db.session, "second@example.com", PASSWORD, "admin")
     count = services._admins_left_after
 
     def slow_count(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -63,7 +63,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, users, monk
     monkeypatch.setattr(services, "_admins_left_after", slow_count)
     ids = [users["admin"].id, second.id]
     db.session.remove()
-    results = at_once(app, [lambda i=i: services.update_user(i, role="member", active=True) for i in ids])
+    results = at_once(app, [lambda i=i: services.update_user(db.session, i, role="member", active=True) for i in ids])
     refused = [r for r in results if isinstance(r, services.UserError)]
     assert len(refused) == 1 and "at least one active admin" in str(refused[0])
     db.session.remove()
@@ -79,7 +79,7 @@ def test_creating_one_email_twice_at_once_makes_one_user_and_one_clear_refusal(a
 
     monkeypatch.setattr(services, "serialize", slow_serialize)
     monkeypatch.setattr(User, "set_password", lambda user, _: setattr(user, "password_hash", "not-checked"))  # no stagger
-    results = at_once(app, [lambda: services.create_user("twin@example.com", PASSWORD, "viewer") for _ in range(4)])
+    results = at_once(app, [lambda: services.create_user(db.session, "twin@example.com", PASSWORD, "viewer") for _ in range(4)])
     refused = [r for r in results if isinstance(r, services.UserError)]
     assert len(refused) == 3 and all("already exists" in str(r) and r.field == "email" for r in refused), results
     db.session.remove()

@@ -45,7 +45,7 @@ def build_estate(app: Flask, sandbox: SandboxCompany) -> Flask:
         db.session.commit()
         sale = create_manual_sale(db.session, ManualSaleInput(date(2026, 1, 2), "M-1", "Walk-in", "", (ManualLine(good.id, Decimal(1), Decimal(10)),)), None)
         assert (good.id, sale.id) == (1, 1)
-        VALUES["user_id"] = str(create_user("target@example.com", "long enough pw", "viewer").id)  # the one a route edits
+        VALUES["user_id"] = str(create_user(db.session, "target@example.com", "long enough pw", "viewer").id)  # the one a route edits
         db.session.remove()
     customer = sandbox.create_customer("Acme")["Id"]
     item = sandbox.create_item(ItemDraft("Candle", "Inventory", "CND"))["Id"]

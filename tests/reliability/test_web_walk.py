@@ -112,7 +112,7 @@ def test_session_cookie_is_httponly_samesite_and_secure_behind_https(tmp_path, d
     app = create_app(base_config(tmp_path, db_url))
     try:
         with app.app_context():
-            create_user("ana@example.com", PASSWORD, "member")
+            create_user(db.session, "ana@example.com", PASSWORD, "member")
             db.session.remove()
         client = app.test_client()
         page = client.get("/login", base_url="https://partsemble.example")

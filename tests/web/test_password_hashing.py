@@ -20,10 +20,10 @@ def test_installations_hash_passwords_with_scrypt_whatever_the_environment_says(
     app = create_app(settings)
     try:
         with app.app_context():
-            create_user("owner@example.com", PASSWORD, "admin")
+            create_user(db.session, "owner@example.com", PASSWORD, "admin")
             assert db.session.scalar(select(User.password_hash)).startswith("scrypt:")
-            assert authenticate("owner@example.com", PASSWORD, "127.0.0.1", max_failures=5, lockout_seconds=900).user
-            assert authenticate("nobody@example.com", PASSWORD, "127.0.0.1", max_failures=5, lockout_seconds=900).user is None
+            assert authenticate(db.session, "owner@example.com", PASSWORD, "127.0.0.1", max_failures=5, lockout_seconds=900).user
+            assert authenticate(db.session, "nobody@example.com", PASSWORD, "127.0.0.1", max_failures=5, lockout_seconds=900).user is None
             db.session.remove()
     finally:
         truncate_all(app)  # the shared PostgreSQL database is emptied as the app fixture empties it
@@ -35,5 +35,5 @@ def test_the_suite_hashes_with_the_cheap_method_it_configures(app: Flask, users:
     with app.app_context():
         hashes = db.session.scalars(select(User.password_hash)).all()
         assert len(hashes) == 3 and all(h.startswith(TEST_PASSWORD_HASH + "$") for h in hashes)
-        assert authenticate("member@example.com", PASSWORD, "127.0.0.1", max_failures=5, lockout_seconds=900).user
+        assert authenticate(db.session, "member@example.com", PASSWORD, "127.0.0.1", max_failures=5, lockout_seconds=900).user
         db.session.remove()

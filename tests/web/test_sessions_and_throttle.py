@@ -9,6 +9,7 @@ import pytest
 
 from partsemble.auth import services
 from partsemble.auth.known_browser import COOKIE
+from partsemble.extensions import db
 from partsemble.models.base import utcnow
 from tests.conftest import CSRF_META, PASSWORD, Browser
 
@@ -89,7 +90,7 @@ def test_delays_grow_after_the_free_attempts_and_end_on_their_own(ctx, users, mo
     monkeypatch.setattr(services, "utcnow", lambda: clock[0])
 
     def attempt(password: str = "nope-nope-nope") -> services.LoginResult:
-        return services.authenticate("member@example.com", password, "203.0.113.9", max_failures=5, lockout_seconds=900)
+        return services.authenticate(db.session, "member@example.com", password, "203.0.113.9", max_failures=5, lockout_seconds=900)
 
     for _ in range(5):
         assert attempt().throttled_for == 0
@@ -108,7 +109,7 @@ def test_an_unknown_email_takes_as_long_as_a_wrong_password(ctx, users) -> None:
         times = []
         for i in range(5):
             began = time.perf_counter()
-            services.authenticate(email, "nope-nope-nope", f"192.0.2.{i}{len(email)}", max_failures=50, lockout_seconds=900)
+            services.authenticate(db.session, email, "nope-nope-nope", f"192.0.2.{i}{len(email)}", max_failures=50, lockout_seconds=900)
             times.append(time.perf_counter() - began)
         return statistics.median(times)
 
