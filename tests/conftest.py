@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,6 +28,7 @@ from hypothesis import settings
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy.pool import NullPool
+from werkzeug.routing import Rule
 
 from partsemble import MIGRATIONS_DIR, create_app
 from partsemble.sandbox import SandboxCompany
@@ -63,6 +64,28 @@ class SharedTemplateCode(BytecodeCache):
 
 
 Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCode()}
+
+
+# create_app spends nine tenths of its time compiling URL builders: werkzeug writes Python source
+# for each rule and compiles it, for every app, and the suite makes an app per test. A builder
+# depends only on the rule's text, parts and default names (a rule with a default for one of its
+# variables is compiled as usual), and reads the rule it is bound to when called: the function
+# compiled for the first app is bound to the same rule of each later one.
+_BUILDERS: dict[tuple[object, ...], Callable[..., tuple[str, str]]] = {}
+_compile_builder = Rule._compile_builder
+
+
+def _kept_builder(self: Rule, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+    defaults = self.defaults or {}
+    if any(is_dynamic and data in defaults for is_dynamic, data in self._trace):
+        return _compile_builder(self, append_unknown)
+    key = (self.rule, append_unknown, tuple(self._trace), tuple(defaults))
+    if key not in _BUILDERS:
+        _BUILDERS[key] = _compile_builder(self, append_unknown)
+    return _BUILDERS[key]
+
+
+Rule._compile_builder = _kept_builder  # type: ignore[method-assign]
 
 
 def pytest_configure(config: pytest.Config) -> None:
