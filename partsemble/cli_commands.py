@@ -24,13 +24,14 @@ lots = AppGroup("lots", help="Lots.")
 def create_user(email: str, password: str | None, password_stdin: bool, role: str, name: str) -> None:
     """Create a user (the first admin is created this way)."""
     from partsemble.auth.services import UserError, create_user as create
+    from partsemble.extensions import db
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     if not password:
         raise click.UsageError("Give --password or --password-stdin.")
     try:
-        user = create(email, password, role, name)
+        user = create(db.session, email, password, role, name)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.email} ({user.role}).")
@@ -40,8 +41,9 @@ def create_user(email: str, password: str | None, password_stdin: bool, role: st
 def list_users() -> None:
     """List users with their roles."""
     from partsemble.auth.services import list_users as all_users
+    from partsemble.extensions import db
 
-    for user in all_users():
+    for user in all_users(db.session):
         state = "active" if user.active else "deactivated"
         click.echo(f"{user.email}\t{user.role}\t{state}")
 
