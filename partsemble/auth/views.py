@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -13,21 +12,9 @@ from partsemble.auth.forms import LoginForm, PasswordForm, UserCreateForm, UserE
 from partsemble.auth.throttle import Policy
 from partsemble.extensions import db
 from partsemble.web.guard import any_user, public, requires_role
+from partsemble.web.params import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no protocol-relative '//' or '\\'."""
-    if not target:
-        return None
-    target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

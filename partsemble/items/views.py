@@ -5,7 +5,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from partsemble.auth.views import safe_next
 from partsemble.connections.source import open_source
 from partsemble.extensions import db
 from partsemble.items import queries, services
@@ -15,7 +14,7 @@ from partsemble.sync.errors import SyncNotStarted
 from partsemble.sync.start import refresh_item_list, retry_waiting
 from partsemble.validation import InputError
 from partsemble.web.guard import requires_role
-from partsemble.web.params import record_id, searchable
+from partsemble.web.params import record_id, safe_next, searchable
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from partsemble.auth.views import safe_next
 from partsemble.extensions import db
 from partsemble.models.accounts import User
+from partsemble.web.params import safe_next
 from tests.conftest import CSRF_META, PASSWORD, Browser
 
 
