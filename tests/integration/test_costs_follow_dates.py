@@ -18,6 +18,7 @@ from partsemble.extensions import db
 from partsemble.lots import services
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.models.settings import BookSettings
 from partsemble.sales.manual import ManualLine, ManualSaleInput, create_manual_sale
 from partsemble.validation import InputError
 from tests import factories
@@ -197,3 +198,28 @@ def test_the_closed_period_refuses_new_facts_and_keeps_its_costs(shop, app) -> N
     assert sale("1").cost == D(0) and draws("1") == []
     assert set_costs_final_through(db.session, None, None) == 1
     assert draws("1") == [("FEB", D(3), D(2), True)]
+
+
+def test_moving_the_closed_period_earlier_recosts_only_what_it_reopens_and_says_who_and_why(users, shop) -> None:  # type: ignore[no-untyped-def]
+    admin = users["admin"].id
+    apply(shop, invoice("1", "1", JAN(3)))  # no lots yet: short
+    apply(shop, invoice("2", "3", JAN(10), minute=1))  # short
+    assert set_costs_final_through(db.session, JAN(31), admin) == 0
+    lot(shop, "3", "2", date(2026, 2, 2), "FEB1")
+    lot(shop, "4", "5", date(2026, 2, 3), "FEB2")
+    apply(shop, invoice("3", "4", date(2026, 2, 5), minute=2))  # 3 x 2 + 1 x 5: the closed shortages wait
+    assert sale("3").cost == D(11)
+    # Through Jan 5: the Jan 10 sale reopens and takes FEB1; the Jan 3 sale stays closed and short.
+    assert set_costs_final_through(db.session, JAN(5), admin) == 2
+    assert draws("1") == [] and sale("1").cost == D(0)
+    assert draws("2") == [("FEB1", D(3), D(2), True)]
+    assert draws("3") == [("FEB2", D(4), D(5), False)]
+    moved = sale("3").revisions[-1]
+    assert moved.summary == "Cost 11.00 → 20.00: re-costed in date order (the closed period now ends 2026-01-05 (was 2026-01-31))"
+    assert moved.user_id == admin
+    settings = db.session.get(BookSettings, 1)
+    assert (settings.costs_final_through, settings.updated_by_id) == (JAN(5), admin)
+    # Opened: the Jan 3 sale, the oldest shortage, is settled first.
+    set_costs_final_through(db.session, None, admin)
+    assert draws("1") == [("FEB1", D(1), D(2), True)]
+    assert any("the closed period now ends nowhere (was 2026-01-05)" in r.summary for s in ("1", "2", "3") for r in sale(s).revisions)
