@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from partsemble.connectors.base import SalesSource
 from partsemble.connectors.errors import WindowTooLarge
 from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, DocumentType
-from partsemble.models.engine import begin_write
 from partsemble.models.sales import Sale
 from partsemble.models.sync import FailedDocument, SyncRun
+from partsemble.models.transactions import write_transaction
 from partsemble.sync.inbox import Inbox
 from partsemble.sync.lookup import sales_by_key
 from partsemble.sync.problems import resolve
@@ -31,10 +31,9 @@ def stage_changes(
     for page in source.changed_documents(since, not_before):
         if first_answer is None:
             first_answer = page.server_time
-        begin_write(session)
-        inbox.add_changed(page.documents)
-        on_page()
-        session.commit()
+        with write_transaction(session):
+            inbox.add_changed(page.documents)
+            on_page()
     return first_answer
 
 
@@ -56,10 +55,9 @@ def stage_backfill(
         ids = sorted(source.document_ids(doc_type, *window))
         for start in range(0, len(ids), BACKFILL_CHUNK):
             found = source.get_documents(doc_type, ids[start : start + BACKFILL_CHUNK])
-            begin_write(session)
-            staged += inbox.add_changed(found)
-            on_page()
-            session.commit()
+            with write_transaction(session):
+                staged += inbox.add_changed(found)
+                on_page()
     return staged
 
 
@@ -73,9 +71,8 @@ def close_unkeyed_failures(session: Session, inbox: Inbox) -> int:
     did not meet again: their document now reads (and was staged under its Id) or is gone."""
     gone = [key for key in unkeyed_failures(session) if key not in inbox]
     if gone:
-        begin_write(session)
-        resolve(session, gone)
-        session.commit()
+        with write_transaction(session):
+            resolve(session, gone)
     return len(gone)
 
 
@@ -112,9 +109,8 @@ def stage_deletions(session: Session, source: SalesSource, inbox: Inbox, since: 
     # Only what we hold (or failed on) needs undoing; the rest never reached us.
     failed = _failed_keys(session)
     relevant = [d for d in deletions if (str(d.type), d.id) in dates or (str(d.type), d.id) in failed]
-    begin_write(session)
-    added = inbox.add([d for d in relevant if (str(d.type), d.id) not in inbox], deletion_dates=dates)
-    session.commit()
+    with write_transaction(session):
+        added = inbox.add([d for d in relevant if (str(d.type), d.id) not in inbox], deletion_dates=dates)
     return added
 
 
@@ -165,7 +161,6 @@ def stage_failures(session: Session, source: SalesSource, inbox: Inbox, item_ids
         found = source.get_documents(kind, ids)
         present = {record.id for record in found}
         gone = [Deletion(kind, doc_id) for doc_id in ids if doc_id not in present]
-        begin_write(session)
-        staged += inbox.add(found) + inbox.add(gone, deletion_dates=dates)
-        session.commit()
+        with write_transaction(session):
+            staged += inbox.add(found) + inbox.add(gone, deletion_dates=dates)
     return staged

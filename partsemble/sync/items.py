@@ -14,7 +14,7 @@ from partsemble.domain.documents import ItemRecord
 from partsemble.domain.sale_plan import ItemLink
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem, Product
-from partsemble.models.engine import begin_write
+from partsemble.models.transactions import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +45,16 @@ def refresh_items(session: Session, source: SalesSource) -> RefreshResult:
     Links and "not tracked" marks are ours and stay as they are.
     """
     records = list(source.list_items())  # read fully before taking the write lock
-    begin_write(session)
-    existing = {i.external_id: i for i in session.scalars(select(AccountingItem).where(AccountingItem.source == "qbo"))}
-    added = changed = 0
-    for record in records:
-        before = existing.get(record.id)
-        if _upsert(session, record, before):
-            if before is None:
-                added += 1
-            else:
-                changed += 1
-    session.commit()
+    with write_transaction(session):
+        existing = {i.external_id: i for i in session.scalars(select(AccountingItem).where(AccountingItem.source == "qbo"))}
+        added = changed = 0
+        for record in records:
+            before = existing.get(record.id)
+            if _upsert(session, record, before):
+                if before is None:
+                    added += 1
+                else:
+                    changed += 1
     return RefreshResult(added, changed, len(records))
 
 
@@ -84,11 +83,10 @@ def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterabl
             log.warning("reading item %s failed: %s %s (intuit_tid=%s)", item_id, type(exc).__name__, exc.message, exc.tid)
             unreadable[item_id] = _unreadable_reason(exc)
     if records:
-        begin_write(session)
-        for record in records:
-            current = session.scalar(select(AccountingItem).where(AccountingItem.source == "qbo", AccountingItem.external_id == record.id))
-            _upsert(session, record, current)
-        session.commit()
+        with write_transaction(session):
+            for record in records:
+                current = session.scalar(select(AccountingItem).where(AccountingItem.source == "qbo", AccountingItem.external_id == record.id))
+                _upsert(session, record, current)
     return unreadable
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from partsemble.models.engine import begin_write
 from partsemble.models.sync import SyncLock
+from partsemble.models.transactions import write_transaction
 from partsemble.sync.lock import _holder_is_dead_here, process_tag
 
 PREVIEW_LOCK_ID = 2
@@ -34,8 +34,7 @@ class PreviewBusy(Exception):
 
 
 def _take(session: Session, tag: str, now: datetime) -> bool:
-    begin_write(session)
-    try:
+    with write_transaction(session):
         if session.get(SyncLock, PREVIEW_LOCK_ID) is None:
             try:
                 with session.begin_nested():
@@ -51,27 +50,18 @@ def _take(session: Session, tag: str, now: datetime) -> bool:
             .values(holder=tag, acquired_at=now, heartbeat_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount == 1
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return taken
 
 
 def _release(session: Session, tag: str) -> None:
     session.rollback()  # whatever the preview left open
-    begin_write(session)
-    try:
+    with write_transaction(session):
         session.execute(
             update(SyncLock)
             .where(SyncLock.id == PREVIEW_LOCK_ID, SyncLock.holder == tag)
             .values(holder="", acquired_at=None, heartbeat_at=None)
             .execution_options(synchronize_session=False)
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 @contextmanager

@@ -20,8 +20,8 @@ from partsemble.connectors.errors import (
     ReconnectRequired,
 )
 from partsemble.models.base import utcnow
-from partsemble.models.engine import begin_write
 from partsemble.models.sync import Connection, SyncRun
+from partsemble.models.transactions import write_transaction
 from partsemble.sync import lock
 from partsemble.sync.errors import SyncNotReady
 from partsemble.sync.fetch import (
@@ -82,26 +82,21 @@ def start_run(session: Session, request: SyncRequest, settings: SyncSettings, cl
     """
     connection_for_sync(session)
     now = clock()
-    begin_write(session)
-    run = SyncRun(user_id=request.user_id, started_by=request.user_email[:254], trigger=request.trigger[:8],
-                  status="running", started_at=now, heartbeat_at=now)
-    session.add(run)
-    session.flush()
-    try:
-        dead = lock.acquire(session, run, now, settings.stale_after)
-    except lock.SyncBusy:
-        session.rollback()
-        raise
-    if dead is not None:
-        session.execute(
-            update(SyncRun).where(SyncRun.id == dead, SyncRun.status == "running").values(
-                status="failed", finished_at=now,
-                message="Interrupted: the process running this sync stopped before it finished. What it finished is kept; the next sync continued.",
+    with write_transaction(session):
+        run = SyncRun(user_id=request.user_id, started_by=request.user_email[:254], trigger=request.trigger[:8],
+                      status="running", started_at=now, heartbeat_at=now)
+        session.add(run)
+        session.flush()
+        dead = lock.acquire(session, run, now, settings.stale_after)  # SyncBusy: nothing is written
+        if dead is not None:
+            session.execute(
+                update(SyncRun).where(SyncRun.id == dead, SyncRun.status == "running").values(
+                    status="failed", finished_at=now,
+                    message="Interrupted: the process running this sync stopped before it finished. What it finished is kept; the next sync continued.",
+                )
             )
-        )
-        discard_all(session, [dead])
-    run_id = run.id
-    session.commit()
+            discard_all(session, [dead])
+        run_id = run.id
     return run_id
 
 
@@ -173,11 +168,10 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
 
     mark = None
     if not request.only_failed:
-        begin_write(session)
-        run = session.get(SyncRun, run_id)
-        assert run is not None
-        run.window_start = since
-        session.commit()
+        with write_transaction(session):
+            run = session.get(SyncRun, run_id)
+            assert run is not None
+            run.window_start = since
         wanted, deleted_since = deletions_wanted(session, since, run_id, overlap)
         mark = stage_changes(session, source, inbox, since, not_before, counted) or clock()
         if backfill is not None and since is not None:  # without `since` the changes above read everything
@@ -189,41 +183,38 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
     in_time()
     stage_failures(session, source, inbox, request.item_ids)
     in_time()
-    begin_write(session)
-    counted()
-    run = session.get(SyncRun, run_id)
-    assert run is not None
-    run.window_end = mark
-    session.commit()
+    with write_transaction(session):
+        counted()
+        run = session.get(SyncRun, run_id)
+        assert run is not None
+        run.window_end = mark
     return mark
 
 
 def _finish(session: Session, run_id: int, status: str, message: str, progress: Progress, clock: Callable[[], datetime],
             new_mark: datetime | None = None, release: bool = True, read_from: date | None = None) -> None:
     session.rollback()
-    begin_write(session)
-    now = clock()
-    run = session.get(SyncRun, run_id)
-    assert run is not None
-    progress.write(run, now)
-    run.status, run.message, run.finished_at = status, message, now
-    if new_mark is not None:
-        connection = session.scalar(select(Connection).where(Connection.provider == "qbo"))
-        if connection is not None:
-            connection.synced_through = new_mark
-            if read_from is not None and (connection.synced_from is None or read_from < connection.synced_from):
-                connection.synced_from = read_from
-    Inbox(session, run_id).clear()
-    if release:
-        lock.release(session, run_id)
-    session.commit()
+    with write_transaction(session):
+        now = clock()
+        run = session.get(SyncRun, run_id)
+        assert run is not None
+        progress.write(run, now)
+        run.status, run.message, run.finished_at = status, message, now
+        if new_mark is not None:
+            connection = session.scalar(select(Connection).where(Connection.provider == "qbo"))
+            if connection is not None:
+                connection.synced_through = new_mark
+                if read_from is not None and (connection.synced_from is None or read_from < connection.synced_from):
+                    connection.synced_from = read_from
+        Inbox(session, run_id).clear()
+        if release:
+            lock.release(session, run_id)
 
 
 def _mark_expired(session: Session) -> None:
-    begin_write(session)
-    session.execute(update(Connection).where(Connection.provider == "qbo").values(
-        status="expired", status_message="QuickBooks refused to renew access. Reconnect to sync again; your data is kept."))
-    session.commit()
+    with write_transaction(session):
+        session.execute(update(Connection).where(Connection.provider == "qbo").values(
+            status="expired", status_message="QuickBooks refused to renew access. Reconnect to sync again; your data is kept."))
 
 
 def _success_message(progress: Progress, fetched: int) -> str:

@@ -21,13 +21,10 @@ HAND_WRITTEN_WRITES = {
     # serialize(): a write that holds advisory locks on PostgreSQL; called inside write_transaction.
     # login_locks(): locks taken before a transaction that mostly only reads (logins must not wait for writers).
     "auth/locks.py": "the lock helpers begin the transaction their locks live in",
-    # The sync keeps its own per-document transactions, savepoints and crash-safety boundaries.
-    "sync/fetch.py": "the sync's bookkeeping transactions",
-    "sync/items.py": "the sync's item list transactions",
-    "sync/preview.py": "a preview applies in a savepoint it always rolls back",
-    "sync/preview_lock.py": "the preview lock is taken and released in its own transactions",
-    "sync/process.py": "one transaction per document, committed in batches, with crash recovery",
-    "sync/service.py": "the run's start, heartbeat and end transactions",
+    # The sync's document loop: documents applied in batches under one write lock with a savepoint
+    # each (crash-safety and throughput); a preview applies everything and always rolls back.
+    "sync/preview.py": "a preview applies in a transaction it always rolls back",
+    "sync/process.py": "documents applied in batches, a savepoint each, committed together",
 }
 
 
