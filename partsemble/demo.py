@@ -85,15 +85,16 @@ def load_demo(today: date | None = None) -> bool:
 def link_sandbox_items() -> int:
     """Record the sandbox company's items and link them as a first connection would have."""
     from partsemble.models.catalog import AccountingItem, Product
+    from partsemble.models.transactions import write_transaction
 
     linked = 0
-    for external_id, (name, sku, item_type, product_sku) in SANDBOX_ITEM_LINKS.items():
-        if db.session.scalar(select(AccountingItem.id).where(AccountingItem.external_id == external_id)) is not None:
-            continue
-        product_id = db.session.scalar(select(Product.id).where(Product.sku == product_sku))
-        db.session.add(AccountingItem(source="qbo", external_id=external_id, name=name, sku=sku, item_type=item_type, product_id=product_id))
-        linked += 1
-    db.session.commit()
+    with write_transaction(db.session):
+        for external_id, (name, sku, item_type, product_sku) in SANDBOX_ITEM_LINKS.items():
+            if db.session.scalar(select(AccountingItem.id).where(AccountingItem.external_id == external_id)) is not None:
+                continue
+            product_id = db.session.scalar(select(Product.id).where(Product.sku == product_sku))
+            db.session.add(AccountingItem(source="qbo", external_id=external_id, name=name, sku=sku, item_type=item_type, product_id=product_id))
+            linked += 1
     return linked
 
 
