@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from partsemble.costing.apply import ApplyContext, Outcome, apply_document, apply_removal, find_sale
+from partsemble.costing.apply import Applied, ApplyContext, Outcome, apply_document, apply_removal, existing_sale, find_sale
+from partsemble.costing.apply import apply as apply_fact
+from partsemble.costing.writer import SalesWriter
 from partsemble.domain.documents import DocumentStatus, DocumentType, LineKind
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink
 from partsemble.extensions import db
@@ -307,6 +309,39 @@ def test_voiding_a_credit_memo_whose_return_lot_was_sold_with_no_other_stock_lea
     ).tuples().all()
     note = "Return lot RET-CRE-9-1 removed: drawn units become a shortfall"
     assert removed == [("SALE_REVERSAL", D(2), run.id, users["admin"].id, note), ("SALE", D(-2), run.id, users["admin"].id, note)]
+
+
+def test_voids_keep_a_record_of_a_document_never_seen_active_and_follow_the_version_of_one_already_voided(users, shop) -> None:  # type: ignore[no-untyped-def]
+    admin = users["admin"].id
+    factories.lot(db.session.get(Product, shop["a"]), "10", "2", date(2026, 1, 1), "A")
+    apply(shop, doc("7", [line("1", "1", "10")], day=date(2026, 2, 1)))  # a bystander
+    run = SyncRun(user_id=admin)
+    db.session.add(run)
+    db.session.commit()
+
+    def void(doc_id: str, version: str, updated: datetime | None = None) -> Applied:
+        ctx = ApplyContext(db.session, shop["items"], run_id=run.id, user_id=admin, writer=SalesWriter(db.session))
+        document = replace(doc(doc_id, [line("1", "2", "20")], version=version, status=DocumentStatus.VOIDED), updated_at=updated)
+        applied = apply_fact(ctx, document, existing_sale(db.session, "qbo", "Invoice", doc_id))
+        ctx.writer.finish(admin, run.id)
+        db.session.commit()
+        return applied
+
+    first = void("5", "3")  # voided upstream before any sync saw it
+    kept = sale("5")
+    assert (first.outcome, first.sale_id) == (Outcome.VOIDED, kept.id)
+    assert (kept.status, kept.version, kept.revenue, kept.cost, kept.shortage, kept.no_cost_basis) == ("voided", "3", D(0), D(0), False, False)
+    assert (kept.created_by_id, kept.last_sync_run_id) == (admin, run.id) and kept.lines == []
+    assert [(r.action, r.summary) for r in kept.revisions] == [("voided", "Voided upstream before it was first synced")]
+    again = void("5", "4")  # a new version of a document already voided: only the version moves
+    assert (again.outcome, again.sale_id) == (Outcome.SKIPPED, kept.id)
+    assert (sale("5").version, sale("5").status, sale("7").version) == ("4", "voided", "0")
+    apply(shop, doc("6", [line("1", "3", "30")], day=date(2026, 2, 1)))
+    moment = datetime(2026, 2, 3, 9, 30, tzinfo=timezone.utc)
+    gone = void("6", "1", moment)  # an active sale voided: reversed, new version and upstream time kept
+    assert (gone.outcome, gone.sale_id) == (Outcome.VOIDED, sale("6").id)
+    assert (sale("6").status, sale("6").version, sale("6").source_updated_at) == ("voided", "1", moment)
+    assert sale("7").source_updated_at is None and remaining(shop["a"]) == [D(9)]
 
 
 def test_an_invoice_line_with_a_negative_quantity_is_a_return(shop) -> None:  # type: ignore[no-untyped-def]
