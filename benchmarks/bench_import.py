@@ -74,7 +74,7 @@ def child(url: str, instance: str, csv_path: str) -> None:
         event.listen(db.engine, "after_cursor_execute", locked)
         event.listen(db.engine, "commit", lambda conn: held.append(time.time()) if len(held) == 1 else None)
         began, cpu = time.perf_counter(), time.process_time()
-        lots = import_lots(Path(csv_path).read_bytes(), None)
+        lots = import_lots(db.session, Path(csv_path).read_bytes(), None)
         print(f"{time.perf_counter() - began:.3f} {len(lots)} {held[0]:.3f} {held[1]:.3f} {time.process_time() - cpu:.3f}", flush=True)
 
 

@@ -58,7 +58,7 @@ def back_dated_lot(kind: str, n: int) -> tuple[float, int]:
         elapsed, summary = run_sync(app, StaticSource(items, single_product_sales(n)))
         assert summary.created == n and summary.recosted == 0, summary  # in date order: nothing to re-cost
         with app.app_context():
-            seconds = timed(lambda: receive_lot(LotInput(1, "EARLY", START - timedelta(days=500), Decimal(1000), Decimal("0.50")), None))
+            seconds = timed(lambda: receive_lot(db.session, LotInput(1, "EARLY", START - timedelta(days=500), Decimal(1000), Decimal("0.50")), None))
             recosted = db.session.query(SaleRevision).filter(SaleRevision.action == "recosted").count()
             db.session.remove()
         problems = check(app)

@@ -78,11 +78,12 @@ def import_products(file: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_lots(file: str) -> None:
     """Receive lots from FILE.csv (sku,lot_number,received_date,quantity,unit_cost)."""
+    from partsemble.extensions import db
     from partsemble.lots.services import import_lots as run
     from partsemble.validation import InputError
 
     try:
-        received = run(_read(file), None)
+        received = run(db.session, _read(file), None)
     except CsvRejected as exc:
         _report_rejection(exc)
         return

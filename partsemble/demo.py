@@ -78,7 +78,7 @@ def load_demo(today: date | None = None) -> bool:
     for sku, lots in LOTS.items():
         for days_ago, quantity, cost in lots:
             received = today - timedelta(days=days_ago)
-            receive_lot(LotInput(ids[sku], "", received, Decimal(quantity), Decimal(cost), "build" if sku.startswith(("CND", "SOAP", "GIFT")) else "receipt"), None)
+            receive_lot(db.session, LotInput(ids[sku], "", received, Decimal(quantity), Decimal(cost), "build" if sku.startswith(("CND", "SOAP", "GIFT")) else "receipt"), None)
     return True
 
 

@@ -16,4 +16,4 @@ def product(sku: str = "CND-1", name: str | None = None, kind: str = "finished_g
 
 
 def lot(p: Product, quantity: str, cost: str, received: date = date(2026, 1, 1), number: str = "") -> Lot:
-    return receive_lot(LotInput(p.id, number, received, Decimal(quantity), Decimal(cost)), None)
+    return receive_lot(db.session, LotInput(p.id, number, received, Decimal(quantity), Decimal(cost)), None)

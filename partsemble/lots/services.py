@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Row, select
+from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.costing import LotBook, Posting, costs_final_through, recost_stale
 from partsemble.costing.order import adjustment_key
 from partsemble.csvio import CsvProblem, CsvRejected, collect, read_rows
 from partsemble.domain.numbers import DecimalMark, show_number
-from partsemble.extensions import db
 from partsemble.lots.lot_numbers import TakenLotNumbers, chunks
 from partsemble.lots.voiding import void_refusal
 from partsemble.models.catalog import Product
@@ -21,6 +21,8 @@ from partsemble.models.settings import read_preferences
 from partsemble.models.transactions import write_transaction
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
 
+AnySession = Session | scoped_session[Session]
+
 MANUAL_LOT_SOURCES = ("receipt", "build", "opening")
 MAX_LOT_VALUE = Decimal(10) ** 11
 
@@ -29,13 +31,13 @@ def today() -> date:
     return date.today()
 
 
-def _book() -> LotBook:
-    return LotBook(db.session, IdAllocator(db.session))  # type: ignore[arg-type]
+def _book(session: AnySession) -> LotBook:
+    return LotBook(session, IdAllocator(session))  # type: ignore[arg-type]
 
 
-def suggest_lot_number(product: Product, received: date, book: LotBook | None = None) -> str:
+def suggest_lot_number(session: AnySession, product: Product, received: date, book: LotBook | None = None) -> str:
     """`<SKU>-<YYYYMMDD>`, with -2, -3... when that number is taken for the product."""
-    return (book or _book()).unique_number(product.id, f"{product.sku}-{received:%Y%m%d}")
+    return (book or _book(session)).unique_number(product.id, f"{product.sku}-{received:%Y%m%d}")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class LotInput:
 
 
 def parse_lot_fields(
+    session: AnySession,
     lot_number: object, received_date: object, quantity: object, unit_cost: object, source: object = "receipt", note: object = "",
     mark: DecimalMark | None = None,
 ) -> tuple[str, date, Decimal, Decimal, str, str]:
@@ -61,7 +64,7 @@ def parse_lot_fields(
     """
     number = parse_text(lot_number, "lot_number", "Lot number", max_length=80, required=False)
     received = parse_date(received_date, "received_date", "Received date", not_after=today())
-    mark = mark or read_preferences(db.session).decimal_mark
+    mark = mark or read_preferences(session).decimal_mark
     quantity_value = parse_decimal(quantity, "quantity", "Quantity", places=4, mark=mark, strictly_positive=True)
     cost = parse_decimal(unit_cost, "unit_cost", "Unit cost", places=6, mark=mark, currency=True, minimum=Decimal(0))
     if quantity_value * cost > MAX_LOT_VALUE:
@@ -74,54 +77,54 @@ def parse_lot_fields(
     return number, received, quantity_value, cost, source_value, note_text
 
 
-def _create_lot(book: LotBook, data: LotInput, user_id: int | None) -> int:
-    product = db.session.get(Product, data.product_id)
+def _create_lot(session: AnySession, book: LotBook, data: LotInput, user_id: int | None) -> int:
+    product = session.get(Product, data.product_id)
     if product is None:
         raise InputError("Choose a product.", "product_id")
     if not product.active:
         raise InputError(f"{product.name} is archived; restore it before receiving stock.", "product_id")
-    number = data.lot_number or suggest_lot_number(product, data.received_date, book)
+    number = data.lot_number or suggest_lot_number(session, product, data.received_date, book)
     if number in book.lot_numbers_taken(product.id, number):
         raise InputError(f"{product.sku} already has a lot {number}.", "lot_number")
     cause = Posting(business_date=data.received_date, user_id=user_id, note=data.note)
     return book.add_lot(product.id, number, data.received_date, data.quantity, data.unit_cost, data.source, cause, "RECEIVE").id
 
 
-def refuse_closed(on: date, field_name: str, what: str) -> None:
+def refuse_closed(session: AnySession, on: date, field_name: str, what: str) -> None:
     """Nothing may be dated in the closed period.
 
     Raises:
         InputError: `on` is on or before the date costs are final through.
     """
-    closed = costs_final_through(db.session)
+    closed = costs_final_through(session)
     if closed is not None and on <= closed:
         raise InputError(f"{what} is dated {on.isoformat()}, in the closed period: costs are final through "
                          f"{closed.isoformat()} (Settings → Costs).", field_name)
 
 
-def _write(book: LotBook, user_id: int | None) -> None:
+def _write(session: AnySession, book: LotBook, user_id: int | None) -> None:
     """Write the book and re-cost what landed out of date order (the caller's transaction commits)."""
     book.flush()
-    recost_stale(db.session, book.order, user_id=user_id)
+    recost_stale(session, book.order, user_id=user_id)
 
 
-def receive_lot(data: LotInput, user_id: int | None) -> Lot:
+def receive_lot(session: AnySession, data: LotInput, user_id: int | None) -> Lot:
     """Record a lot and its RECEIVE row, re-cost what it changes, and commit.
 
     Raises:
         InputError: unknown or archived product, duplicate lot number, a date in the closed period.
     """
-    with write_transaction(db.session):
-        book = _book()
-        refuse_closed(data.received_date, "received_date", "The lot")
-        lot_id = _create_lot(book, data, user_id)
-        _write(book, user_id)
-    lot = db.session.get(Lot, lot_id)
+    with write_transaction(session):
+        book = _book(session)
+        refuse_closed(session, data.received_date, "received_date", "The lot")
+        lot_id = _create_lot(session, book, data, user_id)
+        _write(session, book, user_id)
+    lot = session.get(Lot, lot_id)
     assert lot is not None
     return lot
 
 
-def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int | None, on: object = None) -> Lot:
+def adjust_lot(session: AnySession, lot_id: int, delta: object, reason: str, note: str, user_id: int | None, on: object = None) -> Lot:
     """Add or remove quantity from a lot on a date (today by default) with a reason (LOT_ADJUSTMENT),
     re-cost the sales it changes, and commit.
 
@@ -129,14 +132,14 @@ def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int 
         InputError: zero or malformed delta, unknown reason, voided lot, below zero, a date before the
             lot was received or in the closed period.
     """
-    mark = read_preferences(db.session).decimal_mark
+    mark = read_preferences(session).decimal_mark
     change = parse_decimal(delta, "delta", "Change", places=4, mark=mark, allow_zero=False)
     day = today() if on in (None, "") else parse_date(on, "adjusted_on", "Date", not_after=today())
     if reason not in ADJUSTMENT_REASONS:
         raise InputError("Choose a reason.", "reason")
     note_text = parse_text(note, "note", "Note", max_length=500, required=reason == "other")
-    with write_transaction(db.session):
-        book = _book()
+    with write_transaction(session):
+        book = _book(session)
         try:
             lot = book.lot(lot_id)
         except LookupError:
@@ -145,8 +148,8 @@ def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int 
             raise InputError("This lot is voided; it cannot be adjusted.", "delta")
         if day < lot.received_date:
             raise InputError(f"The lot was received on {lot.received_date.isoformat()}; adjust it on that date or later.", "adjusted_on")
-        refuse_closed(day, "adjusted_on", "The adjustment")
-        low = _lowest_balance(lot.id, lot.received, day, change)
+        refuse_closed(session, day, "adjusted_on", "The adjustment")
+        low = _lowest_balance(session, lot.id, lot.received, day, change)
         if low < 0:
             raise InputError(f"Change: {str(delta).strip()[:40]!r} would leave lot {lot.lot_number} holding "
                              f"{show_number(low.normalize(), mark)} on some date (it received {show_number(lot.received.normalize(), mark)}, "
@@ -161,19 +164,19 @@ def adjust_lot(lot_id: int, delta: object, reason: str, note: str, user_id: int 
             book.post("LOT_ADJUSTMENT", lot.product_id, change, lot.unit_cost, cause, lot)
             moved = book.order.arrival if change > 0 else book.order.departure
             moved(lot.product_id, adjustment_key(day), why)
-        _write(book, user_id)
-    adjusted = db.session.get(Lot, lot_id)
+        _write(session, book, user_id)
+    adjusted = session.get(Lot, lot_id)
     assert adjusted is not None
     return adjusted
 
 
-def _lowest_balance(lot_id: int, received: Decimal, day: date, change: Decimal) -> Decimal:
+def _lowest_balance(session: AnySession, lot_id: int, received: Decimal, day: date, change: Decimal) -> Decimal:
     """The lowest the lot's received quantity and adjustments (this one included) ever reach, by date.
 
     Sales yield to adjustments (units lost were not sold; see partsemble.domain.replay), so
     only these decide whether an adjustment is possible.
     """
-    rows = db.session.execute(
+    rows = session.execute(
         select(StockTransaction.business_date, StockTransaction.quantity)
         .where(StockTransaction.lot_id == lot_id, StockTransaction.type == "LOT_ADJUSTMENT")
     ).tuples().all()
@@ -184,27 +187,27 @@ def _lowest_balance(lot_id: int, received: Decimal, day: date, change: Decimal) 
     return low
 
 
-def why_not_voidable(lot: Lot) -> str | None:
+def why_not_voidable(session: AnySession, lot: Lot) -> str | None:
     """Why the lot cannot be voided (None: it can), for the lot page to offer the action or not."""
-    return void_refusal(db.session, lot, costs_final_through(db.session))
+    return void_refusal(session, lot, costs_final_through(session))
 
 
-def void_lot(lot_id: int, user_id: int | None) -> Lot:
+def void_lot(session: AnySession, lot_id: int, user_id: int | None) -> Lot:
     """Void an untouched lot, reversing its stock (LOT_VOID), and commit.
 
     Raises:
         InputError: already voided, a return lot, a lot some sale drew from or that was adjusted,
             or received in the closed period.
     """
-    with write_transaction(db.session):
-        book = _book()
-        lot = db.session.get(Lot, lot_id, with_for_update=True)
-        problem = void_refusal(db.session, lot, costs_final_through(db.session))
+    with write_transaction(session):
+        book = _book(session)
+        lot = session.get(Lot, lot_id, with_for_update=True)
+        problem = void_refusal(session, lot, costs_final_through(session))
         if problem:
             raise InputError(problem)
         book.remove_lot(book.lot(lot_id), "LOT_VOID", Posting(business_date=today(), user_id=user_id, note="Lot voided"))
-        _write(book, user_id)
-    voided = db.session.get(Lot, lot_id)
+        _write(session, book, user_id)
+    voided = session.get(Lot, lot_id)
     assert voided is not None
     return voided
 
@@ -212,7 +215,7 @@ def void_lot(lot_id: int, user_id: int | None) -> Lot:
 LOT_CSV_COLUMNS = ("sku", "lot_number", "received_date", "quantity", "unit_cost")
 
 
-def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
+def import_lots(session: AnySession, data: bytes | str, user_id: int | None) -> list[Lot]:
     """Receive every lot of a CSV file (sku,lot_number,received_date,quantity,unit_cost), or none.
 
     Every row is parsed and checked before the write lock is taken; the writes are a
@@ -223,10 +226,10 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
         CsvRejected: listing every bad row and column; nothing is written.
     """
     rows = read_rows(data, LOT_CSV_COLUMNS, optional=("source", "note"))
-    products = _products_by_sku({values.get("sku", "").casefold() for _, values in rows})
-    taken = TakenLotNumbers.read(db.session, [p.id for p in products.values()])
-    closed = costs_final_through(db.session)
-    mark = read_preferences(db.session).decimal_mark
+    products = _products_by_sku(session, {values.get("sku", "").casefold() for _, values in rows})
+    taken = TakenLotNumbers.read(session, [p.id for p in products.values()])
+    closed = costs_final_through(session)
+    mark = read_preferences(session).decimal_mark
     seen: set[tuple[int, str]] = set()
 
     def parse(line: int, values: dict[str, str]) -> tuple[int, LotInput]:
@@ -236,7 +239,7 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
         if not product.active:
             raise InputError(f"{product.sku} is archived", "sku")
         number, received, quantity, cost, source, note = parse_lot_fields(
-            values.get("lot_number"), values.get("received_date"), values.get("quantity"),
+            session, values.get("lot_number"), values.get("received_date"), values.get("quantity"),
             values.get("unit_cost"), values.get("source") or "receipt", values.get("note"), mark,
         )
         if closed is not None and received <= closed:
@@ -255,25 +258,25 @@ def import_lots(data: bytes | str, user_id: int | None) -> list[Lot]:
     if not inputs:
         return []
     skus = {p.id: p.sku for p in products.values()}
-    with write_transaction(db.session):
-        ids = _write_lots(inputs, skus, user_id)
+    with write_transaction(session):
+        ids = _write_lots(session, inputs, skus, user_id)
     lots: list[Lot] = []
     for batch in chunks(ids):
-        lots.extend(db.session.scalars(select(Lot).where(Lot.id.in_(batch)).order_by(Lot.id)))
+        lots.extend(session.scalars(select(Lot).where(Lot.id.in_(batch)).order_by(Lot.id)))
     return lots
 
 
-def _products_by_sku(sku_keys: set[str]) -> dict[str, Row[tuple[int, str, str, bool]]]:
+def _products_by_sku(session: AnySession, sku_keys: set[str]) -> dict[str, Row[tuple[int, str, str, bool]]]:
     found = {}
     for batch in chunks(sorted(sku_keys)):
-        for row in db.session.execute(
+        for row in session.execute(
             select(Product.id, Product.sku, Product.sku_key, Product.active).where(Product.sku_key.in_(batch))
         ):
             found[row.sku_key] = row
     return found
 
 
-def _write_lots(inputs: list[tuple[int, LotInput]], skus: dict[int, str], user_id: int | None) -> list[int]:
+def _write_lots(session: AnySession, inputs: list[tuple[int, LotInput]], skus: dict[int, str], user_id: int | None) -> list[int]:
     """Under the write lock: check again what another user may have changed since parsing, then write in bulk.
 
     Raises:
@@ -282,8 +285,8 @@ def _write_lots(inputs: list[tuple[int, LotInput]], skus: dict[int, str], user_i
     product_ids = sorted(skus)
     active: set[int] = set()
     for batch in chunks(product_ids):
-        active.update(db.session.scalars(select(Product.id).where(Product.id.in_(batch), Product.active.is_(True))))
-    taken = TakenLotNumbers.read(db.session, product_ids)
+        active.update(session.scalars(select(Product.id).where(Product.id.in_(batch), Product.active.is_(True))))
+    taken = TakenLotNumbers.read(session, product_ids)
     problems = []
     for line, item in inputs:
         if item.product_id not in active:
@@ -295,7 +298,7 @@ def _write_lots(inputs: list[tuple[int, LotInput]], skus: dict[int, str], user_i
     for _, item in inputs:  # the numbers given in the file first, so no suggestion takes one of them
         if item.lot_number:
             taken.claim(item.product_id, item.lot_number)
-    book = _book()
+    book = _book(session)
     ids = []
     for _, item in inputs:
         number = item.lot_number
@@ -306,5 +309,5 @@ def _write_lots(inputs: list[tuple[int, LotInput]], skus: dict[int, str], user_i
         lot = book.add_lot(item.product_id, number, item.received_date, item.quantity, item.unit_cost, item.source, cause, "RECEIVE")
         ids.append(lot.id)
     book.flush()
-    recost_stale(db.session, book.order, user_id=user_id)
+    recost_stale(session, book.order, user_id=user_id)
     return ids

@@ -76,15 +76,15 @@ def receive():  # type: ignore[no-untyped-def]
         form.received_date.data = services.today().isoformat()
         product = get_product(form.product_id.data) if form.product_id.data else None
         if product is not None:
-            form.lot_number.data = services.suggest_lot_number(product, services.today())
+            form.lot_number.data = services.suggest_lot_number(db.session, product, services.today())
         return render_template("lots/receive.html", form=form)
     if form.validate_on_submit():
         try:
             number, received, quantity, cost, source, note = services.parse_lot_fields(
-                form.lot_number.data, form.received_date.data, form.quantity.data, form.unit_cost.data, form.source.data, form.note.data
+                db.session, form.lot_number.data, form.received_date.data, form.quantity.data, form.unit_cost.data, form.source.data, form.note.data
             )
             lot = services.receive_lot(
-                services.LotInput(form.product_id.data or 0, number, received, quantity, cost, source, note), current_user.id
+                db.session, services.LotInput(form.product_id.data or 0, number, received, quantity, cost, source, note), current_user.id
             )
         except InputError as exc:
             show_error(form, exc, "product_id")
@@ -106,7 +106,7 @@ def suggest_number() -> Response:
         received = date.fromisoformat(request.args.get("received_date", ""))
     except ValueError:
         received = services.today()
-    form.lot_number.data = services.suggest_lot_number(product, received) if product else request.args.get("lot_number", "")[:80]
+    form.lot_number.data = services.suggest_lot_number(db.session, product, received) if product else request.args.get("lot_number", "")[:80]
     return partial("lots/_lot_number.html", form=form)
 
 
@@ -125,7 +125,7 @@ def _render_detail(lot: Lot, adjust_form: AdjustLotForm, status: int = 200):  # 
 
     moves = queries.movements(lot_id=lot.id, page=page_number(request.args.get("page")))
     return render_template("lots/detail.html", lot=lot, moves=moves, form=adjust_form, trace=lot_trace(lot.id),
-                           void_refusal=services.why_not_voidable(lot)), status
+                           void_refusal=services.why_not_voidable(db.session, lot)), status
 
 
 @bp.route("/<int:lot_id>/adjust", methods=["POST"])
@@ -135,7 +135,7 @@ def adjust(lot_id: int):  # type: ignore[no-untyped-def]
     form = AdjustLotForm()
     if form.validate_on_submit():
         try:
-            services.adjust_lot(lot.id, form.delta.data, form.reason.data or "", form.note.data or "", current_user.id,
+            services.adjust_lot(db.session, lot.id, form.delta.data, form.reason.data or "", form.note.data or "", current_user.id,
                                 form.adjusted_on.data)
         except InputError as exc:
             show_error(form, exc, "delta")
@@ -150,7 +150,7 @@ def adjust(lot_id: int):  # type: ignore[no-untyped-def]
 def void(lot_id: int) -> Response:
     _lot_or_404(lot_id)
     try:
-        lot = services.void_lot(lot_id, current_user.id)
+        lot = services.void_lot(db.session, lot_id, current_user.id)
     except InputError as exc:
         flash(exc.message, "error")
     else:
@@ -162,7 +162,7 @@ def void(lot_id: int) -> Response:
 @requires_role("member")
 def import_csv():  # type: ignore[no-untyped-def]
     def run(data: bytes) -> str:
-        lots = services.import_lots(data, current_user.id)
+        lots = services.import_lots(db.session, data, current_user.id)
         return f"{len(lots)} lot{'s' if len(lots) != 1 else ''} received."
 
     return csv_upload(ImportLotsForm(), "lots/import.html", run, url_for("lots.index"))

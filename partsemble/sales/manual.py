@@ -52,7 +52,7 @@ def parse_manual_sale(session: AnySession, txn_date: object, reference: object, 
         InputError: naming the field (lines as lines-N-quantity and so on).
     """
     day = parse_date(txn_date, "txn_date", "Date", not_after=date.today())
-    refuse_closed(day, "txn_date", "The sale")
+    refuse_closed(session, day, "txn_date", "The sale")
     mark = read_preferences(session).decimal_mark
     parsed: list[ManualLine] = []
     for index, (product_id, quantity, price) in enumerate(lines[:MAX_LINES]):
@@ -111,7 +111,7 @@ def create_manual_sale(session: AnySession, data: ManualSaleInput, user_id: int 
     Raises:
         InputError: dated in the closed period.
     """
-    refuse_closed(data.txn_date, "txn_date", "The sale")
+    refuse_closed(session, data.txn_date, "txn_date", "The sale")
     with write_transaction(session):
         doc, items = _document(session, data, uuid.uuid4().hex, "1", data.reference or _next_number(session))
         apply_document(ApplyContext(session, items, "manual", None, user_id), doc)
@@ -130,7 +130,7 @@ def _manual(session: AnySession, sale_id: int) -> Sale:
         raise InputError("Only manual sales can be changed in Partsemble.")
     if sale.status != "active":
         raise InputError("This sale is voided.")
-    refuse_closed(sale.txn_date, "txn_date", "This sale")
+    refuse_closed(session, sale.txn_date, "txn_date", "This sale")
     return sale
 
 
@@ -142,7 +142,7 @@ def edit_manual_sale(session: AnySession, sale_id: int, data: ManualSaleInput, u
     """
     with write_transaction(session):
         sale = _manual(session, sale_id)
-        refuse_closed(data.txn_date, "txn_date", "The sale")
+        refuse_closed(session, data.txn_date, "txn_date", "The sale")
         doc, items = _document(session, data, sale.external_id, str(int(sale.version) + 1), data.reference or sale.doc_number)
         apply_document(ApplyContext(session, items, "manual", None, user_id), doc, sale, looked_up=True)
     return sale

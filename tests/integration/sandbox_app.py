@@ -102,7 +102,7 @@ def stock_and_link(live: Live, items: dict[str, str], received: date, quantity: 
     with live.app.app_context():
         for item_id, name in items.items():
             product = create_product(db.session, ProductInput(f"{name} ({item_id})", f"FG-{item_id}", "finished_good", "each"))
-            receive_lot(LotInput(product.id, f"L-{item_id}", received, Decimal(quantity), Decimal(unit_cost)), None)
+            receive_lot(db.session, LotInput(product.id, f"L-{item_id}", received, Decimal(quantity), Decimal(unit_cost)), None)
             made[item_id] = product.id
         for item_id, name in items.items():  # the services commit: links go in after them, in one commit
             db.session.add(AccountingItem(source="qbo", external_id=item_id, name=name, sku=None,

@@ -134,10 +134,10 @@ def test_a_positive_adjustment_settles_and_a_back_dated_negative_one_recosts_the
     lot(shop, "5", "3", JAN(5), "B")
     apply(shop, invoice("1", "6", JAN(10)))
     assert sale("1").cost == D(13)  # 5 x 2 + 1 x 3
-    services.adjust_lot(a.id, "-2", "damage", "", None, JAN(3).isoformat())  # 2 of A were lost before the sale
+    services.adjust_lot(db.session, a.id, "-2", "damage", "", None, JAN(3).isoformat())  # 2 of A were lost before the sale
     assert draws("1") == [("A", D(3), D(2), False), ("B", D(3), D(3), False)] and sale("1").cost == D(15)
     apply(shop, invoice("2", "9", JAN(12)))  # 2 left in B, 7 short
-    services.adjust_lot(a.id, "4", "count_correction", "", None, JAN(15).isoformat())  # found 4 more of A
+    services.adjust_lot(db.session, a.id, "4", "count_correction", "", None, JAN(15).isoformat())  # found 4 more of A
     assert ("A", D(4), D(2), True) in draws("2")
     assert sale("2").lines[0].shortage_quantity == D(3)
 
@@ -150,9 +150,9 @@ def test_a_back_dated_loss_from_a_lot_that_still_holds_the_units_recosts_the_lat
     apply(shop, invoice("1", "5", JAN(10)))
     lot(shop, "5", "4", JAN(15), "B")
     apply(shop, invoice("2", "5", JAN(20), minute=1))
-    services.adjust_lot(a.id, "1", "count_correction", "", None, JAN(25).isoformat())  # one more of A found
+    services.adjust_lot(db.session, a.id, "1", "count_correction", "", None, JAN(25).isoformat())  # one more of A found
     assert (sale("1").cost, sale("2").cost) == (D(10), D(20)) and lots_left(shop) == {"A": D(1), "B": D(0)}
-    services.adjust_lot(a.id, "-1", "damage", "", None, JAN(5).isoformat())  # one of A was broken before the sales
+    services.adjust_lot(db.session, a.id, "-1", "damage", "", None, JAN(5).isoformat())  # one of A was broken before the sales
     assert draws("1") == [("A", D(4), D(2), False), ("B", D(1), D(4), True)] and sale("1").cost == D(12)
     assert draws("2") == [("B", D(4), D(4), False), ("A", D(1), D(2), True)] and sale("2").cost == D(18)
     assert lots_left(shop) == {"A": D(0), "B": D(0)}
@@ -162,7 +162,7 @@ def test_a_back_dated_loss_from_a_lot_that_still_holds_the_units_recosts_the_lat
 def test_a_sale_entered_late_leaves_alone_the_units_a_later_adjustment_removes(shop) -> None:  # type: ignore[no-untyped-def]
     a = lot(shop, "10", "2", JAN(1), "A")
     lot(shop, "10", "3", JAN(2), "B")
-    services.adjust_lot(a.id, "-5", "loss", "", None, JAN(10).isoformat())
+    services.adjust_lot(db.session, a.id, "-5", "loss", "", None, JAN(10).isoformat())
     apply(shop, invoice("1", "8", JAN(5)))  # entered after the loss, dated before it
     assert draws("1") == [("A", D(5), D(2), False), ("B", D(3), D(3), False)]
     assert lots_left(shop) == {"A": D(0), "B": D(7)}
@@ -186,7 +186,7 @@ def test_the_closed_period_refuses_new_facts_and_keeps_its_costs(shop, app) -> N
     assert refused.value.field == "received_date"
     lot(shop, "5", "2", date(2026, 2, 2), "FEB")
     with pytest.raises(InputError, match="closed period") as refused:
-        services.adjust_lot(old.id, "1", "count_correction", "", None, JAN(31).isoformat())
+        services.adjust_lot(db.session, old.id, "1", "count_correction", "", None, JAN(31).isoformat())
     assert refused.value.field == "adjusted_on"
     with pytest.raises(InputError, match="closed period"):
         create_manual_sale(db.session, ManualSaleInput(JAN(20), "", "Shop", "", (ManualLine(shop["a"], D(1), D(5)),)), None)

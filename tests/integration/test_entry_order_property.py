@@ -130,7 +130,7 @@ def enter(app, products: int, order: list[object]) -> dict[str, object]:  # type
                 factories.lot(made[fact.product], str(fact.quantity), fact.cost, fact.day, fact.number)
             elif isinstance(fact, Adjustment):
                 lot_id = db.session.scalar(select(Lot.id).where(Lot.lot_number == fact.lot.number))
-                services.adjust_lot(lot_id, str(fact.quantity), "count_correction", "", None, fact.day.isoformat())
+                services.adjust_lot(db.session, lot_id, str(fact.quantity), "count_correction", "", None, fact.day.isoformat())
             else:
                 assert isinstance(fact, Version)
                 apply_document(ApplyContext(db.session, items), fact.document)

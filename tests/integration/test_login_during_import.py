@@ -70,7 +70,7 @@ def test_a_login_during_a_lot_import_is_answered_before_the_import_commits(app, 
     def run_import() -> None:
         with app.app_context():
             try:
-                outcome["lots"] = len(inventory.import_lots(csv, None))
+                outcome["lots"] = len(inventory.import_lots(db.session, csv, None))
             except Exception as exc:  # noqa: BLE001 - the test reports it
                 outcome["error"] = exc
 

@@ -47,7 +47,7 @@ def test_an_import_issues_as_many_statements_for_1000_rows_as_for_10(app) -> Non
     for rows in (10, 1000):
         db.session.remove()
         with statements() as seen:
-            created = services.import_lots(csv_rows(rows, skus) if rows == 10 else csv_rows(rows, skus).replace(",N", ",M"), None)
+            created = services.import_lots(db.session, csv_rows(rows, skus) if rows == 10 else csv_rows(rows, skus).replace(",N", ",M"), None)
         assert len(created) == rows
         # Reading the created lots back takes one statement per 900, and PostgreSQL hands out ids
         # in blocks of 500 (models/ids.py): count the rest.
@@ -60,7 +60,7 @@ def test_suggested_numbers_continue_their_suffixes_across_a_file_and_the_databas
     factories.lot(p, "1", "1", date(2026, 1, 5))
     factories.lot(p, "1", "1", date(2026, 1, 5), "CND-1-20260105-3")
     body = HEADER + "CND-1,CND-1-20260105-4,2026-01-05,1,1\n" + "CND-1,,2026-01-05,1,1\n" * 4
-    created = services.import_lots(body, None)
+    created = services.import_lots(db.session, body, None)
     assert [lot.lot_number for lot in created] == [
         "CND-1-20260105-4", "CND-1-20260105-2", "CND-1-20260105-5", "CND-1-20260105-6", "CND-1-20260105-7",
     ]
@@ -73,7 +73,7 @@ def test_an_import_with_more_products_than_one_in_list_holds_reads_them_all(app)
              stock_on_hand=Decimal(0), created_at=now, updated_at=now) for i in range(1000)
     ])
     db.session.commit()
-    created = services.import_lots(HEADER + "".join(f"P-{i},,2026-01-05,2,1.25\n" for i in range(1000)), None)
+    created = services.import_lots(db.session, HEADER + "".join(f"P-{i},,2026-01-05,2,1.25\n" for i in range(1000)), None)
     assert len(created) == 1000
     assert db.session.scalar(select(func.count()).where(Product.stock_on_hand == Decimal(2))) == 1000
 
@@ -91,7 +91,7 @@ def test_a_lot_number_taken_while_the_file_was_read_rejects_the_file(app, monkey
 
     monkeypatch.setattr(services, "write_transaction", another_user_receives_first)
     with pytest.raises(CsvRejected) as caught:
-        services.import_lots(HEADER + "CND-1,X-1,2026-01-06,4,2\nCND-1,,2026-01-06,4,2\n", None)
+        services.import_lots(db.session, HEADER + "CND-1,X-1,2026-01-06,4,2\nCND-1,,2026-01-06,4,2\n", None)
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "lot_number")]
     assert "received a lot X-1 meanwhile" in caught.value.problems[0].message
     db.session.rollback()
@@ -111,7 +111,7 @@ def test_a_product_archived_while_the_file_was_read_rejects_the_file(app, monkey
 
     monkeypatch.setattr(services, "write_transaction", archived_meanwhile)
     with pytest.raises(CsvRejected) as caught:
-        services.import_lots(HEADER + "CND-1,,2026-01-06,4,2\n", None)
+        services.import_lots(db.session, HEADER + "CND-1,,2026-01-06,4,2\n", None)
     assert "was archived while the file was read" in str(caught.value)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Lot.id))) == 0

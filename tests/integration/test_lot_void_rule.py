@@ -28,9 +28,9 @@ def ledger_of(lot_id: int) -> list[tuple[str, Decimal]]:
 def test_an_adjusted_lot_cannot_be_voided(app, delta, left) -> None:  # type: ignore[no-untyped-def]
     p = factories.product("CND-1")
     lot = factories.lot(p, "20", "2", date(2026, 1, 1))
-    services.adjust_lot(lot.id, delta, "count_correction", "", None, on="2026-01-05")
+    services.adjust_lot(db.session, lot.id, delta, "count_correction", "", None, on="2026-01-05")
     with pytest.raises(InputError, match=f"was adjusted.*cannot be voided.*adjust it by -{left} instead"):
-        services.void_lot(lot.id, None)
+        services.void_lot(db.session, lot.id, None)
     db.session.rollback()
     kept = db.session.get(Lot, lot.id)
     assert (kept.status, kept.quantity_remaining) == ("active", D(left))
@@ -44,7 +44,7 @@ def test_a_lot_that_only_settled_a_shortage_cannot_be_voided(app) -> None:  # ty
     lot = factories.lot(p, "20", "2", date(2026, 1, 5))  # arrives after the sale: settles its 3 short units
     assert "SALE" not in [t for t, _ in ledger_of(lot.id)]  # drawn by settlement only
     with pytest.raises(InputError, match="drawn from this lot"):
-        services.void_lot(lot.id, None)
+        services.void_lot(db.session, lot.id, None)
     db.session.rollback()
     assert db.session.get(Lot, lot.id).status == "active"
 

@@ -45,7 +45,7 @@ def test_lot_numbers_are_suggested_from_sku_and_date_with_a_suffix_for_repeats(a
     p = factories.product("CND-1")
     for number in existing:
         factories.lot(p, "1", "1", date(2026, 3, 1), number)
-    assert services.suggest_lot_number(p, date(2026, 3, 1)) == expected
+    assert services.suggest_lot_number(db.session, p, date(2026, 3, 1)) == expected
     lot = factories.lot(p, "1", "1", date(2026, 3, 1))
     assert lot.lot_number == expected
 
@@ -72,7 +72,7 @@ def test_bad_lot_fields_are_refused_with_the_field_named(app, fields, field, mes
     values = dict(lot_number="", received_date="2026-01-01", quantity="5", unit_cost="2.5", source="receipt")
     values.update(fields)
     with pytest.raises(InputError) as caught:
-        services.parse_lot_fields(**values)
+        services.parse_lot_fields(db.session, **values)
     assert caught.value.field == field
     assert message in caught.value.message
 
@@ -103,7 +103,7 @@ def test_archived_products_cannot_receive(app) -> None:  # type: ignore[no-untyp
 def test_adjusting_a_lot_moves_remaining_and_stock_and_writes_a_row(app, delta, remaining, status) -> None:  # type: ignore[no-untyped-def]
     p = factories.product("CND-1")
     lot = factories.lot(p, "20", "2")
-    services.adjust_lot(lot.id, delta, "count_correction", "", None)
+    services.adjust_lot(db.session, lot.id, delta, "count_correction", "", None)
     db.session.refresh(lot)
     assert lot.quantity_remaining == D(remaining) and lot.status == status
     row = db.session.scalars(select(StockTransaction).where(StockTransaction.type == "LOT_ADJUSTMENT")).one()
@@ -124,7 +124,7 @@ def test_bad_adjustments_change_nothing(app, delta, reason, note, message) -> No
     p = factories.product("CND-1")
     lot = factories.lot(p, "20", "2")
     with pytest.raises(InputError, match=message):
-        services.adjust_lot(lot.id, delta, reason, note, None)
+        services.adjust_lot(db.session, lot.id, delta, reason, note, None)
     db.session.rollback()
     assert db.session.get(Lot, lot.id).quantity_remaining == D(20)
     assert db.session.scalar(select(func.count(StockTransaction.id))) == 1
@@ -133,14 +133,14 @@ def test_bad_adjustments_change_nothing(app, delta, reason, note, message) -> No
 def test_voiding_an_untouched_lot_reverses_its_receipt(app) -> None:  # type: ignore[no-untyped-def]
     p = factories.product("CND-1")
     lot = factories.lot(p, "20", "2")
-    services.void_lot(lot.id, None)
+    services.void_lot(db.session, lot.id, None)
     db.session.refresh(lot)
     assert lot.status == "voided" and lot.quantity_remaining == 0
     types = db.session.scalars(select(StockTransaction.type).order_by(StockTransaction.id)).all()
     assert types == ["RECEIVE", "LOT_VOID"]
     assert db.session.get(Product, p.id).stock_on_hand == 0
     with pytest.raises(InputError, match="already voided"):
-        services.void_lot(lot.id, None)
+        services.void_lot(db.session, lot.id, None)
 
 
 def test_a_lot_a_sale_drew_from_cannot_be_voided(app) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +150,7 @@ def test_a_lot_a_sale_drew_from_cannot_be_voided(app) -> None:  # type: ignore[n
     lot = factories.lot(p, "20", "2")
     create_manual_sale(db.session, ManualSaleInput(date(2026, 1, 2), "", "Shop", "", (ManualLine(p.id, D(3), D(5)),)), None)
     with pytest.raises(InputError, match="drawn from this lot"):
-        services.void_lot(lot.id, None)
+        services.void_lot(db.session, lot.id, None)
 
 
 @pytest.mark.no_invariant_check
@@ -178,7 +178,7 @@ LOTS_CSV = "sku,lot_number,received_date,quantity,unit_cost\n"
 
 def test_lot_csv_import_receives_every_row(app) -> None:  # type: ignore[no-untyped-def]
     a, b = factories.product("CND-1"), factories.product("SOAP-1")
-    created = services.import_lots(LOTS_CSV + "cnd-1,,2026-01-05,10,1.5\nSOAP-1,S-A,2026-01-06,4.25,0.333333\n", None)
+    created = services.import_lots(db.session, LOTS_CSV + "cnd-1,,2026-01-05,10,1.5\nSOAP-1,S-A,2026-01-06,4.25,0.333333\n", None)
     assert [(lot.product_id, lot.lot_number, lot.quantity_received) for lot in created] == [
         (a.id, "CND-1-20260105", D(10)), (b.id, "S-A", D("4.25")),
     ]
@@ -199,7 +199,7 @@ def test_lot_csv_import_receives_every_row(app) -> None:  # type: ignore[no-unty
 def test_a_bad_lot_row_rejects_the_whole_file_naming_row_and_column(app, body, row, column, message) -> None:  # type: ignore[no-untyped-def]
     factories.product("CND-1")
     with pytest.raises(CsvRejected) as caught:
-        services.import_lots(LOTS_CSV + body, None)
+        services.import_lots(db.session, LOTS_CSV + body, None)
     problem = caught.value.problems[-1]
     assert (problem.row, problem.column) == (row, column)
     assert message in problem.message
@@ -209,7 +209,7 @@ def test_a_bad_lot_row_rejects_the_whole_file_naming_row_and_column(app, body, r
 
 def test_lot_csv_without_required_columns_names_them(app) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CsvRejected) as caught:
-        services.import_lots("sku,quantity\nA,1\n", None)
+        services.import_lots(db.session, "sku,quantity\nA,1\n", None)
     assert {p.column for p in caught.value.problems} == {"lot_number", "received_date", "unit_cost"}
 
 

@@ -72,7 +72,7 @@ def stock_the_shelves(app: Flask, company: Company) -> None:
             product = create_product(db.session, ProductInput(name, sku or f"ITEM-{item_id}", "finished_good", "each"))
             for days, quantity, cost in lot_plan(company.documents, len(company.products)):
                 unit_cost = Decimal(cost) + Decimal(index) / 8
-                receive_lot(LotInput(product.id, f"L{days}", company.start - timedelta(days=days), Decimal(quantity), unit_cost), None)
+                receive_lot(db.session, LotInput(product.id, f"L{days}", company.start - timedelta(days=days), Decimal(quantity), unit_cost), None)
             made.append((item_id, name, sku, product.id))
         for item_id, name, sku, product_id in made:
             db.session.add(AccountingItem(source="qbo", external_id=item_id, name=name, sku=sku, item_type="Inventory",

@@ -13,7 +13,7 @@ def test_the_lot_page_offers_void_only_for_an_untouched_lot(app, member, users) 
         p = factories.product("CND-1")
         untouched = factories.lot(p, "20", "2", date(2026, 1, 1), "L-1").id
         adjusted = factories.lot(p, "20", "2", date(2026, 1, 1), "L-2").id
-        services.adjust_lot(adjusted, "-2", "damage", "", None, on="2026-01-05")
+        services.adjust_lot(db.session, adjusted, "-2", "damage", "", None, on="2026-01-05")
         db.session.remove()
     assert "Void this lot" in member.get(f"/lots/{untouched}").get_data(as_text=True)
     page = member.get(f"/lots/{adjusted}").get_data(as_text=True)
