@@ -247,6 +247,36 @@ def test_credit_memo_without_an_earlier_sale_returns_at_weighted_average(shop) -
     assert db.session.get(Lot, sale("9", "CreditMemo").lines[0].return_lot_id).unit_cost == D("3.5")
 
 
+def test_credit_memo_without_an_earlier_sale_returns_at_the_average_of_what_the_lots_still_hold(shop) -> None:  # type: ignore[no-untyped-def]
+    # Another customer took 8 of lot A: the active lots hold 2 x 2 + 10 x 4, an average of 3.666667,
+    # where all lots ever received average 3.
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "10", "2", date(2026, 1, 1))
+    factories.lot(p, "10", "4", date(2026, 1, 2))
+    apply(shop, doc("1", [line("1", "8", "80")], day=date(2026, 1, 5), customer=("C2", "Other Shop")))
+    apply(shop, doc("9", [line("1", "1", "10")], doc_type=CM, day=date(2026, 1, 6)))
+    assert db.session.get(Lot, sale("9", "CreditMemo").lines[0].return_lot_id).unit_cost == D("3.666667")
+
+
+def test_credit_memo_returns_at_the_cost_of_the_sale_created_last_on_the_latest_day(shop) -> None:  # type: ignore[no-untyped-def]
+    # Two sales to the customer on Jan 5: invoice 2 created first (lot A, 2 a unit), invoice 1 last (lot B, 6).
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "5", "2", date(2026, 1, 1))
+    factories.lot(p, "5", "6", date(2026, 1, 2))
+    noon = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+    apply(shop, replace(doc("2", [line("1", "5", "50")], day=date(2026, 1, 5)), created_at=noon))
+    apply(shop, replace(doc("1", [line("1", "5", "50")], day=date(2026, 1, 5)), created_at=noon.replace(minute=5)))
+    assert (sale("2").cost, sale("1").cost) == (D(10), D(30))
+    apply(shop, doc("9", [line("1", "1", "10")], doc_type=CM, day=date(2026, 1, 6)))
+    assert db.session.get(Lot, sale("9", "CreditMemo").lines[0].return_lot_id).unit_cost == D(6)
+
+
+def test_the_history_adds_up_the_lines_of_one_item(shop) -> None:  # type: ignore[no-untyped-def]
+    apply(shop, doc("1", [line("1", "2", "20"), line("1", "3", "30")]))
+    apply(shop, doc("1", [line("1", "5", "50")], version="1"))  # the same 5 units in one line
+    assert sale("1").revisions[-1].summary == "New version with no change to lines, quantities or date"
+
+
 def test_credit_memo_quantity_zero_is_a_price_adjustment(shop) -> None:  # type: ignore[no-untyped-def]
     apply(shop, doc("9", [line("1", "0", "15")], doc_type=CM))
     ln = sale("9", "CreditMemo").lines[0]
