@@ -374,6 +374,24 @@ def test_voids_keep_a_record_of_a_document_never_seen_active_and_follow_the_vers
     assert sale("7").source_updated_at is None and remaining(shop["a"]) == [D(9)]
 
 
+@pytest.mark.parametrize("removal, summary", [("deleted", "Deleted upstream"), ("voided", "Voided upstream")])
+def test_a_removed_sale_with_a_shortfall_costs_nothing_and_leaves_the_other_sales_alone(shop, removal, summary) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "1", "4", date(2026, 1, 1), "L")
+    apply(shop, doc("1", [line("1", "3", "30")], day=date(2026, 1, 5)))  # 1 of L, 2 short at 4
+    apply(shop, doc("2", [line("1", "2", "20")], day=date(2026, 1, 6)))  # 2 short at 4
+    assert (sale("1").cost, sale("1").shortage, sale("1").lines[0].shortage_cost) == (D(12), True, D(8))
+    assert apply_removal(ApplyContext(db.session, shop["items"]), sale("1"), removal) is Outcome.VOIDED
+    db.session.commit()
+    gone = sale("1")
+    assert (gone.status, gone.cost, gone.margin, gone.shortage, gone.no_cost_basis) == (removal, D(0), D(30), False, False)
+    ln = gone.lines[0]
+    assert (ln.cost, ln.margin, ln.shortage_quantity, ln.shortage_unit_cost, ln.shortage_cost, ln.no_cost_basis) == (D(0), D(30), 0, 0, 0, False)
+    assert (gone.revisions[-1].action, gone.revisions[-1].summary) == (removal, summary)
+    other = sale("2")  # the lot's unit now goes to invoice 2
+    assert (other.status, other.cost, other.lines[0].shortage_quantity, other.lines[0].no_cost_basis) == ("active", D(8), D(1), False)
+    assert remaining(shop["a"]) == [D(0)]
+
+
 def test_an_invoice_line_with_a_negative_quantity_is_a_return(shop) -> None:  # type: ignore[no-untyped-def]
     factories.lot(db.session.get(Product, shop["a"]), "10", "2")
     apply(shop, doc("1", [line("1", "-2", "-20")]))
