@@ -223,3 +223,11 @@ def test_moving_the_closed_period_earlier_recosts_only_what_it_reopens_and_says_
     set_costs_final_through(db.session, None, admin)
     assert draws("1") == [("FEB1", D(1), D(2), True)]
     assert any("the closed period now ends nowhere (was 2026-01-05)" in r.summary for s in ("1", "2", "3") for r in sale(s).revisions)
+
+
+def test_each_settlement_names_only_the_units_it_settled(shop) -> None:  # type: ignore[no-untyped-def]
+    apply(shop, invoice("1", "3", JAN(5)))  # no lots: 3 short
+    lot(shop, "1", "4", JAN(6), "X")
+    assert sale("1").revisions[-1].summary == "Cost 0.00 → 4.00: 1 unit settled from lot X received 2026-01-06"
+    lot(shop, "5", "2", JAN(7), "Y")  # X's unit stays settled: only Y's 2 are new
+    assert sale("1").revisions[-1].summary == "Cost 4.00 → 8.00: 2 units settled from lot Y received 2026-01-07"
