@@ -8,8 +8,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from partsemble.costing.apply import Applied, ApplyContext, Outcome, apply_document, apply_removal, existing_sale, find_sale
-from partsemble.costing.apply import apply as apply_fact
+from partsemble.costing.apply import (
+    Applied,
+    ApplyContext,
+    Outcome,
+    apply as apply_fact,
+    apply_document,
+    apply_removal,
+    existing_sale,
+    find_sale,
+)
 from partsemble.costing.writer import SalesWriter
 from partsemble.domain.documents import DocumentStatus, DocumentType, LineKind
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink
