@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 
 from partsemble.costing.facts import AnySession
 from partsemble.costing.order import DateOrder, lot_key, sale_key
@@ -295,12 +295,6 @@ class LotBook:
         while f"{base}-{n}" in taken:
             n += 1
         return f"{base}-{n}"
-
-    def has_sales(self, lot_id: int) -> bool:
-        """Whether any sale ever drew from the lot (reversed draws count too)."""
-        return (self.session.scalar(
-            select(func.count(StockTransaction.id)).where(StockTransaction.lot_id == lot_id, StockTransaction.type == "SALE")
-        ) or 0) > 0
 
     def flush(self) -> None:
         """Write new lots, then the ledger rows and the moves of lots and stock."""

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 from partsemble.domain.money import cents
-from partsemble.models.sales import Sale
 
 
 @dataclass(frozen=True)
@@ -15,15 +14,6 @@ class Snapshot:
     customer: str
     status: str
     lines: tuple[tuple[str, Decimal, Decimal], ...]  # (item, quantity, revenue)
-
-
-def snapshot(sale: Sale) -> Snapshot:
-    return Snapshot(
-        txn_date=sale.txn_date,
-        customer=sale.customer_name,
-        status=sale.status,
-        lines=tuple((line.item_name or line.description[:40] or "(no item)", line.quantity, line.revenue) for line in sale.lines),
-    )
 
 
 def _fmt(value: Decimal) -> str:
