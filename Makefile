@@ -1,7 +1,7 @@
 # Partsemble: the commands that matter.
 #   make demo   install, migrate, load the demo business and its QuickBooks sandbox, serve on HOST:PORT (127.0.0.1:5000)
 #   make test   install with dev extras and run the whole test suite
-#   make lint   the import layers (import-linter), ruff, and mypy on domain/, connectors/ and costing/
+#   make lint   the import layers (import-linter), ruff (lint and format), and mypy on domain/, connectors/ and costing/
 #   make mutate mutation testing of the domain, the costing engine and the QBO parser (not in CI; tests/MUTATION.md)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -78,6 +78,7 @@ TYPED_PATHS := partsemble/domain partsemble/connectors partsemble/costing
 lint: venv
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy $(TYPED_PATHS)
 
 bench: venv

@@ -1,4 +1,5 @@
 """Serve Partsemble on a database (for the pages benchmark): python -m benchmarks.app_server PORT DB_URL INSTANCE."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Benchmark 3: 20,000 documents served by the sandbox over HTTP, through the real client, in MAXRESULTS 1000 pages."""
+
 from __future__ import annotations
 
 import json
@@ -34,11 +35,17 @@ def _link_generated_items(app, generated) -> None:  # type: ignore[no-untyped-de
 
     with app.app_context():
         for index, (item_id, name, sku) in enumerate(generated.products, start=1):
-            db.session.execute(sa.update(AccountingItem).where(AccountingItem.external_id == str(index)).values(
-                external_id=f"g{item_id}", name=name, sku=sku))
+            db.session.execute(
+                sa.update(AccountingItem)
+                .where(AccountingItem.external_id == str(index))
+                .values(external_id=f"g{item_id}", name=name, sku=sku)
+            )
         db.session.flush()
-        db.session.execute(sa.update(AccountingItem).where(AccountingItem.external_id.like("g%")).values(
-            external_id=sa.func.substr(AccountingItem.external_id, 2)))
+        db.session.execute(
+            sa.update(AccountingItem)
+            .where(AccountingItem.external_id.like("g%"))
+            .values(external_id=sa.func.substr(AccountingItem.external_id, 2))
+        )
         db.session.commit()
 
 
@@ -52,9 +59,14 @@ def _store_tokens(app, pair) -> None:  # type: ignore[no-untyped-def]
 
     cipher = TokenCipher(app.config)
     with app.app_context():
-        db.session.execute(sa.update(Connection).values(
-            realm_id=REALM_ID, access_token_enc=cipher.encrypt(pair.access_token), refresh_token_enc=cipher.encrypt(pair.refresh_token),
-            access_expires_at=datetime.now(timezone.utc) + timedelta(hours=1)))
+        db.session.execute(
+            sa.update(Connection).values(
+                realm_id=REALM_ID,
+                access_token_enc=cipher.encrypt(pair.access_token),
+                refresh_token_enc=cipher.encrypt(pair.refresh_token),
+                access_expires_at=datetime.now(timezone.utc) + timedelta(hours=1),
+            )
+        )
         db.session.commit()
 
 
@@ -68,8 +80,12 @@ def once(n: int) -> dict[str, float]:
         pair = company.issue_tokens(CLIENT_ID)
         company.close()
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "benchmarks.sandbox_server", str(port), sandbox_url], cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.sandbox_server", str(port), sandbox_url],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{port}/sandbox"
             for _ in range(100):
@@ -82,8 +98,14 @@ def once(n: int) -> dict[str, float]:
             seed_catalog(app)
             _link_generated_items(app, generated)
             _store_tokens(app, pair)
-            out = subprocess.run([sys.executable, "-m", "benchmarks.e2e_worker", url, base + "/v3", base + "/oauth2/tokens/bearer", tmp],
-                                 cwd=ROOT, capture_output=True, text=True, check=True, env=dict(os.environ))
+            out = subprocess.run(
+                [sys.executable, "-m", "benchmarks.e2e_worker", url, base + "/v3", base + "/oauth2/tokens/bearer", tmp],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                env=dict(os.environ),
+            )
             result = json.loads(out.stdout.strip().splitlines()[-1])
             assert result["outcome"] == "succeeded", result
             assert result["created"] + result["voided"] + result["errors"] == n, result
@@ -103,10 +125,15 @@ def main(n: int = 20_000, runs: int = 3) -> list[str]:
     results = []
     for _ in range(runs):
         result = once(n)
-        print(f"  end to end: {result['rate']:.0f} docs/s, peak {result['rss_mb']:.0f} MB, {result['errors']:.0f} failed documents", flush=True)
+        print(
+            f"  end to end: {result['rate']:.0f} docs/s, peak {result['rss_mb']:.0f} MB, {result['errors']:.0f} failed documents",
+            flush=True,
+        )
         results.append(result)
     return [
-        verdict(f"3. end to end over HTTP ({n} documents)", median([r["rate"] for r in results]), 800, higher_is_better=True, unit="docs/s"),
+        verdict(
+            f"3. end to end over HTTP ({n} documents)", median([r["rate"] for r in results]), 800, higher_is_better=True, unit="docs/s"
+        ),
         verdict("3. peak memory of the sync process", median([r["rss_mb"] for r in results]), 250, higher_is_better=False, unit="MB"),
     ]
 

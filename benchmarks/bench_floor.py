@@ -1,4 +1,5 @@
 """Benchmark 2: our sync against the floor: the same rows written with plain executemany in one transaction."""
+
 from __future__ import annotations
 
 import sys
@@ -16,10 +17,15 @@ def _rows(url: str) -> dict[str, tuple[list[str], list[tuple]]]:  # type: ignore
     out = {}
     with engine.connect() as conn:
         for table in TABLES:
-            source = {"new_lots": "lots WHERE source = 'return'", "stock_transactions": "stock_transactions WHERE type <> 'RECEIVE'"}.get(table, table)
+            source = {"new_lots": "lots WHERE source = 'return'", "stock_transactions": "stock_transactions WHERE type <> 'RECEIVE'"}.get(
+                table, table
+            )
             result = conn.exec_driver_sql(f"SELECT * FROM {source} ORDER BY id")
             out[table] = (list(result.keys()), [tuple(r) for r in result])
-        out["lots"] = (["quantity_remaining", "status", "id"], [tuple(r) for r in conn.exec_driver_sql("SELECT quantity_remaining, status, id FROM lots WHERE source <> 'return'")])
+        out["lots"] = (
+            ["quantity_remaining", "status", "id"],
+            [tuple(r) for r in conn.exec_driver_sql("SELECT quantity_remaining, status, id FROM lots WHERE source <> 'return'")],
+        )
         out["products"] = (["stock_on_hand", "id"], [tuple(r) for r in conn.exec_driver_sql("SELECT stock_on_hand, id FROM products")])
     engine.dispose()
     return out

@@ -1,4 +1,5 @@
 """Benchmark 4: 1,000 new documents into 200,000 sales of history, against the same 1,000 into an empty database."""
+
 from __future__ import annotations
 
 import shutil
@@ -78,7 +79,7 @@ def timed_sync(url: str, items) -> float:  # type: ignore[no-untyped-def]
 def main(runs: int = 3, kinds: tuple[str, ...] = ("sqlite", "postgresql"), template: str | None = None) -> list[str]:
     lines = []
     for kind in kinds:
-        with (nullcontext(template) if template else history_template(kind)) as template_url:
+        with nullcontext(template) if template else history_template(kind) as template_url:
             items = seed_items()
             full, empty = [], []
             for _ in range(runs):
@@ -97,7 +98,11 @@ def main(runs: int = 3, kinds: tuple[str, ...] = ("sqlite", "postgresql"), templ
                     empty.append(timed_sync(url, items))
             ratio = median(full) / median(empty)
             print(f"  growth {kind}: with history {[round(t, 2) for t in full]} s, empty {[round(t, 2) for t in empty]} s", flush=True)
-            lines.append(verdict(f"4. growth with history ({kind}, {NEW} documents into 200,000 sales)", ratio, 1.5, higher_is_better=False, unit="x"))
+            lines.append(
+                verdict(
+                    f"4. growth with history ({kind}, {NEW} documents into 200,000 sales)", ratio, 1.5, higher_is_better=False, unit="x"
+                )
+            )
     return lines
 
 
@@ -105,7 +110,10 @@ def seed_items():  # type: ignore[no-untyped-def]
     from partsemble.domain.documents import ItemRecord
 
     return [ItemRecord(str(i), f"Product {i}", "Inventory") for i in range(1, history.PRODUCTS + 1)] + [
-        ItemRecord("900", "Wax", "Inventory"), ItemRecord("901", "Shipping", "Service"), ItemRecord("902", "Mystery Box", "Inventory")]
+        ItemRecord("900", "Wax", "Inventory"),
+        ItemRecord("901", "Shipping", "Service"),
+        ItemRecord("902", "Mystery Box", "Inventory"),
+    ]
 
 
 if __name__ == "__main__":

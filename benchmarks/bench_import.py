@@ -12,6 +12,7 @@ when its transaction held SQLite's write lock, so the logins that overlapped it 
 apart. Half the rows leave the lot number blank, on a few dates per product, so suggestions
 walk long `-2, -3, ...` runs: the case that was quadratic.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -67,6 +68,7 @@ def child(url: str, instance: str, csv_path: str) -> None:
     app = app_for(url, instance)
     held: list[float] = []
     with app.app_context():
+
         def locked(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
             if statement == "BEGIN IMMEDIATE":
                 held.append(time.time())
@@ -125,8 +127,9 @@ def run(rows: int) -> Outcome:
         csv_path.write_text(lot_csv(rows))
         with ThreadPoolExecutor(SERVER_THREADS) as before:
             alone = [login(app, before) for _ in range(10)]
-        process = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_import", "--child", url, tmp, str(csv_path)],
-                                   stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.bench_import", "--child", url, tmp, str(csv_path)], stdout=subprocess.PIPE, text=True
+        )
         logins: list[Login] = []
         with ThreadPoolExecutor(SERVER_THREADS) as after_answer:
             while process.poll() is None:

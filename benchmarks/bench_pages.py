@@ -1,5 +1,6 @@
 """Benchmark 6: pages with 200,000 sales: first byte of the Sales tab, a filtered list, a product page;
 the CSV export of 20,000 rows streamed in constant memory."""
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,9 @@ def login(base: str, url: str, tmp: str) -> requests.Session:
     session = requests.Session()
     page = session.get(base + "/login").text
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    response = session.post(base + "/login", data={"email": "bench@example.com", "password": "benchmark password", "csrf_token": token},
-                            allow_redirects=False)
+    response = session.post(
+        base + "/login", data={"email": "bench@example.com", "password": "benchmark password", "csrf_token": token}, allow_redirects=False
+    )
     assert response.status_code == 302, response.text[:300]
     return session
 
@@ -61,8 +63,12 @@ def measure(kind: str, template: str, repeat: int = 10) -> list[str]:
     lines = []
     with copy_of(kind, template) as url, tempfile.TemporaryDirectory(prefix="partsemble-pages-") as tmp:
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "benchmarks.app_server", str(port), url, tmp], cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.app_server", str(port), url, tmp],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):
@@ -75,8 +81,13 @@ def measure(kind: str, template: str, repeat: int = 10) -> list[str]:
             for name, path in PAGES.items():
                 first_byte(session, base + path)  # warm the caches once
                 times = [first_byte(session, base + path) for _ in range(repeat)]
-                print(f"  pages {kind}: {name} median {median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})", flush=True)
-                lines.append(verdict(f"6. first byte, {name} ({kind}, 200,000 sales)", median(times) * 1000, 300, higher_is_better=False, unit="ms"))
+                print(
+                    f"  pages {kind}: {name} median {median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})",
+                    flush=True,
+                )
+                lines.append(
+                    verdict(f"6. first byte, {name} ({kind}, 200,000 sales)", median(times) * 1000, 300, higher_is_better=False, unit="ms")
+                )
             before = rss_peak_kb(server.pid)
             began = time.perf_counter()
             with session.get(base + EXPORT, stream=True, timeout=120) as response:
@@ -88,8 +99,13 @@ def measure(kind: str, template: str, repeat: int = 10) -> list[str]:
                     rows += chunk.count(b"\n")
             total = time.perf_counter() - began
             grown = (rss_peak_kb(server.pid) - before) / 1024
-            print(f"  pages {kind}: export {rows - 1} rows, first byte {first * 1000:.0f} ms, all {total:.2f} s, server peak memory grew {grown:.1f} MB", flush=True)  # type: ignore[operator]
-            lines.append(verdict(f"6. CSV export of {rows - 1} rows: server memory growth ({kind})", grown, 50, higher_is_better=False, unit="MB"))
+            print(
+                f"  pages {kind}: export {rows - 1} rows, first byte {first * 1000:.0f} ms, all {total:.2f} s, server peak memory grew {grown:.1f} MB",
+                flush=True,
+            )  # type: ignore[operator]
+            lines.append(
+                verdict(f"6. CSV export of {rows - 1} rows: server memory growth ({kind})", grown, 50, higher_is_better=False, unit="MB")
+            )
         finally:
             server.terminate()
             server.wait(10)

@@ -5,6 +5,7 @@ a. One product with 20,000 sales; a lot dated before all of them arrives: every 
 b. 3,000 documents over 50 products; 12 of them fail on an unlinked item until it is linked.
    Retrying them re-costs only the products they touch (counted, asserted), in how long.
 """
+
 from __future__ import annotations
 
 import random
@@ -38,11 +39,25 @@ def single_product_sales(n: int) -> list[SalesDocument]:
     for i in range(1, n + 1):
         qty = Decimal(rng.randint(1, 3))
         stamp += timedelta(seconds=1)
-        line = DocumentLine(line_id="1", kind=LineKind.ITEM, item_id="1", item_name="Product 1", quantity=qty, unit_price=Decimal(20),
-                            amount=qty * 20)
-        docs.append(SalesDocument(type=DocumentType.INVOICE, id=str(i), version="0", number=str(i), txn_date=START + timedelta(days=i * 365 // n),
-                                  customer=CustomerRef(f"C{i % 300}", f"Customer {i % 300}"), lines=(line,), currency="USD",
-                                  exchange_rate=Decimal(1), total_amount=qty * 20, created_at=stamp, updated_at=stamp))
+        line = DocumentLine(
+            line_id="1", kind=LineKind.ITEM, item_id="1", item_name="Product 1", quantity=qty, unit_price=Decimal(20), amount=qty * 20
+        )
+        docs.append(
+            SalesDocument(
+                type=DocumentType.INVOICE,
+                id=str(i),
+                version="0",
+                number=str(i),
+                txn_date=START + timedelta(days=i * 365 // n),
+                customer=CustomerRef(f"C{i % 300}", f"Customer {i % 300}"),
+                lines=(line,),
+                currency="USD",
+                exchange_rate=Decimal(1),
+                total_amount=qty * 20,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
     return docs
 
 
@@ -58,7 +73,9 @@ def back_dated_lot(kind: str, n: int) -> tuple[float, int]:
         elapsed, summary = run_sync(app, StaticSource(items, single_product_sales(n)))
         assert summary.created == n and summary.recosted == 0, summary  # in date order: nothing to re-cost
         with app.app_context():
-            seconds = timed(lambda: receive_lot(db.session, LotInput(1, "EARLY", START - timedelta(days=500), Decimal(1000), Decimal("0.50")), None))
+            seconds = timed(
+                lambda: receive_lot(db.session, LotInput(1, "EARLY", START - timedelta(days=500), Decimal(1000), Decimal("0.50")), None)
+            )
             recosted = db.session.query(SaleRevision).filter(SaleRevision.action == "recosted").count()
             db.session.remove()
         problems = check(app)
@@ -77,8 +94,15 @@ def retry_after_linking(kind: str) -> tuple[float, set[int], set[int]]:
     from partsemble.sync.service import SyncRequest, SyncSettings, run_sync as sync
 
     docs = synthetic_documents(3000, unlinked_per_mille=0, void_per_mille=0, credit_per_mille=0)
-    mystery = DocumentLine(line_id="u", kind=LineKind.ITEM, item_id="902", item_name="Mystery Box", quantity=Decimal(1),
-                           unit_price=Decimal(5), amount=Decimal(5))
+    mystery = DocumentLine(
+        line_id="u",
+        kind=LineKind.ITEM,
+        item_id="902",
+        item_name="Mystery Box",
+        quantity=Decimal(1),
+        unit_price=Decimal(5),
+        amount=Decimal(5),
+    )
     waiting = list(range(100, 2500, 200))[:12]
     for i in waiting:
         docs[i] = replace(docs[i], lines=docs[i].lines + (mystery,))
@@ -101,7 +125,9 @@ def retry_after_linking(kind: str) -> tuple[float, set[int], set[int]]:
 
             costing.recost_product = counting  # type: ignore[assignment]
             try:
-                seconds = timed(lambda: sync(db.session, source, SyncRequest(trigger="cli", only_failed=True, item_id="902"), SyncSettings()))
+                seconds = timed(
+                    lambda: sync(db.session, source, SyncRequest(trigger="cli", only_failed=True, item_id="902"), SyncSettings())
+                )
             finally:
                 costing.recost_product = original  # type: ignore[assignment]
             db.session.remove()
@@ -116,22 +142,42 @@ def main(n: int = 20_000, runs: int = 3, kinds: tuple[str, ...] = ("sqlite", "po
     lines = []
     for kind in kinds:
         results = [back_dated_lot(kind, n) for _ in range(runs)]
-        print(f"  back-dated lot before {n:,} sales ({kind}): {[round(s, 2) for s, _ in results]} s, re-costed {results[0][1]:,} sales", flush=True)
+        print(
+            f"  back-dated lot before {n:,} sales ({kind}): {[round(s, 2) for s, _ in results]} s, re-costed {results[0][1]:,} sales",
+            flush=True,
+        )
         if kind == "sqlite":
-            lines.append(verdict(f"7a. re-cost of one product with {n:,} later sales after a back-dated lot ({kind})",
-                                 median([s for s, _ in results]), 2, higher_is_better=False, unit="s"))
+            lines.append(
+                verdict(
+                    f"7a. re-cost of one product with {n:,} later sales after a back-dated lot ({kind})",
+                    median([s for s, _ in results]),
+                    2,
+                    higher_is_better=False,
+                    unit="s",
+                )
+            )
         else:
-            lines.append(f"INFO 7a. re-cost of one product with {n:,} later sales after a back-dated lot ({kind}): "
-                         f"{median([s for s, _ in results]):.2f} s")
+            lines.append(
+                f"INFO 7a. re-cost of one product with {n:,} later sales after a back-dated lot ({kind}): "
+                f"{median([s for s, _ in results]):.2f} s"
+            )
         seconds, seen, touched = retry_after_linking(kind)
         assert seen <= touched, (seen, touched)
-        print(f"  retry of 12 documents ({kind}): {seconds:.2f} s, re-costed products {sorted(seen)} of those they touch {sorted(touched)}", flush=True)
-        lines.append(f"{'PASS' if seen <= touched else 'MISS'} 7b. retry of 12 documents re-costs only their products ({kind}): "
-                     f"{len(seen)} re-costed, {len(touched)} touched, of 50; {seconds:.2f} s")
+        print(
+            f"  retry of 12 documents ({kind}): {seconds:.2f} s, re-costed products {sorted(seen)} of those they touch {sorted(touched)}",
+            flush=True,
+        )
+        lines.append(
+            f"{'PASS' if seen <= touched else 'MISS'} 7b. retry of 12 documents re-costs only their products ({kind}): "
+            f"{len(seen)} re-costed, {len(touched)} touched, of 50; {seconds:.2f} s"
+        )
     return lines
 
 
 if __name__ == "__main__":
-    for line in main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000, runs=int(sys.argv[2]) if len(sys.argv) > 2 else 3,
-                     kinds=tuple(sys.argv[3].split(",")) if len(sys.argv) > 3 else ("sqlite", "postgresql")):
+    for line in main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 20_000,
+        runs=int(sys.argv[2]) if len(sys.argv) > 2 else 3,
+        kinds=tuple(sys.argv[3].split(",")) if len(sys.argv) > 3 else ("sqlite", "postgresql"),
+    ):
         print(line)

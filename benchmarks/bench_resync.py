@@ -1,4 +1,5 @@
 """Benchmark 5: a second sync of the same 20,000 unchanged documents (all skipped)."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Benchmark 1: apply 20,000 synthetic documents through the real sync service (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import sys
@@ -30,7 +31,9 @@ def main(n: int = 20_000, runs: int = 3, kinds: tuple[str, ...] = ("sqlite", "po
     for kind in kinds:
         rates = [once(kind, n) for _ in range(runs)]
         print(f"  throughput {kind}: runs {[round(r) for r in rates]} docs/s", flush=True)
-        lines.append(verdict(f"processing throughput ({kind}, {n} documents)", median(rates), TARGETS[kind], higher_is_better=True, unit="docs/s"))
+        lines.append(
+            verdict(f"processing throughput ({kind}, {n} documents)", median(rates), TARGETS[kind], higher_is_better=True, unit="docs/s")
+        )
     return lines
 
 

@@ -1,4 +1,5 @@
 """Shared set-up for the benchmarks: a fresh database, a catalog, lots, synthetic documents."""
+
 from __future__ import annotations
 
 import os
@@ -56,8 +57,13 @@ def database(kind: str) -> Iterator[str]:
 
 def app_for(url: str, tmp: str | None = None, **extra: object) -> Flask:
     tmp = tmp or tempfile.mkdtemp(prefix="partsemble-bench-")
-    config = {"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tmp,
-              "SANDBOX_DATABASE_URL": f"sqlite:///{tmp}/sandbox.db"}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "bench",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": tmp,
+        "SANDBOX_DATABASE_URL": f"sqlite:///{tmp}/sandbox.db",
+    }
     config.update(extra)
     return create_app(config)
 
@@ -87,17 +93,84 @@ def seed_catalog(app: Flask, catalog: Catalog = Catalog(), connection: bool = Tr
     now = datetime.now(timezone.utc)
     with app.app_context():
         session = db.session
-        products = [dict(id=i, name=f"Product {i}", sku=f"FG-{i:03d}", sku_key=f"fg-{i:03d}", type="finished_good", unit="each",
-                         active=True, stock_on_hand=Decimal(0), created_at=now, updated_at=now) for i in range(1, catalog.products + 1)]
-        products.append(dict(id=catalog.products + 1, name="Wax", sku="RAW-1", sku_key="raw-1", type="raw_material", unit="kg",
-                             active=True, stock_on_hand=Decimal(0), created_at=now, updated_at=now))
+        products = [
+            dict(
+                id=i,
+                name=f"Product {i}",
+                sku=f"FG-{i:03d}",
+                sku_key=f"fg-{i:03d}",
+                type="finished_good",
+                unit="each",
+                active=True,
+                stock_on_hand=Decimal(0),
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(1, catalog.products + 1)
+        ]
+        products.append(
+            dict(
+                id=catalog.products + 1,
+                name="Wax",
+                sku="RAW-1",
+                sku_key="raw-1",
+                type="raw_material",
+                unit="kg",
+                active=True,
+                stock_on_hand=Decimal(0),
+                created_at=now,
+                updated_at=now,
+            )
+        )
         session.execute(sa.insert(Product), products)
-        items = [dict(source="qbo", external_id=str(i), name=f"Product {i}", sku=f"FG-{i:03d}", item_type="Inventory", active=True,
-                      product_id=i, not_tracked=False, refreshed_at=now) for i in range(1, catalog.products + 1)]
+        items = [
+            dict(
+                source="qbo",
+                external_id=str(i),
+                name=f"Product {i}",
+                sku=f"FG-{i:03d}",
+                item_type="Inventory",
+                active=True,
+                product_id=i,
+                not_tracked=False,
+                refreshed_at=now,
+            )
+            for i in range(1, catalog.products + 1)
+        ]
         items += [
-            dict(source="qbo", external_id="900", name="Wax", sku="RAW-1", item_type="Inventory", active=True, product_id=catalog.products + 1, not_tracked=False, refreshed_at=now),
-            dict(source="qbo", external_id="901", name="Shipping", sku=None, item_type="Service", active=True, product_id=None, not_tracked=False, refreshed_at=now),
-            dict(source="qbo", external_id="902", name="Mystery Box", sku=None, item_type="Inventory", active=True, product_id=None, not_tracked=False, refreshed_at=now),
+            dict(
+                source="qbo",
+                external_id="900",
+                name="Wax",
+                sku="RAW-1",
+                item_type="Inventory",
+                active=True,
+                product_id=catalog.products + 1,
+                not_tracked=False,
+                refreshed_at=now,
+            ),
+            dict(
+                source="qbo",
+                external_id="901",
+                name="Shipping",
+                sku=None,
+                item_type="Service",
+                active=True,
+                product_id=None,
+                not_tracked=False,
+                refreshed_at=now,
+            ),
+            dict(
+                source="qbo",
+                external_id="902",
+                name="Mystery Box",
+                sku=None,
+                item_type="Inventory",
+                active=True,
+                product_id=None,
+                not_tracked=False,
+                refreshed_at=now,
+            ),
         ]
         session.execute(sa.insert(AccountingItem), items)
         lots, txns = [], []
@@ -107,10 +180,34 @@ def seed_catalog(app: Flask, catalog: Catalog = Catalog(), connection: bool = Tr
             quantity = Decimal(catalog.lot_quantity)
             cost = Decimal(rng.randint(100, 900)) / 100
             received = START - timedelta(days=400) + timedelta(days=lot_id * 400 // catalog.lots)
-            lots.append(dict(id=lot_id, product_id=product_id, lot_number=f"L{lot_id}", received_date=received, quantity_received=quantity,
-                             quantity_remaining=quantity, unit_cost=cost, source="receipt", status="active", note="", created_at=now))
-            txns.append(dict(type="RECEIVE", product_id=product_id, lot_id=lot_id, quantity=quantity, unit_cost=cost, value=quantity * cost,
-                             business_date=received, occurred_at=now, note=""))
+            lots.append(
+                dict(
+                    id=lot_id,
+                    product_id=product_id,
+                    lot_number=f"L{lot_id}",
+                    received_date=received,
+                    quantity_received=quantity,
+                    quantity_remaining=quantity,
+                    unit_cost=cost,
+                    source="receipt",
+                    status="active",
+                    note="",
+                    created_at=now,
+                )
+            )
+            txns.append(
+                dict(
+                    type="RECEIVE",
+                    product_id=product_id,
+                    lot_id=lot_id,
+                    quantity=quantity,
+                    unit_cost=cost,
+                    value=quantity * cost,
+                    business_date=received,
+                    occurred_at=now,
+                    note="",
+                )
+            )
             stock[product_id] = stock.get(product_id, Decimal(0)) + quantity
         if lots:
             session.execute(sa.insert(Lot), lots)
@@ -122,42 +219,112 @@ def seed_catalog(app: Flask, catalog: Catalog = Catalog(), connection: bool = Tr
         session.commit()
         if db.engine.dialect.name == "postgresql":
             for table in ("products", "lots", "stock_transactions", "accounting_items"):
-                session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"))
+                session.execute(
+                    sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))")
+                )
             session.commit()
     return [ItemRecord(str(i), f"Product {i}", "Inventory", True, f"FG-{i:03d}") for i in range(1, catalog.products + 1)] + [
-        ItemRecord("900", "Wax", "Inventory"), ItemRecord("901", "Shipping", "Service"), ItemRecord("902", "Mystery Box", "Inventory")]
+        ItemRecord("900", "Wax", "Inventory"),
+        ItemRecord("901", "Shipping", "Service"),
+        ItemRecord("902", "Mystery Box", "Inventory"),
+    ]
 
 
-def synthetic_documents(n: int, *, seed: int = 1, products: int = 50, start: date = START, days: int = 365,
-                        credit_per_mille: int = 50, void_per_mille: int = 20, unlinked_per_mille: int = 10,
-                        first_id: int = 1) -> list[SalesDocument]:
+def synthetic_documents(
+    n: int,
+    *,
+    seed: int = 1,
+    products: int = 50,
+    start: date = START,
+    days: int = 365,
+    credit_per_mille: int = 50,
+    void_per_mille: int = 20,
+    unlinked_per_mille: int = 10,
+    first_id: int = 1,
+) -> list[SalesDocument]:
     """n documents, ~3 lines each, in date order, with credit memos (5%), voids (2%) and unlinked items (1%)."""
     rng = random.Random(seed)
     docs = []
     stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
     for i in range(first_id, first_id + n):
         roll = rng.randrange(1000)
-        doc_type = DocumentType.CREDIT_MEMO if roll < credit_per_mille else (DocumentType.SALES_RECEIPT if roll < 250 else DocumentType.INVOICE)
+        doc_type = (
+            DocumentType.CREDIT_MEMO if roll < credit_per_mille else (DocumentType.SALES_RECEIPT if roll < 250 else DocumentType.INVOICE)
+        )
         lines = []
         for _ in range(rng.choice((1, 2, 3, 3, 4, 5))):
             item = str(rng.randint(1, products))
             qty = Decimal(rng.randint(1, 6))
             price = Decimal(rng.randint(1500, 4500)) / 100
-            lines.append(DocumentLine(line_id=str(len(lines) + 1), kind=LineKind.ITEM, item_id=item, item_name=f"Product {item}",
-                                      quantity=qty, unit_price=price, amount=qty * price))
+            lines.append(
+                DocumentLine(
+                    line_id=str(len(lines) + 1),
+                    kind=LineKind.ITEM,
+                    item_id=item,
+                    item_name=f"Product {item}",
+                    quantity=qty,
+                    unit_price=price,
+                    amount=qty * price,
+                )
+            )
         if rng.randrange(10) < 3:
-            lines.append(DocumentLine(line_id="s", kind=LineKind.ITEM, item_id="901", item_name="Shipping", quantity=None, unit_price=None, amount=Decimal("9.50")))
+            lines.append(
+                DocumentLine(
+                    line_id="s",
+                    kind=LineKind.ITEM,
+                    item_id="901",
+                    item_name="Shipping",
+                    quantity=None,
+                    unit_price=None,
+                    amount=Decimal("9.50"),
+                )
+            )
         if rng.randrange(1000) < unlinked_per_mille:
-            lines.append(DocumentLine(line_id="u", kind=LineKind.ITEM, item_id="902", item_name="Mystery Box", quantity=Decimal(1), unit_price=Decimal(5), amount=Decimal(5)))
+            lines.append(
+                DocumentLine(
+                    line_id="u",
+                    kind=LineKind.ITEM,
+                    item_id="902",
+                    item_name="Mystery Box",
+                    quantity=Decimal(1),
+                    unit_price=Decimal(5),
+                    amount=Decimal(5),
+                )
+            )
         status = DocumentStatus.VOIDED if rng.randrange(1000) < void_per_mille else DocumentStatus.ACTIVE
         if status is DocumentStatus.VOIDED:
-            lines = [DocumentLine(line_id=l.line_id, kind=l.kind, item_id=l.item_id, item_name=l.item_name, quantity=Decimal(0), unit_price=Decimal(0), amount=Decimal(0)) for l in lines]
+            lines = [
+                DocumentLine(
+                    line_id=l.line_id,
+                    kind=l.kind,
+                    item_id=l.item_id,
+                    item_name=l.item_name,
+                    quantity=Decimal(0),
+                    unit_price=Decimal(0),
+                    amount=Decimal(0),
+                )
+                for l in lines
+            ]
         discounts = (Discount(Decimal("5.00")),) if rng.randrange(10) == 0 else ()
         stamp += timedelta(seconds=1)
-        docs.append(SalesDocument(type=doc_type, id=str(i), version="0", number=str(10000 + i), txn_date=start + timedelta(days=(i - first_id) * days // max(n, 1)),
-                                  customer=CustomerRef(f"C{rng.randint(1, 400)}", f"Customer {rng.randint(1, 400)}"), lines=tuple(lines),
-                                  discounts=discounts, status=status, currency="USD", exchange_rate=Decimal(1),
-                                  total_amount=sum((l.amount for l in lines), Decimal(0)), created_at=stamp, updated_at=stamp))
+        docs.append(
+            SalesDocument(
+                type=doc_type,
+                id=str(i),
+                version="0",
+                number=str(10000 + i),
+                txn_date=start + timedelta(days=(i - first_id) * days // max(n, 1)),
+                customer=CustomerRef(f"C{rng.randint(1, 400)}", f"Customer {rng.randint(1, 400)}"),
+                lines=tuple(lines),
+                discounts=discounts,
+                status=status,
+                currency="USD",
+                exchange_rate=Decimal(1),
+                total_amount=sum((l.amount for l in lines), Decimal(0)),
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
     return docs
 
 
@@ -238,5 +405,9 @@ def timed(fn: Callable[[], object]) -> float:
 def machine() -> str:
     import platform
 
-    cpu = Path("/proc/cpuinfo").read_text().split("model name")[1].split("\n")[0].strip(" :\t") if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpu = (
+        Path("/proc/cpuinfo").read_text().split("model name")[1].split("\n")[0].strip(" :\t")
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"

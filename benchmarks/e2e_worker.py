@@ -2,6 +2,7 @@
 
 python -m benchmarks.e2e_worker DB_URL API_BASE TOKEN_URL INSTANCE  -> prints JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,34 @@ def main() -> None:
     from partsemble.extensions import db
     from partsemble.sync.service import SyncRequest, SyncSettings, run_sync
 
-    app = app_for(db_url, instance, QBO_API_BASE=api_base, QBO_TOKEN_URL=token_url, QBO_CLIENT_ID=CLIENT_ID,
-                  QBO_CLIENT_SECRET=CLIENT_SECRET, QBO_PAGE_SIZE=1000)
+    app = app_for(
+        db_url,
+        instance,
+        QBO_API_BASE=api_base,
+        QBO_TOKEN_URL=token_url,
+        QBO_CLIENT_ID=CLIENT_ID,
+        QBO_CLIENT_SECRET=CLIENT_SECRET,
+        QBO_PAGE_SIZE=1000,
+    )
     with app.app_context():
         began = time.perf_counter()
         summary = run_sync(db.session, open_source(app.config), SyncRequest(trigger="cli"), SyncSettings())
         elapsed = time.perf_counter() - began
-    print(json.dumps({
-        "elapsed": elapsed, "outcome": summary.outcome, "message": summary.message, "created": summary.created,
-        "voided": summary.voided, "errors": summary.errors, "skipped": summary.skipped, "fetched": summary.fetched,
-        "max_rss_kb": peak_rss_kb(),
-    }))
+    print(
+        json.dumps(
+            {
+                "elapsed": elapsed,
+                "outcome": summary.outcome,
+                "message": summary.message,
+                "created": summary.created,
+                "voided": summary.voided,
+                "errors": summary.errors,
+                "skipped": summary.skipped,
+                "fetched": summary.fetched,
+                "max_rss_kb": peak_rss_kb(),
+            }
+        )
+    )
 
 
 def peak_rss_kb() -> int:

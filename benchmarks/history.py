@@ -2,6 +2,7 @@
 
 Written with executemany (minutes of sync time saved); `partsemble check` passes on it.
 """
+
 from __future__ import annotations
 
 import random
@@ -44,12 +45,37 @@ def build(app: Flask, chunk: int = 20_000) -> None:
             exhausted = i < EXHAUSTED_PER_PRODUCT
             quantity = EXHAUSTED_QTY if exhausted else ACTIVE_QTY
             cost = Decimal(rng.randint(200, 800)) / 100
-            received = FIRST_DAY - timedelta(days=30) + timedelta(days=i * (HISTORY_DAYS + 60) // (EXHAUSTED_PER_PRODUCT + ACTIVE_PER_PRODUCT))
-            lots.append(dict(id=lot_id, product_id=product, lot_number=f"H{lot_id}", received_date=received, quantity_received=quantity,
-                             quantity_remaining=Decimal(0) if exhausted else quantity, unit_cost=cost, source="receipt",
-                             status="exhausted" if exhausted else "active", note="", created_at=now))
-            receipts.append(dict(type="RECEIVE", product_id=product, lot_id=lot_id, quantity=quantity, unit_cost=cost, value=money(quantity * cost),
-                                 business_date=received, occurred_at=now, note=""))
+            received = (
+                FIRST_DAY - timedelta(days=30) + timedelta(days=i * (HISTORY_DAYS + 60) // (EXHAUSTED_PER_PRODUCT + ACTIVE_PER_PRODUCT))
+            )
+            lots.append(
+                dict(
+                    id=lot_id,
+                    product_id=product,
+                    lot_number=f"H{lot_id}",
+                    received_date=received,
+                    quantity_received=quantity,
+                    quantity_remaining=Decimal(0) if exhausted else quantity,
+                    unit_cost=cost,
+                    source="receipt",
+                    status="exhausted" if exhausted else "active",
+                    note="",
+                    created_at=now,
+                )
+            )
+            receipts.append(
+                dict(
+                    type="RECEIVE",
+                    product_id=product,
+                    lot_id=lot_id,
+                    quantity=quantity,
+                    unit_cost=cost,
+                    value=money(quantity * cost),
+                    business_date=received,
+                    occurred_at=now,
+                    note="",
+                )
+            )
             if exhausted:
                 queue.append([lot_id, quantity, cost])
         queues[product] = queue
@@ -79,20 +105,74 @@ def build(app: Flask, chunk: int = 20_000) -> None:
                 need -= take
                 cost += take * lot[2]
                 draws.append(dict(sale_line_id=sale_id, sale_id=sale_id, lot_id=lot[0], quantity=take, unit_cost=lot[2]))
-                moves.append(dict(type="SALE", product_id=product, lot_id=lot[0], quantity=-take, unit_cost=lot[2], value=money(-take * lot[2]),
-                                  business_date=day, occurred_at=now, sale_id=sale_id, sync_run_id=run_id, note=""))
+                moves.append(
+                    dict(
+                        type="SALE",
+                        product_id=product,
+                        lot_id=lot[0],
+                        quantity=-take,
+                        unit_cost=lot[2],
+                        value=money(-take * lot[2]),
+                        business_date=day,
+                        occurred_at=now,
+                        sale_id=sale_id,
+                        sync_run_id=run_id,
+                        note="",
+                    )
+                )
                 if lot[1] == 0:
                     queue.pop(0)
             cost = money(cost)
             customer = rng.randint(1, 400)
-            sales.append(dict(id=sale_id, source="qbo", external_type="Invoice", external_id=f"h{sale_id}", version="0", doc_number=str(500000 + sale_id),
-                              customer_ref=f"C{customer}", customer_name=f"Customer {customer}", txn_date=day, currency="USD", exchange_rate=Decimal(1),
-                              status="active", revenue=revenue, cost=cost, margin=revenue - cost, shortage=False, no_cost_basis=False, notes="",
-                              last_sync_run_id=run_id, created_at=now, updated_at=now))
-            lines.append(dict(id=sale_id, sale_id=sale_id, position=1, kind="tracked", skip_reason="", product_id=product, item_external_id=str(product),
-                              item_name=f"Product {product}", description="", quantity=SALE_QTY, unit_price=price, amount=revenue, discount=Decimal(0),
-                              revenue=revenue, cost=cost, margin=revenue - cost, shortage_quantity=Decimal(0), shortage_unit_cost=Decimal(0),
-                              shortage_cost=Decimal(0), no_cost_basis=False))
+            sales.append(
+                dict(
+                    id=sale_id,
+                    source="qbo",
+                    external_type="Invoice",
+                    external_id=f"h{sale_id}",
+                    version="0",
+                    doc_number=str(500000 + sale_id),
+                    customer_ref=f"C{customer}",
+                    customer_name=f"Customer {customer}",
+                    txn_date=day,
+                    currency="USD",
+                    exchange_rate=Decimal(1),
+                    status="active",
+                    revenue=revenue,
+                    cost=cost,
+                    margin=revenue - cost,
+                    shortage=False,
+                    no_cost_basis=False,
+                    notes="",
+                    last_sync_run_id=run_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            lines.append(
+                dict(
+                    id=sale_id,
+                    sale_id=sale_id,
+                    position=1,
+                    kind="tracked",
+                    skip_reason="",
+                    product_id=product,
+                    item_external_id=str(product),
+                    item_name=f"Product {product}",
+                    description="",
+                    quantity=SALE_QTY,
+                    unit_price=price,
+                    amount=revenue,
+                    discount=Decimal(0),
+                    revenue=revenue,
+                    cost=cost,
+                    margin=revenue - cost,
+                    shortage_quantity=Decimal(0),
+                    shortage_unit_cost=Decimal(0),
+                    shortage_cost=Decimal(0),
+                    no_cost_basis=False,
+                )
+            )
             revisions.append(dict(sale_id=sale_id, version="0", action="created", summary="history", applied_at=now, sync_run_id=run_id))
             if len(sales) >= chunk:
                 _write(session, sales, lines, draws, moves, revisions)

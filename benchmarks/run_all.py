@@ -4,6 +4,7 @@ Throughput, floor ratio and re-sync share each run's database (the sync of
 20,000 documents is measured once and then re-synced and dumped for the
 floor); the growth and pages benchmarks share one history database per backend.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,10 @@ def sync_benchmarks(kind: str) -> list[str]:
         rates.append(N / elapsed)
         resyncs.append(N / again)
         ratios.append(elapsed / floor)
-        print(f"  {kind}: sync {N / elapsed:,.0f} docs/s, re-sync {N / again:,.0f} docs/s, floor {floor:.2f} s (ratio {elapsed / floor:.2f})", flush=True)
+        print(
+            f"  {kind}: sync {N / elapsed:,.0f} docs/s, re-sync {N / again:,.0f} docs/s, floor {floor:.2f} s (ratio {elapsed / floor:.2f})",
+            flush=True,
+        )
     target = {"sqlite": 1500, "postgresql": 800}[kind]
     return [
         verdict(f"1. processing throughput ({kind}, {N:,} documents)", median(rates), target, higher_is_better=True, unit="docs/s"),

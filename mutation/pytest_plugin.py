@@ -17,6 +17,7 @@ tests that kill it. The first session keeps its migrated template in TEMPLATE_CA
 scratch folder mutmut runs from) and the others copy it. The migrations are the same for every
 mutant and run no code of a mutated area on an empty database.
 """
+
 from __future__ import annotations
 
 import os

@@ -16,6 +16,7 @@ a stopped run),
 MUTATE_REV=<commit> (copy the code, tests and migrations of that commit, e.g. HEAD, instead of
 the working tree: while others edit the checkout, their unfinished changes stay out of the run).
 """
+
 from __future__ import annotations
 
 import json
@@ -85,23 +86,29 @@ def area_pyproject(area: Area, rev: str | None = None) -> str:
     own = _git("show", f"{rev}:pyproject.toml") if rev else (ROOT / "pyproject.toml").read_text("utf-8")
     if "mutmut" in tomllib.loads(own).get("tool", {}):
         raise SystemExit("pyproject.toml has a [tool.mutmut] table; the areas' settings live in mutation/run.py")
-    return own.rstrip() + "\n\n" + "\n".join([
-        "[tool.mutmut]",
-        'source_paths = ["partsemble"]',
-        f"only_mutate = {_toml_list(_only_mutate(area))}",
-        f"pytest_add_cli_args_test_selection = {_toml_list(area.tests)}",
-        # Hypothesis draws the same examples every run (mutation/pytest_plugin.py); no cache
-        # folder is written into mutants/.
-        'pytest_add_cli_args = ["-p", "mutation.pytest_plugin", "--hypothesis-profile=mutation", "-p", "no:cacheprovider"]',
-        'also_copy = ["migrations/", "mutation/"]',
-        "use_git_change_detection = false",
-        # mutmut's wall-clock limit per mutant is (the tests' call time + this) x 15. Its estimate
-        # leaves out fixtures (a new app and database per test), and on a loaded shared machine a
-        # mutant reached by one 0.5 s test took 25 s: with the default of 1 s, tests that were merely
-        # slow were counted as hangs.
-        "timeout_constant = 10",
-        "",
-    ])
+    return (
+        own.rstrip()
+        + "\n\n"
+        + "\n".join(
+            [
+                "[tool.mutmut]",
+                'source_paths = ["partsemble"]',
+                f"only_mutate = {_toml_list(_only_mutate(area))}",
+                f"pytest_add_cli_args_test_selection = {_toml_list(area.tests)}",
+                # Hypothesis draws the same examples every run (mutation/pytest_plugin.py); no cache
+                # folder is written into mutants/.
+                'pytest_add_cli_args = ["-p", "mutation.pytest_plugin", "--hypothesis-profile=mutation", "-p", "no:cacheprovider"]',
+                'also_copy = ["migrations/", "mutation/"]',
+                "use_git_change_detection = false",
+                # mutmut's wall-clock limit per mutant is (the tests' call time + this) x 15. Its estimate
+                # leaves out fixtures (a new app and database per test), and on a loaded shared machine a
+                # mutant reached by one 0.5 s test took 25 s: with the default of 1 s, tests that were merely
+                # slow were counted as hangs.
+                "timeout_constant = 10",
+                "",
+            ]
+        )
+    )
 
 
 def _git(*args: str) -> str:
@@ -148,9 +155,11 @@ class Tally:
         checked = self.mutants - self.not_checked
         share = 100 * self.not_killed / checked if checked else 0.0
         unfinished = f"  NOT CHECKED {self.not_checked}" if self.not_checked else ""
-        return (f"{name:<8} mutants {self.mutants:>5}  killed {self.killed:>5}  survived {self.survived:>4}  "
-                f"no tests {self.no_tests:>3}  timeout {self.timeout:>3}  other {self.other:>3}  "
-                f"not killed {share:4.1f}% of those checked{unfinished}")
+        return (
+            f"{name:<8} mutants {self.mutants:>5}  killed {self.killed:>5}  survived {self.survived:>4}  "
+            f"no tests {self.no_tests:>3}  timeout {self.timeout:>3}  other {self.other:>3}  "
+            f"not killed {share:4.1f}% of those checked{unfinished}"
+        )
 
 
 def results(folder: Path) -> dict[str, int | None]:
@@ -200,7 +209,7 @@ def run_area(area: Area, jobs: str, keep: bool, rev: str | None) -> Tally:
         copy_tree(("tests", "mutation"), folder, rev)
         own = (folder / "pyproject.toml").read_text("utf-8")
         mutmut = area_pyproject(area, rev)
-        (folder / "pyproject.toml").write_text(own[:own.index("[tool.mutmut]")] + mutmut[mutmut.index("[tool.mutmut]"):], "utf-8")
+        (folder / "pyproject.toml").write_text(own[: own.index("[tool.mutmut]")] + mutmut[mutmut.index("[tool.mutmut]") :], "utf-8")
         # Timeouts too: on a loaded machine a slow test may have been taken for a hang.
         again = [name for name, code in results(folder).items() if code is None or code not in KILLED]
     else:

@@ -1,4 +1,5 @@
 """Partsemble: FIFO lot costing and true margins for sales invoiced in QuickBooks Online."""
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance)
     app.config.update(settings)
     app.config.update(overrides)
-    config_module.check(app.config, debug=bool(app.config.get("DEBUG")) or app.debug, testing=app.testing or bool(app.config.get("TESTING")))
+    config_module.check(
+        app.config, debug=bool(app.config.get("DEBUG")) or app.debug, testing=app.testing or bool(app.config.get("TESTING"))
+    )
     if not app.config.get("SECRET_KEY"):
         # Debug and tests only (check() refused otherwise): a key per process.
         app.config["SECRET_KEY"] = os.urandom(32).hex()
@@ -82,7 +85,9 @@ def _register_blueprints(app: Flask) -> None:
 
         register_sandbox(app)
         if not (app.debug or app.testing):
-            app.logger.warning("PARTSEMBLE_SANDBOX is on (demo mode): /sandbox plays a QuickBooks company; never on a server with real data")
+            app.logger.warning(
+                "PARTSEMBLE_SANDBOX is on (demo mode): /sandbox plays a QuickBooks company; never on a server with real data"
+            )
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """The `partsemble` console script: `flask --app partsemble` under our own name."""
+
 from __future__ import annotations
 
 import click

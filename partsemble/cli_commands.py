@@ -1,4 +1,5 @@
 """CLI commands: users, imports, the invariant check and demo data."""
+
 from __future__ import annotations
 
 import sys
@@ -138,8 +139,10 @@ def sync_command(as_json: bool, retry_failed: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary.as_json()))
     else:
-        click.echo(f"{summary.outcome_words}: created {summary.created}, updated {summary.updated}, voided {summary.voided}, "
-                   f"skipped {summary.skipped}, errors {summary.errors}, re-costed {summary.recosted}")
+        click.echo(
+            f"{summary.outcome_words}: created {summary.created}, updated {summary.updated}, voided {summary.voided}, "
+            f"skipped {summary.skipped}, errors {summary.errors}, re-costed {summary.recosted}"
+        )
         if summary.message:
             click.echo(summary.message)
         for problem in summary.problems:

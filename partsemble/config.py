@@ -6,6 +6,7 @@ the environment wins. One file serves the web app, the CLI and cron alike, since
 and systemd timers start with an almost empty environment. Tests pass a mapping to
 ``create_app`` instead, which overrides both.
 """
+
 from __future__ import annotations
 
 import os
@@ -123,8 +124,7 @@ def load(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "SANDBOX": _flag(env(PREFIX + "SANDBOX")),
         # Demo mode: `make demo` and the servers of the browser tests. It only permits the sandbox.
         "DEMO": _flag(env(PREFIX + "DEMO")),
-        "SANDBOX_DATABASE_URL": env(PREFIX + "SANDBOX_DATABASE_URL")
-        or "sqlite:///" + str(Path(instance_path) / "sandbox.db"),
+        "SANDBOX_DATABASE_URL": env(PREFIX + "SANDBOX_DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "sandbox.db"),
         "SANDBOX_ACCESS_TOKEN_LIFETIME": _int(environ, "SANDBOX_ACCESS_TOKEN_LIFETIME", 3600),
     }
     return config
@@ -135,6 +135,7 @@ def load(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
 MIN_SECRET_LENGTH = 32
 MIN_DISTINCT_CHARACTERS = 12
 PLACEHOLDERS = ("changeme", "change-me", "change_me", "secret", "password", "example", "default", "dev-key", "test-key")
+
 
 def secret_key_weakness(key: str) -> str | None:
     """Why `key` is too weak to sign sessions and derive the token key, or None when it is fine."""
@@ -157,9 +158,11 @@ def sandbox_refusal(config: Mapping[str, Any], *, debug: bool, testing: bool) ->
     """
     if not config.get("SANDBOX") or debug or testing or config.get("DEMO"):
         return None
-    return ("PARTSEMBLE_SANDBOX is on outside a demo: /sandbox is a fake QuickBooks company that "
-            "injects faults and answers for the app's QuickBooks connection. Turn it off, or set "
-            "PARTSEMBLE_DEMO=1 (as `make demo` does) on a server that holds no real data.")
+    return (
+        "PARTSEMBLE_SANDBOX is on outside a demo: /sandbox is a fake QuickBooks company that "
+        "injects faults and answers for the app's QuickBooks connection. Turn it off, or set "
+        "PARTSEMBLE_DEMO=1 (as `make demo` does) on a server that holds no real data."
+    )
 
 
 def check(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
@@ -206,7 +209,7 @@ def read_env_file(path: Path) -> dict[str, str]:
         if not line or line.startswith("#"):
             continue
         if line.startswith("export "):
-            line = line[len("export "):].lstrip()
+            line = line[len("export ") :].lstrip()
         name, sep, value = line.partition("=")
         name = name.strip()
         if not sep or not name.startswith(PREFIX) or not name.replace("_", "").isalnum():

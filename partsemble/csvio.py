@@ -1,4 +1,5 @@
 """CSV in (all-or-nothing, with the row and column of every problem) and CSV out (streamed)."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """Demo data: a small candle and soap maker, Juniper & Wick Co."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -78,7 +79,18 @@ def load_demo(today: date | None = None) -> bool:
     for sku, lots in LOTS.items():
         for days_ago, quantity, cost in lots:
             received = today - timedelta(days=days_ago)
-            receive_lot(db.session, LotInput(ids[sku], "", received, Decimal(quantity), Decimal(cost), "build" if sku.startswith(("CND", "SOAP", "GIFT")) else "receipt"), None)
+            receive_lot(
+                db.session,
+                LotInput(
+                    ids[sku],
+                    "",
+                    received,
+                    Decimal(quantity),
+                    Decimal(cost),
+                    "build" if sku.startswith(("CND", "SOAP", "GIFT")) else "receipt",
+                ),
+                None,
+            )
     return True
 
 
@@ -93,7 +105,9 @@ def link_sandbox_items() -> int:
             if db.session.scalar(select(AccountingItem.id).where(AccountingItem.external_id == external_id)) is not None:
                 continue
             product_id = db.session.scalar(select(Product.id).where(Product.sku == product_sku))
-            db.session.add(AccountingItem(source="qbo", external_id=external_id, name=name, sku=sku, item_type=item_type, product_id=product_id))
+            db.session.add(
+                AccountingItem(source="qbo", external_id=external_id, name=name, sku=sku, item_type=item_type, product_id=product_id)
+            )
             linked += 1
     return linked
 
@@ -114,8 +128,12 @@ def seed_sandbox(database_url: str, today: date) -> bool:
 
 @click.command("demo")
 @click.option("--today", default=None, help="Pretend today is this date (YYYY-MM-DD).")
-@click.option("--url", default="http://127.0.0.1:5000", show_default=True,
-              help="Where the app is served, for the printed login step (make demo passes its HOST and PORT).")
+@click.option(
+    "--url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where the app is served, for the printed login step (make demo passes its HOST and PORT).",
+)
 @with_appcontext
 def demo_command(today: str | None, url: str) -> None:
     """Load the demo business and, with the sandbox on, its QuickBooks company (idempotent)."""

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and bound to the app in create_app."""
+
 from __future__ import annotations
 
 from flask_login import LoginManager

@@ -1,4 +1,5 @@
 """Paging a SELECT: one COUNT and one LIMIT/OFFSET query."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

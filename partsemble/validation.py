@@ -1,4 +1,5 @@
 """Parsing user and file input into typed values, with messages that name the field."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -6,6 +6,7 @@ Each worker keeps one database and one engine for its tests and empties it befor
 Every test that used the database ends with `partsemble check`: the invariants of
 the ledger and the sales must hold after every scenario.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """What the demo company's documents should give, read from their QuickBooks JSON alone (no engine code)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -42,11 +43,29 @@ def expected_from_payloads(payloads: dict[tuple[str, str], dict[str, Any]]) -> t
         sign = Decimal(-1) if entity == "CreditMemo" else Decimal(1)
         base = sum((amount for _, _, amount in items if amount > 0), Decimal(0))
         key = f"{entity}:{doc_id}"
-        revenues[key] = sum(((amount - (discount * amount / base if amount > 0 else 0)) * rate * sign
-                             for item, _, amount in items if item in FINISHED_GOOD_ITEMS), Decimal(0))
-        lines = tuple(oracle.Line(position, FINISHED_GOOD_ITEMS[item], sign * qty)
-                      for position, (item, qty, _) in enumerate(items, start=1) if item in FINISHED_GOOD_ITEMS and qty)
-        documents.append(oracle.Document(key, date.fromisoformat(payload["TxnDate"]), datetime.fromisoformat(payload["MetaData"]["CreateTime"]),
-                                         (entity, doc_id), payload["CustomerRef"]["value"], payload["CustomerRef"].get("name", ""),
-                                         entity == "CreditMemo", lines))
+        revenues[key] = sum(
+            (
+                (amount - (discount * amount / base if amount > 0 else 0)) * rate * sign
+                for item, _, amount in items
+                if item in FINISHED_GOOD_ITEMS
+            ),
+            Decimal(0),
+        )
+        lines = tuple(
+            oracle.Line(position, FINISHED_GOOD_ITEMS[item], sign * qty)
+            for position, (item, qty, _) in enumerate(items, start=1)
+            if item in FINISHED_GOOD_ITEMS and qty
+        )
+        documents.append(
+            oracle.Document(
+                key,
+                date.fromisoformat(payload["TxnDate"]),
+                datetime.fromisoformat(payload["MetaData"]["CreateTime"]),
+                (entity, doc_id),
+                payload["CustomerRef"]["value"],
+                payload["CustomerRef"].get("name", ""),
+                entity == "CreditMemo",
+                lines,
+            )
+        )
     return revenues, documents

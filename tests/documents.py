@@ -1,4 +1,5 @@
 """Hand-built sales documents for rule tests."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,11 +16,20 @@ from partsemble.domain.documents import (
 )
 
 
-def line(item: str | None, quantity: str | None, amount: str, *, name: str = "", kind: LineKind = LineKind.ITEM, price: str | None = None) -> DocumentLine:
+def line(
+    item: str | None, quantity: str | None, amount: str, *, name: str = "", kind: LineKind = LineKind.ITEM, price: str | None = None
+) -> DocumentLine:
     q = None if quantity is None else Decimal(quantity)
     unit = Decimal(price) if price is not None else (Decimal(amount) / q if q else None)
-    return DocumentLine(line_id="", kind=kind, item_id=item, item_name=name or (f"Item {item}" if item else ""),
-                        quantity=q, unit_price=unit, amount=Decimal(amount))
+    return DocumentLine(
+        line_id="",
+        kind=kind,
+        item_id=item,
+        item_name=name or (f"Item {item}" if item else ""),
+        quantity=q,
+        unit_price=unit,
+        amount=Decimal(amount),
+    )
 
 
 def doc(
@@ -37,8 +47,16 @@ def doc(
     number: str | None = None,
 ) -> SalesDocument:
     return SalesDocument(
-        type=doc_type, id=doc_id, version=version, number=number or f"{doc_type.value[:3].upper()}-{doc_id}",
-        txn_date=day, customer=CustomerRef(*customer), lines=tuple(lines),
-        discounts=tuple(Discount(Decimal(d)) for d in discounts), status=status, currency=currency,
-        exchange_rate=Decimal(rate), total_amount=sum((l.amount for l in lines), Decimal(0)),
+        type=doc_type,
+        id=doc_id,
+        version=version,
+        number=number or f"{doc_type.value[:3].upper()}-{doc_id}",
+        txn_date=day,
+        customer=CustomerRef(*customer),
+        lines=tuple(lines),
+        discounts=tuple(Discount(Decimal(d)) for d in discounts),
+        status=status,
+        currency=currency,
+        exchange_rate=Decimal(rate),
+        total_amount=sum((l.amount for l in lines), Decimal(0)),
     )

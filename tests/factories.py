@@ -1,4 +1,5 @@
 """Small builders for tests: products and lots through the real services."""
+
 from __future__ import annotations
 
 from datetime import date

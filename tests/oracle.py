@@ -19,6 +19,7 @@ Readings of SPEC.md where it leaves a choice (the engine's documented choices):
   far included) divided by its units; else the active lots' average; else all lots'; else zero.
 - Units a later negative adjustment removes from a lot are never drawn by an earlier sale.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -201,8 +202,19 @@ def cost(receipts: list[Receipt], adjustments: list[Adjustment], documents: list
     for order, kind, fact in events:
         if kind == "receipt":
             r = fact  # type: ignore[assignment]
-            arrive(_Lot(r.lot, r.product, r.received, (r.received, 0, r.lot_id), r.unit_cost, r.quantity, r.quantity,  # type: ignore[attr-defined]
-                        adjustments_of.get(r.lot, [])), order)  # type: ignore[attr-defined]
+            arrive(
+                _Lot(
+                    r.lot,
+                    r.product,
+                    r.received,
+                    (r.received, 0, r.lot_id),
+                    r.unit_cost,
+                    r.quantity,
+                    r.quantity,  # type: ignore[attr-defined]
+                    adjustments_of.get(r.lot, []),
+                ),
+                order,
+            )  # type: ignore[attr-defined]
         elif kind == "adjustment":
             a = fact  # type: ignore[assignment]
             lot = next(lot for lot in lots if lot.name == a.lot)  # type: ignore[attr-defined]
@@ -243,6 +255,17 @@ def cost(receipts: list[Receipt], adjustments: list[Adjustment], documents: list
                     result.return_unit_cost, result.no_cost_basis, result.returned = unit, no_basis, -line.units
                     name = f"return of {d.key} line {line.position}"
                     result.return_lot = return_lots[key] = name
-                    arrive(_Lot(name, line.product, d.txn_date, (d.txn_date, 1, now), unit, -line.units, -line.units,
-                                adjustments_of.get(name, [])), now)
+                    arrive(
+                        _Lot(
+                            name,
+                            line.product,
+                            d.txn_date,
+                            (d.txn_date, 1, now),
+                            unit,
+                            -line.units,
+                            -line.units,
+                            adjustments_of.get(name, []),
+                        ),
+                        now,
+                    )
     return Result(results, product_of, {lot.name: lot.balance for lot in lots}, {lot.name: lot.product for lot in lots}, return_lots)

@@ -3,6 +3,7 @@
 They are never copied into the project: a test that needs them skips, saying
 why, on a checkout that does not have them.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,9 @@ def names(*kinds: str) -> list[str]:
 def _require(name: str) -> Path:
     path = RECORDINGS / name
     if name == ABSENT or not path.is_file():
-        pytest.skip(f"real QuickBooks recordings not found at {RECORDINGS.resolve()} ({name}); "
-                    "they live in the shared folder beside the repository")
+        pytest.skip(
+            f"real QuickBooks recordings not found at {RECORDINGS.resolve()} ({name}); they live in the shared folder beside the repository"
+        )
     return path
 
 

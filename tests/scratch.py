@@ -1,5 +1,6 @@
 """Scratch PostgreSQL databases for tests and benchmarks: made on the server the run was given,
 optionally as a copy of a template database, and dropped (its connections ended first) after."""
+
 from __future__ import annotations
 
 import uuid
@@ -43,8 +44,9 @@ def drop_database(url: str) -> None:
 
 
 @contextmanager
-def scratch_database(server: str | sa.URL, prefix: str, template: str | None = None, *,
-                     end_template_sessions: bool = False) -> Iterator[str]:
+def scratch_database(
+    server: str | sa.URL, prefix: str, template: str | None = None, *, end_template_sessions: bool = False
+) -> Iterator[str]:
     url = create_database(server, prefix, template, end_template_sessions=end_template_sessions)
     try:
         yield url

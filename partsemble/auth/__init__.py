@@ -1,4 +1,5 @@
 """Login, logout, users and roles."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -42,6 +42,4 @@ class UserEditForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=512)])
-    new_password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=512)]
-    )
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=512)])

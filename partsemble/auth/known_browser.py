@@ -4,6 +4,7 @@ Login throttling counts this browser's failures apart from its address's, so an
 attacker sharing the address (or spraying it) does not keep the owner out. The
 cookie holds only the user id, signed with the secret key; it grants nothing else.
 """
+
 from __future__ import annotations
 
 from flask import Request, Response, current_app
@@ -20,7 +21,11 @@ def _signer() -> URLSafeTimedSerializer:
 
 def remember(response: Response, user_id: int) -> None:
     response.set_cookie(
-        COOKIE, _signer().dumps(user_id), max_age=MAX_AGE, httponly=True, samesite="Lax",
+        COOKIE,
+        _signer().dumps(user_id),
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="Lax",
         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
     )
 

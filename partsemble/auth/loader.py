@@ -1,4 +1,5 @@
 """How Flask-Login finds the user of a session."""
+
 from __future__ import annotations
 
 from flask import Flask

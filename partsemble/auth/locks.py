@@ -12,6 +12,7 @@ locks beside the database instead: WAL mode needs every process that opens the
 database on the same host (they share its -shm memory), so a host-local `flock` reaches
 every process that can write a login failure.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -88,7 +89,7 @@ def _stripe(name: str) -> int:
 def _database_file(database: str | None) -> str | None:
     """The file behind SQLite's database name (a `file:` URI's path); None for a database in memory."""
     if database and database.startswith("file:"):
-        database = database[len("file:"):].split("?", 1)[0]
+        database = database[len("file:") :].split("?", 1)[0]
     if not database or database == ":memory:":
         return None
     return database

@@ -1,4 +1,5 @@
 """Users: creation, roles, deactivation, passwords and login throttling."""
+
 from __future__ import annotations
 
 import secrets
@@ -86,9 +87,7 @@ def create_user(session: AnySession, email: str, password: str, role: str, name:
 
 
 def _admins_left_after(session: AnySession, user: User, *, role: str, active: bool) -> int:
-    others = session.scalar(
-        select(func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)
-    ) or 0
+    others = session.scalar(select(func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)) or 0
     return others + (1 if role == "admin" and active else 0)
 
 
@@ -122,7 +121,9 @@ def end_sessions(session: AnySession, user_id: int) -> None:
         session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
 
 
-def change_password(session: AnySession, user_id: int, current: str | None, new: str, *, address: str = "", policy: Policy | None = None) -> User:
+def change_password(
+    session: AnySession, user_id: int, current: str | None, new: str, *, address: str = "", policy: Policy | None = None
+) -> User:
     """Set a new password (checking the current one when given, throttled like logins); ends other sessions.
 
     Raises:
@@ -180,8 +181,16 @@ def _check_nobody(password: str) -> None:
     check_password_hash(_UNKNOWN_USER_HASH[method], password)
 
 
-def authenticate(session: AnySession, email: str, password: str, address: str, *, max_failures: int, lockout_seconds: int,
-                 known_user_id: int | None = None) -> LoginResult:
+def authenticate(
+    session: AnySession,
+    email: str,
+    password: str,
+    address: str,
+    *,
+    max_failures: int,
+    lockout_seconds: int,
+    known_user_id: int | None = None,
+) -> LoginResult:
     """Check a login; record failures; refuse, without checking, while this email or address must wait.
 
     `known_user_id` is the user this browser logged in as before (from a signed cookie):

@@ -10,6 +10,7 @@
   people behind the same address as an attacker can still log in.
 - An address may fail several times as often over all accounts (a shared office).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,9 +46,7 @@ def wait_seconds(session: Session | scoped_session[Session], email: str, address
     """Seconds before this email may be tried from this address again (0: now)."""
     since = now - timedelta(seconds=policy.window_seconds)
     rows = session.execute(
-        select(LoginFailure.email, LoginFailure.address, LoginFailure.at).where(
-            LoginFailure.at >= since, LoginFailure.address == address
-        )
+        select(LoginFailure.email, LoginFailure.address, LoginFailure.at).where(LoginFailure.at >= since, LoginFailure.address == address)
     ).all()
     waits = []
     pair = sorted(row.at for row in rows if row.email == email)

@@ -1,4 +1,5 @@
 """Login, logout, own password, and the admin's user pages."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -89,7 +90,9 @@ def change_password():  # type: ignore[no-untyped-def]
         try:
             user = services.change_password(
                 db.session,
-                current_user.id, form.current_password.data, form.new_password.data or "",
+                current_user.id,
+                form.current_password.data,
+                form.new_password.data or "",
                 address=request.remote_addr or "unknown",
                 policy=Policy(current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCKOUT_SECONDS"]),
             )
@@ -114,7 +117,9 @@ def create_user():  # type: ignore[no-untyped-def]
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(db.session, form.email.data or "", form.password.data or "", form.role.data or "viewer", form.name.data or "")
+            user = services.create_user(
+                db.session, form.email.data or "", form.password.data or "", form.role.data or "viewer", form.name.data or ""
+            )
         except services.UserError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:

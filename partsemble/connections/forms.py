@@ -21,7 +21,7 @@ class ConnectionSettingsForm(FlaskForm):
         "Initial sync date",
         render_kw={"type": "date"},
         description="Sales dated before this day are not pulled. Move it earlier to pull older sales: the next sync "
-                    "reads them and costs them in date order. It can move later only before the first sync.",
+        "reads them and costs them in date order. It can move later only before the first sync.",
     )
     restock_credit_memos = BooleanField(
         "Credit memos restock", description="Returned goods on a credit memo come back into stock as a return lot."

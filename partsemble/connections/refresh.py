@@ -5,6 +5,7 @@ locked (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) while the token
 endpoint is asked, and a worker that waited re-reads the row and uses the
 tokens the other one stored, instead of spending the same refresh token twice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -66,7 +67,9 @@ class StoredTokens:
     def _read(self) -> tuple[str, datetime | None]:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(Connection.access_token_enc, Connection.access_expires_at, Connection.status).where(Connection.id == self.connection_id)
+                select(Connection.access_token_enc, Connection.access_expires_at, Connection.status).where(
+                    Connection.id == self.connection_id
+                )
             ).one()
         if row.status != "connected":
             raise ReconnectRequired("QuickBooks is not connected")
@@ -95,14 +98,19 @@ class StoredTokens:
                     return current, row.access_expires_at  # still good, or another worker refreshed while we waited
                 try:
                     granted = oauth.refresh(
-                        self.http, token_url=self.client.token_url, client_id=self.client.client_id,
-                        client_secret=self.client.client_secret, refresh_token=self.cipher.decrypt(row.refresh_token_enc),
+                        self.http,
+                        token_url=self.client.token_url,
+                        client_id=self.client.client_id,
+                        client_secret=self.client.client_secret,
+                        refresh_token=self.cipher.decrypt(row.refresh_token_enc),
                         timeouts=self.client.timeouts,
                     )
                 except ReconnectRequired as exc:
                     refused = exc
                     conn.execute(
-                        update(Connection).where(Connection.id == self.connection_id).values(
+                        update(Connection)
+                        .where(Connection.id == self.connection_id)
+                        .values(
                             status="expired",
                             status_message="QuickBooks refused to renew access (the authorization ended). Reconnect; your data is kept.",
                         )
@@ -110,7 +118,9 @@ class StoredTokens:
                     log.warning("QBO refresh token refused: connection %s marked expired", self.connection_id)
                 else:
                     conn.execute(
-                        update(Connection).where(Connection.id == self.connection_id).values(
+                        update(Connection)
+                        .where(Connection.id == self.connection_id)
+                        .values(
                             access_token_enc=self.cipher.encrypt(granted.access_token),
                             refresh_token_enc=self.cipher.encrypt(granted.refresh_token),
                             access_expires_at=granted.expires_at,

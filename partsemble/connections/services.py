@@ -1,4 +1,5 @@
 """Connecting, reconnecting and disconnecting QuickBooks Online; connection settings."""
+
 from __future__ import annotations
 
 import logging
@@ -64,8 +65,17 @@ class _FixedTokens:
         return self.token
 
 
-def complete_connect(session: AnySession, config: Mapping[str, Any], http: requests.Session, *, code: str, realm_id: str,
-                     redirect_uri: str, initial_sync_date: date, user_id: int) -> Connection:
+def complete_connect(
+    session: AnySession,
+    config: Mapping[str, Any],
+    http: requests.Session,
+    *,
+    code: str,
+    realm_id: str,
+    redirect_uri: str,
+    initial_sync_date: date,
+    user_id: int,
+) -> Connection:
     """Trade the code for tokens, read the company name, store everything encrypted, and commit.
 
     Raises:
@@ -80,11 +90,17 @@ def complete_connect(session: AnySession, config: Mapping[str, Any], http: reque
         )
     try:
         granted = oauth.exchange_code(
-            http, token_url=config["QBO_TOKEN_URL"], client_id=config["QBO_CLIENT_ID"],
-            client_secret=config["QBO_CLIENT_SECRET"], code=code, redirect_uri=redirect_uri, timeouts=timeouts(config),
+            http,
+            token_url=config["QBO_TOKEN_URL"],
+            client_id=config["QBO_CLIENT_ID"],
+            client_secret=config["QBO_CLIENT_SECRET"],
+            code=code,
+            redirect_uri=redirect_uri,
+            timeouts=timeouts(config),
         )
-        company = build_source(http, api_base=config["QBO_API_BASE"], realm_id=realm_id, tokens=_FixedTokens(granted.access_token),
-                               timeouts=timeouts(config)).company_name()
+        company = build_source(
+            http, api_base=config["QBO_API_BASE"], realm_id=realm_id, tokens=_FixedTokens(granted.access_token), timeouts=timeouts(config)
+        ).company_name()
     except ConnectorError as exc:
         log.warning("QBO connect failed: %s (intuit_tid=%s)", type(exc).__name__, exc.tid)
         raise ConnectError(f"QuickBooks did not accept the connection ({exc.message}). Try connecting again.") from None
@@ -127,8 +143,14 @@ def disconnect(session: AnySession, config: Mapping[str, Any], http: requests.Se
     except Exception:  # a key problem must not stop a disconnect
         refresh_token = ""
     if refresh_token:
-        oauth.revoke(http, revoke_url=config["QBO_REVOKE_URL"], client_id=config["QBO_CLIENT_ID"],
-                     client_secret=config["QBO_CLIENT_SECRET"], token=refresh_token, timeouts=timeouts(config))
+        oauth.revoke(
+            http,
+            revoke_url=config["QBO_REVOKE_URL"],
+            client_id=config["QBO_CLIENT_ID"],
+            client_secret=config["QBO_CLIENT_SECRET"],
+            token=refresh_token,
+            timeouts=timeouts(config),
+        )
     with write_transaction(session):
         connection = current_connection(session)
         assert connection is not None

@@ -1,4 +1,5 @@
 """The SalesSource the sync reads from, built from the stored connection and the settings."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -51,9 +52,18 @@ def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = Non
     tokens = StoredTokens(
         engine=db.engine,
         cipher=cipher,
-        client=OAuthClient(config["QBO_CLIENT_ID"], config["QBO_CLIENT_SECRET"], config["QBO_TOKEN_URL"], config["QBO_REVOKE_URL"], timeouts(config)),
+        client=OAuthClient(
+            config["QBO_CLIENT_ID"], config["QBO_CLIENT_SECRET"], config["QBO_TOKEN_URL"], config["QBO_REVOKE_URL"], timeouts(config)
+        ),
         http=http,
         connection_id=connection.id,
     )
-    return build_source(http, api_base=config["QBO_API_BASE"], realm_id=connection.realm_id, tokens=tokens,
-                        timeouts=timeouts(config), retry=retry_policy(config, retry_budget), page_size=int(config["QBO_PAGE_SIZE"]))
+    return build_source(
+        http,
+        api_base=config["QBO_API_BASE"],
+        realm_id=connection.realm_id,
+        tokens=tokens,
+        timeouts=timeouts(config),
+        retry=retry_policy(config, retry_budget),
+        page_size=int(config["QBO_PAGE_SIZE"]),
+    )

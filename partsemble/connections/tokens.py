@@ -1,5 +1,6 @@
 """Tokens are stored encrypted (Fernet). The key comes from PARTSEMBLE_TOKEN_KEY, else
 from the secret key; PARTSEMBLE_TOKEN_KEY_PREVIOUS still decrypts during a rotation."""
+
 from __future__ import annotations
 
 import base64

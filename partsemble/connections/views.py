@@ -1,4 +1,5 @@
 """Settings > QuickBooks connection: connect (OAuth), callback, settings, disconnect."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,8 +43,9 @@ def _page(connect_form: ConnectForm | None = None, settings_form: ConnectionSett
         else:
             connect_form.initial_sync_date.data = services.suggested_initial_sync_date(date.today()).isoformat()
     configured = bool(current_app.config["QBO_CLIENT_ID"] and current_app.config["QBO_CLIENT_SECRET"])
-    return render_template("connections/settings.html", connection=connection, connect_form=connect_form,
-                           settings_form=settings_form, configured=configured), status
+    return render_template(
+        "connections/settings.html", connection=connection, connect_form=connect_form, settings_form=settings_form, configured=configured
+    ), status
 
 
 @bp.route("/settings/connection")
@@ -93,7 +95,10 @@ def callback() -> Response:
     expected = session.pop(STATE_KEY, None)
     initial = session.pop(DATE_KEY, None)
     if not expected or request.args.get("state") != expected:
-        flash("The answer from QuickBooks did not match this browser's connection request (state mismatch). Nothing was stored; connect again.", "error")
+        flash(
+            "The answer from QuickBooks did not match this browser's connection request (state mismatch). Nothing was stored; connect again.",
+            "error",
+        )
         return redirect(url_for("connections.settings"))
     if request.args.get("error"):
         flash("The connection was cancelled in QuickBooks. Nothing was stored.", "warning")
@@ -104,8 +109,14 @@ def callback() -> Response:
         return redirect(url_for("connections.settings"))
     try:
         connection = services.complete_connect(
-            db.session, current_app.config, requests.Session(), code=code, realm_id=realm, redirect_uri=redirect_uri(),
-            initial_sync_date=date.fromisoformat(initial), user_id=current_user.id,
+            db.session,
+            current_app.config,
+            requests.Session(),
+            code=code,
+            realm_id=realm,
+            redirect_uri=redirect_uri(),
+            initial_sync_date=date.fromisoformat(initial),
+            user_id=current_user.id,
         )
     except services.ConnectError as exc:
         flash(str(exc), "error")

@@ -1,4 +1,5 @@
 """The one interface every accounting connector implements."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence

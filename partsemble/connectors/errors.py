@@ -1,4 +1,5 @@
 """The error contract of every connector: one root, and what may be retried."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -33,8 +34,9 @@ class RateLimited(ConnectorError):
 
     retriable = True
 
-    def __init__(self, message: str, *, retry_after: Decimal | None = None, status: int | None = None, code: str = "",
-                 tid: str = "") -> None:
+    def __init__(
+        self, message: str, *, retry_after: Decimal | None = None, status: int | None = None, code: str = "", tid: str = ""
+    ) -> None:
         super().__init__(message, status=status, code=code, tid=tid)
         self.retry_after = retry_after
 

@@ -3,6 +3,7 @@
 It behaves like an accounting system that stamps every change with its own
 clock, hard-deletes documents and remembers the deletions.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator

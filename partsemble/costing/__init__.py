@@ -10,6 +10,7 @@ date order of a transaction's facts (`order`), and re-costing a product to its r
 (`recost`, the pure rule being partsemble.domain.replay). Nothing here commits except
 `set_costs_final_through`, a use case of its own.
 """
+
 from __future__ import annotations
 
 from partsemble.costing.apply import ApplyContext, ExistingSale, Outcome, apply, apply_document, apply_removal
@@ -19,6 +20,16 @@ from partsemble.costing.recost import costs_final_through, recost_stale
 from partsemble.costing.writer import SalesWriter
 
 __all__ = [
-    "ApplyContext", "ExistingSale", "LotBook", "Outcome", "Posting", "SalesWriter", "apply", "apply_document", "apply_removal",
-    "costs_final_through", "recost_stale", "set_costs_final_through",
+    "ApplyContext",
+    "ExistingSale",
+    "LotBook",
+    "Outcome",
+    "Posting",
+    "SalesWriter",
+    "apply",
+    "apply_document",
+    "apply_removal",
+    "costs_final_through",
+    "recost_stale",
+    "set_costs_final_through",
 ]

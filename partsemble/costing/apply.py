@@ -4,6 +4,7 @@ Synced documents and manual sales go through the same code. The rows go to a
 SalesWriter (written in bulk by the caller, or at the end of apply_document
 when the caller gives none). Nothing here commits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -94,7 +95,8 @@ def find_sale(session: Session | scoped_session[Session], source: str, doc_type:
 def existing_sale(session: Session | scoped_session[Session], source: str, doc_type: str, doc_id: str) -> ExistingSale | None:
     row = session.execute(
         select(Sale.id, Sale.version, Sale.status, Sale.txn_date).where(
-            Sale.source == source, Sale.external_type == doc_type, Sale.external_id == doc_id)
+            Sale.source == source, Sale.external_type == doc_type, Sale.external_id == doc_id
+        )
     ).first()
     return ExistingSale(*row) if row is not None else None
 
@@ -150,11 +152,19 @@ def apply(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) 
     revenue = sum((line.revenue for line in lines), ZERO)
     cost = sum((line.cost for line in lines), ZERO)
     shortage = any(line.shortage > 0 for line in lines)
-    header = _header(doc, ctx.run_id, "active", revenue, cost, shortage, any(line.no_cost_basis for line in lines),
-                     plan.document_total)
+    header = _header(doc, ctx.run_id, "active", revenue, cost, shortage, any(line.no_cost_basis for line in lines), plan.document_total)
     if outcome is Outcome.CREATED:
-        writer.add_sale({"id": sale_id, "source": ctx.source, "external_type": str(doc.type), "external_id": doc.id,
-                         "created_by_id": ctx.user_id, "created_at": utcnow(), **header})
+        writer.add_sale(
+            {
+                "id": sale_id,
+                "source": ctx.source,
+                "external_type": str(doc.type),
+                "external_id": doc.id,
+                "created_by_id": ctx.user_id,
+                "created_at": utcnow(),
+                **header,
+            }
+        )
     else:
         writer.update_sale(sale_id, header)
     after = Snapshot(doc.txn_date, doc.customer.name, "active", tuple((l.item, l.quantity, l.revenue) for l in lines))
@@ -193,13 +203,25 @@ def apply_removal(ctx: ApplyContext, sale: Sale | ExistingSale, status: str, ver
     writer.applied.add(existing.id)
     reverse_sale(writer, existing.id, cause)
     # A reversed sale draws nothing and costs nothing: its figures say so (its history keeps what it was).
-    values: dict[str, object] = {"status": status, "last_sync_run_id": ctx.run_id, "updated_at": utcnow(), "cost": ZERO,
-                                 "margin": Sale.revenue, "shortage": False, "no_cost_basis": False}
+    values: dict[str, object] = {
+        "status": status,
+        "last_sync_run_id": ctx.run_id,
+        "updated_at": utcnow(),
+        "cost": ZERO,
+        "margin": Sale.revenue,
+        "shortage": False,
+        "no_cost_basis": False,
+    }
     if version is not None:
         values["version"] = version
     ctx.session.execute(update(Sale).where(Sale.id == existing.id).values(**values))
-    ctx.session.execute(update(SaleLine).where(SaleLine.sale_id == existing.id).values(
-        cost=ZERO, margin=SaleLine.revenue, shortage_quantity=ZERO, shortage_unit_cost=ZERO, shortage_cost=ZERO, no_cost_basis=False))
+    ctx.session.execute(
+        update(SaleLine)
+        .where(SaleLine.sale_id == existing.id)
+        .values(
+            cost=ZERO, margin=SaleLine.revenue, shortage_quantity=ZERO, shortage_unit_cost=ZERO, shortage_cost=ZERO, no_cost_basis=False
+        )
+    )
     _record(ctx, existing.id, version or existing.version, status, "Deleted upstream" if status == "deleted" else "Voided upstream")
     if own:
         writer.finish(ctx.user_id, ctx.run_id)
@@ -212,9 +234,17 @@ def _apply_void(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | 
     if existing is None:
         # Never seen while active: keep a record of it, with nothing to reverse.
         sale_id = writer.sale_id()
-        writer.add_sale({"id": sale_id, "source": ctx.source, "external_type": str(doc.type), "external_id": doc.id,
-                         "created_by_id": ctx.user_id, "created_at": utcnow(),
-                         **_header(doc, ctx.run_id, "voided", ZERO, ZERO, False, False)})
+        writer.add_sale(
+            {
+                "id": sale_id,
+                "source": ctx.source,
+                "external_type": str(doc.type),
+                "external_id": doc.id,
+                "created_by_id": ctx.user_id,
+                "created_at": utcnow(),
+                **_header(doc, ctx.run_id, "voided", ZERO, ZERO, False, False),
+            }
+        )
         _record(ctx, sale_id, doc.version, "voided", "Voided upstream before it was first synced")
         return Applied(Outcome.VOIDED, sale_id)
     if existing.status != "active":
@@ -226,14 +256,35 @@ def _apply_void(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | 
     return Applied(Outcome.VOIDED, existing.id)
 
 
-def _header(doc: SalesDocument, run_id: int | None, status: str, revenue: Decimal, cost: Decimal, shortage: bool, no_basis: bool,
-            document_total: Decimal = ZERO) -> dict[str, object]:
+def _header(
+    doc: SalesDocument,
+    run_id: int | None,
+    status: str,
+    revenue: Decimal,
+    cost: Decimal,
+    shortage: bool,
+    no_basis: bool,
+    document_total: Decimal = ZERO,
+) -> dict[str, object]:
     return {
-        "version": doc.version, "doc_number": doc.number[:64], "customer_ref": doc.customer.id[:64],
-        "customer_name": doc.customer.name[:255], "txn_date": doc.txn_date, "currency": doc.currency[:3],
-        "exchange_rate": doc.exchange_rate, "source_created_at": doc.created_at, "source_updated_at": doc.updated_at,
-        "notes": doc.private_note, "last_sync_run_id": run_id, "status": status, "revenue": revenue, "cost": cost,
-        "margin": revenue - cost, "shortage": shortage, "no_cost_basis": no_basis, "document_total": document_total,
+        "version": doc.version,
+        "doc_number": doc.number[:64],
+        "customer_ref": doc.customer.id[:64],
+        "customer_name": doc.customer.name[:255],
+        "txn_date": doc.txn_date,
+        "currency": doc.currency[:3],
+        "exchange_rate": doc.exchange_rate,
+        "source_created_at": doc.created_at,
+        "source_updated_at": doc.updated_at,
+        "notes": doc.private_note,
+        "last_sync_run_id": run_id,
+        "status": status,
+        "revenue": revenue,
+        "cost": cost,
+        "margin": revenue - cost,
+        "shortage": shortage,
+        "no_cost_basis": no_basis,
+        "document_total": document_total,
         "updated_at": utcnow(),
     }
 
@@ -243,37 +294,75 @@ def _return_bases(ctx: ApplyContext, doc: SalesDocument, plan: DocumentPlan, exi
     writer = ctx.writer
     assert writer is not None
     return {
-        line.position: return_unit_cost(writer.book, line.product_id, writer.latest_earlier_sale(
-            line.product_id, doc.customer.id, doc.customer.name, doc.txn_date, existing.id if existing else None))
+        line.position: return_unit_cost(
+            writer.book,
+            line.product_id,
+            writer.latest_earlier_sale(
+                line.product_id, doc.customer.id, doc.customer.name, doc.txn_date, existing.id if existing else None
+            ),
+        )
         for line in plan.lines
         if line.kind == "return" and line.stock_out < 0 and line.product_id is not None
     }
 
 
-def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: PlannedLine, basis: ReturnCost | None, cause: Posting) -> AppliedLine:
+def _write_line(
+    ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: PlannedLine, basis: ReturnCost | None, cause: Posting
+) -> AppliedLine:
     writer = ctx.writer
     assert writer is not None
     line_id = writer.line_id()
     row: dict[str, Any] = {  # one sale_lines row, column by column, for the writer's executemany
-        "id": line_id, "sale_id": sale_id, "position": planned.position, "kind": planned.kind, "skip_reason": planned.skip_reason[:200],
-        "product_id": planned.product_id, "item_external_id": planned.item_id[:64], "item_name": planned.item_name[:255],
-        "description": planned.description, "quantity": planned.quantity, "unit_price": planned.unit_price, "amount": planned.amount,
-        "discount": planned.discount, "revenue": planned.revenue, "cost": ZERO, "margin": planned.revenue,
-        "shortage_quantity": ZERO, "shortage_unit_cost": ZERO, "shortage_cost": ZERO, "no_cost_basis": False, "return_lot_id": None,
+        "id": line_id,
+        "sale_id": sale_id,
+        "position": planned.position,
+        "kind": planned.kind,
+        "skip_reason": planned.skip_reason[:200],
+        "product_id": planned.product_id,
+        "item_external_id": planned.item_id[:64],
+        "item_name": planned.item_name[:255],
+        "description": planned.description,
+        "quantity": planned.quantity,
+        "unit_price": planned.unit_price,
+        "amount": planned.amount,
+        "discount": planned.discount,
+        "revenue": planned.revenue,
+        "cost": ZERO,
+        "margin": planned.revenue,
+        "shortage_quantity": ZERO,
+        "shortage_unit_cost": ZERO,
+        "shortage_cost": ZERO,
+        "no_cost_basis": False,
+        "return_lot_id": None,
     }
     draws: tuple[AppliedDraw, ...] = ()
     if planned.kind == "tracked" and planned.product_id is not None:
         drawn = writer.book.draw(planned.product_id, planned.stock_out, cause)
         for draw in drawn.allocation.draws:
-            writer.add_consumption({"sale_line_id": line_id, "sale_id": sale_id, "lot_id": draw.lot_id, "quantity": draw.quantity, "unit_cost": draw.unit_cost})
+            writer.add_consumption(
+                {"sale_line_id": line_id, "sale_id": sale_id, "lot_id": draw.lot_id, "quantity": draw.quantity, "unit_cost": draw.unit_cost}
+            )
         draws = tuple(AppliedDraw(d.lot_id, drawn.lot_numbers[d.lot_id], d.quantity, d.unit_cost) for d in drawn.allocation.draws)
-        writer.book.order.sale(planned.product_id, sale_key(doc.txn_date, doc.created_at, doc.key, sale_id, planned.position),
-                               _reason(doc), shortfall=drawn.shortfall > 0)
+        writer.book.order.sale(
+            planned.product_id,
+            sale_key(doc.txn_date, doc.created_at, doc.key, sale_id, planned.position),
+            _reason(doc),
+            shortfall=drawn.shortfall > 0,
+        )
         if doc.type is not DocumentType.CREDIT_MEMO and planned.quantity > 0:
-            writer.remember_sale(planned.product_id, doc.customer.id, doc.customer.name,
-                                 EarlierSale(doc.txn_date, doc.created_at, sale_id, doc.number, drawn.cost, planned.quantity, doc.key))
-        row.update(shortage_quantity=drawn.shortfall, shortage_unit_cost=drawn.shortfall_unit_cost, shortage_cost=drawn.shortfall_cost,
-                   no_cost_basis=drawn.no_cost_basis, cost=drawn.cost)
+            writer.remember_sale(
+                planned.product_id,
+                doc.customer.id,
+                doc.customer.name,
+                EarlierSale(doc.txn_date, doc.created_at, sale_id, doc.number, drawn.cost, planned.quantity, doc.key),
+            )
+        row.update(
+            shortage_quantity=drawn.shortfall,
+            shortage_unit_cost=drawn.shortfall_unit_cost,
+            shortage_cost=drawn.shortfall_cost,
+            no_cost_basis=drawn.no_cost_basis,
+            cost=drawn.cost,
+        )
     elif planned.kind == "return" and planned.product_id is not None and planned.stock_out < 0 and basis is not None:
         quantity = -planned.stock_out
         number = writer.book.unique_number(planned.product_id, f"RET-{doc.number or doc.id}-{planned.position}")
@@ -285,8 +374,17 @@ def _write_line(ctx: ApplyContext, sale_id: int, doc: SalesDocument, planned: Pl
         writer.book.order.arrival(planned.product_id, rank, _reason(doc))
     row["margin"] = planned.revenue - row["cost"]
     writer.add_line(row)
-    return AppliedLine(planned.item_name or planned.description[:40] or "(no item)", planned.kind, planned.quantity, planned.revenue,
-                       row["cost"], draws, row["shortage_quantity"], row["shortage_cost"], row["no_cost_basis"])
+    return AppliedLine(
+        planned.item_name or planned.description[:40] or "(no item)",
+        planned.kind,
+        planned.quantity,
+        planned.revenue,
+        row["cost"],
+        draws,
+        row["shortage_quantity"],
+        row["shortage_cost"],
+        row["no_cost_basis"],
+    )
 
 
 def _reason(doc: SalesDocument) -> str:
@@ -297,12 +395,23 @@ def _reason(doc: SalesDocument) -> str:
 def _snapshot_from_db(session: Session | scoped_session[Session], sale_id: int) -> Snapshot:
     header = session.execute(select(Sale.txn_date, Sale.customer_name, Sale.status).where(Sale.id == sale_id)).one()
     rows = session.execute(
-        select(SaleLine.item_name, SaleLine.description, SaleLine.quantity, SaleLine.revenue).where(SaleLine.sale_id == sale_id).order_by(SaleLine.position)
+        select(SaleLine.item_name, SaleLine.description, SaleLine.quantity, SaleLine.revenue)
+        .where(SaleLine.sale_id == sale_id)
+        .order_by(SaleLine.position)
     ).all()
     return Snapshot(header[0], header[1], header[2], tuple((name or desc[:40] or "(no item)", q, r) for name, desc, q, r in rows))
 
 
 def _record(ctx: ApplyContext, sale_id: int, version: str, action: str, summary: str) -> None:
     assert ctx.writer is not None
-    ctx.writer.add_revision({"sale_id": sale_id, "version": version, "action": action, "summary": summary[:4000], "applied_at": utcnow(),
-                             "sync_run_id": ctx.run_id, "user_id": ctx.user_id})
+    ctx.writer.add_revision(
+        {
+            "sale_id": sale_id,
+            "version": version,
+            "action": action,
+            "summary": summary[:4000],
+            "applied_at": utcnow(),
+            "sync_run_id": ctx.run_id,
+            "user_id": ctx.user_id,
+        }
+    )

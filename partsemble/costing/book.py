@@ -6,6 +6,7 @@ per transaction (locked FOR UPDATE on PostgreSQL; on SQLite the transaction
 holds the write lock), changed in memory, and written with a few executemany
 statements at flush. Nothing here commits.
 """
+
 from __future__ import annotations
 
 from bisect import insort
@@ -33,9 +34,22 @@ from partsemble.models.sales import Sale, SaleLine
 def _lots_query() -> Select[Any]:
     """Lots as the book holds them, with the credit memo line of a return lot (locked on PostgreSQL)."""
     return (
-        select(Lot.id, Lot.product_id, Lot.lot_number, Lot.received_date, Lot.quantity_received, Lot.quantity_remaining,
-               Lot.unit_cost, Lot.status, Sale.txn_date, Sale.source_created_at, Sale.external_type, Sale.external_id,
-               Sale.id.label("sale_id"), SaleLine.position)
+        select(
+            Lot.id,
+            Lot.product_id,
+            Lot.lot_number,
+            Lot.received_date,
+            Lot.quantity_received,
+            Lot.quantity_remaining,
+            Lot.unit_cost,
+            Lot.status,
+            Sale.txn_date,
+            Sale.source_created_at,
+            Sale.external_type,
+            Sale.external_id,
+            Sale.id.label("sale_id"),
+            SaleLine.position,
+        )
         .outerjoin(SaleLine, SaleLine.return_lot_id == Lot.id)
         .outerjoin(Sale, Sale.id == SaleLine.sale_id)
         .with_for_update(of=Lot)
@@ -43,10 +57,22 @@ def _lots_query() -> Select[Any]:
 
 
 def _state(row: Any) -> LotState:
-    rank = None if row.sale_id is None else sale_key(row.txn_date, row.source_created_at, (row.external_type, row.external_id),
-                                                     row.sale_id, row.position)
-    return LotState(row.id, row.product_id, row.lot_number, row.received_date, row.quantity_received, row.quantity_remaining,
-                    row.unit_cost, row.status, rank=rank)
+    rank = (
+        None
+        if row.sale_id is None
+        else sale_key(row.txn_date, row.source_created_at, (row.external_type, row.external_id), row.sale_id, row.position)
+    )
+    return LotState(
+        row.id,
+        row.product_id,
+        row.lot_number,
+        row.received_date,
+        row.quantity_received,
+        row.quantity_remaining,
+        row.unit_cost,
+        row.status,
+        rank=rank,
+    )
 
 
 class NegativeLot(ValueError):
@@ -132,7 +158,8 @@ class LotBook:
             self._fifo[product_id] = []
         self.order.load(wanted)
         rows = self.session.execute(
-            _lots_query().where(Lot.product_id.in_(wanted), Lot.status == "active", Lot.quantity_remaining > 0)
+            _lots_query()
+            .where(Lot.product_id.in_(wanted), Lot.status == "active", Lot.quantity_remaining > 0)
             .order_by(Lot.product_id, Lot.received_date, Lot.id)
         ).all()
         listed: set[int] = set()
@@ -164,8 +191,16 @@ class LotBook:
         return self._lots[lot_id]
 
     # Moving stock
-    def post(self, kind: str, product_id: int, quantity: Decimal, unit_cost: Decimal, cause: Posting, lot: LotState | None = None,
-             move_lot: bool = True) -> None:
+    def post(
+        self,
+        kind: str,
+        product_id: int,
+        quantity: Decimal,
+        unit_cost: Decimal,
+        cause: Posting,
+        lot: LotState | None = None,
+        move_lot: bool = True,
+    ) -> None:
         """Record one ledger row and move the lot and the product's stock with it.
 
         `move_lot=False` leaves the lot's quantity to the re-cost that must follow in the same
@@ -186,12 +221,23 @@ class LotBook:
                 if fifo is not None and remaining > 0 and quantity > 0 and lot not in fifo:
                     insort(fifo, lot)  # a restored or returned lot takes its place by date again
             self._dirty.add(lot.id)
-        self._moves.append({
-            "type": kind, "product_id": product_id, "lot_id": lot.id if lot else None, "quantity": quantity,
-            "unit_cost": unit_cost, "value": money(quantity * unit_cost), "business_date": cause.business_date,
-            "occurred_at": utcnow(), "user_id": cause.user_id, "sale_id": cause.sale_id, "sync_run_id": cause.sync_run_id,
-            "reason": cause.reason, "note": cause.note[:500],
-        })
+        self._moves.append(
+            {
+                "type": kind,
+                "product_id": product_id,
+                "lot_id": lot.id if lot else None,
+                "quantity": quantity,
+                "unit_cost": unit_cost,
+                "value": money(quantity * unit_cost),
+                "business_date": cause.business_date,
+                "occurred_at": utcnow(),
+                "user_id": cause.user_id,
+                "sale_id": cause.sale_id,
+                "sync_run_id": cause.sync_run_id,
+                "reason": cause.reason,
+                "note": cause.note[:500],
+            }
+        )
         self._stock[product_id] += quantity
 
     def draw(self, product_id: int, quantity: Decimal, cause: Posting) -> Drawn:
@@ -237,7 +283,11 @@ class LotBook:
         ).all()
         seen = {row.id for row in rows}
         holdings = [(row.quantity_received, row.unit_cost) for row in rows]
-        holdings += [(lot.received, lot.unit_cost) for lot in self._new if lot.product_id == product_id and lot.id not in seen and lot.status != "voided"]
+        holdings += [
+            (lot.received, lot.unit_cost)
+            for lot in self._new
+            if lot.product_id == product_id and lot.id not in seen and lot.status != "voided"
+        ]
         return weighted_average_cost(holdings)
 
     def restore(self, lot_id: int, quantity: Decimal, unit_cost: Decimal, cause: Posting) -> bool:
@@ -249,15 +299,44 @@ class LotBook:
         self.post("SALE_REVERSAL", lot.product_id, quantity, unit_cost, cause, lot)
         return True
 
-    def add_lot(self, product_id: int, number: str, received: date, quantity: Decimal, unit_cost: Decimal, source: str,
-                cause: Posting, kind: str, rank: EventKey | None = None) -> LotState:
+    def add_lot(
+        self,
+        product_id: int,
+        number: str,
+        received: date,
+        quantity: Decimal,
+        unit_cost: Decimal,
+        source: str,
+        cause: Posting,
+        kind: str,
+        rank: EventKey | None = None,
+    ) -> LotState:
         """A new lot (a receipt, or a return ranked by its credit memo line) and its ledger row; written at flush."""
         lot_id = self.ids.take(Lot.__table__)
-        lot = LotState(lot_id, product_id, number, received, qty(quantity), ZERO, unit_cost, "active", rank=rank, new_row={
-            "id": lot_id, "product_id": product_id, "lot_number": number, "received_date": received,
-            "quantity_received": qty(quantity), "unit_cost": unit_cost, "source": source, "note": cause.note[:500],
-            "sale_id": cause.sale_id if source == "return" else None, "created_at": utcnow(), "created_by_id": cause.user_id,
-        })
+        lot = LotState(
+            lot_id,
+            product_id,
+            number,
+            received,
+            qty(quantity),
+            ZERO,
+            unit_cost,
+            "active",
+            rank=rank,
+            new_row={
+                "id": lot_id,
+                "product_id": product_id,
+                "lot_number": number,
+                "received_date": received,
+                "quantity_received": qty(quantity),
+                "unit_cost": unit_cost,
+                "source": source,
+                "note": cause.note[:500],
+                "sale_id": cause.sale_id if source == "return" else None,
+                "created_at": utcnow(),
+                "created_by_id": cause.user_id,
+            },
+        )
         self._lots[lot_id] = lot
         self._new.append(lot)
         if product_id in self._fifo:
@@ -282,9 +361,13 @@ class LotBook:
 
     def lot_numbers_taken(self, product_id: int, base: str) -> set[str]:
         escaped = base.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        taken = set(self.session.scalars(
-            select(Lot.lot_number).where(Lot.product_id == product_id, (Lot.lot_number == base) | Lot.lot_number.like(escaped + "-%", escape="\\"))
-        ))
+        taken = set(
+            self.session.scalars(
+                select(Lot.lot_number).where(
+                    Lot.product_id == product_id, (Lot.lot_number == base) | Lot.lot_number.like(escaped + "-%", escape="\\")
+                )
+            )
+        )
         return taken | {lot.lot_number for lot in self._new if lot.product_id == product_id}
 
     def unique_number(self, product_id: int, base: str) -> str:
@@ -322,7 +405,9 @@ class LotBook:
         changed = [self._lots[i] for i in sorted(self._dirty) if self._lots[i].new_row is None]
         if changed:
             self.session.execute(
-                update(Lot.__table__).where(Lot.__table__.c.id == bindparam("lot_id")).values(
+                update(Lot.__table__)
+                .where(Lot.__table__.c.id == bindparam("lot_id"))
+                .values(
                     quantity_remaining=bindparam("remaining", type_=Lot.quantity_remaining.type),
                     status=bindparam("new_status"),
                 ),
@@ -333,9 +418,9 @@ class LotBook:
         if deltas:
             table = Product.__table__
             self.session.execute(
-                update(table).where(table.c.id == bindparam("product")).values(
-                    stock_on_hand=table.c.stock_on_hand + bindparam("delta", type_=Product.stock_on_hand.type)
-                ),
+                update(table)
+                .where(table.c.id == bindparam("product"))
+                .values(stock_on_hand=table.c.stock_on_hand + bindparam("delta", type_=Product.stock_on_hand.type)),
                 deltas,
             )
         self._stock.clear()

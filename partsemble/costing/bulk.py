@@ -6,6 +6,7 @@ statement (half of a 20,000-sale re-cost, profiled); here each column's bind
 processor is looked up once and the rows go to the driver as tuples. Values
 are converted exactly as the ORM would (scaled integers, UTC datetimes).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence

@@ -1,4 +1,5 @@
 """The closed period: "costs are final through DATE"."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,7 +34,9 @@ def set_costs_final_through(session: AnySession, day: date | None, user_id: int 
         recosted: set[int] = set()
         if before is not None and (day is None or day < before):
             cause = RecostCause(f"the closed period now ends {day.isoformat() if day else 'nowhere'} (was {before.isoformat()})", user_id)
-            products: ScalarResult[int] = session.scalars(union(select(Lot.product_id), select(SaleLine.product_id).where(SaleLine.product_id.is_not(None))))
+            products: ScalarResult[int] = session.scalars(
+                union(select(Lot.product_id), select(SaleLine.product_id).where(SaleLine.product_id.is_not(None)))
+            )
             for product_id in sorted(products):
                 recosted |= recost_product(session, product_id, day, cause)
     return len(recosted)

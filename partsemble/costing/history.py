@@ -1,4 +1,5 @@
 """A sale's change history in words: what changed between two applied versions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

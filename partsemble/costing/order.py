@@ -6,6 +6,7 @@ are: that is exactly what the date-order replay would do. Any other fact marks
 the product stale, and the whole product is replayed before the transaction
 commits (partsemble.costing.recost).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -79,12 +80,15 @@ class DateOrder:
             # here, not by the database's text collation.
             created = Sale.source_created_at.is_(None) if row.source_created_at is None else Sale.source_created_at == row.source_created_at
             for txn_date, created_at, doc_type, doc_id, sale_id in self.session.execute(
-                select(Sale.txn_date, Sale.source_created_at, Sale.external_type, Sale.external_id, Sale.id).distinct()
-                .join(SaleLine, SaleLine.sale_id == Sale.id).where(*mine, Sale.txn_date == row.txn_date, created)
+                select(Sale.txn_date, Sale.source_created_at, Sale.external_type, Sale.external_id, Sale.id)
+                .distinct()
+                .join(SaleLine, SaleLine.sale_id == Sale.id)
+                .where(*mine, Sale.txn_date == row.txn_date, created)
             ):
                 self._advance(product_id, sale_key(txn_date, created_at, (doc_type, doc_id), sale_id, 2**31))
         for (product_id,) in self.session.execute(
-            select(SaleLine.product_id).join(Sale, Sale.id == SaleLine.sale_id)
+            select(SaleLine.product_id)
+            .join(Sale, Sale.id == SaleLine.sale_id)
             .where(SaleLine.product_id.in_(wanted), SaleLine.shortage_quantity > 0, Sale.status == "active")
             .group_by(SaleLine.product_id)
         ):

@@ -6,6 +6,7 @@ own types (RECOST, SETTLE, REVALUE) so the ledger stays append-only and still
 adds up per sale and lot, new figures on lines, sales and lots, and a history
 entry on every sale whose cost changed.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -33,8 +34,9 @@ def costs_final_through(session: AnySession) -> date | None:
     return session.scalar(select(BookSettings.costs_final_through).where(BookSettings.id == 1))
 
 
-def recost_stale(session: AnySession, order: DateOrder, *, user_id: int | None = None, run_id: int | None = None,
-                 exclude: set[int] | None = None) -> set[int]:
+def recost_stale(
+    session: AnySession, order: DateOrder, *, user_id: int | None = None, run_id: int | None = None, exclude: set[int] | None = None
+) -> set[int]:
     """Re-cost every product the transaction marked stale; the sales whose cost changed (`exclude` aside)."""
     if not order.stale:
         return set()
@@ -83,8 +85,9 @@ def differences(facts: ProductFacts) -> Differences:
     return Differences(changed, _lot_changes(facts, replayed.balances, changed))
 
 
-def recost_product(session: AnySession, product_id: int, closed_through: date | None, cause: RecostCause,
-                   exclude: AbstractSet[int] = frozenset()) -> set[int]:
+def recost_product(
+    session: AnySession, product_id: int, closed_through: date | None, cause: RecostCause, exclude: AbstractSet[int] = frozenset()
+) -> set[int]:
     """Re-cost one product to its date-order replay; returns the sales whose cost changed (`exclude` aside)."""
     facts = read_facts(session, product_id, closed_through)
     found = differences(facts)
@@ -96,8 +99,13 @@ def recost_product(session: AnySession, product_id: int, closed_through: date | 
         _line(facts, facts.stored[line_id], new, revalued, rows)
     recosted = _sale_rows(session, facts, found.lines, rows, exclude)
     rows.flush(session)
-    update_rows(session, Lot.__table__, ("quantity_remaining", "unit_cost", "status"), "id",
-                [(r["remaining"], r["new_cost"], r["new_status"], r["lot_id"]) for r in found.lots])
+    update_rows(
+        session,
+        Lot.__table__,
+        ("quantity_remaining", "unit_cost", "status"),
+        "id",
+        [(r["remaining"], r["new_cost"], r["new_status"], r["lot_id"]) for r in found.lots],
+    )
     return recosted
 
 
@@ -119,8 +127,21 @@ def _lot_changes(facts: ProductFacts, balances: dict[int, Decimal], changed: dic
     return rows
 
 
-MOVE_COLUMNS = ("type", "product_id", "lot_id", "quantity", "unit_cost", "value", "business_date", "occurred_at", "user_id",
-                "sale_id", "sync_run_id", "reason", "note")
+MOVE_COLUMNS = (
+    "type",
+    "product_id",
+    "lot_id",
+    "quantity",
+    "unit_cost",
+    "value",
+    "business_date",
+    "occurred_at",
+    "user_id",
+    "sale_id",
+    "sync_run_id",
+    "reason",
+    "note",
+)
 LINE_COLUMNS = ("cost", "margin", "shortage_quantity", "shortage_unit_cost", "shortage_cost", "no_cost_basis")
 SALE_COLUMNS = ("cost", "margin", "shortage", "no_cost_basis", "updated_at")
 
@@ -142,19 +163,39 @@ class _Rows:
     def move(self, kind: str, quantity: Decimal, unit_cost: Decimal, lot_id: int | None, sale_id: int, on: date, note: str) -> None:
         if quantity == 0:
             return
-        self.moves.append((kind, self.product_id, lot_id, quantity, unit_cost, money(quantity * unit_cost), on, self.now,
-                           self.cause.user_id, sale_id, self.cause.sync_run_id, None, note[:500]))
+        self.moves.append(
+            (
+                kind,
+                self.product_id,
+                lot_id,
+                quantity,
+                unit_cost,
+                money(quantity * unit_cost),
+                on,
+                self.now,
+                self.cause.user_id,
+                sale_id,
+                self.cause.sync_run_id,
+                None,
+                note[:500],
+            )
+        )
 
     def flush(self, session: AnySession) -> None:
         for start in range(0, len(self.cleared), 500):
-            session.execute(delete(LotConsumption).where(LotConsumption.sale_line_id.in_(self.cleared[start:start + 500])))
-        insert_rows(session, LotConsumption.__table__, ("sale_line_id", "sale_id", "lot_id", "quantity", "unit_cost", "settled"),
-                    self.consumptions)
+            session.execute(delete(LotConsumption).where(LotConsumption.sale_line_id.in_(self.cleared[start : start + 500])))
+        insert_rows(
+            session, LotConsumption.__table__, ("sale_line_id", "sale_id", "lot_id", "quantity", "unit_cost", "settled"), self.consumptions
+        )
         insert_rows(session, StockTransaction.__table__, MOVE_COLUMNS, self.moves)
         update_rows(session, SaleLine.__table__, LINE_COLUMNS, "id", self.lines)
         update_rows(session, Sale.__table__, SALE_COLUMNS, "id", self.sales)
-        insert_rows(session, SaleRevision.__table__, ("sale_id", "version", "action", "summary", "applied_at", "sync_run_id", "user_id"),
-                    self.revisions)
+        insert_rows(
+            session,
+            SaleRevision.__table__,
+            ("sale_id", "version", "action", "summary", "applied_at", "sync_run_id", "user_id"),
+            self.revisions,
+        )
 
 
 def _revalues(facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows) -> dict[int, tuple[Decimal, Decimal]]:
@@ -215,8 +256,9 @@ def _line(facts: ProductFacts, stored: StoredLine, new: LineCost, revalued: dict
     rows.cleared.append(stored.line_id)
     rows.consumptions += [(stored.line_id, stored.sale_id, t.lot_id, t.quantity, t.unit_cost, t.settled) for t in new.draws]
     cost = new.cost(stored.returned)
-    rows.lines.append((cost, stored.revenue - cost, new.shortfall, new.shortfall_unit_cost, new.shortfall_cost, new.no_cost_basis,
-                       stored.line_id))
+    rows.lines.append(
+        (cost, stored.revenue - cost, new.shortfall, new.shortfall_unit_cost, new.shortfall_cost, new.no_cost_basis, stored.line_id)
+    )
 
 
 def _settled_note(facts: ProductFacts, old: LineCost, new: LineCost) -> str:
@@ -226,7 +268,9 @@ def _settled_note(facts: ProductFacts, old: LineCost, new: LineCost) -> str:
         more = quantity - was.get(lot_id, (ZERO, ZERO))[0]
         if more > 0:
             lot = facts.lots[lot_id]
-            parts.append(f"{more.normalize():f} unit{'s' if more != 1 else ''} settled from lot {lot.number} received {lot.received_date.isoformat()}")
+            parts.append(
+                f"{more.normalize():f} unit{'s' if more != 1 else ''} settled from lot {lot.number} received {lot.received_date.isoformat()}"
+            )
     return "; ".join(parts) or "Shortfall settled"
 
 
@@ -258,8 +302,17 @@ def _sale_rows(session: AnySession, facts: ProductFacts, changed: dict[int, Line
         if change != 0 and sale_id not in exclude:
             recosted.add(sale_id)
             why = "; ".join(notes[sale_id]) if notes[sale_id] else f"re-costed in date order ({rows.cause.reason})"
-            rows.revisions.append((sale_id, sale.version, "recosted", f"Cost {cents(sale.cost)} → {cents(cost)}: {why}"[:4000],
-                                   rows.now, rows.cause.sync_run_id, rows.cause.user_id))
+            rows.revisions.append(
+                (
+                    sale_id,
+                    sale.version,
+                    "recosted",
+                    f"Cost {cents(sale.cost)} → {cents(cost)}: {why}"[:4000],
+                    rows.now,
+                    rows.cause.sync_run_id,
+                    rows.cause.user_id,
+                )
+            )
     return recosted
 
 
@@ -269,10 +322,16 @@ def _flags_of_other_products(session: AnySession, product_id: int) -> list[tuple
     return [
         (sale_id, bool(short), bool(basis))
         for sale_id, short, basis in session.execute(
-            select(SaleLine.sale_id, func.max(case((SaleLine.shortage_quantity > 0, 1), else_=0)),
-                   func.max(case((SaleLine.no_cost_basis.is_(True), 1), else_=0)))
-            .where(SaleLine.product_id != product_id, SaleLine.sale_id.in_(mine),
-                   (SaleLine.shortage_quantity > 0) | SaleLine.no_cost_basis.is_(True))
+            select(
+                SaleLine.sale_id,
+                func.max(case((SaleLine.shortage_quantity > 0, 1), else_=0)),
+                func.max(case((SaleLine.no_cost_basis.is_(True), 1), else_=0)),
+            )
+            .where(
+                SaleLine.product_id != product_id,
+                SaleLine.sale_id.in_(mine),
+                (SaleLine.shortage_quantity > 0) | SaleLine.no_cost_basis.is_(True),
+            )
             .group_by(SaleLine.sale_id)
         )
     ]

@@ -1,4 +1,5 @@
 """The unit cost at which returned goods come back into stock."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,29 +45,53 @@ class EarlierSale:
         return (self.txn_date, self.created_at or EARLIEST, (*self.document, self.sale_id))
 
 
-def latest_earlier_sale(session: Session | scoped_session[Session], product_id: int, customer_ref: str, customer_name: str,
-                        on: date, exclude_sale_id: int | None) -> EarlierSale | None:
+def latest_earlier_sale(
+    session: Session | scoped_session[Session],
+    product_id: int,
+    customer_ref: str,
+    customer_name: str,
+    on: date,
+    exclude_sale_id: int | None,
+) -> EarlierSale | None:
     """The latest written sale of the product to the customer on or before `on` (credit memos aside).
 
     Two indexed look-ups: the latest date (by the customer's index), then that day's sales, ordered
     by creation time as the date-order replay orders them.
     """
     customer = Sale.customer_ref == customer_ref if customer_ref else Sale.customer_name == customer_name
-    conditions = [SaleLine.product_id == product_id, SaleLine.kind == "tracked", SaleLine.quantity > 0, Sale.status == "active",
-                  Sale.external_type != "CreditMemo", Sale.txn_date <= on, customer]
+    conditions = [
+        SaleLine.product_id == product_id,
+        SaleLine.kind == "tracked",
+        SaleLine.quantity > 0,
+        Sale.status == "active",
+        Sale.external_type != "CreditMemo",
+        Sale.txn_date <= on,
+        customer,
+    ]
     if exclude_sale_id is not None:
         conditions.append(Sale.id != exclude_sale_id)
     latest = session.scalar(
-        select(Sale.txn_date).join(SaleLine, SaleLine.sale_id == Sale.id).where(*conditions)
-        .order_by(Sale.txn_date.desc(), Sale.id.desc()).limit(1)
+        select(Sale.txn_date)
+        .join(SaleLine, SaleLine.sale_id == Sale.id)
+        .where(*conditions)
+        .order_by(Sale.txn_date.desc(), Sale.id.desc())
+        .limit(1)
     )
     if latest is None:
         return None
     that_day = [
         EarlierSale(txn_date, created_at, sale_id, number, cost, quantity, (doc_type, doc_id))
         for txn_date, created_at, sale_id, number, cost, quantity, doc_type, doc_id in session.execute(
-            select(Sale.txn_date, Sale.source_created_at, Sale.id, Sale.doc_number, func.sum(SaleLine.cost), func.sum(SaleLine.quantity),
-                   Sale.external_type, Sale.external_id)
+            select(
+                Sale.txn_date,
+                Sale.source_created_at,
+                Sale.id,
+                Sale.doc_number,
+                func.sum(SaleLine.cost),
+                func.sum(SaleLine.quantity),
+                Sale.external_type,
+                Sale.external_id,
+            )
             .join(Sale, Sale.id == SaleLine.sale_id)
             .where(*conditions, Sale.txn_date == latest)
             .group_by(Sale.id, Sale.txn_date, Sale.source_created_at, Sale.doc_number, Sale.external_type, Sale.external_id)

@@ -1,4 +1,5 @@
 """Undoing what a sale did to stock, exactly. Nothing here commits."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
@@ -22,21 +23,26 @@ def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
     # Taking a sale out of the date order moves every later draw of its products: replay them.
     header = session.execute(select(Sale.txn_date, Sale.external_type, Sale.doc_number).where(Sale.id == sale_id)).one()
     for product_id in session.scalars(
-        select(SaleLine.product_id).where(SaleLine.sale_id == sale_id, SaleLine.product_id.is_not(None),
-                                          SaleLine.kind.in_(("tracked", "return"))).distinct()
+        select(SaleLine.product_id)
+        .where(SaleLine.sale_id == sale_id, SaleLine.product_id.is_not(None), SaleLine.kind.in_(("tracked", "return")))
+        .distinct()
     ):
         assert product_id is not None  # selected where not null
         label = SALE_TYPE_LABELS.get(header.external_type, header.external_type)
         writer.book.order.mark(product_id, header.txn_date, f"{label} {header.doc_number} dated {header.txn_date.isoformat()} reversed")
     draws = session.execute(
-        select(LotConsumption.lot_id, LotConsumption.quantity, LotConsumption.unit_cost).where(LotConsumption.sale_id == sale_id).order_by(LotConsumption.id)
+        select(LotConsumption.lot_id, LotConsumption.quantity, LotConsumption.unit_cost)
+        .where(LotConsumption.sale_id == sale_id)
+        .order_by(LotConsumption.id)
     ).all()
     for lot_id, quantity, cost in draws:
         writer.book.restore(lot_id, quantity, cost, cause)
     # The draws are undone: gone before any return lot of this sale is removed, so a sale
     # that drew from its own return lot is not also converted into a shortfall.
     session.execute(delete(LotConsumption).where(LotConsumption.sale_id == sale_id))
-    for return_lot_id in session.scalars(select(SaleLine.return_lot_id).where(SaleLine.sale_id == sale_id, SaleLine.return_lot_id.is_not(None))):
+    for return_lot_id in session.scalars(
+        select(SaleLine.return_lot_id).where(SaleLine.sale_id == sale_id, SaleLine.return_lot_id.is_not(None))
+    ):
         assert return_lot_id is not None  # selected where not null
         lot = writer.book.lot(return_lot_id)
         if lot.status != "voided":
@@ -60,20 +66,29 @@ def remove_return_lot(writer: SalesWriter, lot: LotState, cause: Posting) -> Non
     """
     session = writer.session
     consumers = session.execute(
-        select(LotConsumption.id, LotConsumption.sale_line_id, LotConsumption.sale_id, LotConsumption.quantity, LotConsumption.unit_cost)
-        .where(LotConsumption.lot_id == lot.id)
+        select(
+            LotConsumption.id, LotConsumption.sale_line_id, LotConsumption.sale_id, LotConsumption.quantity, LotConsumption.unit_cost
+        ).where(LotConsumption.lot_id == lot.id)
     ).all()
     for draw_id, line_id, consumer_id, quantity, cost in consumers:
-        consumer = Posting(business_date=cause.business_date, sale_id=consumer_id, sync_run_id=cause.sync_run_id, user_id=cause.user_id,
-                           note=f"Return lot {lot.lot_number} removed: drawn units become a shortfall")
+        consumer = Posting(
+            business_date=cause.business_date,
+            sale_id=consumer_id,
+            sync_run_id=cause.sync_run_id,
+            user_id=cause.user_id,
+            note=f"Return lot {lot.lot_number} removed: drawn units become a shortfall",
+        )
         writer.book.post("SALE_REVERSAL", lot.product_id, quantity, cost, consumer, lot)
         writer.book.post("SALE", lot.product_id, -quantity, cost, consumer)
         short_qty, short_cost = session.execute(
             select(SaleLine.shortage_quantity, SaleLine.shortage_cost).where(SaleLine.id == line_id)
         ).one()
         new_qty, new_cost = short_qty + quantity, money(short_cost + quantity * cost)
-        session.execute(update(SaleLine).where(SaleLine.id == line_id).values(
-            shortage_quantity=new_qty, shortage_cost=new_cost, shortage_unit_cost=unit_cost(new_cost / new_qty)))
+        session.execute(
+            update(SaleLine)
+            .where(SaleLine.id == line_id)
+            .values(shortage_quantity=new_qty, shortage_cost=new_cost, shortage_unit_cost=unit_cost(new_cost / new_qty))
+        )
         session.execute(update(Sale).where(Sale.id == consumer_id).values(shortage=True))
         session.execute(delete(LotConsumption).where(LotConsumption.id == draw_id))
     writer.book.remove_lot(lot, "RETURN_REVERSAL", cause)

@@ -1,4 +1,5 @@
 """Rows of sales written in bulk: one writer per transaction, flushed in foreign-key order."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -15,9 +16,27 @@ from partsemble.models.ids import IdAllocator
 from partsemble.models.sales import LotConsumption, Sale, SaleLine, SaleRevision
 
 # The columns a new version of a sale rewrites.
-HEADER = ("version", "doc_number", "customer_ref", "customer_name", "txn_date", "currency", "exchange_rate", "source_created_at",
-          "source_updated_at", "notes", "last_sync_run_id", "status", "revenue", "cost", "margin", "shortage", "no_cost_basis",
-          "document_total", "updated_at")
+HEADER = (
+    "version",
+    "doc_number",
+    "customer_ref",
+    "customer_name",
+    "txn_date",
+    "currency",
+    "exchange_rate",
+    "source_created_at",
+    "source_updated_at",
+    "notes",
+    "last_sync_run_id",
+    "status",
+    "revenue",
+    "cost",
+    "margin",
+    "shortage",
+    "no_cost_basis",
+    "document_total",
+    "updated_at",
+)
 
 
 class SalesWriter:
@@ -52,8 +71,9 @@ class SalesWriter:
         """The sale is being reversed: it is no longer an earlier sale of anything."""
         self._recent = {k: v for k, v in self._recent.items() if v.sale_id != sale_id}
 
-    def latest_earlier_sale(self, product_id: int, customer_ref: str, customer_name: str, on: date,
-                            exclude_sale_id: int | None) -> EarlierSale | None:
+    def latest_earlier_sale(
+        self, product_id: int, customer_ref: str, customer_name: str, on: date, exclude_sale_id: int | None
+    ) -> EarlierSale | None:
         """The latest earlier sale to the customer, among those written and those still to write."""
         found = latest_earlier_sale(self.session, product_id, customer_ref, customer_name, on, exclude_sale_id)
         mine = self._recent.get((product_id, "ref", customer_ref) if customer_ref else (product_id, "name", customer_name))
@@ -104,9 +124,9 @@ class SalesWriter:
         if self._sale_updates:
             table = Sale.__table__
             session.execute(
-                update(table).where(table.c.id == bindparam("sale_id")).values(
-                    {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in HEADER}
-                ),
+                update(table)
+                .where(table.c.id == bindparam("sale_id"))
+                .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in HEADER}),
                 self._sale_updates,
             )
             self._sale_updates = []

@@ -1,4 +1,5 @@
 """Documents to and from plain JSON-able mappings, exactly (decimals as strings)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -2,6 +2,7 @@
 
 Nothing past a connector knows an accounting system's JSON; it sees these.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,4 +1,5 @@
 """First in, first out: which lots a sale draws from, and the cost of a shortfall."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -103,9 +104,7 @@ class ShortfallCost:
     no_cost_basis: bool
 
 
-def shortfall_unit_cost(
-    active_average: Decimal | None, historic_average: Decimal | None
-) -> ShortfallCost:
+def shortfall_unit_cost(active_average: Decimal | None, historic_average: Decimal | None) -> ShortfallCost:
     """The unit cost of units sold beyond the lots: active lots' average, else all lots', else 0."""
     if active_average is not None:
         return ShortfallCost(active_average, False)

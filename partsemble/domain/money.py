@@ -1,4 +1,5 @@
 """Decimal helpers: the precision of quantities, unit costs and money."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal

@@ -6,6 +6,7 @@ ambiguous (15 or 1.5?). With the decimal comma it is the mirror image. A currenc
 around a price is accepted; scientific notation, NaN, infinities, underscores and digits
 other than 0-9 are refused.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,8 +75,11 @@ def read_number(text: str, mark: DecimalMark = DecimalMark.POINT, *, currency: b
     if re.search(r"[0-9][eE][+-]?[0-9]", body):
         raise NumberRefused("is in scientific notation; write the number out (1000000, not 1e6)")
     if any(symbol in body for symbol in CURRENCY_SYMBOLS):
-        raise NumberRefused("has a currency symbol, which only a price or a cost may have" if not currency
-                             else "has a currency symbol out of place (one, before or after the number, is fine)")
+        raise NumberRefused(
+            "has a currency symbol, which only a price or a cost may have"
+            if not currency
+            else "has a currency symbol out of place (one, before or after the number, is fine)"
+        )
     match = PATTERNS[mark].fullmatch(body)
     if match is None or not (match.group("whole") or match.group("fraction")):
         raise NumberRefused(_why_not(body, mark))
@@ -101,8 +105,9 @@ def _why_not(body: str, mark: DecimalMark) -> str:
     group = mark.grouping
     if re.fullmatch(rf"[0-9]+{re.escape(group)}[0-9]{{1,2}}", body) or re.fullmatch(rf"[0-9]+{re.escape(group)}[0-9]{{4,}}", body):
         which = "point" if mark is DecimalMark.POINT else "comma"
-        return (f"is ambiguous: this install uses the decimal {which}, with '{group}' only between thousands; "
-                f"write numbers like {mark.example}")
+        return (
+            f"is ambiguous: this install uses the decimal {which}, with '{group}' only between thousands; write numbers like {mark.example}"
+        )
     return f"is not a number like {mark.example}"
 
 

@@ -24,6 +24,7 @@ of the facts in date order:
 - lines of a closed period carry their stored result (`fixed`): it is taken
   as given, never re-costed, and its shortfall is not settled.
 """
+
 from __future__ import annotations
 
 from bisect import insort
@@ -168,8 +169,7 @@ class _Line:
             costs[take.lot_id] = take.unit_cost
         draws = tuple(Take(lot_id, q, costs[lot_id], settled) for (lot_id, settled), q in merged.items() if q)
         if self.return_unit_cost is not None:
-            return LineCost(draws, no_cost_basis=self.no_cost_basis, return_unit_cost=self.return_unit_cost,
-                            explanation=self.explanation)
+            return LineCost(draws, no_cost_basis=self.no_cost_basis, return_unit_cost=self.return_unit_cost, explanation=self.explanation)
         if self.shortfall == 0:
             return LineCost(draws)
         return LineCost(draws, self.shortfall, self.shortfall_unit_cost, self.no_cost_basis)
@@ -278,8 +278,11 @@ class _Replay:
             lines = self.sale_lines[sale_id]
             sold = sum((l.fact.quantity for l in lines), ZERO)
             first = lines[0].fact
-            return (unit_cost(sum((l.cost() for l in lines), ZERO) / sold), False,
-                    f"cost of sale {first.doc_number} on {first.txn_date.isoformat()}")
+            return (
+                unit_cost(sum((l.cost() for l in lines), ZERO) / sold),
+                False,
+                f"cost of sale {first.doc_number} on {first.txn_date.isoformat()}",
+            )
         active = weighted_average_cost((lot.drawable(), lot.unit_cost) for lot in self.fifo)
         costing = shortfall_unit_cost(active, self.historic_average() if active is None else None)
         if costing.no_cost_basis:
@@ -342,5 +345,6 @@ def replay(lots: Iterable[LotFact], adjustments: Iterable[AdjustmentFact], lines
                 current = fact.sale_id
                 state.begin_sale(by_sale[current])
             state.line(fact)
-    return Replayed({line_id: line.result() for line_id, line in state.lines.items()},
-                    {lot_id: lot.balance for lot_id, lot in state.arrived.items()})
+    return Replayed(
+        {line_id: line.result() for line_id, line in state.lines.items()}, {lot_id: lot.balance for lot_id, lot in state.arrived.items()}
+    )

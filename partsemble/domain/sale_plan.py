@@ -7,6 +7,7 @@ currency after its share of document discounts. The document total (every item
 line less discounts, tax excluded) is kept for reference. A document that
 cannot be costed is rejected with a reason a user can act on.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -149,7 +150,8 @@ def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_
                 "too_large",
                 f"Line {position} ({line.item_name or line.description[:40]}) is too large to cost: at most "
                 f"{MAX_LINE_QUANTITY:,} units and {MAX_LINE_AMOUNT:,} in the home currency a line.",
-                item_id=line.item_id or "", item_name=line.item_name,
+                item_id=line.item_id or "",
+                item_name=line.item_name,
             )
         discount = money(share * rate)
         revenue = money((line.amount - share) * rate * sign)
@@ -157,8 +159,23 @@ def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_
         price = unit_cost((line.unit_price or ZERO) * rate)
         if kind == "skipped":
             # Shown with its amount and discount share, but no revenue: it does not affect margins.
-            planned.append(PlannedLine(position, "skipped", reason, product_id, line.item_id or "", line.item_name,
-                                       line.description, qty(line.quantity or ZERO), price, amount, discount, ZERO, ZERO))
+            planned.append(
+                PlannedLine(
+                    position,
+                    "skipped",
+                    reason,
+                    product_id,
+                    line.item_id or "",
+                    line.item_name,
+                    line.description,
+                    qty(line.quantity or ZERO),
+                    price,
+                    amount,
+                    discount,
+                    ZERO,
+                    ZERO,
+                )
+            )
             continue
         if line.quantity is None:
             if line.amount == 0:
@@ -166,8 +183,23 @@ def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_
                 continue
             if doc.type.is_credit:
                 # QBO omits Qty on a credit given as an amount: a price adjustment, money only, like quantity zero.
-                planned.append(PlannedLine(position, "price_adjustment", "", product_id, line.item_id or "", line.item_name,
-                                           line.description, ZERO, price, amount, discount, revenue, ZERO))
+                planned.append(
+                    PlannedLine(
+                        position,
+                        "price_adjustment",
+                        "",
+                        product_id,
+                        line.item_id or "",
+                        line.item_name,
+                        line.description,
+                        ZERO,
+                        price,
+                        amount,
+                        discount,
+                        revenue,
+                        ZERO,
+                    )
+                )
                 continue
             raise DocumentRejected(
                 "missing_quantity",
@@ -185,15 +217,42 @@ def plan_document(doc: SalesDocument, items: Mapping[str, ItemLink], *, restock_
                 stock_out = ZERO  # the goods do not come back into stock
         else:
             line_kind = "price_adjustment"
-        planned.append(PlannedLine(position, line_kind, "" if restock_returns or line_kind != "return" else "Not restocked (setting)",
-                                   product_id, line.item_id or "", line.item_name, line.description, quantity, price,
-                                   amount, discount, revenue, stock_out))
+        planned.append(
+            PlannedLine(
+                position,
+                line_kind,
+                "" if restock_returns or line_kind != "return" else "Not restocked (setting)",
+                product_id,
+                line.item_id or "",
+                line.item_name,
+                line.description,
+                quantity,
+                price,
+                amount,
+                discount,
+                revenue,
+                stock_out,
+            )
+        )
     return DocumentPlan(tuple(planned), document_total)
 
 
 def _skipped(position: int, line: DocumentLine, reason: str, product_id: int | None, rate: Decimal) -> PlannedLine:
-    return PlannedLine(position, "skipped", reason, product_id, line.item_id or "", line.item_name, line.description,
-                       qty(line.quantity or ZERO), ZERO, money(line.amount * rate), ZERO, ZERO, ZERO)
+    return PlannedLine(
+        position,
+        "skipped",
+        reason,
+        product_id,
+        line.item_id or "",
+        line.item_name,
+        line.description,
+        qty(line.quantity or ZERO),
+        ZERO,
+        money(line.amount * rate),
+        ZERO,
+        ZERO,
+        ZERO,
+    )
 
 
 def _would_be_tracked(line: DocumentLine, link: ItemLink | None) -> bool:
@@ -214,8 +273,14 @@ def waiting_revenue(doc: SalesDocument, items: Mapping[str, ItemLink]) -> Decima
     sign = Decimal(-1) if doc.type.is_credit else Decimal(1)
     item_lines = [line for line in doc.lines if line.kind is LineKind.ITEM]
     shares = share_discount([line.amount for line in item_lines], sum((d.amount for d in doc.discounts), ZERO))
-    return sum((money((line.amount - share) * doc.exchange_rate * sign) for line, share in zip(item_lines, shares)
-                if _would_be_tracked(line, items.get(line.item_id) if line.item_id else None)), ZERO)
+    return sum(
+        (
+            money((line.amount - share) * doc.exchange_rate * sign)
+            for line, share in zip(item_lines, shares)
+            if _would_be_tracked(line, items.get(line.item_id) if line.item_id else None)
+        ),
+        ZERO,
+    )
 
 
 def item_ids(doc: SalesDocument) -> set[str]:

@@ -1,4 +1,5 @@
 """Reading the Accounting items page: the filtered list, how many items each filter holds, documents waiting on items."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,17 +52,24 @@ def item_list(session: AnySession, kind: str, q: str, item_type: str, page: int)
     """A page of the items `kind` selects (searched by `q`, of `item_type`), with the documents waiting on
     each item and every filter's count."""
     found = paginate(session, items_query(kind, q, item_type), page, 100)
-    waiting = dict(session.execute(
-        select(FailedDocument.item_external_id, func.count(FailedDocument.id)).where(FailedDocument.item_external_id != "")
-        .group_by(FailedDocument.item_external_id)
-    ).tuples().all())
+    waiting = dict(
+        session.execute(
+            select(FailedDocument.item_external_id, func.count(FailedDocument.id))
+            .where(FailedDocument.item_external_id != "")
+            .group_by(FailedDocument.item_external_id)
+        )
+        .tuples()
+        .all()
+    )
     counts = {key: session.scalar(select(func.count()).select_from(items_query(key, "", "").subquery())) or 0 for key in FILTERS}
     return ItemList(found, waiting, counts)
 
 
 def waiting_documents(session: AnySession, external_id: str) -> list[FailedDocument]:
     """The failed documents that wait on this item, oldest first."""
-    return list(session.scalars(select(FailedDocument).where(FailedDocument.item_external_id == external_id).order_by(FailedDocument.txn_date)))
+    return list(
+        session.scalars(select(FailedDocument).where(FailedDocument.item_external_id == external_id).order_by(FailedDocument.txn_date))
+    )
 
 
 def get_product(session: AnySession, product_id: int) -> Product | None:

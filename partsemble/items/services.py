@@ -1,4 +1,5 @@
 """Linking accounting items to products, creating products from items, marking items not tracked."""
+
 from __future__ import annotations
 
 from difflib import SequenceMatcher
@@ -113,7 +114,9 @@ def create_products_from(session: AnySession, external_ids: list[str]) -> int:
 
 def suggestions(session: AnySession, item: AccountingItem, limit: int = 5) -> list[Product]:
     """Products to link to: same SKU first, then the most similar names; products linked elsewhere last out."""
-    linked = set(session.scalars(select(AccountingItem.product_id).where(AccountingItem.product_id.is_not(None), AccountingItem.id != item.id)))
+    linked = set(
+        session.scalars(select(AccountingItem.product_id).where(AccountingItem.product_id.is_not(None), AccountingItem.id != item.id))
+    )
     candidates = [p for p in session.scalars(select(Product).where(Product.active.is_(True))) if p.id not in linked]
     sku = (item.sku or "").casefold()
     name = item.name.casefold()

@@ -1,4 +1,5 @@
 """The Accounting items page: refresh, filter, link, create products, mark not tracked."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -25,8 +26,18 @@ def index() -> str:
     q, item_type = searchable(request.args.get("q", "")).strip()[:100], request.args.get("type", "")
     found = queries.item_list(db.session, kind, q, item_type, page_number(request.args.get("page")))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("items/index.html", page=found.page, kind=kind, q=q, item_type=item_type, filters=queries.FILTERS,
-                           counts=found.counts, waiting=found.waiting, types=ITEM_TYPES, args=args)
+    return render_template(
+        "items/index.html",
+        page=found.page,
+        kind=kind,
+        q=q,
+        item_type=item_type,
+        filters=queries.FILTERS,
+        counts=found.counts,
+        waiting=found.waiting,
+        types=ITEM_TYPES,
+        args=args,
+    )
 
 
 @bp.route("/refresh", methods=["POST"])
@@ -49,15 +60,22 @@ def _item_or_404(external_id: str) -> AccountingItem:
 def detail(external_id: str) -> str:
     item = _item_or_404(external_id)
     waiting = queries.waiting_documents(db.session, external_id)
-    return render_template("items/detail.html", item=item, suggestions=services.suggestions(db.session, item), waiting=waiting,
-                           products=all_products_for_choice(), error=None)
+    return render_template(
+        "items/detail.html",
+        item=item,
+        suggestions=services.suggestions(db.session, item),
+        waiting=waiting,
+        products=all_products_for_choice(),
+        error=None,
+    )
 
 
 def _retry_waiting(external_ids: list[str]) -> None:
     """Documents that failed on these items are retried at once, in one sync run; the outcome is flashed."""
     try:
-        summary = retry_waiting(db.session, current_app.config, open_source, external_ids,
-                                user_id=current_user.id, user_email=current_user.email)
+        summary = retry_waiting(
+            db.session, current_app.config, open_source, external_ids, user_id=current_user.id, user_email=current_user.email
+        )
     except SyncNotStarted as exc:
         flash(f"The waiting documents were not retried: {exc} The next sync retries them.", "warning")
         return
@@ -89,8 +107,14 @@ def link(external_id: str):  # type: ignore[no-untyped-def]
             raise InputError("Choose a product.", "product_id")
         services.link_item(db.session, external_id, product_id)
     except InputError as exc:
-        return render_template("items/detail.html", item=item, suggestions=services.suggestions(db.session, item), waiting=[],
-                               products=all_products_for_choice(), error=exc.message), 400
+        return render_template(
+            "items/detail.html",
+            item=item,
+            suggestions=services.suggestions(db.session, item),
+            waiting=[],
+            products=all_products_for_choice(),
+            error=exc.message,
+        ), 400
     product = queries.get_product(db.session, product_id)
     return _after(external_id, f"'{item.name}' is linked to {product.name if product else 'the product'}.")
 

@@ -2,6 +2,7 @@
 
 Each violation comes back as one sentence a bookkeeper can read.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -42,14 +43,18 @@ def _costs_follow_the_dates(session: Session) -> list[str]:
         found = differences(facts)
         for line_id, expected in list(found.lines.items())[:5]:
             stored = facts.stored[line_id]
-            out.append(f"Product {sku}: {stored.doc_label} (sale id {stored.sale_id}) is costed {stored.cost} but the date-order "
-                       f"replay costs it {expected.cost(stored.returned)}.")
+            out.append(
+                f"Product {sku}: {stored.doc_label} (sale id {stored.sale_id}) is costed {stored.cost} but the date-order "
+                f"replay costs it {expected.cost(stored.returned)}."
+            )
         if len(found.lines) > 5:
             out.append(f"Product {sku}: {len(found.lines) - 5} more lines differ from the date-order replay.")
         for row in found.lots[:5]:
             lot = facts.lots[row["lot_id"]]
-            out.append(f"Product {sku}: lot {lot.number} holds {lot.remaining} ({lot.status}, unit cost {lot.unit_cost}) but the "
-                       f"date-order replay leaves {row['remaining']} ({row['new_status']}, unit cost {row['new_cost']}).")
+            out.append(
+                f"Product {sku}: lot {lot.number} holds {lot.remaining} ({lot.status}, unit cost {lot.unit_cost}) but the "
+                f"date-order replay leaves {row['remaining']} ({row['new_status']}, unit cost {row['new_cost']})."
+            )
     return out
 
 
@@ -94,8 +99,18 @@ def _lots(session: Session) -> list[str]:
         .subquery()
     )
     rows = session.execute(
-        select(Lot.lot_number, Lot.quantity_remaining, Lot.unit_cost, Lot.status, Product.sku,
-               ledger.c.qty, ledger.c.value, ledger.c.rows, ledger.c.off_cost, ledger.c.revalued)
+        select(
+            Lot.lot_number,
+            Lot.quantity_remaining,
+            Lot.unit_cost,
+            Lot.status,
+            Product.sku,
+            ledger.c.qty,
+            ledger.c.value,
+            ledger.c.rows,
+            ledger.c.off_cost,
+            ledger.c.revalued,
+        )
         .join(Product, Product.id == Lot.product_id)
         .outerjoin(ledger, ledger.c.lot_id == Lot.id)
     ).all()
@@ -137,8 +152,17 @@ def _sale_figures(session: Session) -> list[str]:
         draws_qty[line_id] += quantity
         draws_cost[line_id] += quantity * unit_cost
     lines = session.execute(
-        select(SaleLine.id, SaleLine.position, SaleLine.quantity, SaleLine.cost, SaleLine.shortage_quantity,
-               SaleLine.shortage_unit_cost, SaleLine.shortage_cost, Sale.doc_number, Sale.external_type)
+        select(
+            SaleLine.id,
+            SaleLine.position,
+            SaleLine.quantity,
+            SaleLine.cost,
+            SaleLine.shortage_quantity,
+            SaleLine.shortage_unit_cost,
+            SaleLine.shortage_cost,
+            Sale.doc_number,
+            Sale.external_type,
+        )
         .join(Sale, Sale.id == SaleLine.sale_id)
         .where(Sale.status == "active", SaleLine.kind == "tracked")
         .execution_options(yield_per=5000)
@@ -154,9 +178,17 @@ def _sale_figures(session: Session) -> list[str]:
         if short_qty > 0 and abs(short_cost - short_qty * short_unit) > short_qty * HALF_UNIT + HALF_UNIT:
             out.append(f"{doc_type} {number} line {position}: shortfall cost {short_cost} is not its quantity x unit cost.")
     totals = session.execute(
-        select(Sale.id, Sale.external_type, Sale.doc_number, Sale.revenue, Sale.cost, Sale.margin,
-               func.coalesce(func.sum(SaleLine.revenue), 0), func.coalesce(func.sum(SaleLine.cost), 0),
-               func.count(SaleLine.id).filter(SaleLine.kind == "skipped", SaleLine.revenue != 0))
+        select(
+            Sale.id,
+            Sale.external_type,
+            Sale.doc_number,
+            Sale.revenue,
+            Sale.cost,
+            Sale.margin,
+            func.coalesce(func.sum(SaleLine.revenue), 0),
+            func.coalesce(func.sum(SaleLine.cost), 0),
+            func.count(SaleLine.id).filter(SaleLine.kind == "skipped", SaleLine.revenue != 0),
+        )
         .outerjoin(SaleLine, SaleLine.sale_id == Sale.id)
         .where(Sale.status == "active")
         .group_by(Sale.id)

@@ -5,6 +5,7 @@ An import of 50,000 lots asked the database twice per row which numbers were tak
 the numbers of the products in hand are read in one query, and each base remembers
 the next suffix to try, so a file of n rows costs O(n) lookups in memory.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict

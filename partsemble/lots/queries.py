@@ -1,4 +1,5 @@
 """Reading stock: lot lists, movements, a product's stock figures."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -37,9 +38,7 @@ def stock_figures(product_ids: list[int]) -> dict[int, StockFigures]:
     holdings: dict[int, list[tuple[Decimal, Decimal]]] = {pid: [] for pid in product_ids}
     for product_id, remaining, cost in rows:
         holdings[product_id].append((remaining, cost))
-    on_hand = dict(
-        db.session.execute(select(Product.id, Product.stock_on_hand).where(Product.id.in_(product_ids))).tuples().all()
-    )
+    on_hand = dict(db.session.execute(select(Product.id, Product.stock_on_hand).where(Product.id.in_(product_ids))).tuples().all())
     return {
         pid: StockFigures(
             on_hand=on_hand.get(pid, Decimal(0)),
@@ -79,7 +78,8 @@ LOT_TABLE = SortableTable(
         "value": Column("Value", _exact(Lot.quantity_remaining) * _exact(Lot.unit_cost)),
         "status": Column("Status", Lot.status, text=True),
     },
-    default="received", default_descending=True,
+    default="received",
+    default_descending=True,
 )
 NEWEST_FIRST = Sort("received", True)
 
@@ -113,8 +113,15 @@ EXPORT_HEADER = ("sku", "lot_number", "received_date", "quantity_received", "qua
 def export_rows(filters: LotFilters, order: Sort = NEWEST_FIRST) -> Iterator[tuple[object, ...]]:
     """The lots of the list as CSV rows (EXPORT_HEADER), read a thousand at a time."""
     for lot in db.session.scalars(lots_query(filters, order).execution_options(yield_per=1000)):
-        yield (lot.product.sku, lot.lot_number, lot.received_date.isoformat(), f"{lot.quantity_received:f}",
-               f"{lot.quantity_remaining:f}", f"{lot.unit_cost:f}", lot.status)
+        yield (
+            lot.product.sku,
+            lot.lot_number,
+            lot.received_date.isoformat(),
+            f"{lot.quantity_received:f}",
+            f"{lot.quantity_remaining:f}",
+            f"{lot.unit_cost:f}",
+            lot.status,
+        )
 
 
 def get_lot(lot_id: int) -> Lot | None:

@@ -1,4 +1,5 @@
 """Lot use cases: receive, adjust, void, import. Each one commits one business fact."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,7 +54,12 @@ class LotInput:
 
 def parse_lot_fields(
     session: AnySession,
-    lot_number: object, received_date: object, quantity: object, unit_cost: object, source: object = "receipt", note: object = "",
+    lot_number: object,
+    received_date: object,
+    quantity: object,
+    unit_cost: object,
+    source: object = "receipt",
+    note: object = "",
     mark: DecimalMark | None = None,
 ) -> tuple[str, date, Decimal, Decimal, str, str]:
     """Validate the fields of a lot as typed by a person or read from a file, numbers read with
@@ -68,8 +74,11 @@ def parse_lot_fields(
     quantity_value = parse_decimal(quantity, "quantity", "Quantity", places=4, mark=mark, strictly_positive=True)
     cost = parse_decimal(unit_cost, "unit_cost", "Unit cost", places=6, mark=mark, currency=True, minimum=Decimal(0))
     if quantity_value * cost > MAX_LOT_VALUE:
-        raise InputError(f"Unit cost: {str(unit_cost).strip()[:40]!r} × quantity {str(quantity).strip()[:40]!r} is too large "
-                         f"(at most {show_number(MAX_LOT_VALUE, mark, 0)} for one lot).", "unit_cost")
+        raise InputError(
+            f"Unit cost: {str(unit_cost).strip()[:40]!r} × quantity {str(quantity).strip()[:40]!r} is too large "
+            f"(at most {show_number(MAX_LOT_VALUE, mark, 0)} for one lot).",
+            "unit_cost",
+        )
     source_value = str(source or "receipt").strip().lower()
     if source_value not in MANUAL_LOT_SOURCES:
         raise InputError(f"Source must be one of {', '.join(MANUAL_LOT_SOURCES)}.", "source")
@@ -98,8 +107,10 @@ def refuse_closed(session: AnySession, on: date, field_name: str, what: str) -> 
     """
     closed = costs_final_through(session)
     if closed is not None and on <= closed:
-        raise InputError(f"{what} is dated {on.isoformat()}, in the closed period: costs are final through "
-                         f"{closed.isoformat()} (Settings → Costs).", field_name)
+        raise InputError(
+            f"{what} is dated {on.isoformat()}, in the closed period: costs are final through {closed.isoformat()} (Settings → Costs).",
+            field_name,
+        )
 
 
 def _write(session: AnySession, book: LotBook, user_id: int | None) -> None:
@@ -151,9 +162,12 @@ def adjust_lot(session: AnySession, lot_id: int, delta: object, reason: str, not
         refuse_closed(session, day, "adjusted_on", "The adjustment")
         low = _lowest_balance(session, lot.id, lot.received, day, change)
         if low < 0:
-            raise InputError(f"Change: {str(delta).strip()[:40]!r} would leave lot {lot.lot_number} holding "
-                             f"{show_number(low.normalize(), mark)} on some date (it received {show_number(lot.received.normalize(), mark)}, "
-                             f"with its other adjustments); it cannot go below zero.", "delta")
+            raise InputError(
+                f"Change: {str(delta).strip()[:40]!r} would leave lot {lot.lot_number} holding "
+                f"{show_number(low.normalize(), mark)} on some date (it received {show_number(lot.received.normalize(), mark)}, "
+                f"with its other adjustments); it cannot go below zero.",
+                "delta",
+            )
         cause = Posting(business_date=day, user_id=user_id, reason=reason, note=note_text)
         why = f"lot {lot.lot_number} adjusted by {change.normalize():f} on {day.isoformat()}"
         if lot.remaining + change < 0:
@@ -176,10 +190,15 @@ def _lowest_balance(session: AnySession, lot_id: int, received: Decimal, day: da
     Sales yield to adjustments (units lost were not sold; see partsemble.domain.replay), so
     only these decide whether an adjustment is possible.
     """
-    rows = session.execute(
-        select(StockTransaction.business_date, StockTransaction.quantity)
-        .where(StockTransaction.lot_id == lot_id, StockTransaction.type == "LOT_ADJUSTMENT")
-    ).tuples().all()
+    rows = (
+        session.execute(
+            select(StockTransaction.business_date, StockTransaction.quantity).where(
+                StockTransaction.lot_id == lot_id, StockTransaction.type == "LOT_ADJUSTMENT"
+            )
+        )
+        .tuples()
+        .all()
+    )
     balance = low = received
     for _, quantity in sorted(rows + [(day, change)], key=lambda row: row[0]):
         balance += quantity
@@ -239,12 +258,19 @@ def import_lots(session: AnySession, data: bytes | str, user_id: int | None) -> 
         if not product.active:
             raise InputError(f"{product.sku} is archived", "sku")
         number, received, quantity, cost, source, note = parse_lot_fields(
-            session, values.get("lot_number"), values.get("received_date"), values.get("quantity"),
-            values.get("unit_cost"), values.get("source") or "receipt", values.get("note"), mark,
+            session,
+            values.get("lot_number"),
+            values.get("received_date"),
+            values.get("quantity"),
+            values.get("unit_cost"),
+            values.get("source") or "receipt",
+            values.get("note"),
+            mark,
         )
         if closed is not None and received <= closed:
-            raise InputError(f"{received.isoformat()} is in the closed period (costs are final through {closed.isoformat()})",
-                             "received_date")
+            raise InputError(
+                f"{received.isoformat()} is in the closed period (costs are final through {closed.isoformat()})", "received_date"
+            )
         if number:
             key = (product.id, number)
             if key in seen:
@@ -269,9 +295,7 @@ def import_lots(session: AnySession, data: bytes | str, user_id: int | None) -> 
 def _products_by_sku(session: AnySession, sku_keys: set[str]) -> dict[str, Row[tuple[int, str, str, bool]]]:
     found = {}
     for batch in chunks(sorted(sku_keys)):
-        for row in session.execute(
-            select(Product.id, Product.sku, Product.sku_key, Product.active).where(Product.sku_key.in_(batch))
-        ):
+        for row in session.execute(select(Product.id, Product.sku, Product.sku_key, Product.active).where(Product.sku_key.in_(batch))):
             found[row.sku_key] = row
     return found
 

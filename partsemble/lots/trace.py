@@ -1,4 +1,5 @@
 """Lot traceability: which sales drew from a lot, and which customers received it."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -43,8 +44,16 @@ class LotTrace:
 
 def _draws_query(lot_id: int):  # type: ignore[no-untyped-def]
     return (
-        select(Sale.id, Sale.txn_date, Sale.external_type, Sale.doc_number, Sale.customer_name,
-               LotConsumption.quantity, LotConsumption.unit_cost, LotConsumption.settled)
+        select(
+            Sale.id,
+            Sale.txn_date,
+            Sale.external_type,
+            Sale.doc_number,
+            Sale.customer_name,
+            LotConsumption.quantity,
+            LotConsumption.unit_cost,
+            LotConsumption.settled,
+        )
         .join(SaleLine, SaleLine.id == LotConsumption.sale_line_id)
         .join(Sale, Sale.id == LotConsumption.sale_id)
         .where(LotConsumption.lot_id == lot_id)

@@ -1,4 +1,5 @@
 """Lot pages: list, receive, import, export, detail, adjust, void."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -49,9 +50,15 @@ def index() -> str:
     page = queries.list_lots(filters, page_number(request.args.get("page")), order=order)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "lots/index.html", page=page, filters=filters, args=args, statuses=LOT_STATUSES, sources=LOT_SOURCES,
+        "lots/index.html",
+        page=page,
+        filters=filters,
+        args=args,
+        statuses=LOT_STATUSES,
+        sources=LOT_SOURCES,
         products=all_products_for_choice(include_archived=True),
-        order=order, sort_links=queries.LOT_TABLE.links(order, "lots.index", args),
+        order=order,
+        sort_links=queries.LOT_TABLE.links(order, "lots.index", args),
         filtered=any(k not in ("sort", "dir") and v for k, v in args.items()),
     )
 
@@ -81,7 +88,13 @@ def receive():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             number, received, quantity, cost, source, note = services.parse_lot_fields(
-                db.session, form.lot_number.data, form.received_date.data, form.quantity.data, form.unit_cost.data, form.source.data, form.note.data
+                db.session,
+                form.lot_number.data,
+                form.received_date.data,
+                form.quantity.data,
+                form.unit_cost.data,
+                form.source.data,
+                form.note.data,
             )
             lot = services.receive_lot(
                 db.session, services.LotInput(form.product_id.data or 0, number, received, quantity, cost, source, note), current_user.id
@@ -106,7 +119,9 @@ def suggest_number() -> Response:
         received = date.fromisoformat(request.args.get("received_date", ""))
     except ValueError:
         received = services.today()
-    form.lot_number.data = services.suggest_lot_number(db.session, product, received) if product else request.args.get("lot_number", "")[:80]
+    form.lot_number.data = (
+        services.suggest_lot_number(db.session, product, received) if product else request.args.get("lot_number", "")[:80]
+    )
     return partial("lots/_lot_number.html", form=form)
 
 
@@ -124,8 +139,14 @@ def _render_detail(lot: Lot, adjust_form: AdjustLotForm, status: int = 200):  # 
     from partsemble.lots.trace import lot_trace
 
     moves = queries.movements(lot_id=lot.id, page=page_number(request.args.get("page")))
-    return render_template("lots/detail.html", lot=lot, moves=moves, form=adjust_form, trace=lot_trace(lot.id),
-                           void_refusal=services.why_not_voidable(db.session, lot)), status
+    return render_template(
+        "lots/detail.html",
+        lot=lot,
+        moves=moves,
+        form=adjust_form,
+        trace=lot_trace(lot.id),
+        void_refusal=services.why_not_voidable(db.session, lot),
+    ), status
 
 
 @bp.route("/<int:lot_id>/adjust", methods=["POST"])
@@ -135,8 +156,9 @@ def adjust(lot_id: int):  # type: ignore[no-untyped-def]
     form = AdjustLotForm()
     if form.validate_on_submit():
         try:
-            services.adjust_lot(db.session, lot.id, form.delta.data, form.reason.data or "", form.note.data or "", current_user.id,
-                                form.adjusted_on.data)
+            services.adjust_lot(
+                db.session, lot.id, form.delta.data, form.reason.data or "", form.note.data or "", current_user.id, form.adjusted_on.data
+            )
         except InputError as exc:
             show_error(form, exc, "delta")
         else:

@@ -3,6 +3,7 @@
 Anything on the lot's ledger besides its receipt (a sale's draw, a settlement or
 re-cost, an adjustment) is a fact that voiding would silently rewrite.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,15 +22,19 @@ def void_refusal(session: Session | scoped_session[Session], lot: Lot | None, cl
         return "This lot is already voided."
     if lot.source == "return":
         return "Return lots belong to their credit memo; void the credit memo instead."
-    touched = set(session.scalars(
-        select(StockTransaction.type).where(StockTransaction.lot_id == lot.id, StockTransaction.type != "RECEIVE").distinct()
-    ))
+    touched = set(
+        session.scalars(
+            select(StockTransaction.type).where(StockTransaction.lot_id == lot.id, StockTransaction.type != "RECEIVE").distinct()
+        )
+    )
     if touched & set(SALE_MOVES):
         return "Sales have drawn from this lot, so it cannot be voided. Adjust it instead."
     if "LOT_ADJUSTMENT" in touched:
         left = f"{lot.quantity_remaining.normalize():f}"
-        return (f"This lot was adjusted, so it is no longer untouched and cannot be voided. To take its remaining "
-                f"{left} units out of stock, adjust it by -{left} instead.")
+        return (
+            f"This lot was adjusted, so it is no longer untouched and cannot be voided. To take its remaining "
+            f"{left} units out of stock, adjust it by -{left} instead."
+        )
     if touched:
         return "This lot has stock movements besides its receipt, so it cannot be voided. Adjust it instead."
     if closed_through is not None and lot.received_date <= closed_through:

@@ -1,4 +1,5 @@
 """Users, roles and login throttling."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Products and the local copy of the accounting system's items."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,11 +25,7 @@ PRODUCT_TYPE_LABELS = {
 
 class Product(db.Model):
     __tablename__ = "products"
-    __table_args__ = (
-        CheckConstraint(
-            "type IN ('raw_material', 'component', 'sub_assembly', 'finished_good')", name="type"
-        ),
-    )
+    __table_args__ = (CheckConstraint("type IN ('raw_material', 'component', 'sub_assembly', 'finished_good')", name="type"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -43,9 +40,7 @@ class Product(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    accounting_item: Mapped[AccountingItem | None] = relationship(
-        back_populates="product", uselist=False
-    )
+    accounting_item: Mapped[AccountingItem | None] = relationship(back_populates="product", uselist=False)
     lots: Mapped[list[Lot]] = relationship(back_populates="product", lazy="dynamic")  # type: ignore[type-var]
 
     @staticmethod
@@ -96,6 +91,7 @@ class AccountingItem(db.Model):
 
 # The product lookups every feature's forms use (the lot, sale, item and product pages); here, below
 # those features, so none of them imports another for its product list.
+
 
 def get_product(product_id: int) -> Product | None:
     return db.session.get(Product, product_id)

@@ -1,4 +1,5 @@
 """Database engine behaviour: SQLite pragmas and explicit write transactions."""
+
 from __future__ import annotations
 
 import weakref

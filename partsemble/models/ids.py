@@ -1,4 +1,5 @@
 """Primary keys handed out before rows are written, so related rows can be written in bulk."""
+
 from __future__ import annotations
 
 from collections import deque

@@ -1,4 +1,5 @@
 """Lots and the append-only stock ledger."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Every model imported in one place, so Alembic and the app see one complete metadata."""
+
 from partsemble.models.accounts import LoginFailure, User
 from partsemble.models.catalog import AccountingItem, Product
 from partsemble.models.inventory import Lot, StockTransaction

@@ -1,4 +1,5 @@
 """Sales (synced documents and manual sales), their lines, lot draws and history."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -66,12 +67,8 @@ class Sale(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    lines: Mapped[list[SaleLine]] = relationship(
-        back_populates="sale", cascade="all, delete-orphan", order_by="SaleLine.position"
-    )
-    revisions: Mapped[list[SaleRevision]] = relationship(
-        back_populates="sale", cascade="all, delete-orphan", order_by="SaleRevision.id"
-    )
+    lines: Mapped[list[SaleLine]] = relationship(back_populates="sale", cascade="all, delete-orphan", order_by="SaleLine.position")
+    revisions: Mapped[list[SaleRevision]] = relationship(back_populates="sale", cascade="all, delete-orphan", order_by="SaleRevision.id")
 
     @property
     def type_label(self) -> str:
@@ -104,7 +101,9 @@ class SaleLine(db.Model):
         Index("ix_sale_lines_product_id_sale_id", "product_id", "sale_id"),
         # Lines costed partly at average (lots ran out) or at zero: the provisional figures.
         Index(
-            "ix_sale_lines_provisional", "product_id", "sale_id",
+            "ix_sale_lines_provisional",
+            "product_id",
+            "sale_id",
             sqlite_where=text("shortage_quantity > 0 OR no_cost_basis IS 1"),
             postgresql_where=text("shortage_quantity > 0 OR no_cost_basis IS true"),
         ),
@@ -158,9 +157,7 @@ class LotConsumption(db.Model):
     __tablename__ = "lot_consumptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sale_line_id: Mapped[int] = mapped_column(
-        ForeignKey("sale_lines.id", ondelete="CASCADE"), index=True
-    )
+    sale_line_id: Mapped[int] = mapped_column(ForeignKey("sale_lines.id", ondelete="CASCADE"), index=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Quantity())

@@ -1,4 +1,5 @@
 """Settings of the books that every part of the app reads (one row)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The accounting connection, sync runs, their problems and the sync lock."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -16,9 +17,7 @@ class Connection(db.Model):
     """The one accounting company this installation syncs from."""
 
     __tablename__ = "connections"
-    __table_args__ = (
-        CheckConstraint("status IN ('connected', 'expired', 'disconnected')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('connected', 'expired', 'disconnected')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(16), default="qbo", unique=True)
@@ -48,9 +47,7 @@ RUN_STATUSES = ("running", "succeeded", "failed")
 
 class SyncRun(db.Model):
     __tablename__ = "sync_runs"
-    __table_args__ = (
-        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -73,9 +70,7 @@ class SyncRun(db.Model):
     recosted: Mapped[int] = mapped_column(default=0, server_default="0")
     message: Mapped[str] = mapped_column(Text, default="")
 
-    problems: Mapped[list[SyncError]] = relationship(
-        back_populates="run", cascade="all, delete-orphan", order_by="SyncError.id"
-    )
+    problems: Mapped[list[SyncError]] = relationship(back_populates="run", cascade="all, delete-orphan", order_by="SyncError.id")
 
     @property
     def duration_seconds(self) -> int | None:

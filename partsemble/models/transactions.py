@@ -1,4 +1,5 @@
 """The one way a service writes: `with write_transaction(session):` begins, commits or rolls back."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """`partsemble backup`: a consistent copy of a SQLite database, taken while the app runs."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,10 @@ def backup_database(database_uri: str, instance: str, target: Path) -> BackupRes
     if source_path is None:
         backend = sa.make_url(database_uri).get_backend_name()
         if backend == "postgresql":
-            raise BackupError("The database is PostgreSQL: back it up with pg_dump, e.g. "
-                              "`pg_dump -Fc partsemble > partsemble-$(date +%F).dump` (README, Backup).")
+            raise BackupError(
+                "The database is PostgreSQL: back it up with pg_dump, e.g. "
+                "`pg_dump -Fc partsemble > partsemble-$(date +%F).dump` (README, Backup)."
+            )
         raise BackupError(f"Only SQLite databases can be backed up by Partsemble itself, not {backend}.")
     if not source_path.is_file():
         raise BackupError(f"There is no database at {source_path}.")

@@ -4,6 +4,7 @@
 not to the app's commands: they must answer when the app cannot start, which is exactly
 when there is no env file or a setting is wrong.
 """
+
 from __future__ import annotations
 
 import sys
@@ -36,8 +37,13 @@ config_group = click.Group("config", help="The env file read by the web app, the
 
 
 @config_group.command("init")
-@click.option("--path", "target", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write it (default: PARTSEMBLE_CONFIG, else <instance>/partsemble.env).")
+@click.option(
+    "--path",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write it (default: PARTSEMBLE_CONFIG, else <instance>/partsemble.env).",
+)
 @click.option("--database-url", default="", help="Set PARTSEMBLE_DATABASE_URL in the file (default: SQLite in the instance folder).")
 def config_init(target: Path | None, database_url: str) -> None:
     """Write an env file with a fresh secret key (mode 0600); never replaces one."""

@@ -3,6 +3,7 @@
 The report is built from the configuration alone, without starting the app, so it
 still answers when the app would refuse to start (no secret key, a bad setting).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -57,8 +58,9 @@ def _database(report: Report, config: Mapping[str, Any], instance: str) -> None:
     mode = path.stat().st_mode & 0o777
     report.facts.append(("database", f"{shown} (mode {mode:04o})"))
     if readable_by_others(path):
-        report.error(f"The database {path} can be read by other users of this server (mode {mode:04o}): chmod 600 it, "
-                     "and its -wal and -shm files.")
+        report.error(
+            f"The database {path} can be read by other users of this server (mode {mode:04o}): chmod 600 it, and its -wal and -shm files."
+        )
 
 
 def _secrets(report: Report, config: Mapping[str, Any]) -> None:
@@ -70,15 +72,15 @@ def _secrets(report: Report, config: Mapping[str, Any]) -> None:
         weakness = secret_key_weakness(key)
         report.facts.append(("secret key", f"set, {len(key)} characters" + (" (weak)" if weakness else "")))
         if weakness:
-            report.error(f"PARTSEMBLE_SECRET_KEY is weak: {weakness}. Anyone who guesses it can sign in as anyone "
-                         "and read the QuickBooks tokens.")
+            report.error(
+                f"PARTSEMBLE_SECRET_KEY is weak: {weakness}. Anyone who guesses it can sign in as anyone and read the QuickBooks tokens."
+            )
     if config.get("TOKEN_KEY"):
         report.facts.append(("token key", "PARTSEMBLE_TOKEN_KEY"))
     else:
         report.facts.append(("token key", "derived from the secret key"))
     if config.get("TOKEN_KEY_PREVIOUS"):
-        report.warning("PARTSEMBLE_TOKEN_KEY_PREVIOUS is set: finish the rotation with `partsemble qbo rotate-key`, "
-                       "then remove it.")
+        report.warning("PARTSEMBLE_TOKEN_KEY_PREVIOUS is set: finish the rotation with `partsemble qbo rotate-key`, then remove it.")
 
 
 def _is_intuit(url: str) -> bool:
@@ -106,8 +108,10 @@ def diagnose(config: Mapping[str, Any], instance: str, env_file: Path | None) ->
         mode = env_file.stat().st_mode & 0o777
         report.facts.append(("env file", f"{env_file} (mode {mode:04o})"))
         if readable_by_others(env_file):
-            report.error(f"The env file {env_file} can be read by other users of this server (mode {mode:04o}): "
-                         "it holds the secret key; chmod 600 it.")
+            report.error(
+                f"The env file {env_file} can be read by other users of this server (mode {mode:04o}): "
+                "it holds the secret key; chmod 600 it."
+            )
     report.facts.append(("instance", instance))
     _database(report, config, instance)
     https = bool(config.get("SESSION_COOKIE_SECURE"))
@@ -123,8 +127,10 @@ def diagnose(config: Mapping[str, Any], instance: str, env_file: Path | None) ->
     if refusal:
         report.error(refusal + " The app refuses to start this way.")
     elif config.get("SANDBOX"):
-        report.error("PARTSEMBLE_SANDBOX is on: /sandbox plays a fake QuickBooks company on this server, which "
-                     "its admins can edit and fill with faults. Demos only.")
+        report.error(
+            "PARTSEMBLE_SANDBOX is on: /sandbox plays a fake QuickBooks company on this server, which "
+            "its admins can edit and fill with faults. Demos only."
+        )
     report.facts.append(("debug", "ON" if config.get("DEBUG") else "off"))
     if config.get("DEBUG"):
         report.error("PARTSEMBLE_DEBUG is on: it shows tracebacks to visitors and lets the app run without a secret key.")

@@ -1,4 +1,5 @@
 """`partsemble config init`: the one env file the web app, the CLI and cron all read."""
+
 from __future__ import annotations
 
 import secrets
@@ -27,9 +28,12 @@ PARTSEMBLE_SECRET_KEY={secret_key}
 
 
 def render_env_file(secret_key: str, database_url: str = "") -> str:
-    database = (f"PARTSEMBLE_DATABASE_URL={database_url}" if database_url
-                else "# SQLite in the instance folder by default; for PostgreSQL:\n"
-                     "#PARTSEMBLE_DATABASE_URL=postgresql+psycopg://partsemble@localhost/partsemble")
+    database = (
+        f"PARTSEMBLE_DATABASE_URL={database_url}"
+        if database_url
+        else "# SQLite in the instance folder by default; for PostgreSQL:\n"
+        "#PARTSEMBLE_DATABASE_URL=postgresql+psycopg://partsemble@localhost/partsemble"
+    )
     return TEMPLATE.format(secret_key=secret_key, database=database)
 
 

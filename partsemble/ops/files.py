@@ -1,4 +1,5 @@
 """Files the app creates hold secrets or the whole business: only their owner may read them."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Reading products: the list with its filters, the export, the product page's margin and chart."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -51,7 +52,8 @@ TABLE = SortableTable(
         "value": Column("Stock value", STOCK_VALUE),
         "item": Column("Accounting item", ITEM_NAME, text=True, nullable=True),
     },
-    default="name", default_descending=False,
+    default="name",
+    default_descending=False,
 )
 BY_NAME = Sort("name", False)
 
@@ -90,8 +92,14 @@ def export_rows(filters: ProductFilters, order: Sort = BY_NAME) -> Iterator[tupl
         for p in chunk:
             f = figures[p.id]
             yield (
-                p.sku, p.name, p.type, p.unit, "yes" if p.active else "no",
-                f"{f.on_hand:f}", "" if f.average_cost is None else f"{f.average_cost:f}", f"{cents(f.value):f}",
+                p.sku,
+                p.name,
+                p.type,
+                p.unit,
+                "yes" if p.active else "no",
+                f"{f.on_hand:f}",
+                "" if f.average_cost is None else f"{f.average_cost:f}",
+                f"{cents(f.value):f}",
             )
         offset += len(chunk)
 

@@ -1,4 +1,5 @@
 """Product use cases: create, edit, archive, import. Each commits one business fact."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,9 +43,7 @@ def parse_product(name: object, sku: object, type_: object, unit: object) -> Pro
         raise InputError("SKU is too long.", "sku")
     kind = TYPE_ALIASES.get(str(type_ or "").strip().lower())
     if kind is None:
-        raise InputError(
-            f"Type must be one of {', '.join(PRODUCT_TYPES)}, not {str(type_ or '')[:40]!r}.", "type"
-        )
+        raise InputError(f"Type must be one of {', '.join(PRODUCT_TYPES)}, not {str(type_ or '')[:40]!r}.", "type")
     unit_text = parse_text(unit or "each", "unit", "Unit", max_length=20)
     return ProductInput(name_text, sku_text, kind, unit_text)
 
@@ -135,9 +134,7 @@ def import_products(session: AnySession, data: bytes | str) -> ImportResult:
         if item_id is not None:
             item = items.get(item_id)
             if item is None:
-                raise InputError(
-                    f"no accounting item has the Id {item_id!r}; refresh the item list first", "accounting_item"
-                )
+                raise InputError(f"no accounting item has the Id {item_id!r}; refresh the item list first", "accounting_item")
             product = existing.get(key)
             if item.product_id is not None and (product is None or item.product_id != product.id):
                 raise InputError(f"item {item_id} ({item.name}) is already linked to another product", "accounting_item")

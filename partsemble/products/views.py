@@ -1,4 +1,5 @@
 """Product pages: list, create, edit, archive, import, export, detail."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -35,8 +36,14 @@ def index() -> str:
     figures = stock.stock_figures([p.id for p in page.items])
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "products/index.html", page=page, figures=figures, filters=filters, args=args, types=PRODUCT_TYPE_LABELS,
-        order=order, sort_links=queries.TABLE.links(order, "products.index", args),
+        "products/index.html",
+        page=page,
+        figures=figures,
+        filters=filters,
+        args=args,
+        types=PRODUCT_TYPE_LABELS,
+        order=order,
+        sort_links=queries.TABLE.links(order, "products.index", args),
     )
 
 
@@ -52,7 +59,9 @@ def create():  # type: ignore[no-untyped-def]
     form = ProductForm()
     if form.validate_on_submit():
         try:
-            product = services.create_product(db.session, services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data))
+            product = services.create_product(
+                db.session, services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data)
+            )
         except InputError as exc:
             show_error(form, exc, "name")
         else:
@@ -75,8 +84,15 @@ def detail(product_id: int) -> str:
     moves = stock.movements(product_id=product.id, page=page_number(request.args.get("page")))
     panel = queries.margin_panel(product)
     return render_template(
-        "products/detail.html", product=product, figures=figures, lots=lots, moves=moves,
-        show_closed=show_closed, lot_count=stock.count_lots(product.id), margin=panel.margin, margin_chart=panel.chart,
+        "products/detail.html",
+        product=product,
+        figures=figures,
+        lots=lots,
+        moves=moves,
+        show_closed=show_closed,
+        lot_count=stock.count_lots(product.id),
+        margin=panel.margin,
+        margin_chart=panel.chart,
     )
 
 
@@ -87,7 +103,9 @@ def edit(product_id: int):  # type: ignore[no-untyped-def]
     form = ProductForm(obj=product)
     if form.validate_on_submit():
         try:
-            services.update_product(db.session, product.id, services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data))
+            services.update_product(
+                db.session, product.id, services.parse_product(form.name.data, form.sku.data, form.type.data, form.unit.data)
+            )
         except InputError as exc:
             show_error(form, exc, "name")
         else:

@@ -3,6 +3,7 @@
 Only sums of single columns run in SQL (exact on scaled integers); every product and
 division of two figures happens here, on Decimals.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -143,7 +144,11 @@ def _total(rows: list[ProductMargin]) -> ProductMargin:
     sums = {name: sum((getattr(r, name) for r in rows), ZERO) for name in SUMMED}
     positive = bool(rows) and sums["revenue"] - sums["cost"] > 0
     return ProductMargin(
-        0, "All finished goods", "", **sums, no_cost_basis_lines=sum(r.no_cost_basis_lines for r in rows),
+        0,
+        "All finished goods",
+        "",
+        **sums,
+        no_cost_basis_lines=sum(r.no_cost_basis_lines for r in rows),
         share_percent=Decimal(100) if positive else None,
     )
 
@@ -169,7 +174,8 @@ TABLE = SortableTable(
         "share": Column("Share of margin", key=lambda r: r.share_percent),
         "shortage": Column("Shortage qty", key=lambda r: r.shortage_quantity),
     },
-    default="margin", default_descending=True,
+    default="margin",
+    default_descending=True,
 )
 DEFAULT_SORT = TABLE.default
 
@@ -206,8 +212,18 @@ def product_margin(product_id: int, period: Period) -> ProductMargin | None:
 
 
 EXPORT_HEADER = (
-    "sku", "product", "units_sold", "units_returned", "revenue", "cost", "margin", "margin_percent",
-    "average_unit_cost", "share_of_margin_percent", "shortage_quantity", "no_cost_basis_lines",
+    "sku",
+    "product",
+    "units_sold",
+    "units_returned",
+    "revenue",
+    "cost",
+    "margin",
+    "margin_percent",
+    "average_unit_cost",
+    "share_of_margin_percent",
+    "shortage_quantity",
+    "no_cost_basis_lines",
 )
 
 
@@ -219,7 +235,16 @@ def export_rows(report: MarginReport) -> Iterator[tuple[object, ...]]:
     """The report's rows in its order, money in cents, as the page shows them."""
     for r in report.rows:
         yield (
-            r.sku, r.name, _text(r.units_sold), _text(r.units_returned), _text(cents(r.revenue)), _text(cents(r.cost)),
-            _text(cents(r.margin)), _text(r.margin_percent), _text(r.average_unit_cost), _text(r.share_percent),
-            _text(r.shortage_quantity), r.no_cost_basis_lines,
+            r.sku,
+            r.name,
+            _text(r.units_sold),
+            _text(r.units_returned),
+            _text(cents(r.revenue)),
+            _text(cents(r.cost)),
+            _text(cents(r.margin)),
+            _text(r.margin_percent),
+            _text(r.average_unit_cost),
+            _text(r.share_percent),
+            _text(r.shortage_quantity),
+            r.no_cost_basis_lines,
         )

@@ -3,6 +3,7 @@
 The database sums per day (one exact SUM per column, dialect-neutral); days fold
 into months here, so a year is at most 366 rows from the database.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -51,7 +52,8 @@ MONTH_TABLE = SortableTable(
         "margin": Column("Margin", key=lambda m: m.margin),
         "margin_pct": Column("Margin %", key=lambda m: m.margin_percent),
     },
-    default="month", default_descending=False,
+    default="month",
+    default_descending=False,
 )
 
 
@@ -91,8 +93,11 @@ def product_months(product_id: int, first: date, last: date) -> list[MonthFigure
         select(Sale.txn_date, func.sum(SaleLine.revenue), func.sum(SaleLine.cost), func.count(func.distinct(Sale.id)))
         .join(Sale, Sale.id == SaleLine.sale_id)
         .where(
-            SaleLine.product_id == product_id, SaleLine.kind.in_(PRODUCT_LINE_KINDS), Sale.status == "active",
-            Sale.txn_date >= first, Sale.txn_date <= last,
+            SaleLine.product_id == product_id,
+            SaleLine.kind.in_(PRODUCT_LINE_KINDS),
+            Sale.status == "active",
+            Sale.txn_date >= first,
+            Sale.txn_date <= last,
         )
         .group_by(Sale.txn_date)
     ).all()
@@ -117,9 +122,7 @@ class MonthsTotal:
 def add_up(months: Iterable[MonthFigures]) -> MonthsTotal:
     """The months together (a sale counts once: it has one date)."""
     listed = list(months)
-    return MonthsTotal(
-        sum((m.revenue for m in listed), ZERO), sum((m.cost for m in listed), ZERO), sum(m.sales for m in listed)
-    )
+    return MonthsTotal(sum((m.revenue for m in listed), ZERO), sum((m.cost for m in listed), ZERO), sum(m.sales for m in listed))
 
 
 EXPORT_HEADER = ("month", "sales", "revenue", "cost", "margin", "margin_percent")
@@ -129,8 +132,20 @@ def export_rows(months: list[MonthFigures]) -> Iterator[tuple[object, ...]]:
     """The months as the page's table shows them (in its order), then its total row: money in cents rounded
     half-up from the exact sums (a total is never the sum of rounded rows), no margin % without revenue."""
     for m in months:
-        yield (f"{m.month:%Y-%m}", m.sales, f"{cents(m.revenue):f}", f"{cents(m.cost):f}", f"{cents(m.margin):f}",
-               "" if m.margin_percent is None else f"{m.margin_percent:f}")
+        yield (
+            f"{m.month:%Y-%m}",
+            m.sales,
+            f"{cents(m.revenue):f}",
+            f"{cents(m.cost):f}",
+            f"{cents(m.margin):f}",
+            "" if m.margin_percent is None else f"{m.margin_percent:f}",
+        )
     total = add_up(months)
-    yield ("total", total.sales, f"{cents(total.revenue):f}", f"{cents(total.cost):f}", f"{cents(total.margin):f}",
-           "" if total.margin_percent is None else f"{total.margin_percent:f}")
+    yield (
+        "total",
+        total.sales,
+        f"{cents(total.revenue):f}",
+        f"{cents(total.cost):f}",
+        f"{cents(total.margin):f}",
+        "" if total.margin_percent is None else f"{total.margin_percent:f}",
+    )

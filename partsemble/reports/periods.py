@@ -1,4 +1,5 @@
 """Report periods: calendar months of `Sale.txn_date`, the presets people ask for, custom ranges."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

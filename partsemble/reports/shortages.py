@@ -1,5 +1,6 @@
 """Provisional costs: lines of active sales costed partly at weighted average (lots ran out)
 or at zero (no cost basis at all), per product and per sale."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -87,7 +88,8 @@ LINE_TABLE = SortableTable(
         "shortage_cost": Column("Shortage cost", SaleLine.shortage_cost),
         "line_cost": Column("Line cost", SaleLine.cost),
     },
-    default="product", default_descending=False,
+    default="product",
+    default_descending=False,
 )
 PRODUCT_BY_PRODUCT = Sort("product", False)
 # Ties: product by product, oldest sale first, lines in document order (the default order).
@@ -103,7 +105,10 @@ PRODUCT_TABLE = SortableTable(
         "shortage_cost": Column("Cost used for the shortage", key=lambda p: p.shortage_cost),
         "no_cost_basis": Column("No cost basis", key=lambda p: p.no_cost_basis_lines),
     },
-    default="name", default_descending=False, sort_param="product_sort", dir_param="product_dir",
+    default="name",
+    default_descending=False,
+    sort_param="product_sort",
+    dir_param="product_dir",
 )
 BY_NAME = Sort("name", False)
 
@@ -111,9 +116,21 @@ BY_NAME = Sort("name", False)
 def _lines_query(period: Period, order: Sort = PRODUCT_BY_PRODUCT) -> Select:  # type: ignore[type-arg]
     return _provisional(
         select(
-            Sale.id, Sale.txn_date, Sale.external_type, Sale.doc_number, Sale.customer_name,
-            Product.id, Product.name, Product.sku, SaleLine.kind, SaleLine.quantity, SaleLine.shortage_quantity,
-            SaleLine.shortage_unit_cost, SaleLine.shortage_cost, SaleLine.cost, SaleLine.no_cost_basis,
+            Sale.id,
+            Sale.txn_date,
+            Sale.external_type,
+            Sale.doc_number,
+            Sale.customer_name,
+            Product.id,
+            Product.name,
+            Product.sku,
+            SaleLine.kind,
+            SaleLine.quantity,
+            SaleLine.shortage_quantity,
+            SaleLine.shortage_unit_cost,
+            SaleLine.shortage_cost,
+            SaleLine.cost,
+            SaleLine.no_cost_basis,
         )
         .join(Sale, Sale.id == SaleLine.sale_id)
         .join(Product, Product.id == SaleLine.product_id),
@@ -126,8 +143,13 @@ def by_product(period: Period, order: Sort = BY_NAME) -> list[ProductShortage]:
     rows = db.session.execute(
         _provisional(
             select(
-                Product.id, Product.name, Product.sku, func.count(SaleLine.id), func.count(func.distinct(Sale.id)),
-                func.coalesce(func.sum(SaleLine.shortage_quantity), 0), func.coalesce(func.sum(SaleLine.shortage_cost), 0),
+                Product.id,
+                Product.name,
+                Product.sku,
+                func.count(SaleLine.id),
+                func.count(func.distinct(Sale.id)),
+                func.coalesce(func.sum(SaleLine.shortage_quantity), 0),
+                func.coalesce(func.sum(SaleLine.shortage_cost), 0),
                 func.count(SaleLine.id).filter(SaleLine.no_cost_basis.is_(True)),
             )
             .join(Sale, Sale.id == SaleLine.sale_id)
@@ -146,7 +168,11 @@ def provisional_sale_count(period: Period) -> int:
 
 
 def shortage_report(
-    period: Period, page: int = 1, per_page: int = 100, order: Sort = PRODUCT_BY_PRODUCT, product_order: Sort = BY_NAME,
+    period: Period,
+    page: int = 1,
+    per_page: int = 100,
+    order: Sort = PRODUCT_BY_PRODUCT,
+    product_order: Sort = BY_NAME,
 ) -> ShortageReport:
     """The products with provisional costs and one page of their lines (by default product by product, oldest first)."""
     lines = paginate(db.session, _lines_query(period, order), page, per_page, scalars=False)
@@ -155,8 +181,18 @@ def shortage_report(
 
 
 EXPORT_HEADER = (
-    "date", "type", "number", "customer", "sku", "product", "line_quantity", "shortage_quantity",
-    "shortage_unit_cost", "shortage_cost", "line_cost", "no_cost_basis",
+    "date",
+    "type",
+    "number",
+    "customer",
+    "sku",
+    "product",
+    "line_quantity",
+    "shortage_quantity",
+    "shortage_unit_cost",
+    "shortage_cost",
+    "line_cost",
+    "no_cost_basis",
 )
 
 
@@ -165,7 +201,16 @@ def export_rows(period: Period, order: Sort = PRODUCT_BY_PRODUCT) -> Iterator[tu
     for row in db.session.execute(_lines_query(period, order).execution_options(yield_per=2000)):
         line = ShortageLine(*row)
         yield (
-            line.txn_date.isoformat(), line.doc_type, line.doc_number, line.customer, line.sku, line.product_name,
-            f"{line.quantity:f}", f"{line.shortage_quantity:f}", f"{line.shortage_unit_cost:f}",
-            f"{cents(line.shortage_cost):f}", f"{cents(line.line_cost):f}", "yes" if line.no_cost_basis else "no",
+            line.txn_date.isoformat(),
+            line.doc_type,
+            line.doc_number,
+            line.customer,
+            line.sku,
+            line.product_name,
+            f"{line.quantity:f}",
+            f"{line.shortage_quantity:f}",
+            f"{line.shortage_unit_cost:f}",
+            f"{cents(line.shortage_cost):f}",
+            f"{cents(line.line_cost):f}",
+            "yes" if line.no_cost_basis else "no",
         )

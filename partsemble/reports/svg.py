@@ -3,6 +3,7 @@
 Coordinates are Decimals formatted as strings with one decimal, never binary floating point.
 The template (reports/_monthly_chart.html) draws what this module measures.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -192,8 +193,15 @@ def monthly_chart(months: list[MonthFigures], currency: tuple[str, str] = ("USD"
         for step in range(-below, above + 1)
     ]
     return MonthlyChart(
-        months=months, revenue_bars=revenue_bars, cost_bars=cost_bars, dots=dots, margin_path=_path(points),
-        ticks=ticks, labels=labels, zero_y=coordinate(money.y(Decimal(0))), currency=code,
+        months=months,
+        revenue_bars=revenue_bars,
+        cost_bars=cost_bars,
+        dots=dots,
+        margin_path=_path(points),
+        ticks=ticks,
+        labels=labels,
+        zero_y=coordinate(money.y(Decimal(0))),
+        currency=code,
     )
 
 

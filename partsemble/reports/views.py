@@ -1,4 +1,5 @@
 """Report pages: read-only, for every logged-in user (the login guard applies to them all)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -32,8 +33,11 @@ def index() -> str:
     panel = chart_panel(business_months(first, last), "business-chart", "the business")
     order, order_args = _month_order()
     return render_template(
-        "reports/index.html", panel=panel, waiting=waiting_in_failures(db.session, first, last),
-        month_rows=monthly.MONTH_TABLE.sort_rows(panel.months, order, tie=lambda m: m.month), month_order=order_args,
+        "reports/index.html",
+        panel=panel,
+        waiting=waiting_in_failures(db.session, first, last),
+        month_rows=monthly.MONTH_TABLE.sort_rows(panel.months, order, tie=lambda m: m.month),
+        month_order=order_args,
         month_links=monthly.MONTH_TABLE.links(order, "reports.index", {}, anchor=f"{panel.chart_id}-data"),
     )
 
@@ -59,8 +63,13 @@ def margin() -> str:
     period_args = choice.period.query_args()
     order = margins.TABLE.query_args(Sort(report.sort, report.descending))
     return render_template(
-        "reports/margin.html", report=report, choice=choice, presets=MARGIN_PERIODS, preset_labels=periods.PRESETS,
-        endpoint="reports.margin", keep=order,
+        "reports/margin.html",
+        report=report,
+        choice=choice,
+        presets=MARGIN_PERIODS,
+        preset_labels=periods.PRESETS,
+        endpoint="reports.margin",
+        keep=order,
         sort_links=margins.TABLE.links(Sort(report.sort, report.descending), "reports.margin", period_args),
         csv_args=dict(period_args, **order),
         sales_list_args=_sales_list_args(choice.period),
@@ -96,12 +105,22 @@ def shortages_page() -> str:
     period_args = choice.period.query_args()
     line_args, product_args = shortages.LINE_TABLE.query_args(order), shortages.PRODUCT_TABLE.query_args(product_order)
     return render_template(
-        "reports/shortages.html", report=report, choice=choice, presets=SHORTAGE_PERIODS, preset_labels=periods.PRESETS,
-        endpoint="reports.shortages", keep=dict(line_args, **product_args), period_args=period_args, line_order=order,
+        "reports/shortages.html",
+        report=report,
+        choice=choice,
+        presets=SHORTAGE_PERIODS,
+        preset_labels=periods.PRESETS,
+        endpoint="reports.shortages",
+        keep=dict(line_args, **product_args),
+        period_args=period_args,
+        line_order=order,
         # Each table's headings keep the other table's order; the pager and the CSV keep both.
-        pager_args=dict(period_args, **line_args, **product_args), csv_args=dict(period_args, **line_args),
+        pager_args=dict(period_args, **line_args, **product_args),
+        csv_args=dict(period_args, **line_args),
         line_links=shortages.LINE_TABLE.links(order, "reports.shortages", dict(period_args, **product_args), anchor="lines"),
-        product_links=shortages.PRODUCT_TABLE.links(product_order, "reports.shortages", dict(period_args, **line_args), anchor="by-product"),
+        product_links=shortages.PRODUCT_TABLE.links(
+            product_order, "reports.shortages", dict(period_args, **line_args), anchor="by-product"
+        ),
     )
 
 

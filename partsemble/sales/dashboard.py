@@ -1,4 +1,5 @@
 """The figures at the top of the Sales page: recent margins and the problems that need a person."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Manual sales: recorded in Partsemble, costed by the same code as synced documents."""
+
 from __future__ import annotations
 
 import uuid
@@ -44,8 +45,14 @@ class ManualSaleInput:
     lines: tuple[ManualLine, ...]
 
 
-def parse_manual_sale(session: AnySession, txn_date: object, reference: object, customer: object, notes: object,
-                      lines: Sequence[tuple[object, object, object]]) -> ManualSaleInput:
+def parse_manual_sale(
+    session: AnySession,
+    txn_date: object,
+    reference: object,
+    customer: object,
+    notes: object,
+    lines: Sequence[tuple[object, object, object]],
+) -> ManualSaleInput:
     """Validate a manual sale; blank line rows are ignored.
 
     Raises:
@@ -64,12 +71,16 @@ def parse_manual_sale(session: AnySession, txn_date: object, reference: object, 
         product = session.get(Product, int(str(product_id)))
         if product is None or product.type != "finished_good" or not product.active:
             raise InputError("Choose an active finished good.", prefix + "product_id")
-        qty = parse_decimal(quantity, prefix + "quantity", "Quantity", places=4, mark=mark, strictly_positive=True,
-                            maximum=MAX_LINE_QUANTITY)
+        qty = parse_decimal(
+            quantity, prefix + "quantity", "Quantity", places=4, mark=mark, strictly_positive=True, maximum=MAX_LINE_QUANTITY
+        )
         unit = parse_decimal(price, prefix + "unit_price", "Unit price", places=6, mark=mark, currency=True, minimum=Decimal(0))
         if qty * unit > MAX_LINE_AMOUNT:
-            raise InputError(f"Unit price: {str(price).strip()[:40]!r} × quantity {str(quantity).strip()[:40]!r} is too large "
-                             f"(at most {show_number(MAX_LINE_AMOUNT, mark, 0)} a line).", prefix + "unit_price")
+            raise InputError(
+                f"Unit price: {str(price).strip()[:40]!r} × quantity {str(quantity).strip()[:40]!r} is too large "
+                f"(at most {show_number(MAX_LINE_AMOUNT, mark, 0)} a line).",
+                prefix + "unit_price",
+            )
         parsed.append(ManualLine(product.id, qty, unit))
     if not parsed:
         raise InputError("Add at least one line with a product and a quantity.", "lines-0-product_id")
@@ -82,21 +93,36 @@ def parse_manual_sale(session: AnySession, txn_date: object, reference: object, 
     )
 
 
-def _document(session: AnySession, data: ManualSaleInput, doc_id: str, version: str, number: str) -> tuple[SalesDocument, dict[str, ItemLink]]:
+def _document(
+    session: AnySession, data: ManualSaleInput, doc_id: str, version: str, number: str
+) -> tuple[SalesDocument, dict[str, ItemLink]]:
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_([l.product_id for l in data.lines])))}
-    items = {
-        f"product:{pid}": ItemLink(f"product:{pid}", p.name, "Inventory", p.id, p.type, p.name) for pid, p in products.items()
-    }
+    items = {f"product:{pid}": ItemLink(f"product:{pid}", p.name, "Inventory", p.id, p.type, p.name) for pid, p in products.items()}
     lines = tuple(
-        DocumentLine(line_id=str(i + 1), kind=LineKind.ITEM, item_id=f"product:{line.product_id}",
-                     item_name=products[line.product_id].name, quantity=line.quantity, unit_price=line.unit_price,
-                     amount=money(line.quantity * line.unit_price))
+        DocumentLine(
+            line_id=str(i + 1),
+            kind=LineKind.ITEM,
+            item_id=f"product:{line.product_id}",
+            item_name=products[line.product_id].name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=money(line.quantity * line.unit_price),
+        )
         for i, line in enumerate(data.lines)
     )
     now = utcnow()
-    doc = SalesDocument(type=DocumentType.MANUAL, id=doc_id, version=version, number=number, txn_date=data.txn_date,
-                        customer=CustomerRef("", data.customer), lines=lines, private_note=data.notes,
-                        created_at=now, updated_at=now)
+    doc = SalesDocument(
+        type=DocumentType.MANUAL,
+        id=doc_id,
+        version=version,
+        number=number,
+        txn_date=data.txn_date,
+        customer=CustomerRef("", data.customer),
+        lines=lines,
+        private_note=data.notes,
+        created_at=now,
+        updated_at=now,
+    )
     return doc, items
 
 

@@ -1,4 +1,5 @@
 """Manual sale pages: new, edit, void."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,7 +42,9 @@ class ManualSaleForm(FlaskForm):
 
 def _form(sale: Sale | None = None) -> ManualSaleForm:
     form = ManualSaleForm()
-    choices = options([("", "Choose a finished good…")] + [(str(p.id), f"{p.name} ({p.sku})") for p in all_products_for_choice(finished_goods_only=True)])
+    choices = options(
+        [("", "Choose a finished good…")] + [(str(p.id), f"{p.name} ({p.sku})") for p in all_products_for_choice(finished_goods_only=True)]
+    )
     if request.method == "GET":
         if sale is not None:
             form.txn_date.data, form.reference.data = sale.txn_date.isoformat(), sale.doc_number
@@ -51,9 +54,13 @@ def _form(sale: Sale | None = None) -> ManualSaleForm:
             # Written back with the install's decimal mark, so saving the form unchanged reads the same numbers.
             mark = read_preferences(db.session).decimal_mark
             for line in sale.lines:
-                form.lines.append_entry({"product_id": str(line.product_id or ""),
-                                         "quantity": show_number(line.quantity.normalize(), mark, grouping=False),
-                                         "unit_price": show_number(line.unit_price.normalize(), mark, grouping=False)})
+                form.lines.append_entry(
+                    {
+                        "product_id": str(line.product_id or ""),
+                        "quantity": show_number(line.quantity.normalize(), mark, grouping=False),
+                        "unit_price": show_number(line.unit_price.normalize(), mark, grouping=False),
+                    }
+                )
             form.lines.append_entry()
         else:
             form.txn_date.data = date.today().isoformat()

@@ -1,4 +1,5 @@
 """What the sync panel of the Sales page shows: the last run, open problems, the connection."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

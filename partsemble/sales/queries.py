@@ -1,4 +1,5 @@
 """Reading sales: the filtered list, its totals, the export, one sale's story."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -30,10 +31,12 @@ class SaleFilters:
 
     def clean(self) -> SaleFilters:
         return SaleFilters(
-            self.date_from, self.date_to,
+            self.date_from,
+            self.date_to,
             self.type if self.type in SALE_TYPES else "",
             self.status if self.status in SALE_STATUSES else "",
-            self.customer.strip()[:100], self.product_id,
+            self.customer.strip()[:100],
+            self.product_id,
         )
 
 
@@ -76,7 +79,8 @@ TABLE = SortableTable(
         "margin_pct": Column("Margin %", MARGIN_PERCENT, nullable=True),
         "status": Column("Status", Sale.status, text=True),
     },
-    default="date", default_descending=True,
+    default="date",
+    default_descending=True,
 )
 NEWEST_FIRST = Sort("date", True)
 
@@ -126,19 +130,41 @@ EXPORT_HEADER = ("date", "type", "number", "external_id", "customer", "status", 
 def export_rows(filters: SaleFilters, order: Sort = NEWEST_FIRST) -> Iterator[tuple[object, ...]]:
     """The filtered list as CSV rows in the list's order, streamed from the database in chunks."""
     query = _filtered(
-        select(Sale.txn_date, Sale.external_type, Sale.doc_number, Sale.external_id, Sale.customer_name, Sale.status,
-               Sale.revenue, Sale.cost, Sale.margin, Sale.shortage),
+        select(
+            Sale.txn_date,
+            Sale.external_type,
+            Sale.doc_number,
+            Sale.external_id,
+            Sale.customer_name,
+            Sale.status,
+            Sale.revenue,
+            Sale.cost,
+            Sale.margin,
+            Sale.shortage,
+        ),
         filters,
     ).order_by(*TABLE.order_by(order, Sale.id))
     for row in db.session.execute(query.execution_options(yield_per=2000)):
         day, kind, number, external_id, customer, status, revenue, cost, margin, shortage = row
-        yield (day.isoformat(), kind, number, external_id, customer, status, f"{cents(revenue):f}", f"{cents(cost):f}",
-               f"{cents(margin):f}", "yes" if shortage else "no")
+        yield (
+            day.isoformat(),
+            kind,
+            number,
+            external_id,
+            customer,
+            status,
+            f"{cents(revenue):f}",
+            f"{cents(cost):f}",
+            f"{cents(margin):f}",
+            "yes" if shortage else "no",
+        )
 
 
 def sale_detail(sale_id: int) -> Sale | None:
     return db.session.scalar(
-        select(Sale).where(Sale.id == sale_id).options(
+        select(Sale)
+        .where(Sale.id == sale_id)
+        .options(
             selectinload(Sale.lines).selectinload(SaleLine.consumptions).selectinload(LotConsumption.lot),
             selectinload(Sale.lines).selectinload(SaleLine.return_lot),
             selectinload(Sale.revisions),
@@ -148,9 +174,7 @@ def sale_detail(sale_id: int) -> Sale | None:
 
 def ledger_rows(sale_id: int) -> list[StockTransaction]:
     """Every stock row this sale caused (draws, reversals, returns), oldest first."""
-    return list(db.session.scalars(
-        select(StockTransaction).where(StockTransaction.sale_id == sale_id).order_by(StockTransaction.id)
-    ))
+    return list(db.session.scalars(select(StockTransaction).where(StockTransaction.sale_id == sale_id).order_by(StockTransaction.id)))
 
 
 def customers(prefix: str = "", limit: int = 20) -> list[str]:

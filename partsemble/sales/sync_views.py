@@ -1,4 +1,5 @@
 """Sync Now, its progress, retries after a fix, and the preview (htmx endpoints on the Sales tab)."""
+
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, request, url_for
@@ -21,8 +22,16 @@ from partsemble.web.htmx import error_partial, is_htmx, partial
 def _run(only_failed: bool = False, item_ids: list[str] | None = None) -> Response:
     notice, level, run_id = "", "info", None
     try:
-        summary = sync_now(db.session, current_app.config, open_source, trigger="web", user_id=current_user.id,
-                           user_email=current_user.email, only_failed=only_failed, item_ids=item_ids)
+        summary = sync_now(
+            db.session,
+            current_app.config,
+            open_source,
+            trigger="web",
+            user_id=current_user.id,
+            user_email=current_user.email,
+            only_failed=only_failed,
+            item_ids=item_ids,
+        )
         run_id = summary.run_id
     except SyncNotStarted as exc:
         notice, level = str(exc), exc.level

@@ -1,4 +1,5 @@
 """The Sales tab: the dashboard, the sync panel, the filtered sales list and export, a sale's detail, sync history."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,8 +31,11 @@ def _day(name: str) -> date | None:
 
 def filters_from_request() -> queries.SaleFilters:
     return queries.SaleFilters(
-        date_from=_day("from"), date_to=_day("to"), type=request.args.get("type", ""),
-        status=request.args.get("status", ""), customer=searchable(request.args.get("customer", "")),
+        date_from=_day("from"),
+        date_to=_day("to"),
+        type=request.args.get("type", ""),
+        status=request.args.get("status", ""),
+        customer=searchable(request.args.get("customer", "")),
         product_id=record_id(request.args.get("product")),
     ).clean()
 
@@ -43,10 +47,16 @@ def index():  # type: ignore[no-untyped-def]
     page = queries.list_sales(filters, page_number(request.args.get("page")), order=order)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     context = dict(
-        page=page, filters=filters, args=args, totals=queries.totals(filters), types=SALE_TYPE_LABELS,
-        sort_links=queries.TABLE.links(order, "sales.index", args), order=order,
+        page=page,
+        filters=filters,
+        args=args,
+        totals=queries.totals(filters),
+        types=SALE_TYPE_LABELS,
+        sort_links=queries.TABLE.links(order, "sales.index", args),
+        order=order,
         filtered=any(k not in ("sort", "dir") for k in args),
-        statuses=SALE_STATUSES, products=all_products_for_choice(finished_goods_only=True, include_archived=True),
+        statuses=SALE_STATUSES,
+        products=all_products_for_choice(finished_goods_only=True, include_archived=True),
     )
     if request.headers.get("HX-Target") == "sales-table":
         return page_or_partial("sales/index.html", "sales/_table.html", **context)

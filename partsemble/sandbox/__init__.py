@@ -45,6 +45,7 @@ Under gunicorn, an injected "drop" fault raises inside the response body, which
 gunicorn logs as an error before closing the socket; a "slow" fault longer than
 the worker timeout gets the worker killed (as a hung upstream would).
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -58,8 +59,21 @@ from partsemble.sandbox.store import COMPANY_NAME, REALM_ID
 from partsemble.sandbox.tokens import TokenPair
 
 __all__ = [
-    "COMPANY_NAME", "FAMILIES", "KINDS", "REALM_ID", "BadFaultRule", "DocumentDraft", "FaultRule", "GroupComponent",
-    "InvalidChange", "ItemDraft", "LineInput", "ObjectNotFound", "SandboxCompany", "TokenPair", "register",
+    "COMPANY_NAME",
+    "FAMILIES",
+    "KINDS",
+    "REALM_ID",
+    "BadFaultRule",
+    "DocumentDraft",
+    "FaultRule",
+    "GroupComponent",
+    "InvalidChange",
+    "ItemDraft",
+    "LineInput",
+    "ObjectNotFound",
+    "SandboxCompany",
+    "TokenPair",
+    "register",
 ]
 
 

@@ -5,6 +5,7 @@ lower-case JSON 401) and the company's realm in the path (else 403). Minor
 versions below 75 are treated as 75, as Intuit does since 2025-08-01, so the
 answer does not depend on `minorversion`; it is recorded in the request log.
 """
+
 from __future__ import annotations
 
 import re
@@ -85,27 +86,29 @@ def cdc(realm: str) -> Response:
         return denied
     names = [name.strip() for name in request.args.get("entities", "").split(",") if name.strip()]
     if not names:
-        return fault_reply("2010", "Request has invalid or unsupported property",
-                           "Property Name:entities is required for operation cdc")
+        return fault_reply("2010", "Request has invalid or unsupported property", "Property Name:entities is required for operation cdc")
     resolved = [entities.canonical(name) for name in names]
     unknown = [name for name, entity in zip(names, resolved) if entity is None]
     if unknown:
-        return fault_reply("2010", "Request has invalid or unsupported property",
-                           f"Operation cdc is not supported for entities: {', '.join(unknown)}")
+        return fault_reply(
+            "2010", "Request has invalid or unsupported property", f"Operation cdc is not supported for entities: {', '.join(unknown)}"
+        )
     since_text = request.args.get("changedSince", "")
     try:
         since = parse_timestamp(since_text)
     except BadTimestamp:
-        return fault_reply("2010", "Request has invalid or unsupported property",
-                           f"Property Name:changedSince has an invalid value: {since_text!r}")
+        return fault_reply(
+            "2010", "Request has invalid or unsupported property", f"Property Name:changedSince has an invalid value: {since_text!r}"
+        )
     if since < now_us() - CDC_LOOKBACK.days * 86_400 * MICROS:
-        return fault_reply("2010", "Request has invalid or unsupported property",
-                           f"Operation cdc with changedSince date {qbo_time(since)} which is older than "
-                           "fixed days is not supported.")
+        return fault_reply(
+            "2010",
+            "Request has invalid or unsupported property",
+            f"Operation cdc with changedSince date {qbo_time(since)} which is older than fixed days is not supported.",
+        )
     with reading(company.engine) as conn:
         false_tombstone = get_setting(conn, "quirk:cdc_live_reported_deleted") == "1"
-        changes = changes_since(conn, [entity for entity in resolved if entity], since,
-                                report_live_as_deleted=false_tombstone)
+        changes = changes_since(conn, [entity for entity in resolved if entity], since, report_live_as_deleted=false_tombstone)
     return cdc_reply([(change.entity, change.objects) for change in changes])
 
 
@@ -137,8 +140,9 @@ def read(realm: str, entity_name: str, object_id: str) -> Response:
         return denied
     entity = entities.BY_PATH_NAME.get(entity_name.lower())
     if entity is None:
-        return fault_reply("2010", "Request has invalid or unsupported property",
-                           f"Operation read is not supported for entity {entity_name}")
+        return fault_reply(
+            "2010", "Request has invalid or unsupported property", f"Operation read is not supported for entity {entity_name}"
+        )
     with reading(company.engine) as conn:
         text = read_object(conn, entity, object_id)
     if text is None:

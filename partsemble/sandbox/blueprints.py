@@ -6,6 +6,7 @@ Basic. `sandbox` holds the pages a person uses: the consent page (for a
 logged-in user of the app) and the company's own screens (for its admins), all
 behind CSRF-protected forms.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,5 +43,4 @@ def _page_context() -> dict[str, object]:
     # The app's stylesheet when the host app serves one (a bare test app has no static route).
     stylesheet = url_for("static", filename="app.css") if "static" in current_app.view_functions else None
     company = current_company()
-    return {"sandbox_stylesheet": stylesheet, "sandbox_company_name": company.name,
-            "sandbox_realm_id": company.realm_id}
+    return {"sandbox_stylesheet": stylesheet, "sandbox_company_name": company.name, "sandbox_realm_id": company.realm_id}

@@ -6,6 +6,7 @@ documents, the voids among them) shares one CreateTime and LastUpdatedTime, the
 moment of the import, never later than now. Keyset paging on LastUpdatedTime
 alone cannot get past such a block; a client must step through it by position.
 """
+
 from __future__ import annotations
 
 import random
@@ -52,15 +53,12 @@ def _new_items(conn: Connection, drafts: Sequence[ItemDraft], stamp: int) -> lis
     if not drafts:
         return []
     first_id = next_id(conn, "Item", len(drafts))
-    payloads = [render_item(d, item_id=first_id + i, sync_token=0, created=stamp, updated=stamp)
-                for i, d in enumerate(drafts)]
-    conn.execute(insert(StoredObject), [object_row("Item", p, txn_date=None, created=stamp, updated=stamp)
-                                        for p in payloads])
+    payloads = [render_item(d, item_id=first_id + i, sync_token=0, created=stamp, updated=stamp) for i, d in enumerate(drafts)]
+    conn.execute(insert(StoredObject), [object_row("Item", p, txn_date=None, created=stamp, updated=stamp) for p in payloads])
     return payloads
 
 
-def _products(conn: Connection, rng: random.Random, catalog: Catalog, products: int | Sequence[str],
-              stamp: int) -> list[str]:
+def _products(conn: Connection, rng: random.Random, catalog: Catalog, products: int | Sequence[str], stamp: int) -> list[str]:
     if not isinstance(products, int):
         missing = [p for p in products if p not in catalog.items]
         if missing or not products:
@@ -68,11 +66,17 @@ def _products(conn: Connection, rng: random.Random, catalog: Catalog, products: 
         return list(products)
     if products < 1:
         raise BadGeneration("products must be at least 1")
-    existing = sorted((i for i in catalog.items.values() if str(i.get("Sku", "")).startswith("GEN-")),
-                      key=lambda i: i["Sku"])
-    wanted = [ItemDraft(f"Product {k:04d}", "Inventory", f"GEN-{k:04d}", unit_price=Decimal(rng.randrange(500, 8000)) / 100,
-                        purchase_cost=Decimal(rng.randrange(100, 2500)) / 100)
-              for k in range(len(existing) + 1, products + 1)]
+    existing = sorted((i for i in catalog.items.values() if str(i.get("Sku", "")).startswith("GEN-")), key=lambda i: i["Sku"])
+    wanted = [
+        ItemDraft(
+            f"Product {k:04d}",
+            "Inventory",
+            f"GEN-{k:04d}",
+            unit_price=Decimal(rng.randrange(500, 8000)) / 100,
+            purchase_cost=Decimal(rng.randrange(100, 2500)) / 100,
+        )
+        for k in range(len(existing) + 1, products + 1)
+    ]
     made = _new_items(conn, wanted, stamp)
     for payload in made:
         catalog.items[payload["Id"]] = payload
@@ -93,17 +97,30 @@ def _customers(conn: Connection, catalog: Catalog, stamp: int) -> list[str]:
         first_id = next_id(conn, "Customer", GENERATED_CUSTOMERS)
         rows = []
         for k in range(GENERATED_CUSTOMERS):
-            payload = render_customer(f"Generated Customer {k + 1:03d}", customer_id=first_id + k, sync_token=0,
-                                      created=stamp, updated=stamp)
+            payload = render_customer(
+                f"Generated Customer {k + 1:03d}", customer_id=first_id + k, sync_token=0, created=stamp, updated=stamp
+            )
             catalog.customers[payload["Id"]] = payload
             rows.append(object_row("Customer", payload, txn_date=None, created=stamp, updated=stamp))
         conn.execute(insert(StoredObject), rows)
     return sorted(catalog.customers, key=int)
 
 
-def generate(engine: Engine, n: int, *, start: date, end: date, seed: int, products: int | Sequence[str],
-             credit_memo_share: Decimal, void_share: Decimal, unlinked_share: Decimal, lines_avg: int,
-             sales_receipt_share: Decimal = Decimal("0.2"), at: int | None = None) -> GenerateSummary:
+def generate(
+    engine: Engine,
+    n: int,
+    *,
+    start: date,
+    end: date,
+    seed: int,
+    products: int | Sequence[str],
+    credit_memo_share: Decimal,
+    void_share: Decimal,
+    unlinked_share: Decimal,
+    lines_avg: int,
+    sales_receipt_share: Decimal = Decimal("0.2"),
+    at: int | None = None,
+) -> GenerateSummary:
     """Add `n` documents dated `start`..`end` in one import made now (or at `at`, never later);
     products and customers are made when missing.
 
@@ -125,8 +142,10 @@ def generate(engine: Engine, n: int, *, start: date, end: date, seed: int, produ
         customer_ids = _customers(conn, catalog, stamp)
         span = (end - start).days + 1
         days = sorted(start + timedelta(days=rng.randrange(span)) for _ in range(n))
-        kinds = ["CreditMemo" if _chance(rng, credit_memo_share) else "SalesReceipt"
-                 if _chance(rng, sales_receipt_share) else "Invoice" for _ in range(n)]
+        kinds = [
+            "CreditMemo" if _chance(rng, credit_memo_share) else "SalesReceipt" if _chance(rng, sales_receipt_share) else "Invoice"
+            for _ in range(n)
+        ]
         first_id = next_id(conn, "Txn", n)
         numbers = {e: next_id(conn, f"DocNumber:{e}", kinds.count(e)) for e in DOC_NUMBER_START if kinds.count(e)}
         rows = []
@@ -138,21 +157,32 @@ def generate(engine: Engine, n: int, *, start: date, end: date, seed: int, produ
                 lines.append(LineInput(unlinked, Decimal(1)))
             number = DOC_NUMBER_START[entity] - 1 + numbers[entity]
             numbers[entity] += 1
-            draft = DocumentDraft(customer_id=rng.choice(customer_ids), txn_date=day, lines=tuple(lines),
-                                  doc_number=str(number), tax_inclusive=inclusive)
+            draft = DocumentDraft(
+                customer_id=rng.choice(customer_ids), txn_date=day, lines=tuple(lines), doc_number=str(number), tax_inclusive=inclusive
+            )
             is_void = _chance(rng, void_share)
-            payload = render_document(entity, draft, doc_id=first_id + index, sync_token=0, created=stamp,
-                                      updated=stamp, items=catalog.items,
-                                      customer=catalog.customers[draft.customer_id])
+            payload = render_document(
+                entity,
+                draft,
+                doc_id=first_id + index,
+                sync_token=0,
+                created=stamp,
+                updated=stamp,
+                items=catalog.items,
+                customer=catalog.customers[draft.customer_id],
+            )
             if is_void:
                 # Voided within the same import second: SyncToken moves on, the time does not.
                 payload = void_payload(payload, sync_token=1, updated=stamp)
                 voided += 1
-            rows.append(object_row(entity, payload, txn_date=day.isoformat(), created=stamp, updated=stamp,
-                                   voided=is_void))
+            rows.append(object_row(entity, payload, txn_date=day.isoformat(), created=stamp, updated=stamp, voided=is_void))
         conn.execute(insert(StoredObject), rows)
     products_made = [(i, catalog.items[i]["Name"], catalog.items[i].get("Sku")) for i in item_ids]
     return GenerateSummary(
-        documents={e: kinds.count(e) for e in DOC_NUMBER_START}, voided=voided, first_id=first_id,
-        last_id=first_id + n - 1, products=products_made, unlinked_item=unlinked,
+        documents={e: kinds.count(e) for e in DOC_NUMBER_START},
+        voided=voided,
+        first_id=first_id,
+        last_id=first_id + n - 1,
+        products=products_made,
+        unlinked_item=unlinked,
     )

@@ -1,4 +1,5 @@
 """`flask sandbox ...`: seed, generate, reset, faults and counters of the sandbox company."""
+
 from __future__ import annotations
 
 import time
@@ -43,8 +44,10 @@ def seed_demo_command(today: Any) -> None:
     except CompanyNotEmpty as error:
         raise click.ClickException(str(error)) from error
     verb = "Seeded" if summary.created else "Already seeded:"
-    click.echo(f"{verb} {', '.join(f'{n} {e}' for e, n in summary.documents.items())}; "
-               f"voided invoice {summary.voided_invoice}, deleted invoice {summary.deleted_invoice}.")
+    click.echo(
+        f"{verb} {', '.join(f'{n} {e}' for e, n in summary.documents.items())}; "
+        f"voided invoice {summary.voided_invoice}, deleted invoice {summary.deleted_invoice}."
+    )
 
 
 @sandbox_cli.command("generate")
@@ -57,21 +60,40 @@ def seed_demo_command(today: Any) -> None:
 @click.option("--void-share", type=DECIMAL, default="0.02", show_default=True)
 @click.option("--unlinked-share", type=DECIMAL, default="0.01", show_default=True)
 @click.option("--lines-avg", type=click.IntRange(min=1), default=3, show_default=True)
-def generate_command(n: int, start: Any, end: Any, seed: int, products: int, credit_memo_share: Decimal,
-                     void_share: Decimal, unlinked_share: Decimal, lines_avg: int) -> None:
+def generate_command(
+    n: int,
+    start: Any,
+    end: Any,
+    seed: int,
+    products: int,
+    credit_memo_share: Decimal,
+    void_share: Decimal,
+    unlinked_share: Decimal,
+    lines_avg: int,
+) -> None:
     """Add N synthetic documents (for benchmarks)."""
     last = end.date() if end else local_date(now_us())
     first = start.date() if start else last - timedelta(days=365)
     began = time.perf_counter()
     try:
-        summary = current_company().generate(n, start=first, end=last, seed=seed, products=products,
-                                             credit_memo_share=credit_memo_share, void_share=void_share,
-                                             unlinked_share=unlinked_share, lines_avg=lines_avg)
+        summary = current_company().generate(
+            n,
+            start=first,
+            end=last,
+            seed=seed,
+            products=products,
+            credit_memo_share=credit_memo_share,
+            void_share=void_share,
+            unlinked_share=unlinked_share,
+            lines_avg=lines_avg,
+        )
     except BadGeneration as error:
         raise click.ClickException(str(error)) from error
     elapsed = time.perf_counter() - began
-    click.echo(f"Generated {n} documents ({summary.documents}, {summary.voided} voided), "
-               f"ids {summary.first_id}-{summary.last_id}, in {elapsed:.1f} s.")
+    click.echo(
+        f"Generated {n} documents ({summary.documents}, {summary.voided} voided), "
+        f"ids {summary.first_id}-{summary.last_id}, in {elapsed:.1f} s."
+    )
 
 
 @sandbox_cli.command("reset")
@@ -120,13 +142,12 @@ def faults_list() -> None:
 @click.option("--probability", type=DECIMAL, default=None)
 @click.option("--retry-after", type=click.IntRange(min=0), default=60, show_default=True)
 @click.option("--delay", type=DECIMAL, default="0", show_default=True, help="Seconds, for slow.")
-def faults_add(family: str, kind: str, ordinals: str, probability: Decimal | None, retry_after: int,
-               delay: Decimal) -> None:
+def faults_add(family: str, kind: str, ordinals: str, probability: Decimal | None, retry_after: int, delay: Decimal) -> None:
     """Add a fault rule."""
     try:
-        rule = current_company().add_fault(family, kind, probability=probability,
-                                           ordinals=faults.parse_ordinals(ordinals), retry_after=retry_after,
-                                           delay=delay)
+        rule = current_company().add_fault(
+            family, kind, probability=probability, ordinals=faults.parse_ordinals(ordinals), retry_after=retry_after, delay=delay
+        )
     except faults.BadFaultRule as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"#{rule.id}  {rule.describe()}")

@@ -5,6 +5,7 @@ sends. After MAX_FAILURES wrong credentials from one address within WINDOW_SECON
 address gets 429 with Retry-After (even for right credentials) until its oldest counted
 failure leaves the window. The counts live in the sandbox database, shared by every process.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,9 +23,11 @@ WINDOW_SECONDS = 300
 def seconds_to_wait(conn: Connection, address: str, now: int) -> int | None:
     """Seconds until `address` may present client credentials again, or None when it may now."""
     start = now - WINDOW_SECONDS * SECOND
-    times = conn.execute(
-        select(ClientFailure.at).where(ClientFailure.address == address, ClientFailure.at > start).order_by(ClientFailure.at)
-    ).scalars().all()
+    times = (
+        conn.execute(select(ClientFailure.at).where(ClientFailure.address == address, ClientFailure.at > start).order_by(ClientFailure.at))
+        .scalars()
+        .all()
+    )
     if len(times) < MAX_FAILURES:
         return None
     return max(1, math.ceil((times[-MAX_FAILURES] - start) / SECOND))

@@ -6,6 +6,7 @@ compare as integers. QBO writes times in the company's local offset
 like Intuit's samples, and the US daylight-saving rule is computed here rather
 than read from a tz database the server may lack.
 """
+
 from __future__ import annotations
 
 import re
@@ -91,7 +92,12 @@ def parse_timestamp(text: str) -> int:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
         wall = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
             int((fraction or "0").ljust(6, "0")),
         )
     except ValueError as exc:

@@ -6,6 +6,7 @@ exactly as QBO would change them: SyncToken moves on with every change, and
 LastUpdatedTime is the moment of the change to the second (changes within one
 second share it, as in QBO), never ahead of real time.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -75,8 +76,7 @@ def _check_draft(draft: DocumentDraft, catalog: Catalog) -> None:
 class SandboxCompany(NameListChanges, SandboxControls):
     """One sandbox company in the database at `url` (its tables are made on first use)."""
 
-    def __init__(self, engine: Engine, url: str, *, access_token_lifetime: int = 3600,
-                 clock: Callable[[], int] | None = None) -> None:
+    def __init__(self, engine: Engine, url: str, *, access_token_lifetime: int = 3600, clock: Callable[[], int] | None = None) -> None:
         self.engine = engine
         self.url = url
         self.access_token_lifetime = access_token_lifetime
@@ -85,8 +85,7 @@ class SandboxCompany(NameListChanges, SandboxControls):
         self.clock = clock
 
     @classmethod
-    def open(cls, url: str, *, access_token_lifetime: int = 3600,
-             clock: Callable[[], int] | None = None) -> SandboxCompany:
+    def open(cls, url: str, *, access_token_lifetime: int = 3600, clock: Callable[[], int] | None = None) -> SandboxCompany:
         return cls(engine_for(url), url, access_token_lifetime=access_token_lifetime, clock=clock)
 
     def close(self) -> None:
@@ -116,10 +115,20 @@ class SandboxCompany(NameListChanges, SandboxControls):
 
         return seed_demo(self.engine, today)
 
-    def generate(self, n: int, *, start: date, end: date, seed: int, products: int | Sequence[str] = 50,
-                 credit_memo_share: Decimal | str = "0.05", void_share: Decimal | str = "0.02",
-                 unlinked_share: Decimal | str = "0.01", lines_avg: int = 3,
-                 sales_receipt_share: Decimal | str = "0.20") -> GenerateSummary:
+    def generate(
+        self,
+        n: int,
+        *,
+        start: date,
+        end: date,
+        seed: int,
+        products: int | Sequence[str] = 50,
+        credit_memo_share: Decimal | str = "0.05",
+        void_share: Decimal | str = "0.02",
+        unlinked_share: Decimal | str = "0.01",
+        lines_avg: int = 3,
+        sales_receipt_share: Decimal | str = "0.20",
+    ) -> GenerateSummary:
         """`n` synthetic documents dated `start`..`end`, imported at once: one shared LastUpdatedTime.
 
         Of the documents that are not credit memos, `sales_receipt_share` are sales receipts and the
@@ -127,11 +136,20 @@ class SandboxCompany(NameListChanges, SandboxControls):
         """
         from partsemble.sandbox.bulk import generate
 
-        return generate(self.engine, n, start=start, end=end, seed=seed, products=products,
-                        credit_memo_share=Decimal(str(credit_memo_share)), void_share=Decimal(str(void_share)),
-                        unlinked_share=Decimal(str(unlinked_share)), lines_avg=lines_avg,
-                        sales_receipt_share=Decimal(str(sales_receipt_share)),
-                        at=None if self.clock is None else self.clock())
+        return generate(
+            self.engine,
+            n,
+            start=start,
+            end=end,
+            seed=seed,
+            products=products,
+            credit_memo_share=Decimal(str(credit_memo_share)),
+            void_share=Decimal(str(void_share)),
+            unlinked_share=Decimal(str(unlinked_share)),
+            lines_avg=lines_avg,
+            sales_receipt_share=Decimal(str(sales_receipt_share)),
+            at=None if self.clock is None else self.clock(),
+        )
 
     # Reading
     def get(self, entity: str, object_id: str | int) -> dict[str, Any] | None:
@@ -143,7 +161,7 @@ class SandboxCompany(NameListChanges, SandboxControls):
                 return None
 
     def state(self, entity: str, object_id: str | int) -> str:
-        """"active", "voided" or "deleted".
+        """ "active", "voided" or "deleted".
 
         Raises:
             ObjectNotFound: no such object was ever stored.
@@ -178,8 +196,9 @@ class SandboxCompany(NameListChanges, SandboxControls):
             return int(conn.execute(select(func.count()).select_from(StoredObject).where(*clauses)).scalar_one())
 
     # Documents
-    def create_document(self, entity: str, *, customer_id: str, txn_date: date, lines: Iterable[LineInput],
-                        **fields: Any) -> dict[str, Any]:
+    def create_document(
+        self, entity: str, *, customer_id: str, txn_date: date, lines: Iterable[LineInput], **fields: Any
+    ) -> dict[str, Any]:
         """A new Invoice, SalesReceipt or CreditMemo (SyncToken "0"); `fields` are DocumentDraft's others.
 
         Raises:
@@ -197,10 +216,17 @@ class SandboxCompany(NameListChanges, SandboxControls):
                 number = next_id(conn, f"DocNumber:{entity}")
                 draft = draft.with_changes(doc_number=str(DOC_NUMBER_START[entity] - 1 + number))
             stamp = self._stamp(conn)
-            payload = render_document(entity, draft, doc_id=doc_id, sync_token=0, created=stamp, updated=stamp,
-                                      items=catalog.items, customer=catalog.customers[draft.customer_id])
-            conn.execute(insert(StoredObject), [object_row(entity, payload, txn_date=payload["TxnDate"],
-                                                           created=stamp, updated=stamp)])
+            payload = render_document(
+                entity,
+                draft,
+                doc_id=doc_id,
+                sync_token=0,
+                created=stamp,
+                updated=stamp,
+                items=catalog.items,
+                customer=catalog.customers[draft.customer_id],
+            )
+            conn.execute(insert(StoredObject), [object_row(entity, payload, txn_date=payload["TxnDate"], created=stamp, updated=stamp)])
         return payload
 
     def _live_row(self, conn: Connection, entity: str, doc_id: str | int) -> Any:
@@ -211,8 +237,9 @@ class SandboxCompany(NameListChanges, SandboxControls):
             raise InvalidChange(f"{entity} {doc_id} is voided")
         return row
 
-    def update_document(self, entity: str, doc_id: str | int, *, lines: Iterable[LineInput] | None = None,
-                        **changes: Any) -> dict[str, Any]:
+    def update_document(
+        self, entity: str, doc_id: str | int, *, lines: Iterable[LineInput] | None = None, **changes: Any
+    ) -> dict[str, Any]:
         """Edit a document: SyncToken + 1, a new LastUpdatedTime; unnamed fields stay as they were.
 
         Raises:
@@ -227,9 +254,16 @@ class SandboxCompany(NameListChanges, SandboxControls):
             catalog = load_catalog(conn)
             _check_draft(draft, catalog)
             stamp = self._stamp(conn)
-            payload = render_document(entity, draft, doc_id=row.id, sync_token=row.sync_token + 1,
-                                      created=row.create_time, updated=stamp, items=catalog.items,
-                                      customer=catalog.customers[draft.customer_id])
+            payload = render_document(
+                entity,
+                draft,
+                doc_id=row.id,
+                sync_token=row.sync_token + 1,
+                created=row.create_time,
+                updated=stamp,
+                items=catalog.items,
+                customer=catalog.customers[draft.customer_id],
+            )
             replace_payload(conn, entity, payload, updated=stamp, txn_date=payload["TxnDate"])
         return payload
 
@@ -261,5 +295,8 @@ class SandboxCompany(NameListChanges, SandboxControls):
             if row.deleted_at is not None:
                 raise InvalidChange(f"{entity} {doc_id} was already deleted")
             stamp = self._stamp(conn)
-            conn.execute(update(StoredObject).where(StoredObject.entity == entity, StoredObject.id == row.id)
-                         .values(deleted_at=stamp, last_updated_time=stamp))
+            conn.execute(
+                update(StoredObject)
+                .where(StoredObject.entity == entity, StoredObject.id == row.id)
+                .values(deleted_at=stamp, last_updated_time=stamp)
+            )

@@ -1,4 +1,5 @@
 """The knobs of the sandbox that QBO does not have: faults, quirks, tokens, traffic."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -12,8 +13,7 @@ from partsemble.sandbox.store import get_setting, prices_include_tax, reading, s
 
 QUIRKS = {
     "sku_only_when_selected": "Leave Sku out of items unless the query says SELECT *, Sku",
-    "cdc_live_reported_deleted": "CDC also reports the latest changed live document as deleted "
-                                 "(a client library saw QBO do this)",
+    "cdc_live_reported_deleted": "CDC also reports the latest changed live document as deleted (a client library saw QBO do this)",
 }
 
 
@@ -28,13 +28,19 @@ class SandboxControls:
     access_token_lifetime: int
 
     # Faults and quirks
-    def add_fault(self, family: str, kind: str, *, probability: Decimal | str | None = None,
-                  ordinals: Iterable[int] = (), retry_after: int = 60,
-                  delay: Decimal | str = Decimal("0")) -> faults.FaultRule:
+    def add_fault(
+        self,
+        family: str,
+        kind: str,
+        *,
+        probability: Decimal | str | None = None,
+        ordinals: Iterable[int] = (),
+        retry_after: int = 60,
+        delay: Decimal | str = Decimal("0"),
+    ) -> faults.FaultRule:
         """Inject a fault: see `faults` for families and kinds. Raises faults.BadFaultRule."""
         with writing(self.engine) as conn:
-            return faults.add_rule(conn, family, kind, probability=probability, ordinals=ordinals,
-                                   retry_after=retry_after, delay=delay)
+            return faults.add_rule(conn, family, kind, probability=probability, ordinals=ordinals, retry_after=retry_after, delay=delay)
 
     def faults(self) -> list[faults.FaultRule]:
         with reading(self.engine) as conn:
@@ -74,8 +80,7 @@ class SandboxControls:
         with reading(self.engine) as conn:
             return prices_include_tax(conn)
 
-    def enforce_request_limits(self, enabled: bool, *, per_second: int = limits.PER_SECOND,
-                               per_minute: int = limits.PER_MINUTE) -> None:
+    def enforce_request_limits(self, enabled: bool, *, per_second: int = limits.PER_SECOND, per_minute: int = limits.PER_MINUTE) -> None:
         """Answer past QBO's 10 requests a second or 500 a minute with its 429 ThrottleExceeded.
 
         Raises:

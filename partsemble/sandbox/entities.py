@@ -1,4 +1,5 @@
 """Which QBO entities the sandbox knows, and how their names and ids are spelled."""
+
 from __future__ import annotations
 
 TRANSACTIONS = ("Invoice", "SalesReceipt", "CreditMemo")

@@ -6,6 +6,7 @@ or with a probability drawn from an RNG seeded by (company seed, rule, ordinal)
 so a run can be repeated exactly, or on every request when it gives neither.
 Rules live in the database so every server process obeys them.
 """
+
 from __future__ import annotations
 
 import random
@@ -37,7 +38,13 @@ KINDS = {
     "xml_401": "401 in XML",
 }
 _REPLACING = {
-    "throttle_retry_after", "throttle", "throttle_403", "throttle_200", "server_error", "unavailable", "fault_200",
+    "throttle_retry_after",
+    "throttle",
+    "throttle_403",
+    "throttle_200",
+    "server_error",
+    "unavailable",
+    "fault_200",
     "xml_401",
 }
 _SCALE = 1_000_000
@@ -111,8 +118,12 @@ def add_rule(
         raise BadFaultRule("request numbers start at 1")
     rule_id = conn.execute(
         insert(StoredFaultRule).values(
-            family=family, kind=kind, probability=None if chance is None else str(chance),
-            ordinals=",".join(str(n) for n in numbers), retry_after=retry_after, delay=str(pause),
+            family=family,
+            kind=kind,
+            probability=None if chance is None else str(chance),
+            ordinals=",".join(str(n) for n in numbers),
+            retry_after=retry_after,
+            delay=str(pause),
         )
     ).inserted_primary_key[0]
     return FaultRule(int(rule_id), family, kind, chance, numbers, retry_after, pause)
@@ -123,10 +134,13 @@ def rules(conn: Connection) -> list[FaultRule]:
     rows = conn.execute(select(*StoredFaultRule.__table__.c).order_by(StoredFaultRule.id)).all()
     return [
         FaultRule(
-            id=row.id, family=row.family, kind=row.kind,
+            id=row.id,
+            family=row.family,
+            kind=row.kind,
             probability=None if row.probability is None else Decimal(row.probability),
             ordinals=tuple(int(n) for n in row.ordinals.split(",") if n),
-            retry_after=row.retry_after, delay=Decimal(row.delay),
+            retry_after=row.retry_after,
+            delay=Decimal(row.delay),
         )
         for row in rows
     ]

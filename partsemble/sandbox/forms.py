@@ -2,6 +2,7 @@
 
 Field names are documented in `ui_documents` and `ui_catalog`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -61,13 +62,23 @@ class DocumentForm:
     def from_payload(cls, entity: str, payload: Mapping[str, Any]) -> DocumentForm:
         draft = draft_from_payload(payload)
         rows = tuple(
-            LineRow(line.item_id or "", "" if line.qty is None else str(line.qty),
-                    "" if line.unit_price is None else str(line.unit_price), line.description or "",
-                    "" if line.amount is None else str(line.amount))
+            LineRow(
+                line.item_id or "",
+                "" if line.qty is None else str(line.qty),
+                "" if line.unit_price is None else str(line.unit_price),
+                line.description or "",
+                "" if line.amount is None else str(line.amount),
+            )
             for line in draft.lines
         )
-        return cls(entity, draft.customer_id, draft.txn_date.isoformat(), draft.doc_number or "", draft.private_note,
-                   rows + tuple(LineRow() for _ in range(BLANK_LINES)))
+        return cls(
+            entity,
+            draft.customer_id,
+            draft.txn_date.isoformat(),
+            draft.doc_number or "",
+            draft.private_note,
+            rows + tuple(LineRow() for _ in range(BLANK_LINES)),
+        )
 
     @classmethod
     def from_request(cls, entity: str, form: Mapping[str, str]) -> DocumentForm:
@@ -76,10 +87,15 @@ class DocumentForm:
             prefix = f"line-{index}-"
             if prefix + "item" not in form:
                 break
-            rows.append(LineRow(*(form.get(prefix + name, "").strip()
-                                  for name in ("item", "qty", "unit_price", "description", "amount"))))
-        return cls(entity, form.get("customer_id", "").strip(), form.get("txn_date", "").strip(),
-                   form.get("doc_number", "").strip(), form.get("private_note", "").strip(), tuple(rows))
+            rows.append(LineRow(*(form.get(prefix + name, "").strip() for name in ("item", "qty", "unit_price", "description", "amount"))))
+        return cls(
+            entity,
+            form.get("customer_id", "").strip(),
+            form.get("txn_date", "").strip(),
+            form.get("doc_number", "").strip(),
+            form.get("private_note", "").strip(),
+            tuple(rows),
+        )
 
     def parse(self) -> tuple[dict[str, Any], list[str]]:
         """Keyword arguments for create_document/update_document, and the errors found."""
@@ -104,8 +120,13 @@ class DocumentForm:
             lines.append(LineInput(row.item_id or None, qty, price, row.description or None, amount))
         if not any(line.item_id for line in lines):
             errors.append("Add at least one line with an item.")
-        fields = {"customer_id": self.customer_id, "txn_date": txn_date, "lines": lines,
-                  "doc_number": self.doc_number or None, "private_note": self.private_note}
+        fields = {
+            "customer_id": self.customer_id,
+            "txn_date": txn_date,
+            "lines": lines,
+            "doc_number": self.doc_number or None,
+            "private_note": self.private_note,
+        }
         return fields, errors
 
 
@@ -119,13 +140,23 @@ class ItemForm:
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ItemForm:
-        return cls(payload["Name"], payload.get("Sku", ""), payload.get("Type", "Inventory"),
-                   str(payload.get("UnitPrice", "0")), bool(payload.get("Active", True)))
+        return cls(
+            payload["Name"],
+            payload.get("Sku", ""),
+            payload.get("Type", "Inventory"),
+            str(payload.get("UnitPrice", "0")),
+            bool(payload.get("Active", True)),
+        )
 
     @classmethod
     def from_request(cls, form: Mapping[str, str]) -> ItemForm:
-        return cls(form.get("name", "").strip(), form.get("sku", "").strip(), form.get("type", "").strip(),
-                   form.get("unit_price", "").strip() or "0", form.get("active") == "1")
+        return cls(
+            form.get("name", "").strip(),
+            form.get("sku", "").strip(),
+            form.get("type", "").strip(),
+            form.get("unit_price", "").strip() or "0",
+            form.get("active") == "1",
+        )
 
     def parse(self) -> tuple[dict[str, Any], list[str]]:
         """Fields for ItemDraft (create) or update_item (edit), and the errors found."""
@@ -137,5 +168,4 @@ class ItemForm:
         if self.type not in entities.ITEM_TYPES:
             errors.append(f"Type must be one of {', '.join(entities.ITEM_TYPES)}.")
         price = _decimal(self.unit_price, "Unit price", errors) or Decimal("0")
-        return {"name": self.name, "sku": self.sku or None, "type": self.type, "unit_price": price,
-                "active": self.active}, errors
+        return {"name": self.name, "sku": self.sku or None, "type": self.type, "unit_price": price, "active": self.active}, errors

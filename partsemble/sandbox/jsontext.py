@@ -3,6 +3,7 @@
 The standard encoder can only write Decimal through a float, which would round
 money; this small writer prints ``format(value, "f")`` instead.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ asks for it (tests and the demo would otherwise wait out Intuit's advised minute
 Over a limit the request is answered as QBO answers it: 429 ThrottleExceeded (3001) in XML,
 without Retry-After. Token requests do not count: they go to Intuit's OAuth server, not the company.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -35,9 +36,11 @@ def enforce(conn: Connection, enabled: bool, per_second: int = PER_SECOND, per_m
 
 
 def _since(conn: Connection, start: int) -> int:
-    return int(conn.execute(
-        select(func.count()).select_from(LoggedRequest).where(LoggedRequest.at >= start, LoggedRequest.family != "token")
-    ).scalar_one())
+    return int(
+        conn.execute(
+            select(func.count()).select_from(LoggedRequest).where(LoggedRequest.at >= start, LoggedRequest.family != "token")
+        ).scalar_one()
+    )
 
 
 def over_limit(conn: Connection, now: int) -> bool:

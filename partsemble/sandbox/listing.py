@@ -1,4 +1,5 @@
 """Pages of documents for the sandbox's own screens, newest first, any state."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,7 @@ class DocumentPage:
     total: int
 
 
-def document_page(company: SandboxCompany, *, entity: str | None, state: str, page: int,
-                  per_page: int = 50) -> DocumentPage:
+def document_page(company: SandboxCompany, *, entity: str | None, state: str, page: int, per_page: int = 50) -> DocumentPage:
     """One page of documents of one type (or all three), filtered by state."""
     clauses = [StoredObject.entity.in_([entity] if entity in entities.TRANSACTIONS else entities.TRANSACTIONS)]
     if state == "active":
@@ -52,18 +52,27 @@ def document_page(company: SandboxCompany, *, entity: str | None, state: str, pa
         pages = max(1, -(-total // per_page))
         page = min(max(1, page), pages)
         rows = conn.execute(
-            select(StoredObject.entity, StoredObject.payload, StoredObject.voided, StoredObject.deleted_at,
-                   StoredObject.last_updated_time)
-            .where(*clauses).order_by(StoredObject.id.desc()).offset((page - 1) * per_page).limit(per_page)
+            select(StoredObject.entity, StoredObject.payload, StoredObject.voided, StoredObject.deleted_at, StoredObject.last_updated_time)
+            .where(*clauses)
+            .order_by(StoredObject.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page)
         ).all()
     summaries = []
     for row in rows:
         payload = jsontext.loads(row.payload)
-        summaries.append(DocumentSummary(
-            entity=row.entity, id=payload["Id"], doc_number=payload.get("DocNumber", ""), txn_date=payload["TxnDate"],
-            customer=payload["CustomerRef"]["name"], total=number(payload["TotalAmt"]),
-            currency=payload["CurrencyRef"]["value"], sync_token=payload["SyncToken"],
-            last_updated=qbo_time(row.last_updated_time),
-            state="deleted" if row.deleted_at is not None else "voided" if row.voided else "active",
-        ))
+        summaries.append(
+            DocumentSummary(
+                entity=row.entity,
+                id=payload["Id"],
+                doc_number=payload.get("DocNumber", ""),
+                txn_date=payload["TxnDate"],
+                customer=payload["CustomerRef"]["name"],
+                total=number(payload["TotalAmt"]),
+                currency=payload["CurrencyRef"]["value"],
+                sync_token=payload["SyncToken"],
+                last_updated=qbo_time(row.last_updated_time),
+                state="deleted" if row.deleted_at is not None else "voided" if row.voided else "active",
+            )
+        )
     return DocumentPage(summaries, page, pages, total)

@@ -1,4 +1,5 @@
 """Every API request is counted, may be hit by an injected fault, and is logged."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -39,10 +40,15 @@ def metered(family: str, detail: Callable[[dict[str, Any]], str | None] = lambda
                     response = faults.damage(rule, response)
             with writing(company.engine) as conn:
                 traffic.log_request(
-                    conn, method=request.method, path=request.path,
+                    conn,
+                    method=request.method,
+                    path=request.path,
                     query=request.query_string.decode("utf-8", "replace") if family != "token" else "",
-                    family=family, endpoint=request.endpoint or "", ordinal=ordinals.family,
-                    status=response.status_code, fault="rate_limit" if throttled else rule.kind if rule else None,
+                    family=family,
+                    endpoint=request.endpoint or "",
+                    ordinal=ordinals.family,
+                    status=response.status_code,
+                    fault="rate_limit" if throttled else rule.kind if rule else None,
                     intuit_tid=g.intuit_tid,
                     minorversion=request.args.get("minorversion"),
                 )

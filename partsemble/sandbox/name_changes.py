@@ -1,4 +1,5 @@
 """Changes to the name lists (items and customers), as SandboxCompany makes them."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -32,8 +33,9 @@ class NameListChanges:
             item_id = next_id(conn, "Item")
             stamp = self._stamp(conn)
             payload = render_item(draft, item_id=item_id, sync_token=0, created=stamp, updated=stamp)
-            conn.execute(insert(StoredObject), [object_row("Item", payload, txn_date=None, created=stamp,
-                                                           updated=stamp, active=draft.active)])
+            conn.execute(
+                insert(StoredObject), [object_row("Item", payload, txn_date=None, created=stamp, updated=stamp, active=draft.active)]
+            )
         return payload
 
     def update_item(self, item_id: str | int, **changes: Any) -> dict[str, Any]:
@@ -49,13 +51,12 @@ class NameListChanges:
             if draft.type not in entities.ITEM_TYPES:
                 raise InvalidChange(f"item type must be one of {', '.join(entities.ITEM_TYPES)}")
             stamp = self._stamp(conn)
-            payload = render_item(draft, item_id=row.id, sync_token=row.sync_token + 1, created=row.create_time,
-                                  updated=stamp)
+            payload = render_item(draft, item_id=row.id, sync_token=row.sync_token + 1, created=row.create_time, updated=stamp)
             replace_payload(conn, "Item", payload, updated=stamp, active=draft.active)
         return payload
 
     def delete_item(self, item_id: str | int) -> dict[str, Any]:
-        """"Delete" an item the only way QBO can: make it inactive (SyncToken + 1).
+        """ "Delete" an item the only way QBO can: make it inactive (SyncToken + 1).
 
         Raises:
             ObjectNotFound: no such item.
@@ -68,8 +69,8 @@ class NameListChanges:
         with writing(self.engine) as conn:
             customer_id = next_id(conn, "Customer")
             stamp = self._stamp(conn)
-            payload = render_customer(display_name.strip(), customer_id=customer_id, sync_token=0, created=stamp,
-                                      updated=stamp, email=email)
-            conn.execute(insert(StoredObject), [object_row("Customer", payload, txn_date=None, created=stamp,
-                                                           updated=stamp)])
+            payload = render_customer(
+                display_name.strip(), customer_id=customer_id, sync_token=0, created=stamp, updated=stamp, email=email
+            )
+            conn.execute(insert(StoredObject), [object_row("Customer", payload, txn_date=None, created=stamp, updated=stamp)])
         return payload

@@ -1,4 +1,5 @@
 """QBO-shaped payloads of the name lists: items, customers, and the company itself."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -72,9 +73,7 @@ def render_item(draft: ItemDraft, *, item_id: int, sync_token: int, created: int
     if draft.type == "Group":
         payload["Type"] = "Group"
         payload["ItemGroupDetail"] = {
-            "ItemGroupLine": [
-                {"ItemRef": {"value": c.item_id, "name": c.name, "type": "Item"}, "Qty": c.qty} for c in draft.components
-            ]
+            "ItemGroupLine": [{"ItemRef": {"value": c.item_id, "name": c.name, "type": "Item"}, "Qty": c.qty} for c in draft.components]
         }
     if draft.type == "Category":
         payload["Type"] = "Category"
@@ -104,9 +103,7 @@ def item_draft_from_payload(payload: dict[str, Any]) -> ItemDraft:
         description=payload.get("Description"),
         taxable=bool(payload.get("Taxable", True)),
         parent=(parent["value"], parent["name"]) if parent else None,
-        components=tuple(
-            GroupComponent(line["ItemRef"]["value"], line["ItemRef"]["name"], Decimal(str(line["Qty"]))) for line in lines
-        ),
+        components=tuple(GroupComponent(line["ItemRef"]["value"], line["ItemRef"]["name"], Decimal(str(line["Qty"]))) for line in lines),
         qty_on_hand=Decimal(str(payload.get("QtyOnHand", 0))),
         inventory_start=date.fromisoformat(payload["InvStartDate"]) if payload.get("InvStartDate") else None,
     )
@@ -116,7 +113,13 @@ CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar"}
 
 
 def render_customer(
-    display_name: str, *, customer_id: int, sync_token: int, created: int, updated: int, email: str | None = None,
+    display_name: str,
+    *,
+    customer_id: int,
+    sync_token: int,
+    created: int,
+    updated: int,
+    email: str | None = None,
     currency: str = "USD",
 ) -> dict[str, Any]:
     """A Customer as QBO returns it."""
@@ -147,8 +150,14 @@ def render_customer(
 
 def render_company_info(name: str, *, created: int, updated: int) -> dict[str, Any]:
     """The CompanyInfo object of the sandbox company."""
-    address = {"Id": "1", "Line1": "418 Alder Street", "City": "Portland", "CountrySubDivisionCode": "OR",
-               "PostalCode": "97204", "Country": "US"}
+    address = {
+        "Id": "1",
+        "Line1": "418 Alder Street",
+        "City": "Portland",
+        "CountrySubDivisionCode": "OR",
+        "PostalCode": "97204",
+        "Country": "US",
+    }
     return {
         "CompanyName": name,
         "LegalName": name,
@@ -162,8 +171,7 @@ def render_company_info(name: str, *, created: int, updated: int) -> dict[str, A
         "Email": {"Address": "books@juniperandwick.example"},
         "WebAddr": {"URI": "https://juniperandwick.example"},
         "SupportedLanguages": "en",
-        "NameValue": [{"Name": "QBOIndustryType", "Value": "Manufacturing"},
-                      {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"}],
+        "NameValue": [{"Name": "QBOIndustryType", "Value": "Manufacturing"}, {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"}],
         "domain": "QBO",
         "sparse": False,
         "Id": "1",

@@ -8,6 +8,7 @@ take HTTP Basic client credentials; when the app config has QBO_CLIENT_ID they
 must match it (and QBO_CLIENT_SECRET). Too many wrong ones from an address get 429
 (client_throttle). The consent page is for a logged-in user of the app.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -25,8 +26,7 @@ from partsemble.sandbox.store import get_setting, writing
 from partsemble.web.guard import any_user, public
 
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
-KNOWN_SCOPES = frozenset({ACCOUNTING_SCOPE, "com.intuit.quickbooks.payment", "openid", "profile", "email", "phone",
-                          "address"})
+KNOWN_SCOPES = frozenset({ACCOUNTING_SCOPE, "com.intuit.quickbooks.payment", "openid", "profile", "email", "phone", "address"})
 APP_NAME = "Partsemble"
 
 
@@ -75,8 +75,9 @@ def authorize() -> str | BaseResponse | tuple[str, int]:
     if problem:
         return render_template("sandbox/authorize_error.html", problem=problem), 400
     if request.method == "GET":
-        return render_template("sandbox/authorize.html", params=params, app_name=APP_NAME,
-                               company_name=company.name, realm_id=company.realm_id)
+        return render_template(
+            "sandbox/authorize.html", params=params, app_name=APP_NAME, company_name=company.name, realm_id=company.realm_id
+        )
     if request.form.get("decision") != "approve":
         return redirect(_with_query(params["redirect_uri"], error="access_denied", state=params["state"]))
     with writing(company.engine) as conn:
@@ -173,4 +174,3 @@ def revoke() -> Response:
     with writing(current_company().engine) as conn:
         tokens.revoke(conn, token_text)
     return Response("", 200)
-

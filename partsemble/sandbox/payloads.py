@@ -11,6 +11,7 @@ QBO then answers as in its recorded AU payloads: each line's `Amount` and
 `UnitPrice` are net of tax, `SalesItemLineDetail.TaxInclusiveAmt` holds the
 gross line amount, `TxnTaxDetail` the tax, and `TotalAmt` the gross total.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -73,8 +74,9 @@ class DocumentDraft:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _sales_line(line_id: int, line_num: int | None, line: LineInput, item: Mapping[str, Any], qty: Decimal,
-                inclusive_rate: Decimal | None = None) -> dict[str, Any]:
+def _sales_line(
+    line_id: int, line_num: int | None, line: LineInput, item: Mapping[str, Any], qty: Decimal, inclusive_rate: Decimal | None = None
+) -> dict[str, Any]:
     """One SalesItemLineDetail line; with `inclusive_rate` (tax percent) the typed price includes tax."""
     price = line.unit_price if line.unit_price is not None else number(item.get("UnitPrice", 0))
     amount = line.amount if line.amount is not None else money(qty * price)
@@ -105,16 +107,24 @@ def _taxed(line: Mapping[str, Any]) -> bool:
     return bool(line["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "TAX")
 
 
-def _build_lines(draft: DocumentDraft, items: Mapping[str, Mapping[str, Any]],
-                 inclusive_rate: Decimal | None) -> tuple[list[dict[str, Any]], Decimal, Decimal, Decimal]:
+def _build_lines(
+    draft: DocumentDraft, items: Mapping[str, Mapping[str, Any]], inclusive_rate: Decimal | None
+) -> tuple[list[dict[str, Any]], Decimal, Decimal, Decimal]:
     """The Line[] of the items typed, with their (net) subtotal, its taxable part, and that part's gross."""
     lines: list[dict[str, Any]] = []
     subtotal = taxable = gross_taxable = ZERO
     next_id = 1
     for line_num, line in enumerate(draft.lines, start=1):
         if line.item_id is None:
-            lines.append({"Id": str(next_id), "LineNum": line_num, "Description": line.description or "",
-                          "DetailType": "DescriptionOnly", "DescriptionLineDetail": {}})
+            lines.append(
+                {
+                    "Id": str(next_id),
+                    "LineNum": line_num,
+                    "Description": line.description or "",
+                    "DetailType": "DescriptionOnly",
+                    "DescriptionLineDetail": {},
+                }
+            )
             next_id += 1
             continue
         item = items[line.item_id]
@@ -125,18 +135,25 @@ def _build_lines(draft: DocumentDraft, items: Mapping[str, Mapping[str, Any]],
             inner = []
             for component in item["ItemGroupDetail"]["ItemGroupLine"]:
                 part = items[component["ItemRef"]["value"]]
-                inner.append(_sales_line(next_id, None, LineInput(component["ItemRef"]["value"]), part,
-                                         number(component["Qty"]) * qty, inclusive_rate))
+                inner.append(
+                    _sales_line(
+                        next_id, None, LineInput(component["ItemRef"]["value"]), part, number(component["Qty"]) * qty, inclusive_rate
+                    )
+                )
                 next_id += 1
             amount = sum((number(x["Amount"]) for x in inner), ZERO)
             taxable += sum((number(x["Amount"]) for x in inner if _taxed(x)), ZERO)
-            gross_taxable += sum((number(x["SalesItemLineDetail"].get("TaxInclusiveAmt", x["Amount"]))
-                                  for x in inner if _taxed(x)), ZERO)
-            lines.append({"Id": str(group_id), "LineNum": line_num,
-                          "Description": line.description or item.get("Description", item["Name"]),
-                          "Amount": amount, "DetailType": "GroupLineDetail",
-                          "GroupLineDetail": {"GroupItemRef": {"value": item["Id"], "name": item["Name"]},
-                                              "Quantity": qty, "Line": inner}})
+            gross_taxable += sum((number(x["SalesItemLineDetail"].get("TaxInclusiveAmt", x["Amount"])) for x in inner if _taxed(x)), ZERO)
+            lines.append(
+                {
+                    "Id": str(group_id),
+                    "LineNum": line_num,
+                    "Description": line.description or item.get("Description", item["Name"]),
+                    "Amount": amount,
+                    "DetailType": "GroupLineDetail",
+                    "GroupLineDetail": {"GroupItemRef": {"value": item["Id"], "name": item["Name"]}, "Quantity": qty, "Line": inner},
+                }
+            )
         else:
             built = _sales_line(next_id, line_num, line, item, qty, inclusive_rate)
             next_id += 1
@@ -171,8 +188,9 @@ def render_document(
     discount = ZERO
     if draft.discount_percent is not None or draft.discount_amount is not None:
         percent_based = draft.discount_percent is not None
-        discount = money(subtotal * draft.discount_percent / 100) if draft.discount_percent is not None else money(
-            draft.discount_amount or ZERO)
+        discount = (
+            money(subtotal * draft.discount_percent / 100) if draft.discount_percent is not None else money(draft.discount_amount or ZERO)
+        )
         detail: dict[str, Any] = {"PercentBased": percent_based}
         if percent_based:
             detail["DiscountPercent"] = draft.discount_percent
@@ -186,18 +204,37 @@ def render_document(
     rate = draft.exchange_rate if draft.exchange_rate is not None else Decimal("1")
     tax_detail: dict[str, Any] = {"TotalTax": tax}
     if tax:
-        tax_detail = {"TxnTaxCodeRef": {"value": "2"}, "TotalTax": tax, "TaxLine": [
-            {"Amount": tax, "DetailType": "TaxLineDetail", "TaxLineDetail": {
-                "TaxRateRef": {"value": "3"}, "PercentBased": True, "TaxPercent": draft.tax_percent,
-                "NetAmountTaxable": net_taxable}}]}
+        tax_detail = {
+            "TxnTaxCodeRef": {"value": "2"},
+            "TotalTax": tax,
+            "TaxLine": [
+                {
+                    "Amount": tax,
+                    "DetailType": "TaxLineDetail",
+                    "TaxLineDetail": {
+                        "TaxRateRef": {"value": "3"},
+                        "PercentBased": True,
+                        "TaxPercent": draft.tax_percent,
+                        "NetAmountTaxable": net_taxable,
+                    },
+                }
+            ],
+        }
     payload: dict[str, Any] = {}
     if entity == "Invoice":
-        payload.update({"AllowIPNPayment": False, "AllowOnlinePayment": False,
-                        "AllowOnlineCreditCardPayment": False, "AllowOnlineACHPayment": False})
-    payload.update({
-        "domain": "QBO", "sparse": False, "Id": str(doc_id), "SyncToken": str(sync_token),
-        "MetaData": meta(created, updated), "CustomField": [],
-    })
+        payload.update(
+            {"AllowIPNPayment": False, "AllowOnlinePayment": False, "AllowOnlineCreditCardPayment": False, "AllowOnlineACHPayment": False}
+        )
+    payload.update(
+        {
+            "domain": "QBO",
+            "sparse": False,
+            "Id": str(doc_id),
+            "SyncToken": str(sync_token),
+            "MetaData": meta(created, updated),
+            "CustomField": [],
+        }
+    )
     if draft.doc_number:
         payload["DocNumber"] = draft.doc_number
     payload["TxnDate"] = draft.txn_date.isoformat()

@@ -14,6 +14,7 @@ Keywords, entity and field names are case-insensitive. A malformed query raises
 well-formed one the company cannot answer raises code 4001 ("Invalid query",
 a QueryValidationError detail), as QBO does.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,9 +31,7 @@ QUERYABLE = {
     **{entity: ("MetaData.LastUpdatedTime", "MetaData.CreateTime", "TxnDate", "Id") for entity in entities.TRANSACTIONS},
     **{entity: ("MetaData.LastUpdatedTime", "MetaData.CreateTime", "Id", "Active") for entity in entities.NAME_LISTS},
 }
-KEYWORDS = frozenset(
-    {"select", "from", "where", "and", "in", "orderby", "asc", "desc", "startposition", "maxresults", "true", "false"}
-)
+KEYWORDS = frozenset({"select", "from", "where", "and", "in", "orderby", "asc", "desc", "startposition", "maxresults", "true", "false"})
 _TOKEN = re.compile(
     r"""(?P<space>\s+)
       |(?P<string>'(?:[^'\\]|\\.)*')
@@ -94,9 +93,11 @@ def _tokens(text: str) -> list[_Token]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
-            raise QueryError("4000", "Error parsing query",
-                             f'QueryParserError: Lexical error at line 1, column {position + 1}.  '
-                             f'Encountered: "{text[position]}"')
+            raise QueryError(
+                "4000",
+                "Error parsing query",
+                f'QueryParserError: Lexical error at line 1, column {position + 1}.  Encountered: "{text[position]}"',
+            )
         kind = match.lastgroup or "space"
         if kind != "space":
             value = match.group()
@@ -119,12 +120,20 @@ class _Parser:
 
     def fail(self, *expected: str) -> QueryError:
         token = self.current
-        shown = {"string": "<STRING>", "number": "<INTEGER>", "name": "<IDENTIFIER>", "keyword": f'"{token.text}"',
-                 "symbol": f'"{token.text}"', "end": "<EOF>"}[token.kind]
+        shown = {
+            "string": "<STRING>",
+            "number": "<INTEGER>",
+            "name": "<IDENTIFIER>",
+            "keyword": f'"{token.text}"',
+            "symbol": f'"{token.text}"',
+            "end": "<EOF>",
+        }[token.kind]
         wanted = "\n".join(f"    {item} ..." for item in expected)
-        return QueryError("4000", "Error parsing query",
-                          f'QueryParserError: Encountered " {shown} "{token.text} "" at line 1, column {token.column}.\n'
-                          f"Was expecting one of:\n{wanted}")
+        return QueryError(
+            "4000",
+            "Error parsing query",
+            f'QueryParserError: Encountered " {shown} "{token.text} "" at line 1, column {token.column}.\nWas expecting one of:\n{wanted}',
+        )
 
     def accept(self, kind: str, text: str | None = None) -> _Token | None:
         token = self.current
@@ -244,5 +253,5 @@ def parse_query(text: str) -> Query:
         QueryError: code 4000 for a syntax error, 4001 for a query QBO would refuse.
     """
     if not text or not text.strip():
-        raise QueryError("4000", "Error parsing query", "QueryParserError: Encountered \" <EOF> \"\" at line 1, column 1.")
+        raise QueryError("4000", "Error parsing query", 'QueryParserError: Encountered " <EOF> "" at line 1, column 1.')
     return _Parser(text).parse()

@@ -5,6 +5,7 @@ invoice, a bundle with a discount...) is stored byte for byte, with its own Id,
 SyncToken and MetaData times, so the query, CDC and reads serve it exactly as
 QBO did and a sync runs over it end to end. Nothing is re-rendered.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -63,9 +64,15 @@ def load_recorded(conn: Connection, entity: str, payload: Mapping[str, Any]) -> 
     taken = conn.execute(select(StoredObject.pk).where(StoredObject.entity == name, StoredObject.id == int(doc_id)))
     if taken.first() is not None:
         raise BadRecording(f"{name} {doc_id} is already in the company")
-    row = object_row(name, dict(payload), txn_date=txn_date, created=created, updated=updated,
-                     active=payload.get("Active", True) is not False,
-                     voided=str(payload.get("PrivateNote", "")).startswith("Voided") and payload.get("TotalAmt") == 0)
+    row = object_row(
+        name,
+        dict(payload),
+        txn_date=txn_date,
+        created=created,
+        updated=updated,
+        active=payload.get("Active", True) is not False,
+        voided=str(payload.get("PrivateNote", "")).startswith("Voided") and payload.get("TotalAmt") == 0,
+    )
     row["payload"] = jsontext.dumps(payload)
     conn.execute(insert(StoredObject), [row])
     reserve_ids_through(conn, entities.SEQUENCES[name], int(doc_id))

@@ -1,4 +1,5 @@
 """Reading and writing stored objects: the row of a payload, one object, the catalog."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,15 +63,27 @@ def load_row(conn: Connection, entity: str, object_id: str | int) -> Row[Any]:
 
 
 def replace_payload(
-    conn: Connection, entity: str, payload: dict[str, Any], *, updated: int, txn_date: str | None = None,
-    active: bool = True, voided: bool = False,
+    conn: Connection,
+    entity: str,
+    payload: dict[str, Any],
+    *,
+    updated: int,
+    txn_date: str | None = None,
+    active: bool = True,
+    voided: bool = False,
 ) -> None:
     """Store a new version of an existing object (its SyncToken already bumped)."""
     conn.execute(
         update(StoredObject)
         .where(StoredObject.entity == entity, StoredObject.id == int(payload["Id"]))
-        .values(sync_token=int(payload["SyncToken"]), last_updated_time=updated, txn_date=txn_date, active=active,
-                voided=voided, payload=jsontext.dumps(payload))
+        .values(
+            sync_token=int(payload["SyncToken"]),
+            last_updated_time=updated,
+            txn_date=txn_date,
+            active=active,
+            voided=voided,
+            payload=jsontext.dumps(payload),
+        )
     )
 
 

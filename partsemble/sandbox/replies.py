@@ -3,6 +3,7 @@
 Bodies are assembled from stored JSON texts, never re-encoded, so a document
 is byte-for-byte what was stored.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -62,16 +63,16 @@ def cdc_reply(changes: Sequence[tuple[str, Sequence[str]]]) -> Response:
     return json_reply(f'{{"CDCResponse":[{{"QueryResponse":[{",".join(parts)}]}}],"time":{_time()}}}')
 
 
-def fault_body(code: str, message: str, detail: str, *, fault_type: str = "ValidationFault",
-               element: str | None = None) -> str:
+def fault_body(code: str, message: str, detail: str, *, fault_type: str = "ValidationFault", element: str | None = None) -> str:
     error = {"Message": message, "Detail": detail, "code": code}
     if element is not None:
         error["element"] = element
     return jsontext.dumps({"Fault": {"Error": [error], "type": fault_type}, "time": response_time()})
 
 
-def fault_reply(code: str, message: str, detail: str, *, status: int = 400, fault_type: str = "ValidationFault",
-                element: str | None = None) -> Response:
+def fault_reply(
+    code: str, message: str, detail: str, *, status: int = 400, fault_type: str = "ValidationFault", element: str | None = None
+) -> Response:
     return json_reply(fault_body(code, message, detail, fault_type=fault_type, element=element), status)
 
 
@@ -82,15 +83,23 @@ def not_found_reply() -> Response:
 
 def authentication_failed_reply() -> Response:
     """The lower-case JSON 401 of an expired, revoked or unknown access token."""
-    body = {"fault": {"error": [{"message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                                 "code": "3200"}], "type": "AUTHENTICATION"}}
+    body = {
+        "fault": {
+            "error": [{"message": "message=AuthenticationFailed; errorCode=003200; statusCode=401", "code": "3200"}],
+            "type": "AUTHENTICATION",
+        }
+    }
     return json_reply(jsontext.dumps(body), 401)
 
 
 def authorization_failed_reply() -> Response:
     """The 403 of a token used on a company it was not issued for."""
-    body = {"fault": {"error": [{"message": "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
-                                 "code": "3100"}], "type": "AUTHORIZATION"}}
+    body = {
+        "fault": {
+            "error": [{"message": "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403", "code": "3100"}],
+            "type": "AUTHORIZATION",
+        }
+    }
     return json_reply(jsontext.dumps(body), 403)
 
 
@@ -106,9 +115,14 @@ def throttled_reply(retry_after: int | None, status: int = 429) -> Response:
     """ThrottleExceeded (3001) in XML, as QBO sends it even when JSON was asked for; usually a 429,
     sometimes a 403 that says so in its message."""
     response = Response(
-        _xml("SERVICE", "3001", f"message=ThrottleExceeded; errorCode=003001; statusCode={status}",
-             "The request limit was reached.  Try again later"),
-        status=status, content_type=XML,
+        _xml(
+            "SERVICE",
+            "3001",
+            f"message=ThrottleExceeded; errorCode=003001; statusCode={status}",
+            "The request limit was reached.  Try again later",
+        ),
+        status=status,
+        content_type=XML,
     )
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -118,16 +132,24 @@ def throttled_reply(retry_after: int | None, status: int = 429) -> Response:
 def xml_unauthorized_reply() -> Response:
     """The XML flavour of QBO's 401."""
     return Response(
-        _xml("AuthenticationFault", "100", "General Authentication Error",
-             "AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401"),
-        status=401, content_type=XML,
+        _xml(
+            "AuthenticationFault",
+            "100",
+            "General Authentication Error",
+            "AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401",
+        ),
+        status=401,
+        content_type=XML,
     )
 
 
 def system_fault_body() -> str:
-    return fault_body("10000", "An application error has occurred while processing your request",
-                      "System Failure Error: An unexpected error occurred while accessing or saving your data. "
-                      "Please wait a few minutes and try again.", fault_type="SystemFault")
+    return fault_body(
+        "10000",
+        "An application error has occurred while processing your request",
+        "System Failure Error: An unexpected error occurred while accessing or saving your data. Please wait a few minutes and try again.",
+        fault_type="SystemFault",
+    )
 
 
 def server_error_reply() -> Response:
@@ -141,8 +163,15 @@ def fault_in_ok_reply() -> Response:
 
 def throttle_in_ok_reply() -> Response:
     """A 200 whose body is a ThrottleExceeded Fault: a throttle whatever the status says."""
-    return json_reply(fault_body("3001", "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-                                 "The request limit was reached.  Try again later", fault_type="SERVICE"), 200)
+    return json_reply(
+        fault_body(
+            "3001",
+            "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+            "The request limit was reached.  Try again later",
+            fault_type="SERVICE",
+        ),
+        200,
+    )
 
 
 def unavailable_reply() -> Response:
@@ -150,5 +179,6 @@ def unavailable_reply() -> Response:
     return Response(
         "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center>"
         "<h1>503 Service Temporarily Unavailable</h1></center></body></html>",
-        status=503, content_type="text/html",
+        status=503,
+        content_type="text/html",
     )

@@ -4,6 +4,7 @@ A void keeps the document with every amount and quantity 0, as QBO does; a
 deletion leaves only a CDC tombstone; an edit starts from the draft the
 payload was built from, tax-inclusive prices read back from TaxInclusiveAmt.
 """
+
 from __future__ import annotations
 
 import copy

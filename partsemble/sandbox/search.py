@@ -3,6 +3,7 @@
 Results are the stored JSON texts themselves, so a response is assembled by
 joining strings and never re-encodes a document.
 """
+
 from __future__ import annotations
 
 import operator
@@ -113,8 +114,7 @@ class ChangeSet:
     objects: list[str]  # active objects first, then tombstones
 
 
-def changes_since(conn: Connection, entity_names: Sequence[str], since: int, *,
-                  report_live_as_deleted: bool = False) -> list[ChangeSet]:
+def changes_since(conn: Connection, entity_names: Sequence[str], since: int, *, report_live_as_deleted: bool = False) -> list[ChangeSet]:
     """What CDC reports per entity: changed objects, then deletions, at most 1000 in the whole answer.
 
     The cap is on the response, across all the entities asked for: the changed
@@ -127,13 +127,18 @@ def changes_since(conn: Connection, entity_names: Sequence[str], since: int, *,
     room = CDC_LIMIT
     found: dict[str, list[str]] = {}
     for entity in entity_names:
-        active = conn.execute(
-            select(StoredObject.payload)
-            .where(StoredObject.entity == entity, StoredObject.deleted_at.is_(None),
-                   StoredObject.last_updated_time >= since)
-            .order_by(StoredObject.last_updated_time, StoredObject.id)
-            .limit(room)
-        ).scalars().all() if room > 0 else []
+        active = (
+            conn.execute(
+                select(StoredObject.payload)
+                .where(StoredObject.entity == entity, StoredObject.deleted_at.is_(None), StoredObject.last_updated_time >= since)
+                .order_by(StoredObject.last_updated_time, StoredObject.id)
+                .limit(room)
+            )
+            .scalars()
+            .all()
+            if room > 0
+            else []
+        )
         found[entity] = list(active)
         room -= len(active)
     for entity in entity_names:

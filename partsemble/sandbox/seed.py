@@ -9,6 +9,7 @@ was imported, as a company moving to QBO imports it: those documents share the
 import's CreateTime and LastUpdatedTime. Every later change has its own, later
 time, and none is later than now.
 """
+
 from __future__ import annotations
 
 import json
@@ -85,8 +86,11 @@ def _lines(rng: random.Random, entity: str, index: int, marks: dict[str, set[int
     if entity == "CreditMemo":
         lines = [LineInput(rng.choices(FINISHED_GOODS, FINISHED_WEIGHTS)[0], D(rng.choice((1, 1, 2))))]
         if index in marks["price_adjustment"]:
-            lines.append(LineInput(rng.choice(FINISHED_GOODS), D("0"), None, "Price adjustment: scuffed label",
-                                   D(rng.choice(("3.00", "5.00", "7.50")))))
+            lines.append(
+                LineInput(
+                    rng.choice(FINISHED_GOODS), D("0"), None, "Price adjustment: scuffed label", D(rng.choice(("3.00", "5.00", "7.50")))
+                )
+            )
         return lines
     count = rng.choice((1, 1, 2, 2, 3, 4))
     chosen: list[str] = []
@@ -108,8 +112,13 @@ def _lines(rng: random.Random, entity: str, index: int, marks: dict[str, set[int
     if entity == "Invoice" and rng.randrange(100) < 40:
         lines.append(LineInput("8", D("1"), D(rng.choice(("8.50", "12.00", "15.75", "22.40")))))
     if rng.randrange(100) < 8:
-        lines.insert(0, LineInput(None, description=rng.choice(
-            ("Thank you for your order!", "Holiday order: ship by Dec 12", "Wholesale terms per agreement"))))
+        lines.insert(
+            0,
+            LineInput(
+                None,
+                description=rng.choice(("Thank you for your order!", "Holiday order: ship by Dec 12", "Wholesale terms per agreement")),
+            ),
+        )
     return lines
 
 
@@ -135,7 +144,9 @@ def _plan(today: date) -> list[_Plan]:
         lines = _lines(rng, entity, index, marks)
         discount = rng.randrange(100) < 10 and entity != "CreditMemo"
         draft = DocumentDraft(
-            customer_id=customer, txn_date=txn_date, lines=tuple(lines),
+            customer_id=customer,
+            txn_date=txn_date,
+            lines=tuple(lines),
             discount_percent=D("10") if discount and index % 2 else None,
             discount_amount=D("5.00") if discount and not index % 2 else None,
             paid=entity == "Invoice" and txn_date < today - timedelta(days=30) and rng.randrange(100) < 70,
@@ -170,8 +181,7 @@ def _mark_changes(rng: random.Random, plans: list[_Plan], today: date) -> None:
     voided.updated = local_stamp(today - timedelta(days=4), 10 * 3600)
     deleted.deleted_at = local_stamp(today - timedelta(days=3), 11 * 3600)
     receipt = next(p for p in plans if p.entity == "SalesReceipt" and p.txn_date >= today - timedelta(days=45))
-    receipt.draft = receipt.draft.with_changes(customer_id=CAD_CUSTOMER, currency="CAD", exchange_rate=D("0.74"),
-                                               tax_percent=D("5"))
+    receipt.draft = receipt.draft.with_changes(customer_id=CAD_CUSTOMER, currency="CAD", exchange_rate=D("0.74"), tax_percent=D("5"))
 
 
 def _unique_stamps(plans: list[_Plan], imported: int) -> None:
@@ -214,15 +224,22 @@ def seed_demo(engine: Engine, today: date) -> SeedSummary:
         plans = _plan(today)
         _unique_stamps(plans, import_stamp(today))
         counters = dict.fromkeys(DOC_NUMBER_START, 0)
-        summary: dict[str, Any] = {"created": True, "documents": {}, "edited_invoices": [],
-                                   "lavender_soap_documents": []}
+        summary: dict[str, Any] = {"created": True, "documents": {}, "edited_invoices": [], "lavender_soap_documents": []}
         deleted: list[tuple[int, int]] = []
         for offset, plan in enumerate(plans):
             doc_id = FIRST_TXN_ID + offset
             counters[plan.entity] += 1
             draft = plan.draft.with_changes(doc_number=str(DOC_NUMBER_START[plan.entity] + counters[plan.entity] - 1))
-            payload = render_document(plan.entity, draft, doc_id=doc_id, sync_token=plan.edits, created=plan.created,
-                                      updated=plan.updated, items=items, customer=customers[draft.customer_id])
+            payload = render_document(
+                plan.entity,
+                draft,
+                doc_id=doc_id,
+                sync_token=plan.edits,
+                created=plan.created,
+                updated=plan.updated,
+                items=items,
+                customer=customers[draft.customer_id],
+            )
             if plan.voided:
                 payload = void_payload(payload, sync_token=plan.edits + 1, updated=plan.updated)
                 summary["voided_invoice"] = payload["Id"]
@@ -235,12 +252,18 @@ def seed_demo(engine: Engine, today: date) -> SeedSummary:
                 summary["edited_invoices"].append(payload["Id"])
             if any(line.item_id == "4" for line in draft.lines):
                 summary["lavender_soap_documents"].append(payload["Id"])
-            rows.append(object_row(plan.entity, payload, txn_date=payload["TxnDate"], created=plan.created,
-                                   updated=plan.updated, voided=plan.voided))
+            rows.append(
+                object_row(
+                    plan.entity, payload, txn_date=payload["TxnDate"], created=plan.created, updated=plan.updated, voided=plan.voided
+                )
+            )
         conn.execute(insert(StoredObject), rows)
         for doc_id, at in deleted:
-            conn.execute(update(StoredObject).where(StoredObject.entity == "Invoice", StoredObject.id == doc_id)
-                         .values(deleted_at=at, last_updated_time=at))
+            conn.execute(
+                update(StoredObject)
+                .where(StoredObject.entity == "Invoice", StoredObject.id == doc_id)
+                .values(deleted_at=at, last_updated_time=at)
+            )
         summary["documents"] = {e: n - (1 if e == "Invoice" else 0) for e, n in counters.items()}
         note_stamp(conn, max(max(p.updated for p in plans), max(at for _, at in deleted)))
         reserve_ids_through(conn, "Item", 12)

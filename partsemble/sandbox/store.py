@@ -6,6 +6,7 @@ are no migrations. On SQLite it runs in WAL mode with a busy timeout, and every
 write transaction starts with BEGIN IMMEDIATE, so threads and several server
 processes take turns instead of failing to upgrade a read lock.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ A refresh token works once: the UPDATE that spends it succeeds for exactly one
 caller, so two workers refreshing with the same token get one new pair and one
 `invalid_grant`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,13 +50,17 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _store(conn: Connection, token: str, kind: str, grant_id: str, client_id: str, lifetime: int,
-           redirect_uri: str | None = None) -> None:
+def _store(conn: Connection, token: str, kind: str, grant_id: str, client_id: str, lifetime: int, redirect_uri: str | None = None) -> None:
     now = now_us()
     conn.execute(
         insert(StoredToken).values(
-            hash=_hash(token), kind=kind, grant_id=grant_id, client_id=client_id, redirect_uri=redirect_uri,
-            created_at=now, expires_at=now + lifetime * SECOND,
+            hash=_hash(token),
+            kind=kind,
+            grant_id=grant_id,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            created_at=now,
+            expires_at=now + lifetime * SECOND,
         )
     )
 
@@ -84,8 +89,14 @@ def _spend(conn: Connection, token: str, kind: str, client_id: str) -> Row[Any]:
     now = now_us()
     spent = conn.execute(
         update(StoredToken)
-        .where(StoredToken.hash == _hash(token), StoredToken.kind == kind, StoredToken.client_id == client_id,
-               StoredToken.used_at.is_(None), StoredToken.revoked_at.is_(None), StoredToken.expires_at > now)
+        .where(
+            StoredToken.hash == _hash(token),
+            StoredToken.kind == kind,
+            StoredToken.client_id == client_id,
+            StoredToken.used_at.is_(None),
+            StoredToken.revoked_at.is_(None),
+            StoredToken.expires_at > now,
+        )
         .values(used_at=now)
     ).rowcount
     if spent != 1:
@@ -125,10 +136,7 @@ def revoke(conn: Connection, token: str) -> bool:
     grant_id = conn.execute(select(StoredToken.grant_id).where(StoredToken.hash == _hash(token))).scalar_one_or_none()
     if grant_id is None:
         return False
-    conn.execute(
-        update(StoredToken).where(StoredToken.grant_id == grant_id, StoredToken.revoked_at.is_(None))
-        .values(revoked_at=now_us())
-    )
+    conn.execute(update(StoredToken).where(StoredToken.grant_id == grant_id, StoredToken.revoked_at.is_(None)).values(revoked_at=now_us()))
     return True
 
 
@@ -136,7 +144,9 @@ def access_is_valid(conn: Connection, token: str) -> bool:
     """True when the access token was issued here, is not revoked and has not expired."""
     found = conn.execute(
         select(StoredToken.hash).where(
-            StoredToken.hash == _hash(token), StoredToken.kind == "access", StoredToken.revoked_at.is_(None),
+            StoredToken.hash == _hash(token),
+            StoredToken.kind == "access",
+            StoredToken.revoked_at.is_(None),
             StoredToken.expires_at > now_us(),
         )
     ).scalar_one_or_none()

@@ -4,6 +4,7 @@ Counters are named `all`, the endpoint family (`query`, `cdc`, `read`, `token`)
 and `family.detail` (`query.Invoice`, `read.Item`, `token.refresh_token`...), so a
 test can prove that a sync did not read the same thing twice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -75,8 +76,17 @@ def log_request(
     """Log one request and forget the oldest beyond the latest LOG_LIMIT."""
     inserted = conn.execute(
         insert(LoggedRequest).values(
-            at=now_us(), method=method, path=path, query=query, family=family, endpoint=endpoint, ordinal=ordinal,
-            status=status, fault=fault, intuit_tid=intuit_tid, minorversion=minorversion,
+            at=now_us(),
+            method=method,
+            path=path,
+            query=query,
+            family=family,
+            endpoint=endpoint,
+            ordinal=ordinal,
+            status=status,
+            fault=fault,
+            intuit_tid=intuit_tid,
+            minorversion=minorversion,
         )
     )
     newest = inserted.inserted_primary_key[0]
@@ -96,9 +106,17 @@ def request_log(conn: Connection, *, limit: int | None = None) -> list[RequestRe
     rows = conn.execute(statement).all()
     records = [
         RequestRecord(
-            at=qbo_time(row.at), method=row.method, path=row.path, query=row.query, family=row.family,
-            endpoint=row.endpoint, ordinal=row.ordinal, status=row.status, fault=row.fault,
-            intuit_tid=row.intuit_tid, minorversion=row.minorversion,
+            at=qbo_time(row.at),
+            method=row.method,
+            path=row.path,
+            query=row.query,
+            family=row.family,
+            endpoint=row.endpoint,
+            ordinal=row.ordinal,
+            status=row.status,
+            fault=row.fault,
+            intuit_tid=row.intuit_tid,
+            minorversion=row.minorversion,
         )
         for row in rows
     ]

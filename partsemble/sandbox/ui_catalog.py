@@ -12,6 +12,7 @@ Stable selectors for browser tests:
   `form#customer-form` (POST /sandbox/customers) with `input#display_name`, `input#email`,
   `button#create-customer`.
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -35,8 +36,7 @@ def items() -> str:
 
 
 def _item_form(form: ItemForm, *, editing: str | None, errors: list[str], status: int = 200) -> tuple[str, int]:
-    return render_template("sandbox/item_form.html", form=form, editing=editing, errors=errors,
-                           item_types=entities.ITEM_TYPES), status
+    return render_template("sandbox/item_form.html", form=form, editing=editing, errors=errors, item_types=entities.ITEM_TYPES), status
 
 
 @ui_bp.route("/items/new", methods=["GET", "POST"])

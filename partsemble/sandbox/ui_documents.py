@@ -18,6 +18,7 @@ Stable selectors for browser tests:
 - Delete `GET|POST /sandbox/documents/<Entity>/<id>/delete`: `form#delete-form` with
   `button#confirm-delete`, and `a#cancel-delete`.
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -57,8 +58,9 @@ def home() -> str:
     counts = {entity: company.count(entity) for entity in entities.ENTITIES}
     realm_id = company.realm_id
     api_base = url_for("sandbox_api.query", realm=realm_id, _external=True).rsplit("/company/", 1)[0]
-    return render_template("sandbox/index.html", company_name=company.name, realm_id=realm_id, counts=counts,
-                           empty=not any(counts.values()), api_base=api_base)
+    return render_template(
+        "sandbox/index.html", company_name=company.name, realm_id=realm_id, counts=counts, empty=not any(counts.values()), api_base=api_base
+    )
 
 
 @ui_bp.post("/seed-demo")
@@ -66,8 +68,12 @@ def home() -> str:
 def seed_demo() -> Response:
     try:
         summary = current_company().seed_demo(local_date(now_us()))
-        flash(f"Demo company seeded: {sum(summary.documents.values())} documents." if summary.created
-              else "The demo company was already seeded.", "success")
+        flash(
+            f"Demo company seeded: {sum(summary.documents.values())} documents."
+            if summary.created
+            else "The demo company was already seeded.",
+            "success",
+        )
     except CompanyNotEmpty as error:
         flash(str(error), "error")
     return redirect(url_for("sandbox.home"))
@@ -80,13 +86,13 @@ def documents() -> str:
     state = request.args.get("state", "all")
     state = state if state in STATES else "all"
     page = document_page(current_company(), entity=entity, state=state, page=request.args.get("page", 1, type=int))
-    return render_template("sandbox/documents.html", listing=page, entity=entity or "", state=state, states=STATES,
-                           entity_names=entities.TRANSACTIONS)
+    return render_template(
+        "sandbox/documents.html", listing=page, entity=entity or "", state=state, states=STATES, entity_names=entities.TRANSACTIONS
+    )
 
 
 def _document_form(form: DocumentForm, *, editing: str | None, errors: list[str], status: int = 200) -> tuple[str, int]:
-    page = render_template("sandbox/document_form.html", form=form, editing=editing, errors=errors,
-                           **_choices(current_company()))
+    page = render_template("sandbox/document_form.html", form=form, editing=editing, errors=errors, **_choices(current_company()))
     return page, status
 
 
@@ -116,8 +122,13 @@ def document(entity: str, doc_id: str) -> str:
     payload = company.get(entity, doc_id)
     if payload is None:
         abort(404)
-    return render_template("sandbox/document.html", entity=entity, doc=payload, state=company.state(entity, doc_id),
-                           payload_text=jsontext.dumps(payload, indent=2))
+    return render_template(
+        "sandbox/document.html",
+        entity=entity,
+        doc=payload,
+        state=company.state(entity, doc_id),
+        payload_text=jsontext.dumps(payload, indent=2),
+    )
 
 
 @ui_bp.route("/documents/<entity>/<doc_id>/edit", methods=["GET", "POST"])
@@ -168,8 +179,7 @@ def delete_document(entity: str, doc_id: str) -> Page:
     if payload is None:
         abort(404)
     if request.method == "GET":
-        return render_template("sandbox/confirm_delete.html", entity=entity, doc=payload,
-                               state=company.state(entity, doc_id))
+        return render_template("sandbox/confirm_delete.html", entity=entity, doc=payload, state=company.state(entity, doc_id))
     try:
         company.delete_document(entity, doc_id)
         flash(f"{entity} {doc_id} deleted.", "success")

@@ -12,6 +12,7 @@ Stable selectors for browser tests (all on `GET /sandbox/faults`):
 - `form#quirks-form` with one checkbox `input#quirk-<name>` per quirk, `button#save-quirks`.
 - `table#counters`, `table#request-log`, `form#reset-counters-form` with `button#reset-counters`.
 """
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -31,9 +32,17 @@ def _page(errors: list[str], status: int = 200) -> tuple[str, int]:
     with reading(company.engine) as conn:
         seed = faults.seed(conn)
     return render_template(
-        "sandbox/faults.html", rules=company.faults(), families=faults.FAMILIES, kinds=faults.KINDS,
-        counters=sorted(company.counters().items()), log=company.request_log(limit=50), seed=seed,
-        quirks=QUIRKS, quirk_values=company.quirks(), errors=errors, form=request.form,
+        "sandbox/faults.html",
+        rules=company.faults(),
+        families=faults.FAMILIES,
+        kinds=faults.KINDS,
+        counters=sorted(company.counters().items()),
+        log=company.request_log(limit=50),
+        seed=seed,
+        quirks=QUIRKS,
+        quirk_values=company.quirks(),
+        errors=errors,
+        form=request.form,
     ), status
 
 
@@ -46,10 +55,12 @@ def fault_rules() -> Page:
     try:
         retry_after = int(form.get("retry_after") or 60)
         rule = current_company().add_fault(
-            form.get("family", ""), form.get("kind", ""),
+            form.get("family", ""),
+            form.get("kind", ""),
             probability=form.get("probability", "").strip() or None,
             ordinals=faults.parse_ordinals(form.get("ordinals", "")),
-            retry_after=retry_after, delay=form.get("delay", "").strip() or "0",
+            retry_after=retry_after,
+            delay=form.get("delay", "").strip() or "0",
         )
     except ValueError as error:  # BadFaultRule, or a retry_after that is not a number
         return _page([str(error)], 400)

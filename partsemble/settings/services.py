@@ -1,4 +1,5 @@
 """How this business reads numbers and times: the decimal mark and the time zone (one settings row)."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -25,8 +26,7 @@ def parse_time_zone(raw: object) -> str:
         raise InputError("Time zone is required (UTC when in doubt).", "time_zone")
     # ZoneInfo also opens paths like "../../etc/localtime"; only the names of the tz database count.
     if text not in available_timezones() and text != "UTC":
-        raise InputError(f"Time zone: {text[:64]!r} is not a time zone name; use one like Europe/Paris or America/New_York.",
-                         "time_zone")
+        raise InputError(f"Time zone: {text[:64]!r} is not a time zone name; use one like Europe/Paris or America/New_York.", "time_zone")
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):

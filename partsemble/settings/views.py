@@ -41,8 +41,11 @@ def costs():  # type: ignore[no-untyped-def]
         else:
             recosted = set_costs_final_through(db.session, day, current_user.id)
             if day is None:
-                flash("Every period is open: facts of any date re-cost what they touch." +
-                      (f" {recosted} sales were re-costed." if recosted else ""), "success")
+                flash(
+                    "Every period is open: facts of any date re-cost what they touch."
+                    + (f" {recosted} sales were re-costed." if recosted else ""),
+                    "success",
+                )
             else:
                 flash(f"Costs are final through {day.isoformat()}." + (f" {recosted} sales were re-costed." if recosted else ""), "success")
             return redirect(url_for("settings.costs"))

@@ -1,4 +1,5 @@
 """Why a sync could not start: one root, so every caller catches one thing and shows its words."""
+
 from __future__ import annotations
 
 

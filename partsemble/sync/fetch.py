@@ -1,4 +1,5 @@
 """Reading what changed upstream into a run's inbox: changes, deletions, earlier failures."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -45,9 +46,7 @@ def backfill_window(synced_from: date | None, not_before: date) -> tuple[date, d
     return not_before, synced_from - timedelta(days=1)
 
 
-def stage_backfill(
-    session: Session, source: SalesSource, inbox: Inbox, window: tuple[date, date], on_page: Callable[[], None]
-) -> int:
+def stage_backfill(session: Session, source: SalesSource, inbox: Inbox, window: tuple[date, date], on_page: Callable[[], None]) -> int:
     """Stage every document dated within the window, changed or not: they were never read, since
     they were older than the initial sync date. Versions already applied are left out."""
     staged = 0
@@ -123,7 +122,9 @@ def _compare_ids(session: Session, source: SalesSource, not_before: date) -> lis
                 select(Sale.external_id, Sale.txn_date).where(
                     Sale.source == "qbo", Sale.external_type == str(doc_type), Sale.status == "active", Sale.txn_date >= not_before
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         if not local:
             continue

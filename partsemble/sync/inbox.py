@@ -4,6 +4,7 @@ Pages arrive ordered by last change; goods left in transaction-date order. The
 inbox holds a run's documents on disk, so memory stays at one page whatever the
 size of the sync.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,11 @@ class Inbox:
         """
         batch = list(records)
         keys = [(str(r.type), r.id) for r in batch if isinstance(r, SalesDocument)]
-        applied = {key: version for key, (version, status) in sales_by_key(self.session, keys, Sale.version, Sale.status).items()
-                   if status != "deleted"}
+        applied = {
+            key: version
+            for key, (version, status) in sales_by_key(self.session, keys, Sale.version, Sale.status).items()
+            if status != "deleted"
+        }
         fresh = []
         for record in batch:
             key = (str(record.type), record.id)

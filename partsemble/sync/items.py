@@ -1,4 +1,5 @@
 """The local copy of the accounting system's item list."""
+
 from __future__ import annotations
 
 import logging
@@ -85,7 +86,9 @@ def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterabl
     if records:
         with write_transaction(session):
             for record in records:
-                current = session.scalar(select(AccountingItem).where(AccountingItem.source == "qbo", AccountingItem.external_id == record.id))
+                current = session.scalar(
+                    select(AccountingItem).where(AccountingItem.source == "qbo", AccountingItem.external_id == record.id)
+                )
                 _upsert(session, record, current)
     return unreadable
 
@@ -106,6 +109,8 @@ def item_links(session: Session) -> dict[str, ItemLink]:
         .where(AccountingItem.source == "qbo")
     ).all()
     return {
-        item.external_id: ItemLink(item.external_id, item.name, item.item_type, item.product_id, product_type, product_name or "", item.not_tracked)
+        item.external_id: ItemLink(
+            item.external_id, item.name, item.item_type, item.product_id, product_type, product_name or "", item.not_tracked
+        )
         for item, product_type, product_name in rows
     }

@@ -5,6 +5,7 @@ databases apply atomically. A holder that stops beating (killed, crashed) is
 considered dead after a while, or at once when it ran on this host and its
 process is gone, and the lock can be taken over.
 """
+
 from __future__ import annotations
 
 import os
@@ -85,9 +86,7 @@ def acquire(session: Session, run: SyncRun, now: datetime, stale_after: timedelt
         select(SyncLock.run_id, SyncLock.holder, SyncLock.acquired_at, SyncLock.heartbeat_at).where(SyncLock.id == LOCK_ID)
     ).one()
     free = row.run_id is None
-    dead = not free and (
-        (row.heartbeat_at is not None and row.heartbeat_at < now - stale_after) or _holder_is_dead_here(row.holder or "")
-    )
+    dead = not free and ((row.heartbeat_at is not None and row.heartbeat_at < now - stale_after) or _holder_is_dead_here(row.holder or ""))
     if free or dead:
         taken = session.execute(
             update(SyncLock)

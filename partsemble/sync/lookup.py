@@ -1,4 +1,5 @@
 """Finding stored sales by their upstream key, many at a time, through the unique index."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,8 +14,9 @@ from partsemble.models.sales import Sale
 CHUNK = 500
 
 
-def sales_by_key(session: Session | scoped_session[Session], keys: Iterable[tuple[str, str]], *columns: Any,
-                 source: str = "qbo") -> dict[tuple[str, str], tuple[Any, ...]]:
+def sales_by_key(
+    session: Session | scoped_session[Session], keys: Iterable[tuple[str, str]], *columns: Any, source: str = "qbo"
+) -> dict[tuple[str, str], tuple[Any, ...]]:
     """(type, id) -> the requested columns, for the keys that exist.
 
     One query per document type and chunk, each an index range on
@@ -28,7 +30,8 @@ def sales_by_key(session: Session | scoped_session[Session], keys: Iterable[tupl
         for start in range(0, len(ids), CHUNK):
             rows = session.execute(
                 select(Sale.external_id, *columns).where(
-                    Sale.source == source, Sale.external_type == doc_type, Sale.external_id.in_(ids[start : start + CHUNK]))
+                    Sale.source == source, Sale.external_type == doc_type, Sale.external_id.in_(ids[start : start + CHUNK])
+                )
             ).all()
             found.update({(doc_type, row[0]): tuple(row[1:]) for row in rows})
     return found

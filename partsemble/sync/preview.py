@@ -8,6 +8,7 @@ Bounded, because anyone with the member role can start one: one preview at a tim
 installation (preview_lock), at most LIMIT documents (change pages stop once it is reached,
 and at most MAX_CHANGE_PAGES of them), at most MAX_ITEM_LOOKUPS items read one by one.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -120,8 +121,7 @@ def _preview(session: Session, source: SalesSource, clock: Callable[[], datetime
     return Preview(rows, extra, incomplete)
 
 
-def _look_up_items(source: SalesSource, records: Iterable[SalesDocument | DocumentProblem | Deletion],
-                   items: dict[str, ItemLink]) -> None:
+def _look_up_items(source: SalesSource, records: Iterable[SalesDocument | DocumentProblem | Deletion], items: dict[str, ItemLink]) -> None:
     """Read the items the documents use that are not known yet, at most MAX_ITEM_LOOKUPS of them;
     the rest stay unknown to the preview (the sync reads them all)."""
     wanted: set[str] = set()
@@ -136,8 +136,14 @@ def _look_up_items(source: SalesSource, records: Iterable[SalesDocument | Docume
         items[item_id] = ItemLink(found.id, found.name, found.type)
 
 
-def _collect(session: Session, source: SalesSource, since: datetime | None, not_before: date,  # type: ignore[no-untyped-def]
-             window: tuple[date, date] | None, clock: Callable[[], datetime]):
+def _collect(
+    session: Session,
+    source: SalesSource,
+    since: datetime | None,
+    not_before: date,  # type: ignore[no-untyped-def]
+    window: tuple[date, date] | None,
+    clock: Callable[[], datetime],
+):
     records: dict[tuple[str, str], SalesDocument | DocumentProblem | Deletion] = {}
     extra = 0
     incomplete = False
@@ -229,7 +235,26 @@ def _row(sale: Sale, action: str) -> PreviewRow:
     lines = []
     for line in sale.lines:
         draws = [PreviewDraw(session.get(Lot, c.lot_id).lot_number, c.quantity, c.unit_cost) for c in line.consumptions]  # type: ignore[union-attr]
-        lines.append(PreviewLine(line.item_name or line.description[:40], line.kind, line.quantity, draws,
-                                 line.shortage_quantity, line.shortage_cost, line.revenue, line.cost))
-    return PreviewRow(sale.external_type, sale.doc_number, sale.customer_name, sale.txn_date, action,
-                      sale.revenue, sale.cost, lines, shortage=sale.shortage)
+        lines.append(
+            PreviewLine(
+                line.item_name or line.description[:40],
+                line.kind,
+                line.quantity,
+                draws,
+                line.shortage_quantity,
+                line.shortage_cost,
+                line.revenue,
+                line.cost,
+            )
+        )
+    return PreviewRow(
+        sale.external_type,
+        sale.doc_number,
+        sale.customer_name,
+        sale.txn_date,
+        action,
+        sale.revenue,
+        sale.cost,
+        lines,
+        shortage=sale.shortage,
+    )

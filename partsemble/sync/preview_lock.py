@@ -6,6 +6,7 @@ so a second preview is refused (not queued) while one runs. The lock is a second
 sync lock table, taken and released by conditional UPDATEs like the sync's own; a holder that
 died is passed over when its process is gone from this host, or after STALE_AFTER.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -42,14 +43,17 @@ def _take(session: Session, tag: str, now: datetime) -> bool:
             except IntegrityError:
                 pass  # another process created it first
         held = session.execute(select(SyncLock.holder, SyncLock.acquired_at).where(SyncLock.id == PREVIEW_LOCK_ID)).one()
-        free = (not held.holder or held.acquired_at is None or held.acquired_at < now - STALE_AFTER
-                or _holder_is_dead_here(held.holder))
-        taken = free and session.execute(
-            update(SyncLock)
-            .where(SyncLock.id == PREVIEW_LOCK_ID, SyncLock.holder == held.holder)
-            .values(holder=tag, acquired_at=now, heartbeat_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount == 1
+        free = not held.holder or held.acquired_at is None or held.acquired_at < now - STALE_AFTER or _holder_is_dead_here(held.holder)
+        taken = (
+            free
+            and session.execute(
+                update(SyncLock)
+                .where(SyncLock.id == PREVIEW_LOCK_ID, SyncLock.holder == held.holder)
+                .values(holder=tag, acquired_at=now, heartbeat_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
     return taken
 
 

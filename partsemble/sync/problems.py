@@ -1,4 +1,5 @@
 """Documents that failed: recorded per run, and kept open until they succeed or disappear."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -30,35 +31,60 @@ class Failures:
     def add(self, record: SalesDocument | DocumentProblem, code: str, message: str, item_id: str = "", item_name: str = "") -> None:
         customer = record.customer.name if isinstance(record, SalesDocument) else record.customer_name
         day: date | None = record.txn_date
-        self._rows.append({
-            "external_type": str(record.type), "external_id": record.id, "doc_number": record.number[:64],
-            "customer_name": customer[:255], "txn_date": day, "code": code[:32], "message": message[:2000],
-            "item_external_id": item_id[:64], "item_name": item_name[:255],
-            "revenue": waiting_revenue(record, self.items) if isinstance(record, SalesDocument) else None,
-        })
+        self._rows.append(
+            {
+                "external_type": str(record.type),
+                "external_id": record.id,
+                "doc_number": record.number[:64],
+                "customer_name": customer[:255],
+                "txn_date": day,
+                "code": code[:32],
+                "message": message[:2000],
+                "item_external_id": item_id[:64],
+                "item_name": item_name[:255],
+                "revenue": waiting_revenue(record, self.items) if isinstance(record, SalesDocument) else None,
+            }
+        )
 
     def flush(self, session: Session) -> None:
         if not self._rows:
             return
         now = utcnow()
-        session.execute(insert(SyncError.__table__), [{"run_id": self.run_id, **{k: v for k, v in row.items() if k != "revenue"}}
-                                                      for row in self._rows])
+        session.execute(
+            insert(SyncError.__table__), [{"run_id": self.run_id, **{k: v for k, v in row.items() if k != "revenue"}} for row in self._rows]
+        )
         known = [row for row in self._rows if (row["external_type"], row["external_id"]) in self.open_keys]
         fresh = [row for row in self._rows if (row["external_type"], row["external_id"]) not in self.open_keys]
         if fresh:
-            session.execute(insert(FailedDocument.__table__), [
-                {"source": "qbo", "first_failed_at": now, "last_failed_at": now, "attempts": 1, **row} for row in fresh])
+            session.execute(
+                insert(FailedDocument.__table__),
+                [{"source": "qbo", "first_failed_at": now, "last_failed_at": now, "attempts": 1, **row} for row in fresh],
+            )
         if known:
             table = FailedDocument.__table__
             session.execute(
-                update(table).where(table.c.source == "qbo", table.c.external_type == bindparam("key_type"),
-                                    table.c.external_id == bindparam("key_id"))
-                .values(doc_number=bindparam("doc_number"), customer_name=bindparam("customer_name"), txn_date=bindparam("txn_date"),
-                        code=bindparam("code"), message=bindparam("message"), item_external_id=bindparam("item_external_id"),
-                        item_name=bindparam("item_name"), revenue=bindparam("revenue"), last_failed_at=now,
-                        attempts=table.c.attempts + 1),
-                [{"key_type": r["external_type"], "key_id": r["external_id"], **{k: v for k, v in r.items() if k not in ("external_type", "external_id")}}
-                 for r in known],
+                update(table)
+                .where(table.c.source == "qbo", table.c.external_type == bindparam("key_type"), table.c.external_id == bindparam("key_id"))
+                .values(
+                    doc_number=bindparam("doc_number"),
+                    customer_name=bindparam("customer_name"),
+                    txn_date=bindparam("txn_date"),
+                    code=bindparam("code"),
+                    message=bindparam("message"),
+                    item_external_id=bindparam("item_external_id"),
+                    item_name=bindparam("item_name"),
+                    revenue=bindparam("revenue"),
+                    last_failed_at=now,
+                    attempts=table.c.attempts + 1,
+                ),
+                [
+                    {
+                        "key_type": r["external_type"],
+                        "key_id": r["external_id"],
+                        **{k: v for k, v in r.items() if k not in ("external_type", "external_id")},
+                    }
+                    for r in known
+                ],
             )
         self.open_keys |= {(row["external_type"], row["external_id"]) for row in self._rows}
         self._rows = []

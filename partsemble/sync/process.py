@@ -6,6 +6,7 @@ anything, so it fails alone. If anything unexpected breaks a batch, the batch
 is rolled back and its documents are applied again one per transaction, so the
 failure stays with the one document that caused it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,8 +62,7 @@ class Progress:
         self.processed += 1
 
     def copy(self) -> Progress:
-        return Progress(self.created, self.updated, self.voided, self.skipped, self.errors, self.processed, self.recosted,
-                        self.last_beat)
+        return Progress(self.created, self.updated, self.voided, self.skipped, self.errors, self.processed, self.recosted, self.last_beat)
 
     def write(self, run: SyncRun, now: datetime) -> None:
         run.created, run.updated, run.voided, run.skipped = self.created, self.updated, self.voided, self.skipped
@@ -129,8 +129,9 @@ class Processor:
 
     def _learn_items(self, chunk: list[Record]) -> None:
         """Items the local list does not know are read from the source first (own commit)."""
-        unknown = sorted({i for r in chunk if isinstance(r, SalesDocument) for i in item_ids(r)}
-                         - self.items.keys() - self.unreadable_items.keys())
+        unknown = sorted(
+            {i for r in chunk if isinstance(r, SalesDocument) for i in item_ids(r)} - self.items.keys() - self.unreadable_items.keys()
+        )
         if unknown:
             self.session.rollback()
             self.unreadable_items.update(fetch_unknown_items(self.session, self.source, unknown))
@@ -143,9 +144,13 @@ class Processor:
         for line in doc.lines:
             if line.item_id is not None and line.item_id in self.unreadable_items:
                 name = line.item_name or line.item_id
-                return (f"Item '{name}' (Id {line.item_id}) could not be read ({self.unreadable_items[line.item_id]}). "
-                        "Nothing of this document was applied; it is retried on the next sync. If this keeps happening, "
-                        "check that the item opens in QuickBooks.", line.item_id, line.item_name)
+                return (
+                    f"Item '{name}' (Id {line.item_id}) could not be read ({self.unreadable_items[line.item_id]}). "
+                    "Nothing of this document was applied; it is retried on the next sync. If this keeps happening, "
+                    "check that the item opens in QuickBooks.",
+                    line.item_id,
+                    line.item_name,
+                )
         return None
 
     def _known_sales(self, chunk: list[Record]) -> dict[tuple[str, str], ExistingSale]:
@@ -161,7 +166,10 @@ class Processor:
             writer.book.order = order
         # One query reads (and locks) the lots of every product this batch sells.
         writer.book.load(
-            link.product_id for r in chunk if isinstance(r, SalesDocument) for i in item_ids(r)
+            link.product_id
+            for r in chunk
+            if isinstance(r, SalesDocument)
+            for i in item_ids(r)
             if (link := self.items.get(i)) is not None and link.product_id is not None and link.product_type == "finished_good"
         )
         closed = costs_final_through(self.session)
@@ -193,8 +201,10 @@ class Processor:
                         continue
                 elif isinstance(record, Deletion):
                     if existing is not None and closed is not None and existing.status == "active" and existing.txn_date <= closed:
-                        message = (f"{record.type} {record.id} was deleted upstream but is dated {existing.txn_date.isoformat()}, in the "
-                                   f"closed period ending {closed.isoformat()}. Move the date in Settings → Costs to let it in.")
+                        message = (
+                            f"{record.type} {record.id} was deleted upstream but is dated {existing.txn_date.isoformat()}, in the "
+                            f"closed period ending {closed.isoformat()}. Move the date in Settings → Costs to let it in."
+                        )
                         failures.add(DocumentProblem(record.type, record.id, "", "", existing.txn_date, message), "closed_period", message)
                         progress.errors += 1
                         progress.processed += 1
@@ -248,7 +258,9 @@ class Processor:
             return
         begin_write(self.session)
         failures = Failures(self.run_id, self.open_problems, self.items)
-        failures.add(record, "internal", "Partsemble could not apply this document because of an internal error (logged). It will be retried.")
+        failures.add(
+            record, "internal", "Partsemble could not apply this document because of an internal error (logged). It will be retried."
+        )
         failures.flush(self.session)
         progress.errors += 1
         progress.processed += 1

@@ -1,4 +1,5 @@
 """Sync Now: one run from lock to summary. The web button and the CLI both call run_sync."""
+
 from __future__ import annotations
 
 import logging
@@ -83,15 +84,24 @@ def start_run(session: Session, request: SyncRequest, settings: SyncSettings, cl
     connection_for_sync(session)
     now = clock()
     with write_transaction(session):
-        run = SyncRun(user_id=request.user_id, started_by=request.user_email[:254], trigger=request.trigger[:8],
-                      status="running", started_at=now, heartbeat_at=now)
+        run = SyncRun(
+            user_id=request.user_id,
+            started_by=request.user_email[:254],
+            trigger=request.trigger[:8],
+            status="running",
+            started_at=now,
+            heartbeat_at=now,
+        )
         session.add(run)
         session.flush()
         dead = lock.acquire(session, run, now, settings.stale_after)  # SyncBusy: nothing is written
         if dead is not None:
             session.execute(
-                update(SyncRun).where(SyncRun.id == dead, SyncRun.status == "running").values(
-                    status="failed", finished_at=now,
+                update(SyncRun)
+                .where(SyncRun.id == dead, SyncRun.status == "running")
+                .values(
+                    status="failed",
+                    finished_at=now,
                     message="Interrupted: the process running this sync stopped before it finished. What it finished is kept; the next sync continued.",
                 )
             )
@@ -100,8 +110,14 @@ def start_run(session: Session, request: SyncRequest, settings: SyncSettings, cl
     return run_id
 
 
-def run_sync(session: Session, source: SalesSource, request: SyncRequest, settings: SyncSettings,
-             clock: Callable[[], datetime] = utcnow, run_id: int | None = None) -> SyncSummary:
+def run_sync(
+    session: Session,
+    source: SalesSource,
+    request: SyncRequest,
+    settings: SyncSettings,
+    clock: Callable[[], datetime] = utcnow,
+    run_id: int | None = None,
+) -> SyncSummary:
     """Pull what changed, apply it document by document, and record the outcome.
 
     Per-document failures are recorded and the run goes on; a failure of the
@@ -127,11 +143,26 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
         # A failed document without an Id can only be met again in the changes it came in: the mark
         # stays where it is until that document reads, so every sync reads those changes again.
         held = request.only_failed or mark is None or bool(unkeyed_failures(session))
-        _finish(session, run_id, "succeeded", _success_message(progress, inbox.read), progress, clock,
-                new_mark=None if held else mark - settings.overlap, read_from=None if held else not_before)
+        _finish(
+            session,
+            run_id,
+            "succeeded",
+            _success_message(progress, inbox.read),
+            progress,
+            clock,
+            new_mark=None if held else mark - settings.overlap,
+            read_from=None if held else not_before,
+        )
     except TimeLimitReached:
-        _finish(session, run_id, "failed", f"Stopped after {int(time.monotonic() - started)} s so the server stays responsive. "
-                f"{progress.processed} documents were finished and are kept; press Sync Now again to continue.", progress, clock)
+        _finish(
+            session,
+            run_id,
+            "failed",
+            f"Stopped after {int(time.monotonic() - started)} s so the server stays responsive. "
+            f"{progress.processed} documents were finished and are kept; press Sync Now again to continue.",
+            progress,
+            clock,
+        )
     except lock.LockLost:
         session.rollback()
         log.warning("sync run %s lost its lock", run_id)
@@ -145,14 +176,26 @@ def run_sync(session: Session, source: SalesSource, request: SyncRequest, settin
     except BaseException:
         session.rollback()
         log.exception("sync run %s failed", run_id)
-        _finish(session, run_id, "failed", "The sync stopped because of an internal error (logged). What it finished is kept.", progress, clock)
+        _finish(
+            session, run_id, "failed", "The sync stopped because of an internal error (logged). What it finished is kept.", progress, clock
+        )
         raise
     return summarize(session, run_id)
 
 
-def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncRequest, run_id: int,
-           since: datetime | None, not_before: date, backfill: tuple[date, date] | None, clock: Callable[[], datetime],
-           deadline: float | None, overlap: timedelta) -> datetime | None:  # deadline: a time.monotonic() reading (float seconds), not money
+def _fetch(
+    session: Session,
+    source: SalesSource,
+    inbox: Inbox,
+    request: SyncRequest,
+    run_id: int,
+    since: datetime | None,
+    not_before: date,
+    backfill: tuple[date, date] | None,
+    clock: Callable[[], datetime],
+    deadline: float | None,
+    overlap: timedelta,
+) -> datetime | None:  # deadline: a time.monotonic() reading (float seconds), not money
     def in_time() -> None:
         # Reading is bounded by the time limit too: a slow upstream must not hold a web worker.
         if deadline is not None and time.monotonic() > deadline:
@@ -191,8 +234,17 @@ def _fetch(session: Session, source: SalesSource, inbox: Inbox, request: SyncReq
     return mark
 
 
-def _finish(session: Session, run_id: int, status: str, message: str, progress: Progress, clock: Callable[[], datetime],
-            new_mark: datetime | None = None, release: bool = True, read_from: date | None = None) -> None:
+def _finish(
+    session: Session,
+    run_id: int,
+    status: str,
+    message: str,
+    progress: Progress,
+    clock: Callable[[], datetime],
+    new_mark: datetime | None = None,
+    release: bool = True,
+    read_from: date | None = None,
+) -> None:
     session.rollback()
     with write_transaction(session):
         now = clock()
@@ -213,8 +265,11 @@ def _finish(session: Session, run_id: int, status: str, message: str, progress: 
 
 def _mark_expired(session: Session) -> None:
     with write_transaction(session):
-        session.execute(update(Connection).where(Connection.provider == "qbo").values(
-            status="expired", status_message="QuickBooks refused to renew access. Reconnect to sync again; your data is kept."))
+        session.execute(
+            update(Connection)
+            .where(Connection.provider == "qbo")
+            .values(status="expired", status_message="QuickBooks refused to renew access. Reconnect to sync again; your data is kept.")
+        )
 
 
 def _success_message(progress: Progress, fetched: int) -> str:
@@ -232,8 +287,10 @@ def _connector_message(exc: ConnectorError, finished: int) -> str:
     if isinstance(exc, RateLimited):
         return "QuickBooks is limiting how fast we may ask right now. Wait a minute and press Sync Now again." + kept
     if isinstance(exc, BadRequest):
-        return (f"QuickBooks refused a request ({exc.message}). If that names something to fix in QuickBooks, fix it there; "
-                "otherwise the details (with QuickBooks' reference) are in the server log." + kept)
+        return (
+            f"QuickBooks refused a request ({exc.message}). If that names something to fix in QuickBooks, fix it there; "
+            "otherwise the details (with QuickBooks' reference) are in the server log." + kept
+        )
     return f"QuickBooks did not answer properly ({exc.message}). Try again in a few minutes." + kept
 
 

@@ -5,6 +5,7 @@ SourceUnavailable), whose words are the message to show; callers catch the root 
 The source is opened by a function the caller passes (partsemble.connections.source.open_source):
 the sync package does not reach up into connections.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -33,9 +34,17 @@ class SourceOpener(Protocol):
     def __call__(self, config: Mapping[str, Any], *, retry_budget: Decimal | None = None) -> SalesSource: ...
 
 
-def sync_now(session: Session, config: Mapping[str, Any], open_source: SourceOpener, *, trigger: str,
-             user_id: int | None = None, user_email: str = "", only_failed: bool = False,
-             item_ids: Iterable[str] | None = None) -> SyncSummary:
+def sync_now(
+    session: Session,
+    config: Mapping[str, Any],
+    open_source: SourceOpener,
+    *,
+    trigger: str,
+    user_id: int | None = None,
+    user_email: str = "",
+    only_failed: bool = False,
+    item_ids: Iterable[str] | None = None,
+) -> SyncSummary:
     """Run one sync to its summary: everything new (Sync Now) or only the failed documents (Retry).
 
     The web ("web" trigger) is bounded by SYNC_TIME_LIMIT; the CLI is not. With `item_ids`
@@ -47,13 +56,21 @@ def sync_now(session: Session, config: Mapping[str, Any], open_source: SourceOpe
     settings = settings_from(config, time_limited=trigger != "cli")
     connection_for_sync(session)  # the clearest words first: not connected, expired, no initial date
     source = open_source(config, retry_budget=web_retry_budget(settings))
-    request = SyncRequest(user_id, user_email, trigger, only_failed=only_failed,
-                          item_ids=None if item_ids is None else tuple(dict.fromkeys(item_ids)))
+    request = SyncRequest(
+        user_id, user_email, trigger, only_failed=only_failed, item_ids=None if item_ids is None else tuple(dict.fromkeys(item_ids))
+    )
     return run_sync(session, source, request, settings)
 
 
-def retry_waiting(session: Session, config: Mapping[str, Any], open_source: SourceOpener, item_ids: Iterable[str], *,
-                  user_id: int | None = None, user_email: str = "") -> SyncSummary | None:
+def retry_waiting(
+    session: Session,
+    config: Mapping[str, Any],
+    open_source: SourceOpener,
+    item_ids: Iterable[str],
+    *,
+    user_id: int | None = None,
+    user_email: str = "",
+) -> SyncSummary | None:
     """Retry, in one sync run, every failed document waiting on any of these items (just linked,
     created or marked not tracked). None when no document waits on them: no run is started.
 
@@ -63,8 +80,7 @@ def retry_waiting(session: Session, config: Mapping[str, Any], open_source: Sour
     wanted = tuple(dict.fromkeys(item_ids))
     if not wanted or session.scalar(select(FailedDocument.id).where(FailedDocument.item_external_id.in_(wanted)).limit(1)) is None:
         return None
-    return sync_now(session, config, open_source, trigger="web", user_id=user_id, user_email=user_email,
-                    only_failed=True, item_ids=wanted)
+    return sync_now(session, config, open_source, trigger="web", user_id=user_id, user_email=user_email, only_failed=True, item_ids=wanted)
 
 
 def refresh_item_list(session: Session, config: Mapping[str, Any], open_source: SourceOpener) -> RefreshResult:

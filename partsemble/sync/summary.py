@@ -1,4 +1,5 @@
 """What a run did, for the Sales page, the CLI and scripts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,11 +54,16 @@ class SyncSummary:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "created": self.created, "updated": self.updated, "voided": self.voided, "skipped": self.skipped,
-            "recosted": self.recosted, "errors": [p.as_json() for p in self.problems],
+            "created": self.created,
+            "updated": self.updated,
+            "voided": self.voided,
+            "skipped": self.skipped,
+            "recosted": self.recosted,
+            "errors": [p.as_json() for p in self.problems],
             "outcome": "succeeded" if self.outcome == "succeeded" else "failed",
             "outcome_words": self.outcome_words,
-            "message": self.message, "run_id": self.run_id,
+            "message": self.message,
+            "run_id": self.run_id,
         }
 
 
@@ -88,12 +94,26 @@ def summarize(session: Session, run_id: int) -> SyncSummary:
     run = session.get(SyncRun, run_id)
     assert run is not None
     problems = [
-        Problem(e.external_type, e.external_id, e.doc_number, e.customer_name, e.txn_date, e.code, e.message, e.item_external_id, e.item_name)
+        Problem(
+            e.external_type, e.external_id, e.doc_number, e.customer_name, e.txn_date, e.code, e.message, e.item_external_id, e.item_name
+        )
         for e in session.scalars(select(SyncError).where(SyncError.run_id == run_id).order_by(SyncError.id))
     ]
     return SyncSummary(
-        run.id, run.status, run.created, run.updated, run.voided, run.skipped, run.fetched, run.processed,
-        run.message, run.started_at, run.finished_at, run.started_by, problems, run.recosted,
+        run.id,
+        run.status,
+        run.created,
+        run.updated,
+        run.voided,
+        run.skipped,
+        run.fetched,
+        run.processed,
+        run.message,
+        run.started_at,
+        run.finished_at,
+        run.started_by,
+        problems,
+        run.recosted,
     )
 
 

@@ -1,4 +1,5 @@
 """Shared web plumbing: the login and role guard, htmx contract, errors, headers, filters."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """Error pages: plain words, no stack traces, no secrets; fragments for htmx."""
+
 from __future__ import annotations
 
 import logging

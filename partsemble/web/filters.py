@@ -1,5 +1,6 @@
 """Template filters: money with two decimals and a symbol, quantities, percentages, dates and times,
 all written with the business's decimal mark and time zone; human labels for machine values."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

@@ -1,4 +1,5 @@
 """Putting a service's InputError next to the form field it names."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """Login on every page and roles enforced on the server, whatever the view forgets."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -4,6 +4,7 @@ Full page for a normal request, the partial for an htmx request, and
 `Vary: HX-Request` on both so caches keep them apart. Failures of a long action
 come back as a 200 error partial, because htmx does not swap 4xx/5xx bodies.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """The words people read for the machine values stored and exported (document types, statuses,
 ledger types, problem codes). CSV and JSON keep the machine values; screens show these."""
+
 from __future__ import annotations
 
 from partsemble.models.sales import SALE_TYPE_LABELS

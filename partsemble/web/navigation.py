@@ -1,4 +1,5 @@
 """The main navigation and the home page redirect."""
+
 from __future__ import annotations
 
 from flask import Flask, redirect, url_for

@@ -1,5 +1,6 @@
 """Ids read from query strings and forms, never trusted: junk and out-of-range values are no id;
 likewise the page to go back to after a form (`next`)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

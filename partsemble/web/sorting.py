@@ -5,6 +5,7 @@ the header links that ask for another order while keeping the other query parame
 Every sort is stable: ties fall back to the table's tie-breakers (an id at the end), and
 rows without a value (NULL, None) come last whichever the direction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
@@ -129,4 +130,3 @@ class SortableTable:
         present = [r for r in ordered if value(r) is not None]
         missing = [r for r in ordered if value(r) is None]
         return sorted(present, key=key, reverse=sort.descending) + missing
-

@@ -10,6 +10,7 @@ FAILED-<test>.png there and prints the server's log.
 Run: `.venv/bin/python -m pytest tests/e2e -rA --durations=0` (add PARTSEMBLE_TEST_DATABASE_URL
 for PostgreSQL). Without /usr/bin/chromium every test here is skipped, with the reason in the summary.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,14 @@ from tests.e2e.server import LiveServer, Template, seed_template, start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_REASON = "Chromium not found at /usr/bin/chromium: browser tests skipped (apt-get install -y chromium)"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}

@@ -1,5 +1,6 @@
 """What a user does again and again in the browser tests: log in, connect QuickBooks, press Sync Now,
 and change documents in the sandbox company's own screens."""
+
 from __future__ import annotations
 
 import re
@@ -74,7 +75,7 @@ def csrf_token(page: Page) -> str:
 
 
 def money(text: str) -> Decimal:
-    """"-$1,234.50" as Decimal("-1234.50")."""
+    """ "-$1,234.50" as Decimal("-1234.50")."""
     cleaned = text.strip().replace(",", "").replace("$", "")
     return Decimal(cleaned)
 
@@ -99,6 +100,7 @@ def db_quantity(raw: Any) -> Decimal:
 
 # -- the sandbox company's own screens (selectors documented in partsemble/sandbox/ui_*.py) -----
 
+
 def sandbox_create_customer(page: Page, name: str) -> str:
     page.goto("/sandbox/customers")
     page.locator("#display_name").fill(name)
@@ -108,8 +110,7 @@ def sandbox_create_customer(page: Page, name: str) -> str:
     return str(row.get_attribute("data-id"))
 
 
-def sandbox_create_invoice(page: Page, customer: str, lines: list[tuple[str, int]],
-                           txn_date: date | None = None) -> tuple[str, str]:
+def sandbox_create_invoice(page: Page, customer: str, lines: list[tuple[str, int]], txn_date: date | None = None) -> tuple[str, str]:
     """A new invoice; lines are (item label as the select shows it, quantity). Returns (Id, DocNumber)."""
     page.goto("/sandbox/documents/new?type=Invoice")
     page.locator("#customer_id").select_option(label=customer)

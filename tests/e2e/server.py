@@ -6,6 +6,7 @@ and loading the demo happen once per session into a template (`seed_template`); 
 from a copy of it (SQLite files copied, or `CREATE DATABASE ... TEMPLATE` on PostgreSQL). The test
 reads the server's database directly, read-only, to check what the pages claim.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,22 +58,24 @@ def partsemble_executable() -> str:
 def server_environment(base: str, instance: Path, database_url: str) -> dict[str, str]:
     """The environment of `make demo` (DEMO_ENV), pointed at this server's port and files."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARTSEMBLE_", "FLASK_"))}
-    env.update({
-        "PARTSEMBLE_SECRET_KEY": SECRET_KEY,
-        "PARTSEMBLE_INSTANCE_PATH": str(instance),
-        "PARTSEMBLE_DATABASE_URL": database_url,
-        "PARTSEMBLE_SANDBOX": "1",
-        "PARTSEMBLE_DEMO": "1",
-        "PARTSEMBLE_QBO_CLIENT_ID": "demo-client",
-        "PARTSEMBLE_QBO_CLIENT_SECRET": "demo-secret",
-        "PARTSEMBLE_QBO_API_BASE": f"{base}/sandbox/v3",
-        "PARTSEMBLE_QBO_AUTH_URL": f"{base}/sandbox/oauth2/authorize",
-        "PARTSEMBLE_QBO_TOKEN_URL": f"{base}/sandbox/oauth2/tokens/bearer",
-        "PARTSEMBLE_QBO_REVOKE_URL": f"{base}/sandbox/oauth2/tokens/revoke",
-        "PARTSEMBLE_QBO_APP_URL": f"{base}/sandbox/app",
-        "PARTSEMBLE_QBO_REDIRECT_URI": f"{base}/connections/qbo/callback",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "PARTSEMBLE_SECRET_KEY": SECRET_KEY,
+            "PARTSEMBLE_INSTANCE_PATH": str(instance),
+            "PARTSEMBLE_DATABASE_URL": database_url,
+            "PARTSEMBLE_SANDBOX": "1",
+            "PARTSEMBLE_DEMO": "1",
+            "PARTSEMBLE_QBO_CLIENT_ID": "demo-client",
+            "PARTSEMBLE_QBO_CLIENT_SECRET": "demo-secret",
+            "PARTSEMBLE_QBO_API_BASE": f"{base}/sandbox/v3",
+            "PARTSEMBLE_QBO_AUTH_URL": f"{base}/sandbox/oauth2/authorize",
+            "PARTSEMBLE_QBO_TOKEN_URL": f"{base}/sandbox/oauth2/tokens/bearer",
+            "PARTSEMBLE_QBO_REVOKE_URL": f"{base}/sandbox/oauth2/tokens/revoke",
+            "PARTSEMBLE_QBO_APP_URL": f"{base}/sandbox/app",
+            "PARTSEMBLE_QBO_REDIRECT_URI": f"{base}/connections/qbo/callback",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -132,7 +135,10 @@ class LiveServer:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [partsemble_executable(), "run", "--host", "127.0.0.1", "--port", port, "--with-threads"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
@@ -203,8 +209,9 @@ class LiveServer:
 
 
 def run_cli(env: Mapping[str, str], *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([partsemble_executable(), *args], env=dict(env), input=stdin, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [partsemble_executable(), *args], env=dict(env), input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
     if check and done.returncode != 0:
         raise AssertionError(f"partsemble {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
     return done

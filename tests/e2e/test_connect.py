@@ -1,4 +1,5 @@
 """Scenario 2: connecting QuickBooks through the (sandbox) consent page."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,10 @@ def test_connect_quickbooks_stores_the_connection_with_encrypted_tokens(page: Pa
     expect(page.locator("dl.facts")).to_contain_text(INITIAL_SYNC_DATE.isoformat())
     shot(page, "connected")
 
-    row = server.one("SELECT status, company_name, realm_id, initial_sync_date, access_token_enc, refresh_token_enc, "
-                     "access_expires_at FROM connections WHERE provider = 'qbo'")
+    row = server.one(
+        "SELECT status, company_name, realm_id, initial_sync_date, access_token_enc, refresh_token_enc, "
+        "access_expires_at FROM connections WHERE provider = 'qbo'"
+    )
     assert (row.status, row.company_name) == ("connected", COMPANY)
     assert str(row.initial_sync_date)[:10] == INITIAL_SYNC_DATE.isoformat()
     assert row.realm_id and row.access_expires_at is not None
@@ -49,8 +52,13 @@ def test_connect_quickbooks_stores_the_connection_with_encrypted_tokens(page: Pa
         plain = cipher.decrypt(stored)
         assert plain and plain not in stored
         assert (kind, hashlib.sha256(plain.encode()).hexdigest()) in issued
-        assert server.scalar("SELECT count(*) FROM connections WHERE access_token_enc LIKE :p OR refresh_token_enc LIKE :p "
-                             "OR status_message LIKE :p", p=f"%{plain}%") == 0
+        assert (
+            server.scalar(
+                "SELECT count(*) FROM connections WHERE access_token_enc LIKE :p OR refresh_token_enc LIKE :p OR status_message LIKE :p",
+                p=f"%{plain}%",
+            )
+            == 0
+        )
     # Connecting fills the item list at once; the demo's unlinked soap item is among them.
     assert server.scalar("SELECT product_id FROM accounting_items WHERE external_id = '4'") is None
     assert server.scalar("SELECT count(*) FROM accounting_items") >= 7

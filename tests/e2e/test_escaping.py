@@ -1,4 +1,5 @@
 """Scenario 9: a customer named like a script is shown as text everywhere and runs nothing."""
+
 from __future__ import annotations
 
 import pytest

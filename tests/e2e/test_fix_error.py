@@ -1,4 +1,5 @@
 """Scenario 4: a document fails on an unlinked item; linking the item retries the waiting sales at once."""
+
 from __future__ import annotations
 
 import re
@@ -46,12 +47,16 @@ def test_linking_the_unlinked_item_retries_the_waiting_sales_at_once(page: Page,
     assert server.scalar("SELECT count(*) FROM failed_documents") == 0
     retry = server.one("SELECT created, errors, status FROM sync_runs ORDER BY id DESC LIMIT 1")
     assert (retry.created, retry.errors, retry.status) == (12, 0, "succeeded")
-    costed = {r.doc_number for r in server.rows(
-        "SELECT DISTINCT s.doc_number FROM sales s JOIN sale_lines l ON l.sale_id = s.id "
-        "WHERE l.product_id = :p AND l.kind = 'tracked' AND s.status = 'active'", p=soap)}
+    costed = {
+        r.doc_number
+        for r in server.rows(
+            "SELECT DISTINCT s.doc_number FROM sales s JOIN sale_lines l ON l.sale_id = s.id "
+            "WHERE l.product_id = :p AND l.kind = 'tracked' AND s.status = 'active'",
+            p=soap,
+        )
+    }
     assert costed == waiting
-    assert server.scalar("SELECT count(*) FROM lot_consumptions c JOIN lots l ON l.id = c.lot_id "
-                         "WHERE l.product_id = :p", p=soap) > 0
+    assert server.scalar("SELECT count(*) FROM lot_consumptions c JOIN lots l ON l.id = c.lot_id WHERE l.product_id = :p", p=soap) > 0
 
     page.goto("/sales/")
     expect(page.locator("#problems")).to_have_count(0)

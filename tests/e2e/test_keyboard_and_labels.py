@@ -1,4 +1,5 @@
 """Scenario 10: Sync Now and the error fix work from the keyboard alone, and every form field has a label."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """How the main pages look after a sync, on a laptop and on a phone (390x844): screenshots to look at,
 and the layout rules that would catch a broken page: nothing wider than the screen, money right-aligned
 with a symbol and two decimals, names wrapped between words, lot numbers on one line."""
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,7 @@ def assert_lot_numbers_on_one_line(page: Page) -> None:
 
 
 def sale_with_a_long_customer_name(server: LiveServer) -> int:
-    return int(server.scalar("SELECT id FROM sales WHERE status = 'active' ORDER BY length(customer_name) DESC, "
-                             "shortage DESC, id LIMIT 1"))
+    return int(server.scalar("SELECT id FROM sales WHERE status = 'active' ORDER BY length(customer_name) DESC, shortage DESC, id LIMIT 1"))
 
 
 def test_sales_pages_lay_out_on_a_laptop_and_on_a_phone(page: Page, server: LiveServer, browser: Any, shot) -> None:  # type: ignore[no-untyped-def]
@@ -49,8 +49,7 @@ def test_sales_pages_lay_out_on_a_laptop_and_on_a_phone(page: Page, server: Live
     sync_now(page)
     page.reload()  # what someone opening the Sales page after a sync sees (docs/screenshot-sales.png)
     shot(page, "sales-laptop")
-    page.screenshot(path=str(ARTIFACTS / "readme-sales.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 1300},
-                    full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "readme-sales.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 1300}, full_page=True)
     assert page.evaluate(OVERFLOW) <= 0
     money = cells(page, "#sales-table tbody td.num:not(.hide-sm)")
     assert len(money) == 50 * 3

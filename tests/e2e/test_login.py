@@ -1,4 +1,5 @@
 """Scenario 1: logging in, and a wrong password that opens no session."""
+
 from __future__ import annotations
 
 import re

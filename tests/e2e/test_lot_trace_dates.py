@@ -1,5 +1,6 @@
 """A lot's trace lists the sales that drew it on or after it was received; a sale dated before
 it appears only as settled (it was short, and this lot covered it when it arrived)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,7 +20,8 @@ def test_no_lot_trace_lists_an_unsettled_sale_dated_before_the_lot(page: Page, s
     sync_now(page)
     lots = server.rows(
         "SELECT l.id, l.lot_number, l.received_date, count(*) AS draws FROM lots l JOIN lot_consumptions c ON c.lot_id = l.id "
-        "GROUP BY l.id, l.lot_number, l.received_date ORDER BY count(*) DESC, l.id LIMIT 4")
+        "GROUP BY l.id, l.lot_number, l.received_date ORDER BY count(*) DESC, l.id LIMIT 4"
+    )
     assert lots
     settled_seen = 0
     for lot in lots:
@@ -35,6 +37,8 @@ def test_no_lot_trace_lists_an_unsettled_sale_dated_before_the_lot(page: Page, s
             else:
                 assert sold_on >= received, (lot.lot_number, cells)
         shot(page, f"lot-{lot.lot_number}")
-    settled = server.scalar("SELECT count(*) FROM lot_consumptions c WHERE c.settled = :yes AND c.lot_id IN "
-                            f"({', '.join(str(lot.id) for lot in lots)})", yes=True)
+    settled = server.scalar(
+        f"SELECT count(*) FROM lot_consumptions c WHERE c.settled = :yes AND c.lot_id IN ({', '.join(str(lot.id) for lot in lots)})",
+        yes=True,
+    )
     assert settled_seen == settled

@@ -1,4 +1,5 @@
 """Scenario 6: Preview shows the lots a pending sale would take, and changes nothing until Sync Now."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -40,9 +41,12 @@ def database_state(server: LiveServer) -> dict[str, object]:
 def fifo_draws(server: LiveServer, sku: str, needed: Decimal) -> list[tuple[str, Decimal]]:
     """What FIFO should take: oldest active lots first, by received date then id."""
     draws = []
-    for lot in server.rows("SELECT l.lot_number, l.quantity_remaining FROM lots l JOIN products p ON p.id = l.product_id "
-                           "WHERE p.sku = :sku AND l.status = 'active' AND l.quantity_remaining > 0 "
-                           "ORDER BY l.received_date, l.id", sku=sku):
+    for lot in server.rows(
+        "SELECT l.lot_number, l.quantity_remaining FROM lots l JOIN products p ON p.id = l.product_id "
+        "WHERE p.sku = :sku AND l.status = 'active' AND l.quantity_remaining > 0 "
+        "ORDER BY l.received_date, l.id",
+        sku=sku,
+    ):
         take = min(needed, db_quantity(lot.quantity_remaining))
         draws.append((lot.lot_number, take))
         needed -= take
@@ -82,9 +86,13 @@ def test_preview_shows_the_lots_a_new_invoice_would_take_and_changes_nothing(pag
     press_sync_now(page)
     assert count(page, "created") == 1
     sale_id = server.scalar("SELECT id FROM sales WHERE external_id = :x AND external_type = 'Invoice'", x=doc_id)
-    taken = [(r.lot_number, db_quantity(r.quantity)) for r in server.rows(
-        "SELECT l.lot_number, c.quantity FROM lot_consumptions c JOIN lots l ON l.id = c.lot_id WHERE c.sale_id = :s "
-        "ORDER BY c.id", s=sale_id)]
+    taken = [
+        (r.lot_number, db_quantity(r.quantity))
+        for r in server.rows(
+            "SELECT l.lot_number, c.quantity FROM lot_consumptions c JOIN lots l ON l.id = c.lot_id WHERE c.sale_id = :s ORDER BY c.id",
+            s=sale_id,
+        )
+    ]
     assert taken == expected
     after = database_state(server)
     assert after["sales"] == before["sales"] + 1 and after["sync_runs"] == before["sync_runs"] + 1

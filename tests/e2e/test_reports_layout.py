@@ -4,6 +4,7 @@ assertions are the ones that would catch a broken page: the page never wider tha
 phone tables become one card per row; test_tables_layout.py checks every table's money is on screen),
 a chart with its axes and labels that fits the screen, every report row the database says should be
 there, money right-aligned."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -62,7 +63,8 @@ def busiest_lot(server: LiveServer) -> tuple[int, int, int]:
     row = server.one(
         "SELECT c.lot_id, count(*) AS draws, count(DISTINCT s.customer_name) AS customers FROM lot_consumptions c "
         "JOIN sale_lines l ON l.id = c.sale_line_id JOIN sales s ON s.id = l.sale_id "
-        "WHERE s.status = 'active' GROUP BY c.lot_id ORDER BY count(*) DESC, c.lot_id LIMIT 1")
+        "WHERE s.status = 'active' GROUP BY c.lot_id ORDER BY count(*) DESC, c.lot_id LIMIT 1"
+    )
     return int(row[0]), int(row[1]), int(row[2])
 
 
@@ -70,9 +72,12 @@ def test_report_pages_lay_out_on_a_laptop_and_on_a_phone(page: Page, server: Liv
     login(page)
     connect(page)
     sync_now(page)
-    sold = int(server.scalar(
-        "SELECT count(DISTINCT l.product_id) FROM sale_lines l JOIN sales s ON s.id = l.sale_id "
-        "WHERE s.status = 'active' AND l.product_id IS NOT NULL AND l.kind IN ('tracked', 'return', 'price_adjustment')"))
+    sold = int(
+        server.scalar(
+            "SELECT count(DISTINCT l.product_id) FROM sale_lines l JOIN sales s ON s.id = l.sale_id "
+            "WHERE s.status = 'active' AND l.product_id IS NOT NULL AND l.kind IN ('tracked', 'return', 'price_adjustment')"
+        )
+    )
     product = int(server.scalar("SELECT id FROM products WHERE sku = 'CND-LAV-8'"))
     lot, draws, customers = busiest_lot(server)
     assert sold >= 5 and draws >= 2
@@ -105,8 +110,12 @@ def test_report_pages_lay_out_on_a_laptop_and_on_a_phone(page: Page, server: Liv
     context, phone = open_page(browser, server, phone_watch, PHONE)
     try:
         login(phone)
-        for url, name in (("/reports/", "reports-phone"), (MARGIN, "margin-phone"), (f"/products/{product}", "product-chart-phone"),
-                          (f"/lots/{lot}", "lot-trace-phone")):
+        for url, name in (
+            ("/reports/", "reports-phone"),
+            (MARGIN, "margin-phone"),
+            (f"/products/{product}", "product-chart-phone"),
+            (f"/lots/{lot}", "lot-trace-phone"),
+        ):
             phone.goto(url)
             shot(phone, name)
             shot(phone, name + "-screen", full_page=False)  # what the phone shows first

@@ -1,4 +1,5 @@
 """Scenarios 3 and 7: Sync Now with progress and summary, and a double click that syncs once."""
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,7 @@ def test_sync_now_shows_progress_then_the_summary_and_fills_the_sales_table(page
     run = server.one("SELECT status, created, updated, voided, skipped, errors, fetched FROM sync_runs")
     shown = counts(page)
     assert run.status == "succeeded"
-    assert shown == {"created": run.created, "updated": run.updated, "voided": run.voided, "skipped": run.skipped,
-                     "errors": run.errors}
+    assert shown == {"created": run.created, "updated": run.updated, "voided": run.voided, "skipped": run.skipped, "errors": run.errors}
     active = server.scalar("SELECT count(*) FROM sales WHERE status = 'active' AND source = 'qbo'")
     assert shown["created"] == active > 200
     assert shown["voided"] == server.scalar("SELECT count(*) FROM sales WHERE status = 'voided'")

@@ -6,6 +6,7 @@ each cell labelled with its column (data-label); the labels must name the cell's
 
 One server for the whole module (synced once, plus one new invoice left in the sandbox for the preview);
 a full-page screenshot of each page at each width lands in artifacts/tables-<page>-<width>.png."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -22,8 +23,22 @@ from tests.e2e.server import LiveServer, Template, start_server
 pytestmark = pytest.mark.e2e
 
 # Column headers whose cells are money (amounts, costs and margins).
-MONEY_HEADERS = ["Revenue", "Cost", "Margin", "Amount", "Unit price", "Unit cost", "Value", "Avg cost", "Stock value",
-                 "Avg unit cost", "Cost used for the shortage", "Unit cost used", "Shortage cost", "Line cost"]
+MONEY_HEADERS = [
+    "Revenue",
+    "Cost",
+    "Margin",
+    "Amount",
+    "Unit price",
+    "Unit cost",
+    "Value",
+    "Avg cost",
+    "Stock value",
+    "Avg unit cost",
+    "Cost used for the shortage",
+    "Unit cost used",
+    "Shortage cost",
+    "Line cost",
+]
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 # For every table on the page: each money cell and each link in a row, with its box, the box of the
 # frame that clips it (.table-wrap) and whether it is displayed; and each data-label against its column.
@@ -76,14 +91,16 @@ def off_screen(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- the pages ------------------------------------------------------------------------------------------
 def _sale(server: LiveServer) -> str:
     """The active sale with the most lines, shortages first: lot draws, shortfall rows and cost sums."""
-    return "/sales/{}".format(server.scalar(
-        "SELECT s.id FROM sales s WHERE s.status = 'active' ORDER BY s.shortage DESC, "
-        "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id) DESC, s.id LIMIT 1"))
+    return "/sales/{}".format(
+        server.scalar(
+            "SELECT s.id FROM sales s WHERE s.status = 'active' ORDER BY s.shortage DESC, "
+            "(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id) DESC, s.id LIMIT 1"
+        )
+    )
 
 
 def _credit_memo(server: LiveServer) -> str:
-    return "/sales/{}".format(server.scalar(
-        "SELECT id FROM sales WHERE external_type = 'CreditMemo' ORDER BY id LIMIT 1"))
+    return "/sales/{}".format(server.scalar("SELECT id FROM sales WHERE external_type = 'CreditMemo' ORDER BY id LIMIT 1"))
 
 
 def _voided(server: LiveServer) -> str:
@@ -100,9 +117,12 @@ def _product(server: LiveServer) -> str:
 
 def _lot(server: LiveServer) -> str:
     """The lot most sales drew from: the draws, customers and movements tables are all long."""
-    return "/lots/{}".format(server.scalar(
-        "SELECT c.lot_id FROM lot_consumptions c JOIN sale_lines l ON l.id = c.sale_line_id "
-        "JOIN sales s ON s.id = l.sale_id WHERE s.status = 'active' GROUP BY c.lot_id ORDER BY count(*) DESC, c.lot_id LIMIT 1"))
+    return "/lots/{}".format(
+        server.scalar(
+            "SELECT c.lot_id FROM lot_consumptions c JOIN sale_lines l ON l.id = c.sale_line_id "
+            "JOIN sales s ON s.id = l.sale_id WHERE s.status = 'active' GROUP BY c.lot_id ORDER BY count(*) DESC, c.lot_id LIMIT 1"
+        )
+    )
 
 
 def _item(server: LiveServer) -> str:
@@ -185,8 +205,9 @@ def sessions(browser: Any, synced: LiveServer) -> Iterator[Callable[[str], Any]]
 
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize(("name", "where", "least"), PAGES, ids=[p[0] for p in PAGES])
-def test_tables_keep_their_money_on_screen(synced: LiveServer, sessions: Callable[[str], Any], name: str,
-                                           where: str | Callable[[LiveServer], str], least: int, width: str) -> None:
+def test_tables_keep_their_money_on_screen(
+    synced: LiveServer, sessions: Callable[[str], Any], name: str, where: str | Callable[[LiveServer], str], least: int, width: str
+) -> None:
     watch = PageWatch()
     page: Page = sessions(width).new_page()
     page.on("dialog", watch.on_dialog)

@@ -1,4 +1,5 @@
 """Scenario 8: a viewer reads everything and cannot start a sync, not even with a forged request."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,7 @@ VIEWER, VIEWER_PASSWORD = "v@example.com", "viewer password 123"
 
 
 def test_viewer_has_no_sync_now_and_a_forged_sync_post_is_refused(page: Page, server: LiveServer, shot) -> None:  # type: ignore[no-untyped-def]
-    created = server.cli("users", "create", "--email", VIEWER, "--password-stdin", "--role", "viewer",
-                         stdin=VIEWER_PASSWORD + "\n")
+    created = server.cli("users", "create", "--email", VIEWER, "--password-stdin", "--role", "viewer", stdin=VIEWER_PASSWORD + "\n")
     assert "Created v@example.com (viewer)" in created.stdout
     login(page)
     connect(page)  # connected, so a sync by someone allowed to would really run

@@ -1,4 +1,5 @@
 """The app with its QuickBooks sandbox served over real HTTP on 127.0.0.1, connected and ready to sync."""
+
 from __future__ import annotations
 
 import threading
@@ -54,20 +55,21 @@ class Live:
 
 
 @contextmanager
-def live_sandbox(app_config: dict[str, Any], initial_sync_date: date | None = None, *,
-                 demo: DemoCompanies | None = None, **config: Any) -> Iterator[Live]:
+def live_sandbox(
+    app_config: dict[str, Any], initial_sync_date: date | None = None, *, demo: DemoCompanies | None = None, **config: Any
+) -> Iterator[Live]:
     """The sandbox company served by the app, and a connection to it (tokens issued, no browser).
     Empty, or with `demo` the demo company (copied from the worker's seeded one) with Partsemble
     holding the demo's products, lots and item links (partsemble.demo, as `partsemble demo` loads)."""
-    app_config.update(SANDBOX=True, QBO_CLIENT_ID="test-client", QBO_CLIENT_SECRET="test-secret", QBO_MAX_RETRIES=2,
-                      **config)
+    app_config.update(SANDBOX=True, QBO_CLIENT_ID="test-client", QBO_CLIENT_SECRET="test-secret", QBO_MAX_RETRIES=2, **config)
     today = local_date(now_us())
     seeded = demo.copy_to(str(app_config["SANDBOX_DATABASE_URL"]), today) if demo else None
     app = create_app(app_config)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}/sandbox"
-    app.config.update(QBO_API_BASE=base + "/v3", QBO_TOKEN_URL=base + "/oauth2/tokens/bearer",
-                      QBO_REVOKE_URL=base + "/oauth2/tokens/revoke")
+    app.config.update(
+        QBO_API_BASE=base + "/v3", QBO_TOKEN_URL=base + "/oauth2/tokens/bearer", QBO_REVOKE_URL=base + "/oauth2/tokens/revoke"
+    )
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     company = SandboxCompany.open(app.config["SANDBOX_DATABASE_URL"])
@@ -78,11 +80,18 @@ def live_sandbox(app_config: dict[str, Any], initial_sync_date: date | None = No
             if demo:
                 load_demo(today)
                 link_sandbox_items()
-            db.session.add(Connection(provider="qbo", realm_id=REALM_ID, company_name="Juniper & Wick Co.", status="connected",
-                                      access_token_enc=cipher.encrypt(pair.access_token),
-                                      refresh_token_enc=cipher.encrypt(pair.refresh_token),
-                                      access_expires_at=utcnow() + timedelta(hours=1),
-                                      initial_sync_date=initial_sync_date or today - timedelta(days=120)))
+            db.session.add(
+                Connection(
+                    provider="qbo",
+                    realm_id=REALM_ID,
+                    company_name="Juniper & Wick Co.",
+                    status="connected",
+                    access_token_enc=cipher.encrypt(pair.access_token),
+                    refresh_token_enc=cipher.encrypt(pair.refresh_token),
+                    access_expires_at=utcnow() + timedelta(hours=1),
+                    initial_sync_date=initial_sync_date or today - timedelta(days=120),
+                )
+            )
             db.session.commit()
             db.session.remove()
         yield Live(app, company, today, seeded)
@@ -95,8 +104,7 @@ def live_sandbox(app_config: dict[str, Any], initial_sync_date: date | None = No
             db.session.remove()
 
 
-def stock_and_link(live: Live, items: dict[str, str], received: date, quantity: str = "10000",
-                   unit_cost: str = "2.50") -> dict[str, int]:
+def stock_and_link(live: Live, items: dict[str, str], received: date, quantity: str = "10000", unit_cost: str = "2.50") -> dict[str, int]:
     """A finished good per accounting item id (name given), one big lot each, and the item linked to it."""
     made: dict[str, int] = {}
     with live.app.app_context():
@@ -105,8 +113,9 @@ def stock_and_link(live: Live, items: dict[str, str], received: date, quantity: 
             receive_lot(db.session, LotInput(product.id, f"L-{item_id}", received, Decimal(quantity), Decimal(unit_cost)), None)
             made[item_id] = product.id
         for item_id, name in items.items():  # the services commit: links go in after them, in one commit
-            db.session.add(AccountingItem(source="qbo", external_id=item_id, name=name, sku=None,
-                                          item_type="Inventory", product_id=made[item_id]))
+            db.session.add(
+                AccountingItem(source="qbo", external_id=item_id, name=name, sku=None, item_type="Inventory", product_id=made[item_id])
+            )
         db.session.commit()
         db.session.remove()
     return made

@@ -1,5 +1,6 @@
 """CarriedOrder: a sync's date-order horizons carried from one batch to the next, only while the
 ledger proves that nobody else moved stock in between (partsemble.costing.order)."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -6,6 +6,7 @@ Candle A (item 1): lots L1 20 @ 145 (2026-01-01) and L2 30 @ 148 (2026-01-02).
   "next" 2026-02-03, 10 for 2,000: 10 from L2 @ 148 = 1,480
 Were "old" undone, L1 would hold 20 again and "next" would be re-costed to 10 @ 145 = 1,450.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -53,11 +54,16 @@ def sync(source):  # type: ignore[no-untyped-def]
 def state(product_id: int) -> dict[str, object]:
     """Everything the old version of "old" decides, and what follows from it."""
     sales = {s.external_id: (s.version, s.status, s.txn_date, s.revenue, s.cost, s.shortage) for s in db.session.scalars(select(Sale))}
-    draws = db.session.execute(
-        select(Sale.external_id, Lot.lot_number, LotConsumption.quantity, LotConsumption.unit_cost)
-        .join(Sale, Sale.id == LotConsumption.sale_id).join(Lot, Lot.id == LotConsumption.lot_id)
-        .order_by(Sale.external_id, Lot.id)
-    ).tuples().all()
+    draws = (
+        db.session.execute(
+            select(Sale.external_id, Lot.lot_number, LotConsumption.quantity, LotConsumption.unit_cost)
+            .join(Sale, Sale.id == LotConsumption.sale_id)
+            .join(Lot, Lot.id == LotConsumption.lot_id)
+            .order_by(Sale.external_id, Lot.id)
+        )
+        .tuples()
+        .all()
+    )
     return {
         "sales": sales,
         "draws": draws,
@@ -68,12 +74,24 @@ def state(product_id: int) -> dict[str, object]:
 
 
 REJECTED_VERSIONS = [
-    pytest.param(lambda: doc("old", [line("1", "10", "2000"), line("4", "1", "12", name="Lavender Soap")], day=date(2026, 2, 1), number="1001"),
-                 "item_not_linked", "Item 'Lavender Soap' is not linked to a product", id="an unlinked item"),
-    pytest.param(lambda: doc("old", [line("1", None, "2000")], day=date(2026, 2, 1), number="1001"),
-                 "missing_quantity", "has an amount but no quantity", id="an amount without a quantity"),
-    pytest.param(lambda: doc("old", [line("1", "10", "2000")], day=date(2026, 1, 30), number="1001"),
-                 "closed_period", "closed period ending 2026-01-31", id="moved into the closed period"),
+    pytest.param(
+        lambda: doc("old", [line("1", "10", "2000"), line("4", "1", "12", name="Lavender Soap")], day=date(2026, 2, 1), number="1001"),
+        "item_not_linked",
+        "Item 'Lavender Soap' is not linked to a product",
+        id="an unlinked item",
+    ),
+    pytest.param(
+        lambda: doc("old", [line("1", None, "2000")], day=date(2026, 2, 1), number="1001"),
+        "missing_quantity",
+        "has an amount but no quantity",
+        id="an amount without a quantity",
+    ),
+    pytest.param(
+        lambda: doc("old", [line("1", "10", "2000")], day=date(2026, 1, 30), number="1001"),
+        "closed_period",
+        "closed period ending 2026-01-31",
+        id="moved into the closed period",
+    ),
 ]
 
 

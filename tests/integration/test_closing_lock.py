@@ -2,6 +2,7 @@
 second waits for the first to commit and then starts from the date the first one set.
 
 PostgreSQL only: SQLite serializes writers with BEGIN IMMEDIATE and has no row locks."""
+
 from __future__ import annotations
 
 import threading

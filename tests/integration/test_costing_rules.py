@@ -1,4 +1,5 @@
 """The costing rules of SPEC.md applied to hand-built documents, one table per rule."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -97,7 +98,9 @@ def test_worked_example_invoice_costs_7340_from_the_two_oldest_lots(shop) -> Non
         pytest.param([], "3", "0", "3", "0", True, "-3", id="no-lots-no-cost-basis"),
     ],
 )
-def test_shortages_never_block_and_are_costed_at_weighted_average(shop, lots, sell, expected_cost, short_qty, short_unit, no_basis, stock_after) -> None:  # type: ignore[no-untyped-def]
+def test_shortages_never_block_and_are_costed_at_weighted_average(
+    shop, lots, sell, expected_cost, short_qty, short_unit, no_basis, stock_after
+) -> None:  # type: ignore[no-untyped-def]
     p = db.session.get(Product, shop["a"])
     for i, (q, c) in enumerate(lots):
         factories.lot(p, q, c, date(2026, 1, 1 + i))
@@ -123,10 +126,34 @@ def test_a_shortfall_with_only_exhausted_lots_uses_the_average_of_all_lots_ever(
     ("lines", "discounts", "rate", "revenues", "kinds", "document_total"),
     [
         # The shipping line takes its share of the discount (10 of 30) but is not revenue.
-        pytest.param([("1", "1", "100"), ("8", None, "50")], ("30",), "1", ["80", "0"], ["tracked", "skipped"], "120", id="discount-pro-rata-over-tracked-and-skipped"),
+        pytest.param(
+            [("1", "1", "100"), ("8", None, "50")],
+            ("30",),
+            "1",
+            ["80", "0"],
+            ["tracked", "skipped"],
+            "120",
+            id="discount-pro-rata-over-tracked-and-skipped",
+        ),
         pytest.param([("1", "1", "100")], (), "0.74", ["74"], ["tracked"], "74", id="foreign-currency-at-exchange-rate"),
-        pytest.param([("1", "1", "100"), ("2", "1", "200")], ("10", "20"), "1", ["90", "180"], ["tracked", "tracked"], "270", id="several-discounts-add-up"),
-        pytest.param([("1", "1", "10"), ("1", "1", "10"), ("1", "1", "10")], ("10",), "1", ["6.666667", "6.666667", "6.666666"], ["tracked"] * 3, "20", id="shares-add-up-exactly"),
+        pytest.param(
+            [("1", "1", "100"), ("2", "1", "200")],
+            ("10", "20"),
+            "1",
+            ["90", "180"],
+            ["tracked", "tracked"],
+            "270",
+            id="several-discounts-add-up",
+        ),
+        pytest.param(
+            [("1", "1", "10"), ("1", "1", "10"), ("1", "1", "10")],
+            ("10",),
+            "1",
+            ["6.666667", "6.666667", "6.666666"],
+            ["tracked"] * 3,
+            "20",
+            id="shares-add-up-exactly",
+        ),
         pytest.param([("7", "2", "30")], (), "1", ["0"], ["skipped"], "30", id="linked-raw-material-skipped"),
         pytest.param([("9", "2", "30")], (), "1", ["0"], ["skipped"], "30", id="not-tracked-item-skipped"),
         pytest.param([("11", "1", "30")], (), "1", ["0"], ["skipped"], "30", id="category-item-skipped"),
@@ -155,7 +182,9 @@ def test_description_and_subtotal_lines_are_not_revenue(shop) -> None:  # type: 
 def test_an_unlinked_inventory_item_fails_the_document_and_nothing_is_applied(shop) -> None:  # type: ignore[no-untyped-def]
     factories.lot(db.session.get(Product, shop["a"]), "100", "1")
     with pytest.raises(DocumentRejected) as caught:
-        apply_document(ApplyContext(db.session, shop["items"]), doc("1", [line("1", "2", "20"), line("4", "1", "5", name="Lavender Soap 200g")]))
+        apply_document(
+            ApplyContext(db.session, shop["items"]), doc("1", [line("1", "2", "20"), line("4", "1", "5", name="Lavender Soap 200g")])
+        )
     db.session.rollback()
     assert caught.value.code == "item_not_linked"
     assert caught.value.message == "Item 'Lavender Soap 200g' is not linked to a product"
@@ -187,7 +216,9 @@ def test_an_edited_invoice_is_reversed_exactly_then_reapplied(shop) -> None:  # 
     assert remaining(shop["a"]) == [D(10), D(30), D(25)]
     assert s.cost == D(1450) and s.version == "1"
     reversals = db.session.execute(
-        select(StockTransaction.quantity, StockTransaction.lot_id).where(StockTransaction.type == "SALE_REVERSAL").order_by(StockTransaction.id)
+        select(StockTransaction.quantity, StockTransaction.lot_id)
+        .where(StockTransaction.type == "SALE_REVERSAL")
+        .order_by(StockTransaction.id)
     ).all()
     assert [q for q, _ in reversals] == [D(20), D(30)]
     history = [r.summary for r in s.revisions]
@@ -341,10 +372,21 @@ def test_voiding_a_credit_memo_whose_return_lot_was_sold_with_no_other_stock_lea
     assert (short.shortage_quantity, short.shortage_cost, short.shortage_unit_cost, short.consumptions) == (D(2), D(8), D(4), [])
     assert [r.action for r in buyer.revisions] == ["created"]
     assert (sale("1").shortage, sale("3").shortage) == (False, False)
-    removed = db.session.execute(
-        select(StockTransaction.type, StockTransaction.quantity, StockTransaction.sync_run_id, StockTransaction.user_id, StockTransaction.note)
-        .where(StockTransaction.sale_id == buyer.id, StockTransaction.sync_run_id.is_not(None)).order_by(StockTransaction.id)
-    ).tuples().all()
+    removed = (
+        db.session.execute(
+            select(
+                StockTransaction.type,
+                StockTransaction.quantity,
+                StockTransaction.sync_run_id,
+                StockTransaction.user_id,
+                StockTransaction.note,
+            )
+            .where(StockTransaction.sale_id == buyer.id, StockTransaction.sync_run_id.is_not(None))
+            .order_by(StockTransaction.id)
+        )
+        .tuples()
+        .all()
+    )
     note = "Return lot RET-CRE-9-1 removed: drawn units become a shortfall"
     assert removed == [("SALE_REVERSAL", D(2), run.id, users["admin"].id, note), ("SALE", D(-2), run.id, users["admin"].id, note)]
 
@@ -368,7 +410,14 @@ def test_voids_keep_a_record_of_a_document_never_seen_active_and_follow_the_vers
     first = void("5", "3")  # voided upstream before any sync saw it
     kept = sale("5")
     assert (first.outcome, first.sale_id) == (Outcome.VOIDED, kept.id)
-    assert (kept.status, kept.version, kept.revenue, kept.cost, kept.shortage, kept.no_cost_basis) == ("voided", "3", D(0), D(0), False, False)
+    assert (kept.status, kept.version, kept.revenue, kept.cost, kept.shortage, kept.no_cost_basis) == (
+        "voided",
+        "3",
+        D(0),
+        D(0),
+        False,
+        False,
+    )
     assert (kept.created_by_id, kept.last_sync_run_id) == (admin, run.id) and kept.lines == []
     assert [(r.action, r.summary) for r in kept.revisions] == [("voided", "Voided upstream before it was first synced")]
     again = void("5", "4")  # a new version of a document already voided: only the version moves
@@ -393,7 +442,14 @@ def test_a_removed_sale_with_a_shortfall_costs_nothing_and_leaves_the_other_sale
     gone = sale("1")
     assert (gone.status, gone.cost, gone.margin, gone.shortage, gone.no_cost_basis) == (removal, D(0), D(30), False, False)
     ln = gone.lines[0]
-    assert (ln.cost, ln.margin, ln.shortage_quantity, ln.shortage_unit_cost, ln.shortage_cost, ln.no_cost_basis) == (D(0), D(30), 0, 0, 0, False)
+    assert (ln.cost, ln.margin, ln.shortage_quantity, ln.shortage_unit_cost, ln.shortage_cost, ln.no_cost_basis) == (
+        D(0),
+        D(30),
+        0,
+        0,
+        0,
+        False,
+    )
     assert (gone.revisions[-1].action, gone.revisions[-1].summary) == (removal, summary)
     other = sale("2")  # the lot's unit now goes to invoice 2
     assert (other.status, other.cost, other.lines[0].shortage_quantity, other.lines[0].no_cost_basis) == ("active", D(8), D(1), False)

@@ -1,5 +1,6 @@
 """SPEC "FIFO, shortages, returns: costs follow the dates", one test per rule, each entered in
 more than one order where the order is the point."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -53,8 +54,11 @@ def lots_left(shop) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
 
 
 # A sale draws only lots received on or before its date, whichever was entered first.
-ENTRIES: dict[str, list[str]] = {"lots, then the sale": ["A", "B", "sale"], "the sale, then the lots": ["sale", "A", "B"],
-                                 "the later lot first": ["B", "sale", "A"]}
+ENTRIES: dict[str, list[str]] = {
+    "lots, then the sale": ["A", "B", "sale"],
+    "the sale, then the lots": ["sale", "A", "B"],
+    "the later lot first": ["B", "sale", "A"],
+}
 
 
 @pytest.mark.parametrize("order", list(ENTRIES), ids=list(ENTRIES))
@@ -96,8 +100,7 @@ def test_a_back_dated_lot_recosts_later_sales_and_only_those_whose_cost_changes_
     history_before = len(sale("2").revisions)
     lot(shop, "5", "1", date(2025, 12, 20), "Z")  # back-dated, cheaper
     assert draws("1") == [("Z", D(5), D(1), False)] and sale("1").cost == D(5)
-    assert sale("1").revisions[-1].summary == ("Cost 10.00 → 5.00: re-costed in date order "
-                                               "(lot Z received 2025-12-20)")
+    assert sale("1").revisions[-1].summary == ("Cost 10.00 → 5.00: re-costed in date order (lot Z received 2025-12-20)")
     assert len(sale("2").revisions) == history_before
     assert lots_left(shop) == {"A": D(5), "Z": D(0)}
 
@@ -112,10 +115,13 @@ def test_a_late_document_is_costed_in_date_order_and_moves_the_later_sale(shop) 
     assert "re-costed in date order (Invoice INV-1 dated 2026-01-05)" in sale("2").revisions[-1].summary
 
 
-@pytest.mark.parametrize("change, first, second", [
-    ("date", [("B", D(5), D(4), False)], [("A", D(5), D(2), False)]),  # invoice 1 moves after invoice 2
-    ("void", [], [("A", D(5), D(2), False)]),  # invoice 1 goes: invoice 2 takes the older lot
-])
+@pytest.mark.parametrize(
+    "change, first, second",
+    [
+        ("date", [("B", D(5), D(4), False)], [("A", D(5), D(2), False)]),  # invoice 1 moves after invoice 2
+        ("void", [], [("A", D(5), D(2), False)]),  # invoice 1 goes: invoice 2 takes the older lot
+    ],
+)
 def test_an_edit_or_void_of_an_old_sale_recosts_the_later_ones(shop, change, first, second) -> None:  # type: ignore[no-untyped-def]
     lot(shop, "5", "2", JAN(1), "A")
     lot(shop, "5", "4", JAN(3), "B")

@@ -10,6 +10,7 @@ Same-day lots are drawn lowest id first (SPEC), and ids follow entry order, so e
 lots get distinct dates here; same-day sales are ordered by their creation time, which every
 document carries.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,7 +74,8 @@ def histories(draw):  # type: ignore[no-untyped-def]
             lots.append(LotFact(p, f"L{p}-{n}", START + timedelta(days=d), draw(st.integers(1, 8)), draw(st.sampled_from(COSTS))))
     adjustments = [
         Adjustment(lot, lot.day + timedelta(days=draw(st.integers(0, 10))), draw(st.integers(1, 4)))
-        for lot in lots if draw(st.integers(0, 4)) == 0
+        for lot in lots
+        if draw(st.integers(0, 4)) == 0
     ]
     facts: list[list[object]] = [[lot] + [a for a in adjustments if a.lot is lot] for lot in lots]
     created = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -84,9 +86,14 @@ def histories(draw):  # type: ignore[no-untyped-def]
             items = draw(st.lists(st.tuples(st.integers(0, products - 1), st.integers(1, 6)), min_size=1, max_size=2))
             day = START + timedelta(days=draw(st.integers(0, 45)))
             created += timedelta(minutes=1)
-            document = doc(str(n), [line(str(p + 1), str(q), str(q * 10)) for p, q in items],
-                           doc_type=DocumentType.CREDIT_MEMO if credit else DocumentType.INVOICE, version=str(v), day=day,
-                           customer=draw(st.sampled_from([("C1", "Acme"), ("C2", "Birch")])))
+            document = doc(
+                str(n),
+                [line(str(p + 1), str(q), str(q * 10)) for p, q in items],
+                doc_type=DocumentType.CREDIT_MEMO if credit else DocumentType.INVOICE,
+                version=str(v),
+                day=day,
+                customer=draw(st.sampled_from([("C1", "Acme"), ("C2", "Birch")])),
+            )
             versions.append(Version(replace(document, created_at=created + timedelta(days=n))))
         if draw(st.integers(0, 5)) == 0:
             last = versions[-1].document
@@ -123,8 +130,10 @@ def _keep_chains(order: list[tuple[int, object]], facts: list[list[object]]) -> 
 def enter(app, products: int, order: list[object]) -> dict[str, object]:  # type: ignore[no-untyped-def]
     with app.app_context():
         made = [factories.product(f"P{p}", f"Product {p}") for p in range(products)]
-        items = {str(p + 1): ItemLink(str(p + 1), f"Product {p}", "Inventory", made[p].id, "finished_good", f"Product {p}")
-                 for p in range(products)}
+        items = {
+            str(p + 1): ItemLink(str(p + 1), f"Product {p}", "Inventory", made[p].id, "finished_good", f"Product {p}")
+            for p in range(products)
+        }
         for fact in order:
             if isinstance(fact, LotFact):
                 factories.lot(made[fact.product], str(fact.quantity), fact.cost, fact.day, fact.number)
@@ -142,29 +151,37 @@ def enter(app, products: int, order: list[object]) -> dict[str, object]:  # type
 
 
 def snapshot() -> dict[str, object]:
-    sales = {
-        (s.external_type, s.external_id): (s.status, s.cost, s.shortage, s.no_cost_basis)
-        for s in db.session.scalars(select(Sale))
-    }
+    sales = {(s.external_type, s.external_id): (s.status, s.cost, s.shortage, s.no_cost_basis) for s in db.session.scalars(select(Sale))}
     lines = {}
     for ln in db.session.scalars(select(SaleLine)):
         draws = sorted(
             (number, c.quantity, c.unit_cost, c.settled)
             for c, number in db.session.execute(
-                select(LotConsumption, Lot.lot_number).join(Lot, Lot.id == LotConsumption.lot_id).where(LotConsumption.sale_line_id == ln.id)
+                select(LotConsumption, Lot.lot_number)
+                .join(Lot, Lot.id == LotConsumption.lot_id)
+                .where(LotConsumption.sale_line_id == ln.id)
             ).tuples()
         )  # a line's lots are all of its own product: the number names them
         lines[(ln.sale.external_type, ln.sale.external_id, ln.position)] = (ln.cost, ln.shortage_quantity, ln.shortage_unit_cost, draws)
     # A voided lot (the return of a voided credit memo) holds nothing; its last unit cost is history.
     # Lot numbers are unique per product: a return lot's number can stand for two products.
-    lots = {(sku, n): (r, s, c if s != "voided" else None)
-            for sku, n, r, s, c in db.session.execute(
-                select(Product.sku, Lot.lot_number, Lot.quantity_remaining, Lot.status, Lot.unit_cost).join(Product, Product.id == Lot.product_id))}
+    lots = {
+        (sku, n): (r, s, c if s != "voided" else None)
+        for sku, n, r, s, c in db.session.execute(
+            select(Product.sku, Lot.lot_number, Lot.quantity_remaining, Lot.status, Lot.unit_cost).join(
+                Product, Product.id == Lot.product_id
+            )
+        )
+    }
     stock = dict(db.session.execute(select(Product.sku, Product.stock_on_hand)).tuples().all())
     return {"sales": sales, "lines": lines, "lots": lots, "stock": stock}
 
 
-@settings(max_examples=int(os.environ.get("PARTSEMBLE_ORDER_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("PARTSEMBLE_ORDER_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(history=histories(), seed=st.integers(0, 2**16))
 def test_every_entry_order_gives_the_same_costs_as_the_date_order_replay(history, seed, worker_database, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     products, facts = history

@@ -1,5 +1,6 @@
 """The initial sync date moves earlier at any time (the next sync backfills and costs in date order),
 and later only before the first sync."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -4,6 +4,7 @@ The import is held inside its write transaction by an event, after its rows are 
 before it commits; the login runs meanwhile. Were the login to wait for SQLite's write lock, it
 would get "database is locked" after the busy timeout instead of its redirect.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -149,8 +150,9 @@ with Session(engine) as session, login_locks(session, sys.argv[2]):
 def test_a_login_lock_held_by_another_process_holds_this_one_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "other.db"
     key = login_key("pair", "member@example.com|203.0.113.9")
-    with subprocess.Popen([sys.executable, "-c", CHILD_HOLDS_A_LOGIN_LOCK, f"sqlite:///{path}", key],
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as child:
+    with subprocess.Popen(
+        [sys.executable, "-c", CHILD_HOLDS_A_LOGIN_LOCK, f"sqlite:///{path}", key], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as child:
         assert child.stdout is not None and child.stdin is not None
         assert child.stdout.readline() == "held\n"
         stripe = tmp_path / "other.db.login-locks" / f"{locks._stripe(key):02d}"

@@ -1,5 +1,6 @@
 """The lot CSV import at scale: statements that do not grow with the rows, suggestions that
 continue their suffixes, and the checks repeated under the write lock."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -47,7 +48,9 @@ def test_an_import_issues_as_many_statements_for_1000_rows_as_for_10(app) -> Non
     for rows in (10, 1000):
         db.session.remove()
         with statements() as seen:
-            created = services.import_lots(db.session, csv_rows(rows, skus) if rows == 10 else csv_rows(rows, skus).replace(",N", ",M"), None)
+            created = services.import_lots(
+                db.session, csv_rows(rows, skus) if rows == 10 else csv_rows(rows, skus).replace(",N", ",M"), None
+            )
         assert len(created) == rows
         # Reading the created lots back takes one statement per 900, and PostgreSQL hands out ids
         # in blocks of 500 (models/ids.py): count the rest.
@@ -62,16 +65,33 @@ def test_suggested_numbers_continue_their_suffixes_across_a_file_and_the_databas
     body = HEADER + "CND-1,CND-1-20260105-4,2026-01-05,1,1\n" + "CND-1,,2026-01-05,1,1\n" * 4
     created = services.import_lots(db.session, body, None)
     assert [lot.lot_number for lot in created] == [
-        "CND-1-20260105-4", "CND-1-20260105-2", "CND-1-20260105-5", "CND-1-20260105-6", "CND-1-20260105-7",
+        "CND-1-20260105-4",
+        "CND-1-20260105-2",
+        "CND-1-20260105-5",
+        "CND-1-20260105-6",
+        "CND-1-20260105-7",
     ]
 
 
 def test_an_import_with_more_products_than_one_in_list_holds_reads_them_all(app) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(timezone.utc)
-    db.session.execute(sa.insert(Product), [
-        dict(name=f"P{i}", sku=f"P-{i}", sku_key=f"p-{i}", type="finished_good", unit="each", active=True,
-             stock_on_hand=Decimal(0), created_at=now, updated_at=now) for i in range(1000)
-    ])
+    db.session.execute(
+        sa.insert(Product),
+        [
+            dict(
+                name=f"P{i}",
+                sku=f"P-{i}",
+                sku_key=f"p-{i}",
+                type="finished_good",
+                unit="each",
+                active=True,
+                stock_on_hand=Decimal(0),
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(1000)
+        ],
+    )
     db.session.commit()
     created = services.import_lots(db.session, HEADER + "".join(f"P-{i},,2026-01-05,2,1.25\n" for i in range(1000)), None)
     assert len(created) == 1000

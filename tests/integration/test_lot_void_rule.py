@@ -1,4 +1,5 @@
 """Only an untouched lot can be voided (SPEC, Lots): nothing on its ledger but its receipt."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,9 +20,13 @@ D = Decimal
 
 
 def ledger_of(lot_id: int) -> list[tuple[str, Decimal]]:
-    return db.session.execute(
-        select(StockTransaction.type, StockTransaction.quantity).where(StockTransaction.lot_id == lot_id).order_by(StockTransaction.id)
-    ).tuples().all()
+    return (
+        db.session.execute(
+            select(StockTransaction.type, StockTransaction.quantity).where(StockTransaction.lot_id == lot_id).order_by(StockTransaction.id)
+        )
+        .tuples()
+        .all()
+    )
 
 
 @pytest.mark.parametrize(("delta", "left"), [("-2", "18"), ("3", "23")])
@@ -47,4 +52,3 @@ def test_a_lot_that_only_settled_a_shortage_cannot_be_voided(app) -> None:  # ty
         services.void_lot(db.session, lot.id, None)
     db.session.rollback()
     assert db.session.get(Lot, lot.id).status == "active"
-

@@ -1,4 +1,5 @@
 """Lots and the stock ledger through the inventory services."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -59,10 +60,10 @@ def test_lot_numbers_are_suggested_from_sku_and_date_with_a_suffix_for_repeats(a
         (dict(quantity="1.23456"), "quantity", "4 decimal places"),
         (dict(unit_cost="-0.01"), "unit_cost", "cannot be negative; you typed '-0.01'"),
         (dict(unit_cost="NaN"), "unit_cost", "Unit cost: 'NaN' is not a finite number"),
-            (dict(unit_cost="1,5"), "unit_cost", "Unit cost: '1,5' is ambiguous"),
-            (dict(unit_cost="2,25"), "unit_cost", "Unit cost: '2,25' is ambiguous"),
-            (dict(quantity="1e6"), "quantity", "Quantity: '1e6' is in scientific notation"),
-            (dict(quantity="$5"), "quantity", "Quantity: '$5' has a currency symbol"),
+        (dict(unit_cost="1,5"), "unit_cost", "Unit cost: '1,5' is ambiguous"),
+        (dict(unit_cost="2,25"), "unit_cost", "Unit cost: '2,25' is ambiguous"),
+        (dict(quantity="1e6"), "quantity", "Quantity: '1e6' is in scientific notation"),
+        (dict(quantity="$5"), "quantity", "Quantity: '$5' has a currency symbol"),
         (dict(received_date="2999-01-01"), "received_date", "future"),
         (dict(received_date="31/12/2025"), "received_date", "date like"),
         (dict(source="stolen"), "source", "Source must be"),
@@ -180,7 +181,8 @@ def test_lot_csv_import_receives_every_row(app) -> None:  # type: ignore[no-unty
     a, b = factories.product("CND-1"), factories.product("SOAP-1")
     created = services.import_lots(db.session, LOTS_CSV + "cnd-1,,2026-01-05,10,1.5\nSOAP-1,S-A,2026-01-06,4.25,0.333333\n", None)
     assert [(lot.product_id, lot.lot_number, lot.quantity_received) for lot in created] == [
-        (a.id, "CND-1-20260105", D(10)), (b.id, "S-A", D("4.25")),
+        (a.id, "CND-1-20260105", D(10)),
+        (b.id, "S-A", D("4.25")),
     ]
 
 

@@ -1,4 +1,5 @@
 """A preview is one at a time per installation and bounded in what it reads from QuickBooks."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -62,8 +63,9 @@ def test_a_preview_that_failed_releases_the_lock(app, source) -> None:  # type: 
 def test_a_preview_lock_left_by_a_dead_preview_is_passed_over(app, source) -> None:  # type: ignore[no-untyped-def]
     put_documents(source, 1)
     # Taken on another host and never released, as by a killed worker.
-    db.session.add(SyncLock(id=PREVIEW_LOCK_ID, holder="preview|0f0f0f0f|elsewhere:4242",
-                            acquired_at=utcnow() - STALE_AFTER - timedelta(seconds=1)))
+    db.session.add(
+        SyncLock(id=PREVIEW_LOCK_ID, holder="preview|0f0f0f0f|elsewhere:4242", acquired_at=utcnow() - STALE_AFTER - timedelta(seconds=1))
+    )
     db.session.commit()
     assert len(preview_sync(db.session, source).rows) == 1
     assert db.session.get(SyncLock, PREVIEW_LOCK_ID).holder == ""  # type: ignore[union-attr]

@@ -1,4 +1,5 @@
 """Products: uniqueness of SKUs, archive, CSV import all-or-nothing, export."""
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -15,6 +15,7 @@ The scenario (today = 2026-03-15), every figure worked out by hand in the commen
   S10 INV-107 2026-03-13 Acme   C 1 for 20, then deleted   out of every total
   S9  INV-106 2026-03-14 Acme   C 2 for 50                 no cost basis: shortfall 2 at 0
 """
+
 from __future__ import annotations
 
 import itertools
@@ -85,7 +86,17 @@ def shop(app):  # type: ignore[no-untyped-def]
 
 def by_sku(report: margins.MarginReport) -> dict[str, tuple[Decimal, ...]]:
     return {
-        r.sku: (r.units_sold, r.units_returned, r.revenue, r.cost, r.margin, r.margin_percent, r.average_unit_cost, r.share_percent, r.shortage_quantity)
+        r.sku: (
+            r.units_sold,
+            r.units_returned,
+            r.revenue,
+            r.cost,
+            r.margin,
+            r.margin_percent,
+            r.average_unit_cost,
+            r.share_percent,
+            r.shortage_quantity,
+        )
         for r in report.rows
     }
 
@@ -95,24 +106,44 @@ def P(preset: str) -> Period:
 
 
 MARGIN_CASES = [
-    pytest.param(P("last_12_months"), {
-        # sold, returned, revenue, cost, margin, margin %, avg unit cost, share %, shortage
-        "CND-A": ("22", "5", "332", "87.5", "244.5", "73.6", "5.136364", "62.9", "0"),  # avg 113 / 22
-        "CND-B": ("7", "0", "164", "70", "94", "57.3", "10", "24.2", "2"),
-        "CND-C": ("2", "0", "50", "0", "50", "100.0", "0", "12.9", "2"),
-    }, ("31", "5", "546", "157.5", "388.5"), id="last-12-months"),
-    pytest.param(P("this_month"), {
-        "CND-A": ("1", "5", "-80", "-19.5", "-60.5", "75.6", "6", "-122.2", "0"),  # a loss on negative revenue
-        "CND-B": ("3", "0", "90", "30", "60", "66.7", "10", "121.2", "2"),
-        "CND-C": ("2", "0", "50", "0", "50", "100.0", "0", "101.0", "2"),
-    }, ("6", "5", "60", "10.5", "49.5"), id="this-month-with-a-returning-product"),
-    pytest.param(P("last_month"), {
-        "CND-A": ("20", "0", "400", "102", "298", "74.5", "5.1", "89.8", "0"),
-        "CND-B": ("4", "0", "74", "40", "34", "45.9", "10", "10.2", "0"),
-    }, ("24", "0", "474", "142", "332"), id="last-month-voided-sale-left-out"),
-    pytest.param(Period("custom", date(2025, 3, 31), date(2025, 4, 1)), {
-        "CND-A": ("2", "0", "22", "10", "12", "54.5", "5", "100.0", "0"),
-    }, ("2", "0", "22", "10", "12"), id="custom-range-both-days-included"),
+    pytest.param(
+        P("last_12_months"),
+        {
+            # sold, returned, revenue, cost, margin, margin %, avg unit cost, share %, shortage
+            "CND-A": ("22", "5", "332", "87.5", "244.5", "73.6", "5.136364", "62.9", "0"),  # avg 113 / 22
+            "CND-B": ("7", "0", "164", "70", "94", "57.3", "10", "24.2", "2"),
+            "CND-C": ("2", "0", "50", "0", "50", "100.0", "0", "12.9", "2"),
+        },
+        ("31", "5", "546", "157.5", "388.5"),
+        id="last-12-months",
+    ),
+    pytest.param(
+        P("this_month"),
+        {
+            "CND-A": ("1", "5", "-80", "-19.5", "-60.5", "75.6", "6", "-122.2", "0"),  # a loss on negative revenue
+            "CND-B": ("3", "0", "90", "30", "60", "66.7", "10", "121.2", "2"),
+            "CND-C": ("2", "0", "50", "0", "50", "100.0", "0", "101.0", "2"),
+        },
+        ("6", "5", "60", "10.5", "49.5"),
+        id="this-month-with-a-returning-product",
+    ),
+    pytest.param(
+        P("last_month"),
+        {
+            "CND-A": ("20", "0", "400", "102", "298", "74.5", "5.1", "89.8", "0"),
+            "CND-B": ("4", "0", "74", "40", "34", "45.9", "10", "10.2", "0"),
+        },
+        ("24", "0", "474", "142", "332"),
+        id="last-month-voided-sale-left-out",
+    ),
+    pytest.param(
+        Period("custom", date(2025, 3, 31), date(2025, 4, 1)),
+        {
+            "CND-A": ("2", "0", "22", "10", "12", "54.5", "5", "100.0", "0"),
+        },
+        ("2", "0", "22", "10", "12"),
+        id="custom-range-both-days-included",
+    ),
     pytest.param(Period("custom", date(2025, 5, 1), date(2026, 1, 31)), {}, ("0", "0", "0", "0", "0"), id="months-without-sales"),
 ]
 
@@ -158,15 +189,23 @@ def test_dashboard_periods_match_hand_figures_and_the_export(shop, name, revenue
 
 
 def test_dashboard_counts_each_open_problem(shop) -> None:  # type: ignore[no-untyped-def]
-    db.session.add_all([
-        FailedDocument(external_type="Invoice", external_id="500", code="item_not_linked", message="Item 'Soap' is not linked to a product",
-                       item_external_id="40", item_name="Soap"),
-        AccountingItem(external_id="40", name="Soap", item_type="Inventory"),  # blocks the failed invoice
-        AccountingItem(external_id="41", name="Gift wrap", item_type="NonInventory"),  # unlinked, but on no document yet
-        AccountingItem(external_id="42", name="Sample", item_type="Inventory", not_tracked=True),
-        AccountingItem(external_id="43", name="Shipping", item_type="Service"),
-        AccountingItem(external_id="44", name="Candle A", item_type="Inventory", product_id=shop["a"]),
-    ])
+    db.session.add_all(
+        [
+            FailedDocument(
+                external_type="Invoice",
+                external_id="500",
+                code="item_not_linked",
+                message="Item 'Soap' is not linked to a product",
+                item_external_id="40",
+                item_name="Soap",
+            ),
+            AccountingItem(external_id="40", name="Soap", item_type="Inventory"),  # blocks the failed invoice
+            AccountingItem(external_id="41", name="Gift wrap", item_type="NonInventory"),  # unlinked, but on no document yet
+            AccountingItem(external_id="42", name="Sample", item_type="Inventory", not_tracked=True),
+            AccountingItem(external_id="43", name="Shipping", item_type="Service"),
+            AccountingItem(external_id="44", name="Candle A", item_type="Inventory", product_id=shop["a"]),
+        ]
+    )
     db.session.commit()
     problems = dashboard.sales_dashboard(TODAY).problems
     assert (problems.failed_documents, problems.provisional_sales, problems.blocking_items) == (1, 2, 1)
@@ -174,12 +213,20 @@ def test_dashboard_counts_each_open_problem(shop) -> None:  # type: ignore[no-un
 
 
 def test_open_problems_count_only_unlinked_items_that_block_a_document(shop) -> None:  # type: ignore[no-untyped-def]
-    db.session.add_all([
-        AccountingItem(external_id="60", name="Old mould", item_type="Inventory", active=False),  # on no document
-        AccountingItem(external_id="61", name="Gift box", item_type="Inventory"),
-        FailedDocument(external_type="Invoice", external_id="501", code="item_not_linked",
-                       message="Item 'Gift box' is not linked to a product", item_external_id="61", item_name="Gift box"),
-    ])
+    db.session.add_all(
+        [
+            AccountingItem(external_id="60", name="Old mould", item_type="Inventory", active=False),  # on no document
+            AccountingItem(external_id="61", name="Gift box", item_type="Inventory"),
+            FailedDocument(
+                external_type="Invoice",
+                external_id="501",
+                code="item_not_linked",
+                message="Item 'Gift box' is not linked to a product",
+                item_external_id="61",
+                item_name="Gift box",
+            ),
+        ]
+    )
     db.session.commit()
     assert dashboard.sales_dashboard(TODAY).problems.blocking_items == 1
 
@@ -203,7 +250,9 @@ def test_shortage_report_lists_active_shortfalls_per_product_with_the_cost_used(
     assert report.sales == 2 == dashboard.sales_dashboard(TODAY).problems.provisional_sales
 
 
-@pytest.mark.parametrize(("preset", "numbers"), [("last_month", []), ("this_month", ["INV-105", "INV-106"]), ("all", ["INV-105", "INV-106"])])
+@pytest.mark.parametrize(
+    ("preset", "numbers"), [("last_month", []), ("this_month", ["INV-105", "INV-106"]), ("all", ["INV-105", "INV-106"])]
+)
 def test_shortage_report_follows_the_period(shop, preset, numbers) -> None:  # type: ignore[no-untyped-def]
     assert [l.doc_number for l in shortages.shortage_report(P(preset)).lines.items] == numbers
 
@@ -240,7 +289,10 @@ def test_product_months_and_product_margin_agree(shop) -> None:  # type: ignore[
         date(2026, 3, 1): (D(-80), D("-19.5"), D("75.6")),
     }
     one = margins.product_margin(shop["a"], P("last_12_months"))
-    assert one is not None and (one.revenue, one.margin) == (D(332), D("244.5")) == (monthly.add_up(months).revenue, monthly.add_up(months).margin)
+    assert one is not None and (one.revenue, one.margin) == (D(332), D("244.5")) == (
+        monthly.add_up(months).revenue,
+        monthly.add_up(months).margin,
+    )
     assert margins.product_margin(shop["a"], Period("custom", date(2024, 1, 1), date(2024, 12, 31))) is None
 
 
@@ -265,8 +317,10 @@ def test_margin_rows_sort_by_any_column(shop, sort, descending, order) -> None: 
 def test_rows_without_a_value_sort_last_both_ways(shop) -> None:  # type: ignore[no-untyped-def]
     # Product D only has a price adjustment: no units sold, so no average unit cost.
     d = factories.product("CND-D", "Candle D")
-    _apply({"4": ItemLink("4", "Candle D", "Inventory", d.id, "finished_good", "Candle D")},
-           doc("12", [line("4", "0", "5")], doc_type=CM, day=date(2026, 3, 1)))
+    _apply(
+        {"4": ItemLink("4", "Candle D", "Inventory", d.id, "finished_good", "Candle D")},
+        doc("12", [line("4", "0", "5")], doc_type=CM, day=date(2026, 3, 1)),
+    )
     for descending in (True, False):
         rows = margins.margin_by_product(P("this_month"), "avg_cost", descending).rows
         assert rows[-1].sku == "CND-D" and rows[-1].average_unit_cost is None
@@ -281,7 +335,10 @@ def test_margin_export_has_the_report_columns_in_the_report_order(shop) -> None:
 
 def test_a_linked_raw_material_line_has_no_product_margin_and_no_revenue(app) -> None:  # type: ignore[no-untyped-def]
     wax = factories.product("WAX", "Soy Wax", kind="raw_material")
-    _apply({"7": ItemLink("7", "Soy Wax", "Inventory", wax.id, "raw_material", "Soy Wax")}, doc("1", [line("7", "2", "30")], day=date(2026, 3, 1)))
+    _apply(
+        {"7": ItemLink("7", "Soy Wax", "Inventory", wax.id, "raw_material", "Soy Wax")},
+        doc("1", [line("7", "2", "30")], day=date(2026, 3, 1)),
+    )
     line_of_wax = db.session.scalars(select(SaleLine)).one()
     assert (line_of_wax.kind, line_of_wax.product_id) == ("skipped", wax.id)
     first, last = monthly.last_months(TODAY)
@@ -296,7 +353,10 @@ def test_a_linked_raw_material_line_has_no_product_margin_and_no_revenue(app) ->
 def test_share_of_margin_is_blank_when_the_total_margin_is_a_loss(app) -> None:  # type: ignore[no-untyped-def]
     a = factories.product("CND-A", "Candle A")
     factories.lot(a, "10", "8", date(2026, 1, 1))
-    _apply({"1": ItemLink("1", "Candle A", "Inventory", a.id, "finished_good", "Candle A")}, doc("1", [line("1", "2", "10")], day=date(2026, 3, 1)))
+    _apply(
+        {"1": ItemLink("1", "Candle A", "Inventory", a.id, "finished_good", "Candle A")},
+        doc("1", [line("1", "2", "10")], day=date(2026, 3, 1)),
+    )
     report = margins.margin_by_product(P("this_month"))
     assert [(r.margin, r.margin_percent, r.share_percent) for r in report.rows] == [(D(-6), D("-60.0"), None)]
     assert report.total.share_percent is None
@@ -309,7 +369,12 @@ def test_share_of_margin_is_blank_when_the_total_margin_is_a_loss(app) -> None: 
         ({"period": "this_quarter"}, date(2026, 1, 1), date(2026, 3, 31), ""),
         ({"period": "last_month"}, date(2026, 2, 1), date(2026, 2, 28), ""),
         ({"period": "custom", "from": "2026-01-05", "to": ""}, date(2026, 1, 5), None, ""),
-        ({"period": "custom", "from": "2026-02-01", "to": "2026-01-01"}, date(2025, 4, 1), date(2026, 3, 31), "The start date is after the end date"),
+        (
+            {"period": "custom", "from": "2026-02-01", "to": "2026-01-01"},
+            date(2025, 4, 1),
+            date(2026, 3, 31),
+            "The start date is after the end date",
+        ),
         ({"period": "custom", "from": "yesterday"}, date(2025, 4, 1), date(2026, 3, 31), "'yesterday' is not a date"),
         ({"period": "fortnight"}, date(2025, 4, 1), date(2026, 3, 31), "Unknown period"),
     ],
@@ -402,8 +467,13 @@ def test_product_margins_sum_to_the_product_lines_and_the_sales_totals(app, lots
     items = {key: ItemLink(key, p.name, "Inventory", p.id, "finished_good", p.name) for key, p in made.items()}
     items["svc"] = ItemLink("svc", "Shipping", "Service")
     for index, (kind, lines, rate, offset, void) in sorted(enumerate(documents), key=lambda e: e[1][3]):
-        document = doc(f"h{n}-{index}", [line(item, None if q is None else str(q), str(amount)) for item, q, amount in lines],
-                       doc_type=kind, day=year + timedelta(days=offset), rate=rate)
+        document = doc(
+            f"h{n}-{index}",
+            [line(item, None if q is None else str(q), str(amount)) for item, q, amount in lines],
+            doc_type=kind,
+            day=year + timedelta(days=offset),
+            rate=rate,
+        )
         _apply(items, document)
         if void:
             _apply(items, doc(document.id, [], doc_type=kind, day=document.txn_date, version="1", status=DocumentStatus.VOIDED))

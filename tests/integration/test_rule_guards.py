@@ -5,6 +5,7 @@ lines with amounts, a sale after the credit memo, an unlinked NonInventory item.
 Where the fast path (drawing as facts arrive in date order) and the date-order replay (facts
 that arrive late) could each make the mistake, the test enters the facts both ways.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -111,8 +112,12 @@ def test_a_document_discount_share_is_converted_at_the_exchange_rate(shop) -> No
 @pytest.mark.parametrize("discounts, tracked_revenue", [((), "20"), (("10",), "10")], ids=["no-discount", "discount"])
 def test_description_only_and_unknown_lines_are_never_revenue_nor_share_a_discount(shop, discounts, tracked_revenue) -> None:  # type: ignore[no-untyped-def]
     lot(shop, "10", "3", JAN(1), "A")
-    lines = [line("1", "2", "20"), line(None, None, "15", kind=LineKind.DESCRIPTION), line(None, None, "7", kind=LineKind.OTHER),
-             line(None, None, "42", kind=LineKind.SUBTOTAL)]
+    lines = [
+        line("1", "2", "20"),
+        line(None, None, "15", kind=LineKind.DESCRIPTION),
+        line(None, None, "7", kind=LineKind.OTHER),
+        line(None, None, "42", kind=LineKind.SUBTOTAL),
+    ]
     apply(shop, doc("1", lines, discounts=discounts, rate="1.5"))
     s = sale("1")
     assert [(ln.kind, ln.revenue, ln.discount) for ln in s.lines] == [
@@ -124,8 +129,11 @@ def test_description_only_and_unknown_lines_are_never_revenue_nor_share_a_discou
     assert s.margin == s.revenue - D(6)
 
 
-RETURN_ORDERS = {"in date order": ["s1", "memo", "s2"], "memo entered last": ["s1", "s2", "memo"],
-                 "memo entered first": ["memo", "s2", "s1"]}
+RETURN_ORDERS = {
+    "in date order": ["s1", "memo", "s2"],
+    "memo entered last": ["s1", "s2", "memo"],
+    "memo entered first": ["memo", "s2", "s1"],
+}
 
 
 @pytest.mark.parametrize("order", list(RETURN_ORDERS), ids=list(RETURN_ORDERS))
@@ -146,27 +154,43 @@ def test_a_return_is_never_costed_from_a_sale_dated_after_the_credit_memo(shop, 
     assert lots_left(shop) == {"A": D(0), "B": D(7), returned.lot_number: D(1)}
     if order != "memo entered first":  # (entered first, it came in at the average, 3.5, and was revalued once invoice 1 came)
         # Entered after invoice 1, the return came in at 2 at once: never priced from invoice 2 and revalued.
-        moves = db.session.execute(select(StockTransaction.type, StockTransaction.unit_cost).where(
-            StockTransaction.lot_id == returned.id, StockTransaction.type.in_(("RETURN", "REVALUE")))).tuples().all()
+        moves = (
+            db.session.execute(
+                select(StockTransaction.type, StockTransaction.unit_cost).where(
+                    StockTransaction.lot_id == returned.id, StockTransaction.type.in_(("RETURN", "REVALUE"))
+                )
+            )
+            .tuples()
+            .all()
+        )
         assert moves == [("RETURN", D(2))]
 
 
 @pytest.fixture
 def gift_shop(shop):  # type: ignore[no-untyped-def]
     """The shop with a NonInventory item linked to nothing, and one marked not tracked."""
-    items = dict(shop["items"], **{
-        "20": ItemLink("20", "Gift Box", "NonInventory"),
-        "21": ItemLink("21", "Tissue Paper", "NonInventory", not_tracked=True),
-    })
+    items = dict(
+        shop["items"],
+        **{
+            "20": ItemLink("20", "Gift Box", "NonInventory"),
+            "21": ItemLink("21", "Tissue Paper", "NonInventory", not_tracked=True),
+        },
+    )
     return {**shop, "items": items}
 
 
 def test_an_unlinked_non_inventory_item_fails_the_document_and_nothing_is_applied(gift_shop) -> None:  # type: ignore[no-untyped-def]
     lot(gift_shop, "10", "2", JAN(1), "A")
     with pytest.raises(DocumentRejected) as caught:
-        apply_document(ApplyContext(db.session, gift_shop["items"]), doc("1", [line("1", "2", "20"), line("20", "1", "5", name="Gift Box")]))
+        apply_document(
+            ApplyContext(db.session, gift_shop["items"]), doc("1", [line("1", "2", "20"), line("20", "1", "5", name="Gift Box")])
+        )
     db.session.rollback()
-    assert (caught.value.code, caught.value.message, caught.value.item_id) == ("item_not_linked", "Item 'Gift Box' is not linked to a product", "20")
+    assert (caught.value.code, caught.value.message, caught.value.item_id) == (
+        "item_not_linked",
+        "Item 'Gift Box' is not linked to a product",
+        "20",
+    )
     assert db.session.scalar(select(func.count(Sale.id))) == 0
     assert lots_left(gift_shop) == {"A": D(10)}
 

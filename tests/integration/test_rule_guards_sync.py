@@ -6,6 +6,7 @@ Costs follow the dates whatever the order (the replay re-costs what arrives out 
 the order is read where it shows: the sales' history in the order it was written, and a ledger
 whose SALE rows are the final draws, with no re-costing rows.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -55,27 +56,45 @@ def invoice(doc_id: str, qty: str, day: date, item: str = "1"):  # type: ignore[
 
 def history(run_id: int) -> list[tuple[str, str]]:
     """What the run wrote on the sales' history, in the order it wrote it."""
-    return db.session.execute(
-        select(Sale.external_id, SaleRevision.action).join(Sale, Sale.id == SaleRevision.sale_id)
-        .where(SaleRevision.sync_run_id == run_id, SaleRevision.action.in_(("created", "updated", "deleted", "voided")))
-        .order_by(SaleRevision.id)
-    ).tuples().all()
+    return (
+        db.session.execute(
+            select(Sale.external_id, SaleRevision.action)
+            .join(Sale, Sale.id == SaleRevision.sale_id)
+            .where(SaleRevision.sync_run_id == run_id, SaleRevision.action.in_(("created", "updated", "deleted", "voided")))
+            .order_by(SaleRevision.id)
+        )
+        .tuples()
+        .all()
+    )
 
 
 def draws(doc_id: str) -> list[tuple[str, Decimal, Decimal]]:
-    return db.session.execute(
-        select(Lot.lot_number, LotConsumption.quantity, LotConsumption.unit_cost).join(Lot, Lot.id == LotConsumption.lot_id)
-        .join(Sale, Sale.id == LotConsumption.sale_id).where(Sale.external_id == doc_id).order_by(LotConsumption.id)
-    ).tuples().all()
+    return (
+        db.session.execute(
+            select(Lot.lot_number, LotConsumption.quantity, LotConsumption.unit_cost)
+            .join(Lot, Lot.id == LotConsumption.lot_id)
+            .join(Sale, Sale.id == LotConsumption.sale_id)
+            .where(Sale.external_id == doc_id)
+            .order_by(LotConsumption.id)
+        )
+        .tuples()
+        .all()
+    )
 
 
 def sale_rows(doc_id: str) -> list[tuple[str, Decimal, Decimal]]:
     """The SALE ledger rows of a sale, as lot, units out, unit cost."""
-    return db.session.execute(
-        select(Lot.lot_number, -StockTransaction.quantity, StockTransaction.unit_cost).join(Lot, Lot.id == StockTransaction.lot_id)
-        .join(Sale, Sale.id == StockTransaction.sale_id).where(Sale.external_id == doc_id, StockTransaction.type == "SALE")
-        .order_by(StockTransaction.id)
-    ).tuples().all()
+    return (
+        db.session.execute(
+            select(Lot.lot_number, -StockTransaction.quantity, StockTransaction.unit_cost)
+            .join(Lot, Lot.id == StockTransaction.lot_id)
+            .join(Sale, Sale.id == StockTransaction.sale_id)
+            .where(Sale.external_id == doc_id, StockTransaction.type == "SALE")
+            .order_by(StockTransaction.id)
+        )
+        .tuples()
+        .all()
+    )
 
 
 def recost_rows() -> int:
@@ -134,7 +153,9 @@ def test_an_unlinked_non_inventory_item_fails_its_document_in_the_sync(world) ->
     src.put(invoice("2", "1", JAN(11)))
     summary = sync(src)
     assert (summary.created, summary.errors) == (1, 1)
-    assert [(p.external_id, p.code, p.message) for p in summary.problems] == [("1", "item_not_linked", "Item 'Gift Box' is not linked to a product")]
+    assert [(p.external_id, p.code, p.message) for p in summary.problems] == [
+        ("1", "item_not_linked", "Item 'Gift Box' is not linked to a product")
+    ]
     assert db.session.scalar(select(Sale.id).where(Sale.external_id == "1")) is None
     assert draws("2") == [("FIRST", D(1), D(2))]  # nothing of invoice 1 was applied
     assert db.session.scalar(select(FailedDocument.item_external_id)) == "20"

@@ -1,4 +1,5 @@
 """`partsemble check` refuses revenue on a skipped line, even when the sale's totals add up with it."""
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,4 +1,5 @@
 """The real QBO client and the real sync against the sandbox company, over HTTP on 127.0.0.1."""
+
 from __future__ import annotations
 
 import re
@@ -70,22 +71,37 @@ def assert_revenue_and_cost_of_every_sale(live) -> None:  # type: ignore[no-unty
     """Every active sale's revenue (finished-good lines) and cost equal what the documents and lots give,
     worked out without the engine: revenue from the JSON, cost by the reference costing (tests/oracle.py)."""
     with live["app"].app_context():
-        sales = {(t, i): cost for t, i, cost in db.session.execute(
-            select(Sale.external_type, Sale.external_id, Sale.cost).where(Sale.status == "active"))}
+        sales = {
+            (t, i): cost
+            for t, i, cost in db.session.execute(select(Sale.external_type, Sale.external_id, Sale.cost).where(Sale.status == "active"))
+        }
         # A sale's own revenue is its finished-good lines' (skipped lines carry none): issue 13.
-        tracked = dict(db.session.execute(
-            select(Sale.external_type + ":" + Sale.external_id, Sale.revenue).where(Sale.status == "active")).tuples().all())
-        receipts = [oracle.Receipt(f"lot {lot_id}", sku, received, quantity, cost, lot_id) for lot_id, sku, received, quantity, cost in db.session.execute(
-            select(Lot.id, Product.sku, Lot.received_date, Lot.quantity_received, Lot.unit_cost).join(Product, Product.id == Lot.product_id)
-            .where(Lot.source != "return"))]
+        tracked = dict(
+            db.session.execute(select(Sale.external_type + ":" + Sale.external_id, Sale.revenue).where(Sale.status == "active"))
+            .tuples()
+            .all()
+        )
+        receipts = [
+            oracle.Receipt(f"lot {lot_id}", sku, received, quantity, cost, lot_id)
+            for lot_id, sku, received, quantity, cost in db.session.execute(
+                select(Lot.id, Product.sku, Lot.received_date, Lot.quantity_received, Lot.unit_cost)
+                .join(Product, Product.id == Lot.product_id)
+                .where(Lot.source != "return")
+            )
+        ]
         db.session.remove()
     revenues, documents = expected_from_payloads({key: live["company"].get(*key) for key in sales})
     costed = oracle.cost(receipts, [], documents)
     assert len(sales) > 200
-    wrong_revenue = {key: (tracked.get(key, Decimal(0)), expected) for key, expected in revenues.items()
-                     if abs(tracked.get(key, Decimal(0)) - expected) > Decimal("0.00001")}
+    wrong_revenue = {
+        key: (tracked.get(key, Decimal(0)), expected)
+        for key, expected in revenues.items()
+        if abs(tracked.get(key, Decimal(0)) - expected) > Decimal("0.00001")
+    }
     assert wrong_revenue == {}
-    wrong_cost = {f"{t}:{i}": (cost, costed.sale_cost(f"{t}:{i}")) for (t, i), cost in sales.items() if cost != costed.sale_cost(f"{t}:{i}")}
+    wrong_cost = {
+        f"{t}:{i}": (cost, costed.sale_cost(f"{t}:{i}")) for (t, i), cost in sales.items() if cost != costed.sale_cost(f"{t}:{i}")
+    }
     assert wrong_cost == {}
     assert any(c > 0 for c in sales.values()) and any(c < 0 for c in sales.values())  # sales and returns both costed
 
@@ -122,8 +138,9 @@ def test_edit_void_delete_and_a_credit_memo_upstream_are_applied_line_by_line(li
     with app.app_context():
         stock_before = dict(db.session.execute(select(Product.sku, Product.stock_on_hand)).tuples().all())
         old_lines = db.session.execute(
-            select(SaleLine.item_external_id, SaleLine.quantity).join(Sale).where(
-                Sale.external_id.in_([edited, voided, deleted]), Sale.external_type == "Invoice", SaleLine.kind == "tracked")
+            select(SaleLine.item_external_id, SaleLine.quantity)
+            .join(Sale)
+            .where(Sale.external_id.in_([edited, voided, deleted]), Sale.external_type == "Invoice", SaleLine.kind == "tracked")
         ).all()
         edited_sale = db.session.scalar(select(Sale).where(Sale.external_id == edited, Sale.external_type == "Invoice"))
         customer_id, customer = edited_sale.customer_ref, edited_sale.customer_name
@@ -138,20 +155,31 @@ def test_edit_void_delete_and_a_credit_memo_upstream_are_applied_line_by_line(li
     summary = sync(live)
     assert counts(summary)[:3] == (1, 1, 2)
     with app.app_context():
-        statuses = dict(db.session.execute(select(Sale.external_id, Sale.status).where(
-            Sale.external_type == "Invoice", Sale.external_id.in_([edited, voided, deleted]))).tuples().all())
+        statuses = dict(
+            db.session.execute(
+                select(Sale.external_id, Sale.status).where(
+                    Sale.external_type == "Invoice", Sale.external_id.in_([edited, voided, deleted])
+                )
+            )
+            .tuples()
+            .all()
+        )
         assert statuses == {edited: "active", voided: "voided", deleted: "deleted"}
         line = db.session.scalar(select(SaleLine).join(Sale).where(Sale.external_id == edited, Sale.external_type == "Invoice"))
         drawn = db.session.scalar(select(func.sum(LotConsumption.quantity)).where(LotConsumption.sale_line_id == line.id)) or D(0)
         assert line.quantity == D(1) and drawn + line.shortage_quantity == D(1)
         assert line.amount == D(20) and line.revenue == line.amount - line.discount  # a document discount may stay on it
         assert line.margin == line.revenue - line.cost
-        credit = db.session.scalar(select(Sale).where(Sale.external_type == "CreditMemo", Sale.customer_ref == customer_id).order_by(Sale.id.desc()))
+        credit = db.session.scalar(
+            select(Sale).where(Sale.external_type == "CreditMemo", Sale.customer_ref == customer_id).order_by(Sale.id.desc())
+        )
         assert credit.revenue == D(-20) and credit.cost < 0 and credit.customer_name == customer
         returned = db.session.get(Lot, credit.lines[0].return_lot_id)
         assert returned.source == "return" and returned.quantity_received == D(1)
         # Stock moved back by what the three old invoices had taken, less the edited one's new unit, plus the return.
-        sku_of = {i.external_id: i.product.sku for i in db.session.scalars(select(AccountingItem).where(AccountingItem.product_id.is_not(None)))}
+        sku_of = {
+            i.external_id: i.product.sku for i in db.session.scalars(select(AccountingItem).where(AccountingItem.product_id.is_not(None)))
+        }
         expected = dict(stock_before)
         for item_id, quantity in old_lines:
             expected[sku_of[item_id]] += quantity
@@ -181,8 +209,16 @@ def test_an_unlinked_item_fails_its_documents_until_linked_then_they_are_created
 def test_a_connection_dropped_on_page_two_leaves_everything_consistent_and_the_next_sync_finishes(live) -> None:  # type: ignore[no-untyped-def]
     company, app = live["company"], live["app"]
     app.config.update(QBO_MAX_RETRIES=0)  # the drop must reach the sync
-    company.generate(2500, start=live["today"] - timedelta(days=60), end=live["today"], seed=4, products=["1", "2", "3", "5"],
-                     credit_memo_share="0", void_share="0", unlinked_share="0")
+    company.generate(
+        2500,
+        start=live["today"] - timedelta(days=60),
+        end=live["today"],
+        seed=4,
+        products=["1", "2", "3", "5"],
+        credit_memo_share="0",
+        void_share="0",
+        unlinked_share="0",
+    )
     company.add_fault("query", "drop", ordinals=[2])
     failed = sync(live)
     assert failed.outcome == "failed" and "did not answer properly" in failed.message
@@ -256,14 +292,18 @@ def test_linking_the_demo_item_costs_the_waiting_invoices_in_date_order(live) ->
     with app.app_context():
         draws = db.session.execute(
             select(Sale.doc_number, Sale.txn_date, Lot.lot_number, Lot.received_date, LotConsumption.settled)
-            .join(Sale, Sale.id == LotConsumption.sale_id).join(Lot, Lot.id == LotConsumption.lot_id)
+            .join(Sale, Sale.id == LotConsumption.sale_id)
+            .join(Lot, Lot.id == LotConsumption.lot_id)
         ).all()
         assert draws
         early = [d for d in draws if not d.settled and d.received_date > d.txn_date]
         assert early == [], early[:3]  # no sale drew a lot received after its date
         late = [d for d in draws if d.settled and d.received_date < d.txn_date]
         assert late == [], late[:3]  # what settles a shortfall arrived after the sale
-        recosted = db.session.scalar(select(func.count(func.distinct(SaleRevision.sale_id))).where(
-            SaleRevision.action == "recosted", SaleRevision.sync_run_id == retried.run_id))
+        recosted = db.session.scalar(
+            select(func.count(func.distinct(SaleRevision.sale_id))).where(
+                SaleRevision.action == "recosted", SaleRevision.sync_run_id == retried.run_id
+            )
+        )
         assert retried.recosted == recosted > 0  # the invoices it let in displaced later sales
         db.session.remove()

@@ -1,4 +1,5 @@
 """`partsemble sync` for cron: the same service, a summary, JSON, exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -42,10 +43,22 @@ def test_json_summary_and_exit_zero_with_document_errors(app, connected) -> None
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert {k: data[k] for k in ("created", "updated", "voided", "skipped", "outcome")} == {
-        "created": 1, "updated": 0, "voided": 0, "skipped": 0, "outcome": "succeeded"}
+        "created": 1,
+        "updated": 0,
+        "voided": 0,
+        "skipped": 0,
+        "outcome": "succeeded",
+    }
     assert data["outcome_words"] == "Finished with 1 problem"
-    assert data["errors"] == [{"type": "Invoice", "number": "1002", "customer": "Bea's Shop", "code": "item_not_linked",
-                               "message": "Item 'Soap' is not linked to a product"}]
+    assert data["errors"] == [
+        {
+            "type": "Invoice",
+            "number": "1002",
+            "customer": "Bea's Shop",
+            "code": "item_not_linked",
+            "message": "Item 'Soap' is not linked to a product",
+        }
+    ]
 
 
 def test_plain_summary_lists_the_errors(app, connected) -> None:  # type: ignore[no-untyped-def]

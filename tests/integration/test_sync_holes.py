@@ -3,6 +3,7 @@
 World: Candle A (item 1) has lots 20 @ 145 (2026-01-01) and 30 @ 148 (2026-01-02);
 Candle B (item 2) one lot 100 @ 2. Item 4 is an Inventory item linked to nothing.
 """
+
 from __future__ import annotations
 
 import functools
@@ -134,6 +135,7 @@ def failing_item_reads(error):  # type: ignore[no-untyped-def]
     def fail(call: str, page: int) -> None:
         if call == "item":
             raise error
+
     return fail
 
 

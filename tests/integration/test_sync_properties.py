@@ -2,6 +2,7 @@
 invariant; after every step every sale's cost, every consumption and every lot balance equal an
 independent reference costing (tests/oracle.py) of the lots and the documents synced so far; and
 the end equals a single fresh sync of the final state."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -72,12 +73,24 @@ def oracle_facts(documents: dict[tuple[str, str], SalesDocument]) -> list[oracle
         if document.status is not DocumentStatus.ACTIVE:
             continue
         sign = Decimal(-1) if document.type is DocumentType.CREDIT_MEMO else Decimal(1)
-        lines = tuple(oracle.Line(position, PRODUCT_OF_ITEM[ln.item_id], sign * ln.quantity)
-                      for position, ln in enumerate(document.lines, start=1)
-                      if ln.item_id in PRODUCT_OF_ITEM and ln.quantity)  # quantity 0 on a credit memo: a price adjustment
+        lines = tuple(
+            oracle.Line(position, PRODUCT_OF_ITEM[ln.item_id], sign * ln.quantity)
+            for position, ln in enumerate(document.lines, start=1)
+            if ln.item_id in PRODUCT_OF_ITEM and ln.quantity
+        )  # quantity 0 on a credit memo: a price adjustment
         assert document.created_at is not None
-        facts.append(oracle.Document(f"{doc_type}:{doc_id}", document.txn_date, document.created_at, (int(doc_id),),
-                                     document.customer.id, document.customer.name, document.type is DocumentType.CREDIT_MEMO, lines))
+        facts.append(
+            oracle.Document(
+                f"{doc_type}:{doc_id}",
+                document.txn_date,
+                document.created_at,
+                (int(doc_id),),
+                document.customer.id,
+                document.customer.name,
+                document.type is DocumentType.CREDIT_MEMO,
+                lines,
+            )
+        )
     return facts
 
 
@@ -86,37 +99,68 @@ def assert_matches_oracle(app, receipts: list[oracle.Receipt], documents: dict[t
     expected = oracle.cost(receipts, [], oracle_facts(documents))
     with app.app_context():
         session = db.session
-        sales = {f"{t}:{i}": (sale_id, cost) for sale_id, t, i, cost in session.execute(
-            select(Sale.id, Sale.external_type, Sale.external_id, Sale.cost).where(Sale.status == "active"))}
+        sales = {
+            f"{t}:{i}": (sale_id, cost)
+            for sale_id, t, i, cost in session.execute(
+                select(Sale.id, Sale.external_type, Sale.external_id, Sale.cost).where(Sale.status == "active")
+            )
+        }
         by_id = {sale_id: key for key, (sale_id, _) in sales.items()}
         assert sorted(sales) == sorted(d.key for d in oracle_facts(documents))
         assert {key: cost for key, (_, cost) in sales.items()} == {key: expected.sale_cost(key) for key in sales}
         names = {lot_id: f"lot {lot_id}" for lot_id in session.scalars(select(Lot.id).where(Lot.source != "return"))}
         lines = session.execute(
-            select(SaleLine.id, SaleLine.sale_id, SaleLine.position, SaleLine.shortage_quantity, SaleLine.shortage_unit_cost,
-                   SaleLine.no_cost_basis, SaleLine.return_lot_id, SaleLine.cost)
-            .where(SaleLine.sale_id.in_(list(by_id)), SaleLine.kind.in_(("tracked", "return")))
+            select(
+                SaleLine.id,
+                SaleLine.sale_id,
+                SaleLine.position,
+                SaleLine.shortage_quantity,
+                SaleLine.shortage_unit_cost,
+                SaleLine.no_cost_basis,
+                SaleLine.return_lot_id,
+                SaleLine.cost,
+            ).where(SaleLine.sale_id.in_(list(by_id)), SaleLine.kind.in_(("tracked", "return")))
         ).all()
         for row in lines:
             if row.return_lot_id is not None:
                 names[row.return_lot_id] = expected.return_lots[(by_id[row.sale_id], row.position)]
-        stored_lines = {(by_id[r.sale_id], r.position): (r.cost, r.shortage_quantity, r.shortage_unit_cost if r.shortage_quantity else Decimal(0),
-                                                          bool(r.no_cost_basis) and r.shortage_quantity > 0) for r in lines}
-        assert stored_lines == {key: (r.cost(), r.shortfall, r.shortfall_unit_cost if r.shortfall else Decimal(0), r.no_cost_basis and r.shortfall > 0)
-                                for key, r in expected.lines.items()}
+        stored_lines = {
+            (by_id[r.sale_id], r.position): (
+                r.cost,
+                r.shortage_quantity,
+                r.shortage_unit_cost if r.shortage_quantity else Decimal(0),
+                bool(r.no_cost_basis) and r.shortage_quantity > 0,
+            )
+            for r in lines
+        }
+        assert stored_lines == {
+            key: (r.cost(), r.shortfall, r.shortfall_unit_cost if r.shortfall else Decimal(0), r.no_cost_basis and r.shortfall > 0)
+            for key, r in expected.lines.items()
+        }
         position = {r.id: (by_id[r.sale_id], r.position) for r in lines}
         drawn: dict[tuple[tuple[str, int], str, bool], tuple[Decimal, Decimal]] = {}
         for line_id, lot_id, quantity, unit, settled in session.execute(
-            select(LotConsumption.sale_line_id, LotConsumption.lot_id, LotConsumption.quantity, LotConsumption.unit_cost, LotConsumption.settled)
-            .where(LotConsumption.sale_id.in_(list(by_id)))
+            select(
+                LotConsumption.sale_line_id,
+                LotConsumption.lot_id,
+                LotConsumption.quantity,
+                LotConsumption.unit_cost,
+                LotConsumption.settled,
+            ).where(LotConsumption.sale_id.in_(list(by_id)))
         ):
             key = (position[line_id], names[lot_id], bool(settled))
             total, _ = drawn.get(key, (Decimal(0), unit))
             drawn[key] = (total + quantity, unit)
         assert {k: v for k, v in drawn.items() if v[0]} == {
-            (key, lot, settled): (units, r.costs[lot]) for key, r in expected.lines.items() for (lot, settled), units in r.draws.items() if units}
-        balances = {names[lot_id]: remaining for lot_id, remaining in session.execute(
-            select(Lot.id, Lot.quantity_remaining).where(Lot.status != "voided"))}
+            (key, lot, settled): (units, r.costs[lot])
+            for key, r in expected.lines.items()
+            for (lot, settled), units in r.draws.items()
+            if units
+        }
+        balances = {
+            names[lot_id]: remaining
+            for lot_id, remaining in session.execute(select(Lot.id, Lot.quantity_remaining).where(Lot.status != "voided"))
+        }
         assert balances == expected.balances
         stock_on_hand = dict(session.execute(select(Product.sku, Product.stock_on_hand)).tuples().all())
         assert stock_on_hand == {sku: expected.stock(sku) for sku in stock_on_hand}
@@ -139,8 +183,13 @@ def test_any_sequence_keeps_the_invariants_and_converges(worker_database, tmp_pa
         def _docs(self, doc_type: DocumentType) -> list[str]:
             return sorted(i for (t, i), d in self.source.documents.items() if t == str(doc_type) and d.status is DocumentStatus.ACTIVE)
 
-        @rule(item=st.sampled_from(["1", "2"]), qty=st.integers(1, 12), day=st.integers(0, 40), shipping=st.booleans(),
-              kind=st.sampled_from([DocumentType.INVOICE, DocumentType.SALES_RECEIPT]))
+        @rule(
+            item=st.sampled_from(["1", "2"]),
+            qty=st.integers(1, 12),
+            day=st.integers(0, 40),
+            shipping=st.booleans(),
+            kind=st.sampled_from([DocumentType.INVOICE, DocumentType.SALES_RECEIPT]),
+        )
         def sell(self, item: str, qty: int, day: int, shipping: bool, kind: DocumentType) -> None:
             self.next_id += 1
             lines = [line(item, str(qty), str(qty * 10))] + ([line("8", None, "5")] if shipping else [])
@@ -149,7 +198,9 @@ def test_any_sequence_keeps_the_invariants_and_converges(worker_database, tmp_pa
         @rule(item=st.sampled_from(["1", "2"]), qty=st.integers(0, 5), day=st.integers(0, 40))
         def credit(self, item: str, qty: int, day: int) -> None:
             self.next_id += 1
-            self.source.put(doc(str(self.next_id), [line(item, str(qty), "30")], doc_type=DocumentType.CREDIT_MEMO, day=START + timedelta(days=day)))
+            self.source.put(
+                doc(str(self.next_id), [line(item, str(qty), "30")], doc_type=DocumentType.CREDIT_MEMO, day=START + timedelta(days=day))
+            )
 
         @precondition(lambda self: bool(self._docs(DocumentType.INVOICE) or self._docs(DocumentType.SALES_RECEIPT)))
         @rule(data=st.data(), qty=st.integers(1, 3), later=st.integers(0, 5))
@@ -158,8 +209,14 @@ def test_any_sequence_keeps_the_invariants_and_converges(worker_database, tmp_pa
             kind = DocumentType.INVOICE if self._docs(DocumentType.INVOICE) else DocumentType.SALES_RECEIPT
             sold = self.source.documents[(str(kind), data.draw(st.sampled_from(self._docs(kind))))]
             self.next_id += 1
-            self.source.put(doc(str(self.next_id), [line(sold.lines[0].item_id, str(qty), "30")], doc_type=DocumentType.CREDIT_MEMO,
-                                day=sold.txn_date + timedelta(days=later)))
+            self.source.put(
+                doc(
+                    str(self.next_id),
+                    [line(sold.lines[0].item_id, str(qty), "30")],
+                    doc_type=DocumentType.CREDIT_MEMO,
+                    day=sold.txn_date + timedelta(days=later),
+                )
+            )
 
         @precondition(lambda self: bool(self.source.documents))
         @rule(data=st.data(), qty=st.integers(1, 12))
@@ -176,7 +233,9 @@ def test_any_sequence_keeps_the_invariants_and_converges(worker_database, tmp_pa
         def void(self, data: st.DataObject) -> None:
             key = data.draw(st.sampled_from(sorted(self.source.documents)))
             old = self.source.documents[key]
-            self.source.put(doc(old.id, [line(old.lines[0].item_id, "0", "0")], doc_type=old.type, day=old.txn_date, status=DocumentStatus.VOIDED))
+            self.source.put(
+                doc(old.id, [line(old.lines[0].item_id, "0", "0")], doc_type=old.type, day=old.txn_date, status=DocumentStatus.VOIDED)
+            )
 
         @precondition(lambda self: bool(self.source.documents))
         @rule(data=st.data())
@@ -184,7 +243,12 @@ def test_any_sequence_keeps_the_invariants_and_converges(worker_database, tmp_pa
             doc_type, doc_id = data.draw(st.sampled_from(sorted(self.source.documents)))
             self.source.delete(DocumentType(doc_type), doc_id)
 
-        @rule(sku=st.sampled_from(["A", "B"]), qty=st.integers(1, 30), cost=st.sampled_from(["1.5", "2", "2.25", "3.333333"]), day=st.integers(0, 40))
+        @rule(
+            sku=st.sampled_from(["A", "B"]),
+            qty=st.integers(1, 30),
+            cost=st.sampled_from(["1.5", "2", "2.25", "3.333333"]),
+            day=st.integers(0, 40),
+        )
         def receive(self, sku: str, qty: int, cost: str, day: int) -> None:
             received = START + timedelta(days=day)
             self.lots.append((sku, str(qty), cost, received))
@@ -236,6 +300,10 @@ def test_any_sequence_keeps_the_invariants_and_converges(worker_database, tmp_pa
         Upstream,
         # Modest by default (each step is compared with the reference costing); the loaded profile
         # (tests/conftest.py: "ci" draws the same examples every run) supplies the rest.
-        settings=settings(max_examples=15, stateful_step_count=20, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
     )

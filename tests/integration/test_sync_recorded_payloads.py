@@ -1,5 +1,6 @@
 """Real QuickBooks documents (../shared/qbo_real_payloads) served by the sandbox as recorded, then synced:
 revenue is the net line amounts, in the home currency, less discounts; tax never."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -59,8 +60,10 @@ def test_recorded_documents_sync_end_to_end_with_tax_never_counted_as_revenue(ap
 
         assert (summary.created, summary.errors) == (len(documents), 0)
         with live.app.app_context():
-            revenue = {(kind, doc_id): value for kind, doc_id, value in db.session.execute(
-                select(Sale.external_type, Sale.external_id, Sale.revenue)).tuples()}
+            revenue = {
+                (kind, doc_id): value
+                for kind, doc_id, value in db.session.execute(select(Sale.external_type, Sale.external_id, Sale.revenue)).tuples()
+            }
             db.session.remove()
         assert revenue == {(entity, document["Id"]): expected for document, entity, expected in documents}
         for document, _entity, expected in documents:

@@ -1,4 +1,5 @@
 """The sync service against an in-memory source: windows, order, idempotency, failures."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -94,7 +95,12 @@ def test_an_unlinked_item_fails_its_document_alone_until_it_is_linked(world) -> 
     first = sync(src)
     assert counts(first) == (1, 0, 0, 0, 1)
     problem = first.problems[0]
-    assert (problem.number, problem.code, problem.message, problem.item_id) == ("1042", "item_not_linked", "Item 'Lavender Soap 200g' is not linked to a product", "4")
+    assert (problem.number, problem.code, problem.message, problem.item_id) == (
+        "1042",
+        "item_not_linked",
+        "Item 'Lavender Soap 200g' is not linked to a product",
+        "4",
+    )
     # Unchanged upstream, it is retried on the next sync anyway (re-read by id).
     again = sync(src)
     assert counts(again) == (0, 0, 0, 1, 1)
@@ -177,7 +183,9 @@ def test_a_lock_without_heartbeat_for_the_stale_time_is_taken_over(world) -> Non
     from partsemble.models.base import utcnow
 
     dead_run = start_run(db.session, SyncRequest(user_email="ana@example.com"), SETTINGS)
-    db.session.execute(SyncLock.__table__.update().values(holder="ana@example.com|elsewhere:1", heartbeat_at=utcnow() - timedelta(minutes=6)))
+    db.session.execute(
+        SyncLock.__table__.update().values(holder="ana@example.com|elsewhere:1", heartbeat_at=utcnow() - timedelta(minutes=6))
+    )
     db.session.commit()
     summary = sync(world["source"])
     assert summary.outcome == "succeeded"

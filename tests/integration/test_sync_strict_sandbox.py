@@ -1,5 +1,6 @@
 """The real client and sync against a sandbox as strict as QuickBooks: shared import times, a clock
 never ahead of real time, the CDC cap across entities, tax-inclusive prices."""
+
 from __future__ import annotations
 
 import time
@@ -27,8 +28,12 @@ ENTITIES = ("Invoice", "SalesReceipt", "CreditMemo")
 
 
 def upstream_documents(live: Live, first_id: int, last_id: int) -> set[tuple[str, str]]:
-    return {(entity, str(doc_id)) for doc_id in range(first_id, last_id + 1) for entity in ENTITIES
-            if live.company.get(entity, doc_id) is not None}
+    return {
+        (entity, str(doc_id))
+        for doc_id in range(first_id, last_id + 1)
+        for entity in ENTITIES
+        if live.company.get(entity, doc_id) is not None
+    }
 
 
 def synced_sales(live: Live) -> list[tuple[str, str]]:
@@ -39,8 +44,9 @@ def synced_sales(live: Live) -> list[tuple[str, str]]:
 
 
 def generated_company(live: Live, n: int, **shares: Any) -> Any:
-    generated = live.company.generate(n, start=live.today - timedelta(days=60), end=live.today, seed=12, products=4,
-                                      unlinked_share="0", **shares)
+    generated = live.company.generate(
+        n, start=live.today - timedelta(days=60), end=live.today, seed=12, products=4, unlinked_share="0", **shares
+    )
     stock_and_link(live, {item_id: name for item_id, name, _ in generated.products}, live.today - timedelta(days=90))
     return generated
 
@@ -64,8 +70,7 @@ def test_a_sync_over_pages_of_one_shared_time_gets_every_document_exactly_once(a
 
 
 @pytest.mark.parametrize("change", ["edit", "delete"])
-def test_a_change_inside_a_block_of_one_time_while_it_is_paged_skips_nothing(
-        app_config: dict[str, Any], change: str) -> None:
+def test_a_change_inside_a_block_of_one_time_while_it_is_paged_skips_nothing(app_config: dict[str, Any], change: str) -> None:
     """Stepping through one shared time by position: an invoice already read that is edited (or deleted)
     meanwhile leaves the block, and every later row moves up one place. Nothing may be skipped for that."""
     with live_sandbox(app_config, QBO_PAGE_SIZE=25) as live:
@@ -95,8 +100,7 @@ def test_a_document_created_upstream_right_after_a_sync_is_picked_up_by_the_next
         assert live.sync().created == 30
         item_id = generated.products[0][0]
         customer = live.company.customers()[0]["Id"]
-        late = live.company.create_document("Invoice", customer_id=customer, txn_date=live.today,
-                                            lines=[LineInput(item_id, D("2"))])
+        late = live.company.create_document("Invoice", customer_id=customer, txn_date=live.today, lines=[LineInput(item_id, D("2"))])
         again = live.sync()
         assert (again.created, again.errors) == (1, 0)
         assert ("Invoice", late["Id"]) in synced_sales(live)
@@ -122,16 +126,20 @@ class ChangesUpstreamAfterTheFirstPage:
         return getattr(self._source, name)
 
 
-def test_an_invoice_added_while_a_sync_reads_is_picked_up_next_time_even_without_overlap(
-        app_config: dict[str, Any]) -> None:
+def test_an_invoice_added_while_a_sync_reads_is_picked_up_next_time_even_without_overlap(app_config: dict[str, Any]) -> None:
     """The high-water mark is QBO's time at the first answer, not the end of the run: with a clock that
     never runs ahead, a mark set any later would lose this invoice for good."""
     with live_sandbox(app_config) as live:
         generated = generated_company(live, 20, credit_memo_share="0", void_share="0")
         item_id, customer = generated.products[0][0], live.company.customers()[0]["Id"]
         # The pause: the rest of this sync ends in a later second than the invoice's stamp.
-        source = ChangesUpstreamAfterTheFirstPage(live.source(), lambda _page: live.company.create_document(
-            "Invoice", customer_id=customer, txn_date=live.today, lines=[LineInput(item_id, D("1"))]), pause=1.1)
+        source = ChangesUpstreamAfterTheFirstPage(
+            live.source(),
+            lambda _page: live.company.create_document(
+                "Invoice", customer_id=customer, txn_date=live.today, lines=[LineInput(item_id, D("1"))]
+            ),
+            pause=1.1,
+        )
         no_overlap = SyncSettings(overlap=timedelta(0))
         first = live.sync(source, no_overlap)
         assert source.changed is not None and first.created == 20
@@ -140,14 +148,21 @@ def test_an_invoice_added_while_a_sync_reads_is_picked_up_next_time_even_without
         assert second.created == 1
 
 
-def test_a_capped_cdc_answer_is_asked_again_one_type_at_a_time_and_no_deletion_is_lost(
-        app_config: dict[str, Any]) -> None:
+def test_a_capped_cdc_answer_is_asked_again_one_type_at_a_time_and_no_deletion_is_lost(app_config: dict[str, Any]) -> None:
     """QBO caps a CDC answer at 1,000 objects across all entities, deletions cut first (QBO.md)."""
     with live_sandbox(app_config) as live:
         since = datetime.now(UTC) - timedelta(minutes=10)
-        generated = live.company.generate(1100, start=live.today - timedelta(days=20), end=live.today, seed=3,
-                                          products=2, credit_memo_share="0.1", sales_receipt_share="0.45",
-                                          void_share="0", unlinked_share="0")
+        generated = live.company.generate(
+            1100,
+            start=live.today - timedelta(days=20),
+            end=live.today,
+            seed=3,
+            products=2,
+            credit_memo_share="0.1",
+            sales_receipt_share="0.45",
+            void_share="0",
+            unlinked_share="0",
+        )
         upstream = upstream_documents(live, generated.first_id, generated.last_id)
         per_type = Counter(entity for entity, _ in upstream)
         assert sum(per_type.values()) > 1000 and max(per_type.values()) < 1000
@@ -167,9 +182,17 @@ def test_a_capped_cdc_answer_is_asked_again_one_type_at_a_time_and_no_deletion_i
 def test_one_type_alone_at_the_cdc_cap_is_too_large_a_window(app_config: dict[str, Any]) -> None:
     with live_sandbox(app_config) as live:
         since = datetime.now(UTC) - timedelta(minutes=10)
-        generated = live.company.generate(1001, start=live.today - timedelta(days=5), end=live.today, seed=4,
-                                          products=1, credit_memo_share="0", sales_receipt_share="0",
-                                          void_share="0", unlinked_share="0")
+        generated = live.company.generate(
+            1001,
+            start=live.today - timedelta(days=5),
+            end=live.today,
+            seed=4,
+            products=1,
+            credit_memo_share="0",
+            sales_receipt_share="0",
+            void_share="0",
+            unlinked_share="0",
+        )
         live.company.delete_document("Invoice", generated.first_id)
         with pytest.raises(WindowTooLarge, match="compare ids"):
             live.source().deletions(since)
@@ -184,15 +207,22 @@ def test_a_tax_inclusive_company_never_counts_tax_as_revenue(app_config: dict[st
         stock_and_link(live, {candle: "Boxed Candle"}, live.today - timedelta(days=30))
         day = live.today - timedelta(days=1)
         documents = [
-            company.create_document("Invoice", customer_id=customer, txn_date=day, lines=[LineInput(candle, D("3"))],
-                                    tax_percent=D("10"), discount_percent=D("10")),
-            company.create_document("SalesReceipt", customer_id=customer, txn_date=day, tax_percent=D("10"),
-                                    lines=[LineInput(candle, D("4.5"), D("11.00"))]),
-            company.create_document("CreditMemo", customer_id=customer, txn_date=live.today, tax_percent=D("10"),
-                                    lines=[LineInput(candle, D("1"))]),
+            company.create_document(
+                "Invoice",
+                customer_id=customer,
+                txn_date=day,
+                lines=[LineInput(candle, D("3"))],
+                tax_percent=D("10"),
+                discount_percent=D("10"),
+            ),
+            company.create_document(
+                "SalesReceipt", customer_id=customer, txn_date=day, tax_percent=D("10"), lines=[LineInput(candle, D("4.5"), D("11.00"))]
+            ),
+            company.create_document(
+                "CreditMemo", customer_id=customer, txn_date=live.today, tax_percent=D("10"), lines=[LineInput(candle, D("1"))]
+            ),
         ]
-        assert all(doc["GlobalTaxCalculation"] == "TaxInclusive" and doc["TxnTaxDetail"]["TotalTax"] > 0
-                   for doc in documents)
+        assert all(doc["GlobalTaxCalculation"] == "TaxInclusive" and doc["TxnTaxDetail"]["TotalTax"] > 0 for doc in documents)
         summary = live.sync()
         assert (summary.created, summary.errors) == (3, 0)
         with live.app.app_context():
@@ -210,14 +240,18 @@ def test_the_parsed_lines_of_a_tax_inclusive_document_hold_net_amounts(app_confi
         live.company.set_prices_include_tax(True)
         customer = live.company.create_customer("Perth Boutique")["Id"]
         item = live.company.create_item(ItemDraft("Gift Set", "Inventory", "GS-1", unit_price=D("1.00")))["Id"]
-        recorded_like = live.company.create_document("Invoice", customer_id=customer, txn_date=live.today,
-                                                     lines=[LineInput(item, D("450"))], tax_percent=D("10"))
+        recorded_like = live.company.create_document(
+            "Invoice", customer_id=customer, txn_date=live.today, lines=[LineInput(item, D("450"))], tax_percent=D("10")
+        )
         [page] = [page for page in live.source().changed_documents(None, live.today) if page.documents]
         [doc] = page.documents
         assert isinstance(doc, SalesDocument) and doc.type is DocumentType.INVOICE
         # As the recorded AU invoice 185: 450 x 1.00 gross is 409.09 net, unit price 0.9090889, tax 40.91.
         line = recorded_like["Line"][0]
-        assert (line["Amount"], line["SalesItemLineDetail"]["UnitPrice"], line["SalesItemLineDetail"]["TaxInclusiveAmt"],
-                recorded_like["TxnTaxDetail"]["TotalTax"]) == (D("409.09"), D("0.9090889"), D("450.00"), D("40.91"))
-        assert [(item_line.amount, item_line.quantity) for item_line in doc.lines if item_line.item_id] == [
-            (D("409.09"), D("450"))]
+        assert (
+            line["Amount"],
+            line["SalesItemLineDetail"]["UnitPrice"],
+            line["SalesItemLineDetail"]["TaxInclusiveAmt"],
+            recorded_like["TxnTaxDetail"]["TotalTax"],
+        ) == (D("409.09"), D("0.9090889"), D("450.00"), D("40.91"))
+        assert [(item_line.amount, item_line.quantity) for item_line in doc.lines if item_line.item_id] == [(D("409.09"), D("450"))]

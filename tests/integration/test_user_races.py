@@ -1,5 +1,6 @@
 """User rules under concurrency: each test runs its calls at once in threads, each with its own
 session and connection. On SQLite by default; on PostgreSQL with PARTSEMBLE_TEST_DATABASE_URL."""
+
 from __future__ import annotations
 
 import threading
@@ -41,7 +42,9 @@ def at_once(app: Flask, calls: list[Callable[[], Any]]) -> list[Any]:
 
 def test_simultaneous_guesses_get_no_more_answers_than_the_limit(app, users) -> None:  # type: ignore[no-untyped-def]
     def guess(i: int) -> Callable[[], services.LoginResult]:
-        return lambda: services.authenticate(db.session, "admin@example.com", f"guess number {i}", "203.0.113.9", max_failures=5, lockout_seconds=900)
+        return lambda: services.authenticate(
+            db.session, "admin@example.com", f"guess number {i}", "203.0.113.9", max_failures=5, lockout_seconds=900
+        )
 
     results = at_once(app, [guess(i) for i in range(12)])
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -1,6 +1,7 @@
 """The suite's own shortcuts keep tests apart: the worker's database is as empty as the migrated
 template before every test (ids start again at 1), its engine and compiled statements are kept from
 app to app, and a copy of the seeded demo company holds exactly what seeding would."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,8 +37,7 @@ def test_each_test_starts_on_an_empty_database_with_ids_from_one(worker_database
         db.session.remove()
 
 
-def test_apps_on_the_worker_database_share_one_engine_and_its_compiled_statements(worker_database: WorkerDatabase,
-                                                                                   tmp_path: Path) -> None:
+def test_apps_on_the_worker_database_share_one_engine_and_its_compiled_statements(worker_database: WorkerDatabase, tmp_path: Path) -> None:
     first = _app(worker_database, tmp_path)
     with first.app_context():
         engine = db.engine
@@ -72,6 +72,16 @@ def test_a_copy_of_the_seeded_demo_company_holds_what_seeding_it_makes(demo_comp
 
 def _objects(company: SandboxCompany) -> list[tuple[object, ...]]:
     with reading(company.engine) as conn:
-        return [tuple(row) for row in conn.execute(
-            select(StoredObject.entity, StoredObject.id, StoredObject.sync_token, StoredObject.last_updated_time,
-                   StoredObject.deleted_at, StoredObject.payload).order_by(StoredObject.entity, StoredObject.id))]
+        return [
+            tuple(row)
+            for row in conn.execute(
+                select(
+                    StoredObject.entity,
+                    StoredObject.id,
+                    StoredObject.sync_token,
+                    StoredObject.last_updated_time,
+                    StoredObject.deleted_at,
+                    StoredObject.payload,
+                ).order_by(StoredObject.entity, StoredObject.id)
+            )
+        ]

@@ -1,4 +1,5 @@
 """write_transaction: the one begin/commit/rollback every service uses (STYLE.md habit 13)."""
+
 from __future__ import annotations
 
 import pytest

@@ -5,6 +5,7 @@ The checkout is a copy of partsemble/ and migrations/ in a temporary folder, so 
 instance/ is the test's own; `python -c` in that folder imports the copy first, as the
 console script of a checkout's own venv would import that checkout.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,10 +30,12 @@ from tests.scratch import scratch_database
 ROOT = Path(__file__).resolve().parents[2]
 CLI = "from partsemble.cli import main; main()"
 
+
 def partsemble(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # env={}: not even PATH or HOME, less than cron gives.
-    return subprocess.run([sys.executable, "-c", CLI, *args], cwd=checkout, env={}, capture_output=True, text=True,
-                          timeout=180, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", CLI, *args], cwd=checkout, env={}, capture_output=True, text=True, timeout=180, check=False
+    )
 
 
 @pytest.fixture
@@ -75,8 +78,13 @@ def test_the_cron_line_syncs_from_an_empty_environment_with_only_the_env_file(ch
     with env_file.open("a") as settings:
         settings.write(database_setting)
         settings.write(f"PARTSEMBLE_QBO_CLIENT_ID={CLIENT_ID}\nPARTSEMBLE_QBO_CLIENT_SECRET={CLIENT_SECRET}\n")
-        for name, path in (("API_BASE", "v3"), ("AUTH_URL", "oauth2/authorize"), ("TOKEN_URL", "oauth2/tokens/bearer"),
-                           ("REVOKE_URL", "oauth2/tokens/revoke"), ("APP_URL", "app")):
+        for name, path in (
+            ("API_BASE", "v3"),
+            ("AUTH_URL", "oauth2/authorize"),
+            ("TOKEN_URL", "oauth2/tokens/bearer"),
+            ("REVOKE_URL", "oauth2/tokens/revoke"),
+            ("APP_URL", "app"),
+        ):
             settings.write(f"PARTSEMBLE_QBO_{name}={base}/sandbox/{path}\n")
     upgraded = partsemble(checkout, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr

@@ -5,6 +5,7 @@ machine's date is already tomorrow there; a demo dated by it gave its last docum
 times ahead of the sandbox clock, and seeding stopped with "a change cannot be stamped later
 than now".
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

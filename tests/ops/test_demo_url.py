@@ -1,4 +1,5 @@
 """`make demo` prints the address it really serves."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,8 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_make_demo_passes_its_host_and_port_to_the_printed_login_step() -> None:
-    plan = subprocess.run(["make", "-n", "demo", "HOST=0.0.0.0", "PORT=5100"], cwd=ROOT, capture_output=True,
-                          text=True, check=True).stdout
+    plan = subprocess.run(["make", "-n", "demo", "HOST=0.0.0.0", "PORT=5100"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "partsemble demo --url http://0.0.0.0:5100" in plan
     assert "partsemble run --host 0.0.0.0 --port 5100" in plan
 

@@ -1,4 +1,5 @@
 """`partsemble doctor` says what is configured and fails on what would break production."""
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,13 @@ def test_secret_key_strength(key, weak) -> None:  # type: ignore[no-untyped-def]
     assert (secret_key_weakness(key) is not None) is weak
 
 
-PRODUCTION = {"PARTSEMBLE_SECRET_KEY": STRONG_KEY, "PARTSEMBLE_HTTPS": "1", "PARTSEMBLE_BEHIND_PROXY": "1",
-              "PARTSEMBLE_QBO_CLIENT_ID": "id", "PARTSEMBLE_QBO_CLIENT_SECRET": "secret"}
+PRODUCTION = {
+    "PARTSEMBLE_SECRET_KEY": STRONG_KEY,
+    "PARTSEMBLE_HTTPS": "1",
+    "PARTSEMBLE_BEHIND_PROXY": "1",
+    "PARTSEMBLE_QBO_CLIENT_ID": "id",
+    "PARTSEMBLE_QBO_CLIENT_SECRET": "secret",
+}
 
 
 @pytest.mark.parametrize(
@@ -65,8 +71,10 @@ def test_the_report_names_every_setting_that_matters(tmp_path) -> None:  # type:
 
 
 def test_endpoints_away_from_intuit_and_missing_keys_are_warnings(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = config.load({"PARTSEMBLE_SECRET_KEY": STRONG_KEY, "PARTSEMBLE_HTTPS": "1",
-                            "PARTSEMBLE_QBO_API_BASE": "http://127.0.0.1:5000/sandbox/v3"}, str(tmp_path))
+    settings = config.load(
+        {"PARTSEMBLE_SECRET_KEY": STRONG_KEY, "PARTSEMBLE_HTTPS": "1", "PARTSEMBLE_QBO_API_BASE": "http://127.0.0.1:5000/sandbox/v3"},
+        str(tmp_path),
+    )
     report = diagnose(settings, str(tmp_path), None)
     assert not report.failed
     warnings = " ".join(f.message for f in report.findings if f.level == "warning")

@@ -1,4 +1,5 @@
 """One env file configures the web app, the CLI and cron; the environment overrides it."""
+
 from __future__ import annotations
 
 import stat
@@ -71,7 +72,9 @@ def test_without_a_file_the_environment_alone_is_used(tmp_path) -> None:  # type
 def test_create_app_reads_the_instance_env_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     for name in ("PARTSEMBLE_SECRET_KEY", "PARTSEMBLE_CONFIG", "PARTSEMBLE_DEBUG", "PARTSEMBLE_HOME_CURRENCY"):
         monkeypatch.delenv(name, raising=False)
-    write(tmp_path / "partsemble.env", "PARTSEMBLE_SECRET_KEY=from-the-file-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1" + "\nPARTSEMBLE_HOME_CURRENCY=EUR\n")
+    write(
+        tmp_path / "partsemble.env", "PARTSEMBLE_SECRET_KEY=from-the-file-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1" + "\nPARTSEMBLE_HOME_CURRENCY=EUR\n"
+    )
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SECRET_KEY"] == "from-the-file-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1"
     assert app.config["HOME_CURRENCY"] == "EUR"

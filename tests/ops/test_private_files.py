@@ -1,4 +1,5 @@
 """The files the app creates (SQLite database and its WAL files, env file, backups) are owner-only."""
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,15 @@ def test_a_new_sqlite_database_and_its_wal_files_are_owner_only_whatever_the_uma
     database = instance / "partsemble.db"
     sandbox_db = instance / "sandbox.db"
     with umask(0o022):  # the usual default, which would make them 0644
-        app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-                          "SANDBOX": sandbox, "SANDBOX_DATABASE_URL": f"sqlite:///{sandbox_db}"})
+        app = create_app(
+            {
+                "TESTING": True,
+                "INSTANCE_PATH": str(instance),
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                "SANDBOX": sandbox,
+                "SANDBOX_DATABASE_URL": f"sqlite:///{sandbox_db}",
+            }
+        )
         with app.app_context():
             with db.engine.begin() as conn:
                 conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")

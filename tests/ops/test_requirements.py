@@ -1,4 +1,5 @@
 """The two locked sets agree: what `make demo` installs is exactly the runtime part of what `make test` installs."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Fixtures of the reliability suite: the app with its embedded QBO sandbox served over
 real HTTP on 127.0.0.1, a generated sandbox company, a second database for reference
 runs, and retry settings small enough that faults cost milliseconds, not minutes."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

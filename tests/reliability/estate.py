@@ -1,4 +1,5 @@
 """One of everything a route can name, and the people who visit: shared by the role table and the route walks."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,24 @@ from tests.conftest import CSRF_META, Browser
 
 ROLES = ("anonymous", "viewer", "member", "admin")
 
-VALUES = {"product_id": "1", "lot_id": "1", "sale_id": "1", "run_id": "1", "external_id": "7", "rule_id": "1",
-          "entity": "invoice", "doc_id": "1", "item_id": "1", "realm": REALM_ID, "entity_name": "invoice",
-          "object_id": "1", "company_id": REALM_ID, "path_name": "invoice", "filename": "app.css", "user_id": "?"}
+VALUES = {
+    "product_id": "1",
+    "lot_id": "1",
+    "sale_id": "1",
+    "run_id": "1",
+    "external_id": "7",
+    "rule_id": "1",
+    "entity": "invoice",
+    "doc_id": "1",
+    "item_id": "1",
+    "realm": REALM_ID,
+    "entity_name": "invoice",
+    "object_id": "1",
+    "company_id": REALM_ID,
+    "path_name": "invoice",
+    "filename": "app.css",
+    "user_id": "?",
+}
 
 
 def concrete(rule: str) -> str:
@@ -43,7 +59,9 @@ def build_estate(app: Flask, sandbox: SandboxCompany) -> Flask:
         db.session.add(Connection(provider="qbo", realm_id="1", status="disconnected", initial_sync_date=date(2026, 1, 1)))
         db.session.add(SyncRun(started_by="ana@example.com", trigger="web", status="succeeded"))
         db.session.commit()
-        sale = create_manual_sale(db.session, ManualSaleInput(date(2026, 1, 2), "M-1", "Walk-in", "", (ManualLine(good.id, Decimal(1), Decimal(10)),)), None)
+        sale = create_manual_sale(
+            db.session, ManualSaleInput(date(2026, 1, 2), "M-1", "Walk-in", "", (ManualLine(good.id, Decimal(1), Decimal(10)),)), None
+        )
         assert (good.id, sale.id) == (1, 1)
         VALUES["user_id"] = str(create_user(db.session, "target@example.com", "long enough pw", "viewer").id)  # the one a route edits
         db.session.remove()

@@ -1,5 +1,6 @@
 """What happens upstream between two syncs, the same way in every run that is compared:
 an edit, a void, a deletion and two new documents."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,9 @@ def change_upstream(sandbox: SandboxCompany, company: Company) -> None:
     sandbox.delete_document("Invoice", deleted)
     customer = sandbox.customers()[0]["Id"]
     for days in (5, 6):
-        sandbox.create_document("Invoice", customer_id=customer, txn_date=company.start + timedelta(days=days),
-                                lines=[LineInput(item_a, Decimal(3))])
+        sandbox.create_document(
+            "Invoice", customer_id=customer, txn_date=company.start + timedelta(days=days), lines=[LineInput(item_a, Decimal(3))]
+        )
 
 
 @dataclass(frozen=True)

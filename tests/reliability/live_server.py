@@ -1,4 +1,5 @@
 """Serving a Flask app over real HTTP on 127.0.0.1, in a thread of the test process."""
+
 from __future__ import annotations
 
 import threading

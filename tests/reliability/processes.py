@@ -1,5 +1,6 @@
 """Partsemble in other processes: the CLI and gunicorn, configured through the environment
 exactly as an installation would be, and databases made for them."""
+
 from __future__ import annotations
 
 import os
@@ -25,9 +26,24 @@ GUNICORN = str(VENV_BIN / "gunicorn")
 
 # App settings that go to a child process, by their environment names.
 _PASSED = (
-    "SECRET_KEY", "QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "QBO_API_BASE", "QBO_AUTH_URL", "QBO_TOKEN_URL", "QBO_REVOKE_URL",
-    "QBO_APP_URL", "QBO_CONNECT_TIMEOUT", "QBO_READ_TIMEOUT", "QBO_MAX_RETRIES", "QBO_RETRY_BUDGET", "QBO_BACKOFF_BASE",
-    "QBO_PAGE_SIZE", "SYNC_TIME_LIMIT", "SYNC_LOCK_STALE_AFTER", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS",
+    "SECRET_KEY",
+    "QBO_CLIENT_ID",
+    "QBO_CLIENT_SECRET",
+    "QBO_API_BASE",
+    "QBO_AUTH_URL",
+    "QBO_TOKEN_URL",
+    "QBO_REVOKE_URL",
+    "QBO_APP_URL",
+    "QBO_CONNECT_TIMEOUT",
+    "QBO_READ_TIMEOUT",
+    "QBO_MAX_RETRIES",
+    "QBO_RETRY_BUDGET",
+    "QBO_BACKOFF_BASE",
+    "QBO_PAGE_SIZE",
+    "SYNC_TIME_LIMIT",
+    "SYNC_LOCK_STALE_AFTER",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCKOUT_SECONDS",
 )
 
 
@@ -77,11 +93,25 @@ def _start_gunicorn(env: Mapping[str, str], workers: int, log: Path) -> tuple[su
     port = free_port()
     with log.open("w") as out:
         server = subprocess.Popen(
-            [GUNICORN, "--workers", str(workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
-             "--timeout", "60", "--graceful-timeout", "5",
-             # One control socket per user by default: another gunicorn running meanwhile must not collide with this one.
-             "--no-control-socket", "partsemble:create_app()"],
-            env=dict(env), stdout=out, stderr=subprocess.STDOUT,
+            [
+                GUNICORN,
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "sync",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                # One control socket per user by default: another gunicorn running meanwhile must not collide with this one.
+                "--no-control-socket",
+                "partsemble:create_app()",
+            ],
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:

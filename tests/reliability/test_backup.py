@@ -1,6 +1,7 @@
 """`partsemble backup` during a running sync: the copy restores into a new instance where
 `partsemble check` passes and the sales are exactly those committed when the backup ran,
 and one more sync brings it to exactly the live database's state."""
+
 from __future__ import annotations
 
 import shutil
@@ -52,8 +53,9 @@ def sync_in_background(app: Flask) -> tuple[threading.Thread, dict[str, Any]]:
     def run() -> None:
         with app.app_context():
             try:
-                summary = run_sync(db.session, open_source(app.config), SyncRequest(trigger="cli"),
-                                   settings_from(app.config, time_limited=False))
+                summary = run_sync(
+                    db.session, open_source(app.config), SyncRequest(trigger="cli"), settings_from(app.config, time_limited=False)
+                )
                 outcome["summary"] = summary
             except BaseException as exc:  # reported by the test, not lost in the thread
                 outcome["error"] = exc
@@ -80,7 +82,8 @@ def run_to_the_end(app: Flask) -> None:
 
 
 def test_a_backup_taken_during_a_sync_restores_consistent_and_catches_up(
-        app: Flask, stocked: Company, sandbox: SandboxCompany, live: str, sandbox_url: str, tmp_path: Path) -> None:
+    app: Flask, stocked: Company, sandbox: SandboxCompany, live: str, sandbox_url: str, tmp_path: Path
+) -> None:
     run_to_the_end(app)
     before_second_sync = read_state(app)
     change_upstream(sandbox, stocked)
@@ -149,8 +152,13 @@ def test_backup_refuses_to_overwrite_and_sends_postgresql_to_pg_dump(app: Flask,
     assert existing.read_bytes() == b"an older backup"
 
     config = dict(app.config)
-    postgres = create_app({**{k: config[k] for k in ("TESTING", "SECRET_KEY")}, "INSTANCE_PATH": str(tmp_path / "pg"),
-                           "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://partsemble@127.0.0.1:9/partsemble"})
+    postgres = create_app(
+        {
+            **{k: config[k] for k in ("TESTING", "SECRET_KEY")},
+            "INSTANCE_PATH": str(tmp_path / "pg"),
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://partsemble@127.0.0.1:9/partsemble",
+        }
+    )
     answer = postgres.test_cli_runner().invoke(args=["backup", str(tmp_path / "pg.db")])
     assert answer.exit_code == 2 and "pg_dump" in answer.output
     assert not (tmp_path / "pg.db").exists()

@@ -2,6 +2,7 @@
 test: one sync at a time however many press Sync Now together, one token refresh however many
 processes need it, and manual sales and lot receipts made during a sync neither lost nor
 counted twice."""
+
 from __future__ import annotations
 
 import re
@@ -56,12 +57,20 @@ def shop(database_template: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     sandbox = SandboxCompany.open(sandbox_url)
     try:
         customer = sandbox.create_customer("Barrier & Sons")["Id"]
-        items = [sandbox.create_item(ItemDraft(f"Candle {n}", "Inventory", f"CND-{n}", unit_price=Decimal("12.50")))["Id"] for n in range(3)]
+        items = [
+            sandbox.create_item(ItemDraft(f"Candle {n}", "Inventory", f"CND-{n}", unit_price=Decimal("12.50")))["Id"] for n in range(3)
+        ]
         gate = Gate(host, "/sandbox/v3/", ceiling=CEILING)
         with serving(host) as base:
             point_at_sandbox(host.config, base)
-            config = qbo_config(tmp_path, databases.start, sandbox_url, QBO_READ_TIMEOUT="5", QBO_PAGE_SIZE=10,
-                                **{k: v for k, v in host.config.items() if k.startswith("QBO_") and k.endswith(("_URL", "_BASE"))})
+            config = qbo_config(
+                tmp_path,
+                databases.start,
+                sandbox_url,
+                QBO_READ_TIMEOUT="5",
+                QBO_PAGE_SIZE=10,
+                **{k: v for k, v in host.config.items() if k.startswith("QBO_") and k.endswith(("_URL", "_BASE"))},
+            )
             app = create_app(config)
             start = date.today() - timedelta(days=20)
             with app.app_context():
@@ -69,7 +78,9 @@ def shop(database_template: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
                 for p in products:
                     factories.lot(p, "400", "3.25", start - timedelta(days=5), "OPENING")
                 for item_id, p in zip(items, products):
-                    db.session.add(AccountingItem(source="qbo", external_id=item_id, name=p.name, sku=p.sku, item_type="Inventory", product_id=p.id))
+                    db.session.add(
+                        AccountingItem(source="qbo", external_id=item_id, name=p.name, sku=p.sku, item_type="Inventory", product_id=p.id)
+                    )
                 db.session.commit()
                 for n in range(CLIENTS):
                     create_user(db.session, f"member{n}@example.com", PASSWORD, "member", f"Member {n}")
@@ -77,8 +88,16 @@ def shop(database_template: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
             store_connection(app, sandbox, start)
             env = child_environment(config, databases.start, tmp_path / "instance")
             with gunicorn(env, workers=4, log=tmp_path / "gunicorn.log") as url:
-                yield {"app": app, "url": url, "sandbox": sandbox, "customer": customer, "items": items, "start": start, "env": env,
-                       "gate": gate}
+                yield {
+                    "app": app,
+                    "url": url,
+                    "sandbox": sandbox,
+                    "customer": customer,
+                    "items": items,
+                    "start": start,
+                    "env": env,
+                    "gate": gate,
+                }
             with app.app_context():
                 db.engine.dispose()
     finally:
@@ -96,8 +115,9 @@ class Member:
         self.http = requests.Session()
         token = CSRF_META.search(self.http.get(f"{base}/login", timeout=10).text)
         assert token
-        landed = self.http.post(f"{base}/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)},
-                                allow_redirects=False, timeout=10)
+        landed = self.http.post(
+            f"{base}/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)}, allow_redirects=False, timeout=10
+        )
         assert landed.status_code == 302, landed.text[:300]
         page = self.http.get(f"{base}/sales/", timeout=10)
         self.csrf = CSRF_META.search(page.text).group(1)  # type: ignore[union-attr]
@@ -131,8 +151,9 @@ def add_documents(shop: dict[str, Any], count: int, round_: int) -> dict[str, De
     for n in range(count):
         item = shop["items"][(round_ + n) % len(shop["items"])]
         quantity = Decimal(1 + (round_ * 7 + n) % 4)
-        shop["sandbox"].create_document("Invoice", customer_id=shop["customer"], txn_date=shop["start"] + timedelta(days=1 + n % 10),
-                                        lines=[LineInput(item, quantity)])
+        shop["sandbox"].create_document(
+            "Invoice", customer_id=shop["customer"], txn_date=shop["start"] + timedelta(days=1 + n % 10), lines=[LineInput(item, quantity)]
+        )
         sold[item] = sold.get(item, Decimal(0)) + quantity
     return sold
 
@@ -185,8 +206,10 @@ def test_eight_people_pressing_sync_now_together_start_exactly_one_sync(shop, ca
     for n, item in enumerate(shop["items"]):
         assert on_hand[f"CND-{n}"] == Decimal(400) - sold_total.get(item, Decimal(0))  # nothing counted twice
     with capsys.disabled():
-        print(f"\n{ROUNDS} rounds x {CLIENTS} presses: {ROUNDS} syncs ran, {busy_answers} presses told '{BUSY}', "
-              f"{documents} documents, {documents} sales, 0 duplicates")
+        print(
+            f"\n{ROUNDS} rounds x {CLIENTS} presses: {ROUNDS} syncs ran, {busy_answers} presses told '{BUSY}', "
+            f"{documents} documents, {documents} sales, 0 duplicates"
+        )
 
 
 def test_two_processes_refreshing_the_same_token_refresh_it_once(shop) -> None:  # type: ignore[no-untyped-def]
@@ -216,8 +239,12 @@ def test_two_processes_refreshing_the_same_token_refresh_it_once(shop) -> None: 
         assert after[0] != before[0] and after[1] != before[1]
         assert scalar(app, select(Connection.status)) == "connected"
         # The stored token works: the sandbox answers with it.
-        answer = requests.get(f"{app.config['QBO_API_BASE']}/company/{sandbox.realm_id}/query",
-                              params={"query": "SELECT * FROM Item"}, headers={"Authorization": f"Bearer {after[0]}"}, timeout=10)
+        answer = requests.get(
+            f"{app.config['QBO_API_BASE']}/company/{sandbox.realm_id}/query",
+            params={"query": "SELECT * FROM Item"},
+            headers={"Authorization": f"Bearer {after[0]}"},
+            timeout=10,
+        )
         assert answer.status_code == 200
 
 
@@ -233,12 +260,33 @@ def test_manual_sales_and_lot_receipts_during_a_sync_are_neither_lost_nor_counte
         member, codes = writers[index], []
         for n in range(5):
             sku = f"CND-{(index + n) % 3}"
-            codes.append(member.post_form("/sales/manual/new", {
-                "txn_date": today, "customer": f"Walk-in {index}-{n}", "reference": f"W-{index}-{n}",
-                "lines-0-product_id": str(product_ids[sku]), "lines-0-quantity": "2", "lines-0-unit_price": "15"}).status_code)
-            codes.append(member.post_form("/lots/receive", {
-                "product_id": str(product_ids[sku]), "received_date": today, "lot_number": f"RCV-{index}-{n}",
-                "quantity": "10", "unit_cost": "3.5", "source": "receipt", "note": ""}).status_code)
+            codes.append(
+                member.post_form(
+                    "/sales/manual/new",
+                    {
+                        "txn_date": today,
+                        "customer": f"Walk-in {index}-{n}",
+                        "reference": f"W-{index}-{n}",
+                        "lines-0-product_id": str(product_ids[sku]),
+                        "lines-0-quantity": "2",
+                        "lines-0-unit_price": "15",
+                    },
+                ).status_code
+            )
+            codes.append(
+                member.post_form(
+                    "/lots/receive",
+                    {
+                        "product_id": str(product_ids[sku]),
+                        "received_date": today,
+                        "lot_number": f"RCV-{index}-{n}",
+                        "quantity": "10",
+                        "unit_cost": "3.5",
+                        "source": "receipt",
+                        "note": "",
+                    },
+                ).status_code
+            )
         return codes
 
     # The sync waits at the sandbox's door until the first writer is done: the writes meet a running

@@ -6,6 +6,7 @@ host's), and the next sync converges to exactly the state of a sync that was nev
 A moment is a point of the run's own progress (documents staged while fetching, or applied),
 drawn at random and watched in the database, not a time: on a loaded machine the kills land
 where they would on an idle one, and every trial kills."""
+
 from __future__ import annotations
 
 import random
@@ -62,10 +63,11 @@ class Trial:
     check_output: str = ""
 
     def line(self) -> str:
-        what = (f"killed at {self.at} documents {self.phase}" if self.killed
-                else f"finished before {self.at} documents {self.phase}")
-        return (f"seed {self.seed:>3}: {what}; sales stored at the kill {self.applied_at_kill}; lock held: {self.held_lock}; "
-                f"next sync: {self.takeover}; differences from the uninterrupted sync: {len(self.differences)}")
+        what = f"killed at {self.at} documents {self.phase}" if self.killed else f"finished before {self.at} documents {self.phase}"
+        return (
+            f"seed {self.seed:>3}: {what}; sales stored at the kill {self.applied_at_kill}; lock held: {self.held_lock}; "
+            f"next sync: {self.takeover}; differences from the uninterrupted sync: {len(self.differences)}"
+        )
 
 
 @pytest.fixture
@@ -78,11 +80,19 @@ def crash_world(database_template: str, company_factory: Callable[[int, int], Co
     # Pages of 200 documents (an installation reads 1,000; the fault suites 40): fifteen pages still
     # give the fetch-phase kills fifteen places to land, and each of the suite's 40-odd syncs of
     # 3,000 documents costs about a third less CPU than in pages of 40 (9.5 s instead of 13.5 s measured).
-    config = qbo_config(tmp_path, databases.start, sandbox_url, SYNC_LOCK_STALE_AFTER=STALE_AFTER,
-                        QBO_CONNECT_TIMEOUT="10", QBO_READ_TIMEOUT="60", QBO_PAGE_SIZE=PAGE_SIZE)
+    config = qbo_config(
+        tmp_path,
+        databases.start,
+        sandbox_url,
+        SYNC_LOCK_STALE_AFTER=STALE_AFTER,
+        QBO_CONNECT_TIMEOUT="10",
+        QBO_READ_TIMEOUT="60",
+        QBO_PAGE_SIZE=PAGE_SIZE,
+    )
     # The sandbox answers from processes of its own, so the test process only watches.
-    host_env = child_environment(config, fresh_database(database_template, tmp_path), tmp_path / "instance",
-                                 SANDBOX="1", DEMO="1", SANDBOX_DATABASE_URL=sandbox_url)
+    host_env = child_environment(
+        config, fresh_database(database_template, tmp_path), tmp_path / "instance", SANDBOX="1", DEMO="1", SANDBOX_DATABASE_URL=sandbox_url
+    )
     sandbox = SandboxCompany.open(sandbox_url)
     try:
         with gunicorn(host_env, workers=2, log=tmp_path / "sandbox-gunicorn.log") as base:
@@ -182,8 +192,13 @@ def one_trial(world: dict[str, Any], reference: LedgerState, seed: int, document
                 db.session.remove()
         resumed = run_cli(["sync", "--json"], env, timeout=SYNC_TIMEOUT)
         assert resumed.returncode == 0 and '"outcome": "succeeded"' in resumed.stdout, resumed.stdout + resumed.stderr
-        trial.takeover = (f"refused while the foreign holder was fresh, took over once SYNC_LOCK_STALE_AFTER={STALE_AFTER}s had passed"
-                          if foreign else "took the dead run's lock at once" if trial.held_lock else "lock was free")
+        trial.takeover = (
+            f"refused while the foreign holder was fresh, took over once SYNC_LOCK_STALE_AFTER={STALE_AFTER}s had passed"
+            if foreign
+            else "took the dead run's lock at once"
+            if trial.held_lock
+            else "lock was free"
+        )
         with app.app_context():
             if trial.held_lock:
                 dead = db.session.get(SyncRun, holder.run_id)

@@ -2,6 +2,7 @@
 script payload are synced, and every page that shows them (sales, sale detail, preview, sync
 panel errors, items, lots and their traceability, products, reports) keeps the payload inert;
 CSV exports never start a text cell with a spreadsheet formula."""
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,14 @@ NOTE = "<svg onload=alert('note')>"
 LINE = "</textarea><script>alert('line')</script>"
 ITEM_DESCRIPTION = "<a href=\"javascript:alert('desc')\">x</a>"
 PAYLOADS = (CUSTOMER, ITEM, UNLINKED_ITEM, NUMBER, NOTE, LINE, ITEM_DESCRIPTION)
-FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
-            "\t=1+1", "\r=1+1")
+FORMULAS = (
+    '=HYPERLINK("http://evil.example","x")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+)
 START = date.today() - timedelta(days=20)
 
 
@@ -41,17 +48,35 @@ def tainted(app, sandbox, users):  # type: ignore[no-untyped-def]
     linked = sandbox.create_item(ItemDraft(ITEM, "Inventory", FORMULAS[0][:20], unit_price=Decimal(9), description=ITEM_DESCRIPTION))["Id"]
     unlinked = sandbox.create_item(ItemDraft(UNLINKED_ITEM, "Inventory", None, unit_price=Decimal(4)))["Id"]
     for n, customer in enumerate(customers):
-        sandbox.create_document("Invoice", customer_id=customer, txn_date=START + timedelta(days=1 + n), doc_number=f"{NUMBER}{n}",
-                                private_note=NOTE, lines=[LineInput(linked, Decimal(2), description=LINE)])
-    sandbox.create_document("Invoice", customer_id=customers[0], txn_date=START + timedelta(days=9), doc_number=FORMULAS[1][:21],
-                            lines=[LineInput(unlinked, Decimal(1), description=FORMULAS[2])])
-    sandbox.create_document("CreditMemo", customer_id=customers[0], txn_date=START + timedelta(days=10), doc_number=f"{NUMBER}cm",
-                            private_note=NOTE, lines=[LineInput(linked, Decimal(1), description=LINE)])
+        sandbox.create_document(
+            "Invoice",
+            customer_id=customer,
+            txn_date=START + timedelta(days=1 + n),
+            doc_number=f"{NUMBER}{n}",
+            private_note=NOTE,
+            lines=[LineInput(linked, Decimal(2), description=LINE)],
+        )
+    sandbox.create_document(
+        "Invoice",
+        customer_id=customers[0],
+        txn_date=START + timedelta(days=9),
+        doc_number=FORMULAS[1][:21],
+        lines=[LineInput(unlinked, Decimal(1), description=FORMULAS[2])],
+    )
+    sandbox.create_document(
+        "CreditMemo",
+        customer_id=customers[0],
+        txn_date=START + timedelta(days=10),
+        doc_number=f"{NUMBER}cm",
+        private_note=NOTE,
+        lines=[LineInput(linked, Decimal(1), description=LINE)],
+    )
     with app.app_context():
         candle = factories.product("CND", "Candle")
         factories.lot(candle, "50", "3.5", START - timedelta(days=3), "L1")
-        db.session.add(AccountingItem(source="qbo", external_id=linked, name=ITEM, sku=FORMULAS[0][:20], item_type="Inventory",
-                                      product_id=candle.id))
+        db.session.add(
+            AccountingItem(source="qbo", external_id=linked, name=ITEM, sku=FORMULAS[0][:20], item_type="Inventory", product_id=candle.id)
+        )
         db.session.commit()
         db.session.remove()
     store_connection(app, sandbox, START)
@@ -64,17 +89,32 @@ def pages(app, tainted) -> list[str]:  # type: ignore[no-untyped-def]
         lots = list(db.session.scalars(select(Lot.id)))
         products = list(db.session.scalars(select(Lot.product_id).distinct()))
         db.session.remove()
-    return ["/sales/", f"/sales/?customer={CUSTOMER}", "/sales/runs", "/sales/runs/1", "/sales/dashboard", "/items/",
-            "/items/?filter=blocking", f"/items/{tainted['linked']}", f"/items/{tainted['unlinked']}", "/products/", "/lots/",
-            "/reports/", "/reports/margin", "/reports/shortages",
-            *(f"/sales/{i}" for i in sales), *(f"/lots/{i}" for i in lots), *(f"/products/{i}" for i in products)]
+    return [
+        "/sales/",
+        f"/sales/?customer={CUSTOMER}",
+        "/sales/runs",
+        "/sales/runs/1",
+        "/sales/dashboard",
+        "/items/",
+        "/items/?filter=blocking",
+        f"/items/{tainted['linked']}",
+        f"/items/{tainted['unlinked']}",
+        "/products/",
+        "/lots/",
+        "/reports/",
+        "/reports/margin",
+        "/reports/shortages",
+        *(f"/sales/{i}" for i in sales),
+        *(f"/lots/{i}" for i in lots),
+        *(f"/products/{i}" for i in products),
+    ]
 
 
 def assert_inert(html: str, where: str) -> None:
     for payload in PAYLOADS:
         assert payload not in html, f"{where} shows {payload!r} unescaped"
     # Escaped, a payload is text ("&lt;img ... onerror=..."); live, it opens a tag or an attribute.
-    for opening in ("<script>alert", "<img src=x", "<iframe", "<svg onload", "<b onclick", "\"><img", "href=\"javascript:"):
+    for opening in ("<script>alert", "<img src=x", "<iframe", "<svg onload", "<b onclick", '"><img', 'href="javascript:'):
         assert opening not in html, f"{where} opens {opening!r}"
 
 
@@ -102,8 +142,14 @@ def test_every_page_showing_synced_text_escapes_it(app, live, sandbox, tainted, 
     assert shown > 40
 
 
-CSV_EXPORTS = ["/sales/export.csv", "/products/export.csv", "/lots/export.csv", "/lots/1/customers.csv", "/reports/margin.csv",
-               "/reports/shortages.csv"]
+CSV_EXPORTS = [
+    "/sales/export.csv",
+    "/products/export.csv",
+    "/lots/export.csv",
+    "/lots/1/customers.csv",
+    "/reports/margin.csv",
+    "/reports/shortages.csv",
+]
 
 
 @pytest.mark.parametrize("path", CSV_EXPORTS)

@@ -1,6 +1,7 @@
 """Faults of the accounting system, over real HTTP: every run either completes or stops with a
 clear recorded message, nothing is half-applied, retries stay bounded, and a later clean sync
 converges to exactly the state of runs that never saw a fault."""
+
 from __future__ import annotations
 
 import time
@@ -56,7 +57,12 @@ class Case:
 CASES = [
     # 429 bursts, with and without Retry-After
     Case("429 burst with Retry-After is waited out", (Fault("query", "throttle_retry_after", (2, 3), retry_after=1),), "completes"),
-    Case("429 with a Retry-After beyond the budget stops at once", (Fault("query", "throttle_retry_after", retry_after=60),), "stops", ("rate",)),
+    Case(
+        "429 with a Retry-After beyond the budget stops at once",
+        (Fault("query", "throttle_retry_after", retry_after=60),),
+        "stops",
+        ("rate",),
+    ),
     Case("429 burst without Retry-After backs off", (Fault("query", "throttle", (2, 3, 4)),), "completes"),
     Case("429 on every request stops after the retries", (Fault("query", "throttle"),), "stops", ("rate",)),
     Case("429 on CDC is waited out", (Fault("cdc", "throttle_retry_after", (1,), retry_after=1),), "completes", second_sync=True),
@@ -86,17 +92,40 @@ CASES = [
     Case("an XML 401 refreshes once and goes on", (Fault("query", "xml_401", (2,)),), "completes"),
     Case("XML 401 on every request stops the run", (Fault("query", "xml_401"),), "stops", ("access",)),
     Case("refresh meets a 503 once", (Fault("token", "unavailable", (1,)),), "completes", second_sync=True, before="expire_access"),
-    Case("refresh slower than the read timeout once", (Fault("token", "slow", (1,), delay="1.2"),), "completes", second_sync=True, before="expire_access"),
+    Case(
+        "refresh slower than the read timeout once",
+        (Fault("token", "slow", (1,), delay="1.2"),),
+        "completes",
+        second_sync=True,
+        before="expire_access",
+    ),
     Case("refresh answered invalid_grant", (), "stops", ("expired",), second_sync=True, before="revoke"),
-    Case("the token endpoint stays down after a 401", (Fault("token", "unavailable"),), "stops", ("answer",), second_sync=True,
-         before="expire_access"),
+    Case(
+        "the token endpoint stays down after a 401",
+        (Fault("token", "unavailable"),),
+        "stops",
+        ("answer",),
+        second_sync=True,
+        before="expire_access",
+    ),
     # everything at once, at random (seeded)
-    *[Case(f"random faults on every endpoint, seed {seed}",
-           (Fault("all", "unavailable", probability="0.06"), Fault("all", "drop", probability="0.05"),
-            Fault("all", "truncate", probability="0.05"), Fault("all", "throttle_retry_after", probability="0.05", retry_after=0),
-            Fault("all", "slow", probability="0.03", delay="0.8")),
-           "either", ("answer", "rate"), second_sync=second, seed=seed)
-      for seed, second in ((1, False), (2, False), (3, True), (4, True), (5, False), (6, True))],
+    *[
+        Case(
+            f"random faults on every endpoint, seed {seed}",
+            (
+                Fault("all", "unavailable", probability="0.06"),
+                Fault("all", "drop", probability="0.05"),
+                Fault("all", "truncate", probability="0.05"),
+                Fault("all", "throttle_retry_after", probability="0.05", retry_after=0),
+                Fault("all", "slow", probability="0.03", delay="0.8"),
+            ),
+            "either",
+            ("answer", "rate"),
+            second_sync=second,
+            seed=seed,
+        )
+        for seed, second in ((1, False), (2, False), (3, True), (4, True), (5, False), (6, True))
+    ],
 ]
 
 
@@ -123,8 +152,13 @@ def lock_holder(app):  # type: ignore[no-untyped-def]
     return holder
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=pytest.mark.xfail(strict=True, reason=c.known_bug))
-                                  if c.known_bug else pytest.param(c, id=c.name) for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, id=c.name, marks=pytest.mark.xfail(strict=True, reason=c.known_bug)) if c.known_bug else pytest.param(c, id=c.name)
+        for c in CASES
+    ],
+)
 def test_a_fault_ends_cleanly_and_a_clean_sync_converges(app, live, sandbox, stocked, member, reference, case) -> None:  # type: ignore[no-untyped-def]
     expected = reference(stocked)
     if case.second_sync:
@@ -139,8 +173,14 @@ def test_a_fault_ends_cleanly_and_a_clean_sync_converges(app, live, sandbox, sto
     sandbox.reset_counters()
     sandbox.set_fault_seed(case.seed)
     for fault in case.faults:
-        sandbox.add_fault(fault.family, fault.kind, ordinals=fault.ordinals, probability=fault.probability,
-                          retry_after=fault.retry_after, delay=fault.delay)
+        sandbox.add_fault(
+            fault.family,
+            fault.kind,
+            ordinals=fault.ordinals,
+            probability=fault.probability,
+            retry_after=fault.retry_after,
+            delay=fault.delay,
+        )
 
     started = time.monotonic()
     panel = press_sync(member)

@@ -1,5 +1,6 @@
 """Every form refuses bad values with a message at its field and writes nothing; random text in any
 field never makes a page answer 500."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -30,13 +31,29 @@ def password_hash(app, user_id: int) -> str:  # type: ignore[no-untyped-def]
 
 
 def receive(**changes: str) -> dict[str, str]:
-    return {"product_id": "{good}", "received_date": "2026-01-05", "lot_number": "NEW-1", "quantity": "10",
-            "unit_cost": "2.5", "source": "receipt", "note": "", **changes}
+    return {
+        "product_id": "{good}",
+        "received_date": "2026-01-05",
+        "lot_number": "NEW-1",
+        "quantity": "10",
+        "unit_cost": "2.5",
+        "source": "receipt",
+        "note": "",
+        **changes,
+    }
 
 
 def manual(**changes: str) -> dict[str, str]:
-    return {"txn_date": TODAY.isoformat(), "reference": "R-1", "customer": "Walk-in", "notes": "",
-            "lines-0-product_id": "{good}", "lines-0-quantity": "1", "lines-0-unit_price": "10", **changes}
+    return {
+        "txn_date": TODAY.isoformat(),
+        "reference": "R-1",
+        "customer": "Walk-in",
+        "notes": "",
+        "lines-0-product_id": "{good}",
+        "lines-0-quantity": "1",
+        "lines-0-unit_price": "10",
+        **changes,
+    }
 
 
 def product(**changes: str) -> dict[str, str]:
@@ -67,8 +84,13 @@ FORMS = [
     case("admin", "/settings/users/{member}", {"name": "a\x00b", "role": "member", "active": "y"}, "name", id="user edit name with NUL"),
     # own password (member)
     case("member", "/account/password", {"current_password": PASSWORD, "new_password": "short"}, "new_password", id="new password short"),
-    case("member", "/account/password", {"current_password": "wrong one!!", "new_password": "a brand new passphrase"},
-         "current_password", id="current password wrong"),
+    case(
+        "member",
+        "/account/password",
+        {"current_password": "wrong one!!", "new_password": "a brand new passphrase"},
+        "current_password",
+        id="current password wrong",
+    ),
     # products (member)
     case("member", "/products/new", product(name=""), "name", id="product name empty"),
     case("member", "/products/new", product(name="x" * 201), "name", id="product name too long"),
@@ -85,42 +107,80 @@ FORMS = [
     case("member", "/lots/receive", receive(product_id="0"), "product_id", id="lot without product"),
     case("member", "/lots/receive", receive(product_id="999"), "product_id", id="lot of an unknown product"),
     case("member", "/lots/receive", receive(product_id="abc"), "product_id", id="lot product not a number"),
-    *[case("member", "/lots/receive", receive(received_date=v), "received_date", id=f"lot date {v!r}")
-      for v in ("", "2026-02-30", "31/01/2026", "1899-12-31", FUTURE)],
+    *[
+        case("member", "/lots/receive", receive(received_date=v), "received_date", id=f"lot date {v!r}")
+        for v in ("", "2026-02-30", "31/01/2026", "1899-12-31", FUTURE)
+    ],
     case("member", "/lots/receive", receive(lot_number="x" * 81), "lot_number", id="lot number too long"),
     case("member", "/lots/receive", receive(lot_number="L1"), "lot_number", id="lot number taken"),
     case("member", "/lots/receive", receive(lot_number="a\x00b"), "lot_number", id="lot number with NUL"),
-    *[case("member", "/lots/receive", receive(quantity=v), "quantity", id=f"lot quantity {v!r}")
-      for v in ("", "0", "-1", "abc", "NaN", "Infinity", "1e400", "1.00001", "1000000000")],
-    *[case("member", "/lots/receive", receive(unit_cost=v), "unit_cost", id=f"lot unit cost {v!r}")
-      for v in ("", "-1", "NaN", "-Infinity", "1.0000001", "1000000000")],
-    case("member", "/lots/receive", receive(quantity="999999999", unit_cost="999999999"), "unit_cost", 400,
-         id="lot quantity x unit cost beyond what money holds"),
+    *[
+        case("member", "/lots/receive", receive(quantity=v), "quantity", id=f"lot quantity {v!r}")
+        for v in ("", "0", "-1", "abc", "NaN", "Infinity", "1e400", "1.00001", "1000000000")
+    ],
+    *[
+        case("member", "/lots/receive", receive(unit_cost=v), "unit_cost", id=f"lot unit cost {v!r}")
+        for v in ("", "-1", "NaN", "-Infinity", "1.0000001", "1000000000")
+    ],
+    case(
+        "member",
+        "/lots/receive",
+        receive(quantity="999999999", unit_cost="999999999"),
+        "unit_cost",
+        400,
+        id="lot quantity x unit cost beyond what money holds",
+    ),
     case("member", "/lots/receive", receive(source="gift"), "source", id="lot source unknown"),
     case("member", "/lots/receive", receive(note="x" * 501), "note", id="lot note too long"),
     # lot adjustments (member)
-    *[case("member", "/lots/{lot}/adjust", {"delta": v, "reason": "damage", "note": ""}, "delta", id=f"adjust by {v!r}")
-      for v in ("", "0", "abc", "NaN", "-21", "1.00001")],
+    *[
+        case("member", "/lots/{lot}/adjust", {"delta": v, "reason": "damage", "note": ""}, "delta", id=f"adjust by {v!r}")
+        for v in ("", "0", "abc", "NaN", "-21", "1.00001")
+    ],
     case("member", "/lots/{lot}/adjust", {"delta": "1", "reason": "bogus", "note": ""}, "reason", id="adjust reason unknown"),
     case("member", "/lots/{lot}/adjust", {"delta": "1", "reason": "other", "note": ""}, "note", id="adjust 'other' without a note"),
     # manual sales (member)
-    *[case("member", "/sales/manual/new", manual(txn_date=v), "txn_date", id=f"manual sale date {v!r}")
-      for v in ("", "2026-13-01", FUTURE)],
-    *[case("member", "/sales/manual/new", manual(customer=v), "customer", id=f"manual sale customer {v[:12]!r}")
-      for v in ("", "x" * 256, "a\x00b")],
+    *[
+        case("member", "/sales/manual/new", manual(txn_date=v), "txn_date", id=f"manual sale date {v!r}")
+        for v in ("", "2026-13-01", FUTURE)
+    ],
+    *[
+        case("member", "/sales/manual/new", manual(customer=v), "customer", id=f"manual sale customer {v[:12]!r}")
+        for v in ("", "x" * 256, "a\x00b")
+    ],
     case("member", "/sales/manual/new", manual(reference="x" * 65), "reference", id="manual sale reference too long"),
     case("member", "/sales/manual/new", manual(notes="x" * 2001), "notes", id="manual sale notes too long"),
-    *[case("member", "/sales/manual/new", manual(**{"lines-0-product_id": v}), "lines-0-product_id", id=f"manual line product {v!r}")
-      for v in ("", "999", "abc", "{wick}")],
-    *[case("member", "/sales/manual/new", manual(**{"lines-0-quantity": v}), "lines-0-quantity", id=f"manual line quantity {v!r}")
-      for v in ("0", "-2", "NaN", "abc", "1e400")],
-    *[case("member", "/sales/manual/new", manual(**{"lines-0-unit_price": v}), "lines-0-unit_price", id=f"manual line price {v!r}")
-      for v in ("-1", "NaN", "Infinity")],
-    case("member", "/sales/manual/new", manual(**{"lines-0-quantity": "999999", "lines-0-unit_price": "999999999"}),
-         "lines-0-unit_price", 400, id="manual line quantity x price beyond what money holds"),
+    *[
+        case("member", "/sales/manual/new", manual(**{"lines-0-product_id": v}), "lines-0-product_id", id=f"manual line product {v!r}")
+        for v in ("", "999", "abc", "{wick}")
+    ],
+    *[
+        case("member", "/sales/manual/new", manual(**{"lines-0-quantity": v}), "lines-0-quantity", id=f"manual line quantity {v!r}")
+        for v in ("0", "-2", "NaN", "abc", "1e400")
+    ],
+    *[
+        case("member", "/sales/manual/new", manual(**{"lines-0-unit_price": v}), "lines-0-unit_price", id=f"manual line price {v!r}")
+        for v in ("-1", "NaN", "Infinity")
+    ],
+    case(
+        "member",
+        "/sales/manual/new",
+        manual(**{"lines-0-quantity": "999999", "lines-0-unit_price": "999999999"}),
+        "lines-0-unit_price",
+        400,
+        id="manual line quantity x price beyond what money holds",
+    ),
     # connection (admin)
-    *[case("admin", "/settings/connection", {"initial_sync_date": v, "restock_credit_memos": "y"}, "initial_sync_date",
-           id=f"initial sync date {v!r}") for v in ("", "garbage", "0001-01-01")],
+    *[
+        case(
+            "admin",
+            "/settings/connection",
+            {"initial_sync_date": v, "restock_credit_memos": "y"},
+            "initial_sync_date",
+            id=f"initial sync date {v!r}",
+        )
+        for v in ("", "garbage", "0001-01-01")
+    ],
 ]
 
 
@@ -176,8 +236,12 @@ def test_a_malformed_login_is_refused_at_its_field_and_records_nothing(app, user
 
 
 def test_linking_an_item_to_a_bad_product_is_refused_with_a_message(app, catalog, member) -> None:  # type: ignore[no-untyped-def]
-    for value, says in (("", "Choose a product."), ("abc", "Choose a product."), ("999", "Choose a product."),
-                        (str(catalog["other"]), "already linked")):
+    for value, says in (
+        ("", "Choose a product."),
+        ("abc", "Choose a product."),
+        ("999", "Choose a product."),
+        (str(catalog["other"]), "already linked"),
+    ):
         before = row_counts(app)
         response = member.post("/items/7/link", {"product_id": value})
         assert response.status_code == 400 and says in response.get_data(as_text=True), value
@@ -202,8 +266,12 @@ if PG_URL:  # the PostgreSQL-only 500s of NUL and of case-folded SKUs are pinned
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(path=st.sampled_from(sorted(FORM_FIELDS)), values=st.data())
 def test_random_text_in_any_form_field_never_fails_the_server(app, catalog, member, path, values) -> None:  # type: ignore[no-untyped-def]
-    base = {"/products/new": product(sku=f"R-{values.draw(st.integers(0, 10**6))}"), "/lots/receive": receive(lot_number=""),
-            "/sales/manual/new": manual(), "/lots/{lot}/adjust": {"delta": "1", "reason": "damage", "note": ""}}[path]
+    base = {
+        "/products/new": product(sku=f"R-{values.draw(st.integers(0, 10**6))}"),
+        "/lots/receive": receive(lot_number=""),
+        "/sales/manual/new": manual(),
+        "/lots/{lot}/adjust": {"delta": "1", "reason": "damage", "note": ""},
+    }[path]
     base = {k: v.format(**catalog) for k, v in base.items()}
     fields = values.draw(st.lists(st.sampled_from(FORM_FIELDS[path]), min_size=1, max_size=3, unique=True))
     data = dict(base, **{name: values.draw(field_text) for name in fields})

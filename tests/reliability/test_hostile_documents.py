@@ -1,6 +1,7 @@
 """Whatever QBO sends, one document either applies correctly or fails alone with a message that
 names the field; the sync never stops because of a document, never raises, and the pages that
 show what it stored never answer 500."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -29,8 +30,19 @@ KINDS = st.sampled_from(SYNCED_DOCUMENT_TYPES)
 # Known PostgreSQL failures are pinned by test_a_document_at_the_limits_of_the_database_applies_or_fails_alone_naming_the_field.
 documents_here = documents.map(tame_for_postgresql) if PG_URL else documents
 # A field a problem may name: the start of the reason after "<Type> <number>: ".
-FIELDS = ("Id", "SyncToken", "DocNumber", "TxnDate", "CustomerRef", "CurrencyRef", "ExchangeRate", "TotalAmt", "PrivateNote",
-          "MetaData", "Line")
+FIELDS = (
+    "Id",
+    "SyncToken",
+    "DocNumber",
+    "TxnDate",
+    "CustomerRef",
+    "CurrencyRef",
+    "ExchangeRate",
+    "TotalAmt",
+    "PrivateNote",
+    "MetaData",
+    "Line",
+)
 
 
 def names_a_field(message: str, doc_type: str, number: str, doc_id: str) -> bool:
@@ -39,7 +51,7 @@ def names_a_field(message: str, doc_type: str, number: str, doc_id: str) -> bool
     prefix = f"{doc_type} {label}: "
     if not message.startswith(prefix):
         return "the document is not an object" in message
-    return message[len(prefix):].split(" ")[0].split(".")[0] in FIELDS
+    return message[len(prefix) :].split(" ")[0].split(".")[0] in FIELDS
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -76,11 +88,28 @@ class ScriptedSource(InMemorySource):
         return {r.id for r in self.records if r.type == doc_type}
 
 
-ITEMS = [ItemRecord("1", "Candle A", "Inventory"), ItemRecord("2", "Candle B", "NonInventory"),
-         ItemRecord("3", "Wick", "Inventory"), ItemRecord("8", "Shipping", "Service"), ItemRecord("50", "Gift Set", "Group")]
-CONTROL = {"Id": "control", "SyncToken": "0", "DocNumber": "C-1", "TxnDate": "2026-02-01", "CustomerRef": {"value": "1", "name": "Acme"},
-           "TotalAmt": Decimal(10), "Line": [{"Amount": Decimal(10), "DetailType": "SalesItemLineDetail",
-                                              "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Candle A"}, "Qty": Decimal(1)}}]}
+ITEMS = [
+    ItemRecord("1", "Candle A", "Inventory"),
+    ItemRecord("2", "Candle B", "NonInventory"),
+    ItemRecord("3", "Wick", "Inventory"),
+    ItemRecord("8", "Shipping", "Service"),
+    ItemRecord("50", "Gift Set", "Group"),
+]
+CONTROL = {
+    "Id": "control",
+    "SyncToken": "0",
+    "DocNumber": "C-1",
+    "TxnDate": "2026-02-01",
+    "CustomerRef": {"value": "1", "name": "Acme"},
+    "TotalAmt": Decimal(10),
+    "Line": [
+        {
+            "Amount": Decimal(10),
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Candle A"}, "Qty": Decimal(1)},
+        }
+    ],
+}
 
 
 @pytest.fixture
@@ -91,7 +120,9 @@ def linked(app):  # type: ignore[no-untyped-def]
         factories.lot(a, "50", "4.5", date(2026, 1, 1))
         factories.lot(b, "5", "2.25", date(2026, 1, 2))
         for external_id, product in (("1", a), ("2", b), ("3", wick)):
-            db.session.add(AccountingItem(source="qbo", external_id=external_id, name=product.name, item_type="Inventory", product_id=product.id))
+            db.session.add(
+                AccountingItem(source="qbo", external_id=external_id, name=product.name, item_type="Inventory", product_id=product.id)
+            )
         db.session.add(AccountingItem(source="qbo", external_id="8", name="Shipping", item_type="Service"))
         # Dates from year 1 on reach the sync: a hostile upstream ignores the query's TxnDate filter too.
         db.session.add(Connection(provider="qbo", realm_id="1", status="connected", initial_sync_date=date(1, 1, 1)))
@@ -101,12 +132,30 @@ def linked(app):  # type: ignore[no-untyped-def]
 
 
 PAGES_OF_A_SALE = ("/sales/{sale}", "/sales/?customer={customer}")
-PAGES = ("/sales/", "/sales/export.csv", "/sales/runs", "/items/", "/items/1", "/products/", "/products/1", "/lots/", "/lots/1",
-         "/lots/1/customers.csv", "/reports/", "/reports/margin", "/reports/shortages", "/reports/margin.csv", "/reports/shortages.csv")
+PAGES = (
+    "/sales/",
+    "/sales/export.csv",
+    "/sales/runs",
+    "/items/",
+    "/items/1",
+    "/products/",
+    "/products/1",
+    "/lots/",
+    "/lots/1",
+    "/lots/1/customers.csv",
+    "/reports/",
+    "/reports/margin",
+    "/reports/shortages",
+    "/reports/margin.csv",
+    "/reports/shortages.csv",
+)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(payloads=st.lists(st.tuples(documents_here, KINDS), min_size=1, max_size=4))
 def test_hostile_documents_apply_or_fail_alone_and_every_page_still_renders(linked, member, payloads) -> None:  # type: ignore[no-untyped-def]
     app = linked
@@ -115,8 +164,10 @@ def test_hostile_documents_apply_or_fail_alone_and_every_page_still_renders(link
         summary = run_sync(db.session, ScriptedSource(records, ITEMS), SyncRequest(trigger="cli"), SyncSettings())
         assert summary.outcome == "succeeded", summary.message  # a document never stops the run
         assert [p for p in summary.problems if p.code == "internal"] == []  # no unhandled exception inside either
-        recorded = {(e.external_type, e.external_id): e.message for e in db.session.scalars(
-            select(SyncError).where(SyncError.run_id == summary.run_id, SyncError.code == "malformed"))}
+        recorded = {
+            (e.external_type, e.external_id): e.message
+            for e in db.session.scalars(select(SyncError).where(SyncError.run_id == summary.run_id, SyncError.code == "malformed"))
+        }
         last = {(str(r.type), r.id): r for r in records}  # within one page, a later record of the same key replaces it
         for record in last.values():
             if isinstance(record, DocumentProblem):  # the reason kept for the user is the one that names the field

@@ -6,6 +6,7 @@ manual sales); admins also manage users, the connection and the settings. The em
 (demo and debug only, see test_sandbox_is_off_by_default) plays another company: its API and token
 endpoints authenticate like Intuit's, its consent page needs a logged-in user, its screens an admin.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -127,8 +128,8 @@ EXPECTED = {
     ("settings.numbers_and_time", "GET"): (302, 403, 403, 200),
     ("settings.numbers_and_time", "POST"): (302, 403, 403, 400),
     ("static", "GET"): (200, 200, 200, 200),
-
 }
+
 
 def test_the_table_names_every_route_and_method(app) -> None:  # type: ignore[no-untyped-def]
     assert set(routes(app)) == set(EXPECTED)

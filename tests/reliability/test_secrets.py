@@ -2,6 +2,7 @@
 refresh, failure, expiry and disconnect, with every log record at DEBUG, every response (body
 and headers), the session cookie, the stored messages and the sandbox's request log searched
 for access tokens, refresh tokens, the client secret, the secret key and passwords."""
+
 from __future__ import annotations
 
 import base64
@@ -90,14 +91,23 @@ def test_no_token_or_secret_appears_in_logs_pages_or_stored_messages(app, live, 
     basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
     secrets = {*tokens, CLIENT_SECRET, basic, app.config["SECRET_KEY"], PASSWORD}
     with app.app_context():
-        stored = [str(value) for table in db.metadata.sorted_tables
-                  for column in table.columns if isinstance(column.type, (String, Text)) and not column.name.endswith(("_enc", "password_hash"))
-                  for value in db.session.scalars(select(column)) if value]
+        stored = [
+            str(value)
+            for table in db.metadata.sorted_tables
+            for column in table.columns
+            if isinstance(column.type, (String, Text)) and not column.name.endswith(("_enc", "password_hash"))
+            for value in db.session.scalars(select(column))
+            if value
+        ]
         db.session.remove()
     logged = [f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records]
     pages = [text for person in (admin, member, anonymous) for _, _, text in person.answers]
-    cookies = [SecureCookieSessionInterface().get_signing_serializer(app).loads(c.value)  # type: ignore[union-attr]
-               for person in (admin, member) for c in person.person.client._cookies.values() if c.key == "session"]
+    cookies = [
+        SecureCookieSessionInterface().get_signing_serializer(app).loads(c.value)  # type: ignore[union-attr]
+        for person in (admin, member)
+        for c in person.person.client._cookies.values()
+        if c.key == "session"
+    ]
     traffic = [f"{entry.path}?{entry.query}" for entry in sandbox.request_log()]
     assert len(logged) > 50 and len(pages) > 20 and len(stored) > 100 and cookies
     for secret in secrets:

@@ -1,5 +1,6 @@
 """A sync started from the web never holds its worker much past SYNC_TIME_LIMIT, however
 slowly QuickBooks answers: it stops, records why, and keeps what it finished."""
+
 from __future__ import annotations
 
 import time

@@ -1,6 +1,7 @@
 """Walking every route of app.url_map (the sandbox's too): security headers on every answer,
 no inline script or style in any page, CSRF refused on every state change however it is sent,
 cookies locked down, and junk in any query string never answered with a 500."""
+
 from __future__ import annotations
 
 import re
@@ -58,8 +59,12 @@ def test_every_answer_carries_the_security_headers_and_no_inline_code(estate) ->
                 checked += 1
     # Error answers too: not found, method not allowed, a refused role, a refused CSRF token.
     viewer = browser(estate, "viewer")
-    for response in (viewer.get("/nope"), viewer.client.put("/products/"), viewer.get("/settings/users"),
-                     viewer.post("/account/password", csrf=False)):
+    for response in (
+        viewer.get("/nope"),
+        viewer.client.put("/products/"),
+        viewer.get("/settings/users"),
+        viewer.post("/account/password", csrf=False),
+    ):
         assert_locked_down(response, response.status)
         assert_no_inline_code(response.get_data(as_text=True), response.status)
     assert checked >= 300
@@ -69,8 +74,14 @@ def counts(app, sandbox) -> tuple:  # type: ignore[no-untyped-def,type-arg]
     with app.app_context():
         ours = tuple(db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables)
         db.session.remove()
-    theirs = (len(sandbox.faults()), len(sandbox.customers()), len(sandbox.items()), sandbox.count("Invoice", state="all"),
-              sandbox.state("Invoice", 1), tuple(sorted(sandbox.quirks().items())))
+    theirs = (
+        len(sandbox.faults()),
+        len(sandbox.customers()),
+        len(sandbox.items()),
+        sandbox.count("Invoice", state="all"),
+        sandbox.state("Invoice", 1),
+        tuple(sorted(sandbox.quirks().items())),
+    )
     return ours, theirs
 
 
@@ -117,8 +128,12 @@ def test_session_cookie_is_httponly_samesite_and_secure_behind_https(tmp_path, d
         client = app.test_client()
         page = client.get("/login", base_url="https://partsemble.example")
         token = CSRF_META.search(page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
-        landed = client.post("/login", base_url="https://partsemble.example", headers={"Referer": "https://partsemble.example/login"},
-                             data={"email": "ana@example.com", "password": PASSWORD, "csrf_token": token})
+        landed = client.post(
+            "/login",
+            base_url="https://partsemble.example",
+            headers={"Referer": "https://partsemble.example/login"},
+            data={"email": "ana@example.com", "password": PASSWORD, "csrf_token": token},
+        )
         assert landed.status_code == 302
         cookies = [c for c in landed.headers.getlist("Set-Cookie") if c.startswith(("session=", "remember_token="))]
         assert cookies and all("HttpOnly" in c and "SameSite=Lax" in c and "Secure" in c for c in cookies), cookies
@@ -129,10 +144,47 @@ def test_session_cookie_is_httponly_samesite_and_secure_behind_https(tmp_path, d
 
 
 # Left out, their 500s pinned below: `index` (the manual sale's extra line) and `product` (the Sales filter).
-PARAMETERS = ("q", "page", "from", "to", "status", "type", "product_id", "customer", "filter", "lots", "next",
-              "lot_number", "received_date", "source", "sort", "dir", "period", "state", "code", "error", "realmId")
-JUNK = ["\x00", "%", "_", "' OR 1=1--", "9" * 40, "-1", "0", "1e400", "NaN", "2026-13-45", "<script>x</script>", "../../etc/passwd",
-        "\u202e", "a" * 5000, "²", "١٢"]
+PARAMETERS = (
+    "q",
+    "page",
+    "from",
+    "to",
+    "status",
+    "type",
+    "product_id",
+    "customer",
+    "filter",
+    "lots",
+    "next",
+    "lot_number",
+    "received_date",
+    "source",
+    "sort",
+    "dir",
+    "period",
+    "state",
+    "code",
+    "error",
+    "realmId",
+)
+JUNK = [
+    "\x00",
+    "%",
+    "_",
+    "' OR 1=1--",
+    "9" * 40,
+    "-1",
+    "0",
+    "1e400",
+    "NaN",
+    "2026-13-45",
+    "<script>x</script>",
+    "../../etc/passwd",
+    "\u202e",
+    "a" * 5000,
+    "²",
+    "١٢",
+]
 values = st.one_of(st.sampled_from(JUNK), st.text(max_size=30))
 if PG_URL:
     # NUL in the Sales customer filter answers 500 on PostgreSQL (pinned by test_junk_in_a_filter_is_not_a_server_error).
@@ -163,20 +215,22 @@ def test_random_query_strings_are_never_a_server_error(estate, query) -> None:  
     assert {rule: code for rule, code in statuses.items() if code >= 500} == {}
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param("/sales/?product=" + "9" * 40, id="sales product id past 64 bits"),
-    pytest.param("/sales/export.csv?product=" + "9" * 40, id="sales export product id past 64 bits"),
-    pytest.param("/sales/?product=²", id="sales product id '²'"),
-    pytest.param("/sales/?customer=%00",
-                 id="sales customer NUL"),
-    pytest.param("/products/?q=%00", id="products search NUL"),
-    pytest.param("/lots/?q=%00", id="lots search NUL"),
-    pytest.param("/lots/?product_id=" + "9" * 40, id="lots product id past 64 bits"),
-    pytest.param("/lots/export.csv?product_id=²", id="lots export product id '²'"),
-    pytest.param("/lots/receive?product_id=" + "9" * 40, id="receive form product id past 64 bits"),
-    pytest.param("/lots/suggest-number?product_id=²&lot_number=%00", id="lot number suggestion"),
-    pytest.param("/items/?q=%00", id="items search NUL"),
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/sales/?product=" + "9" * 40, id="sales product id past 64 bits"),
+        pytest.param("/sales/export.csv?product=" + "9" * 40, id="sales export product id past 64 bits"),
+        pytest.param("/sales/?product=²", id="sales product id '²'"),
+        pytest.param("/sales/?customer=%00", id="sales customer NUL"),
+        pytest.param("/products/?q=%00", id="products search NUL"),
+        pytest.param("/lots/?q=%00", id="lots search NUL"),
+        pytest.param("/lots/?product_id=" + "9" * 40, id="lots product id past 64 bits"),
+        pytest.param("/lots/export.csv?product_id=²", id="lots export product id '²'"),
+        pytest.param("/lots/receive?product_id=" + "9" * 40, id="receive form product id past 64 bits"),
+        pytest.param("/lots/suggest-number?product_id=²&lot_number=%00", id="lot number suggestion"),
+        pytest.param("/items/?q=%00", id="items search NUL"),
+    ],
+)
 def test_junk_in_a_filter_is_not_a_server_error(estate, path) -> None:  # type: ignore[no-untyped-def]
     response = browser(estate, "member").get(path)
     response.get_data()  # a CSV export streams: its failure shows while it is read

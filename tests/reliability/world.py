@@ -1,6 +1,7 @@
 """The business a reliability test runs: a generated sandbox company, the matching
 products, lots and item links in Partsemble, a stored connection, and the state
 (stock, lots, sale costs) two runs are compared on."""
+
 from __future__ import annotations
 
 import shutil
@@ -51,8 +52,16 @@ def generate_company(path: Path, documents: int, seed: int, products: int = 12) 
     url = "sqlite:///" + str(path)
     company = SandboxCompany.open(url)
     try:
-        summary = company.generate(documents, start=start, end=end, seed=seed, products=products,
-                                   credit_memo_share="0.06", void_share="0.03", unlinked_share="0.02")
+        summary = company.generate(
+            documents,
+            start=start,
+            end=end,
+            seed=seed,
+            products=products,
+            credit_memo_share="0.06",
+            void_share="0.03",
+            unlinked_share="0.02",
+        )
     finally:
         company.close()
     return Company(path, start, tuple(summary.products), summary.unlinked_item, documents)
@@ -72,11 +81,14 @@ def stock_the_shelves(app: Flask, company: Company) -> None:
             product = create_product(db.session, ProductInput(name, sku or f"ITEM-{item_id}", "finished_good", "each"))
             for days, quantity, cost in lot_plan(company.documents, len(company.products)):
                 unit_cost = Decimal(cost) + Decimal(index) / 8
-                receive_lot(db.session, LotInput(product.id, f"L{days}", company.start - timedelta(days=days), Decimal(quantity), unit_cost), None)
+                receive_lot(
+                    db.session, LotInput(product.id, f"L{days}", company.start - timedelta(days=days), Decimal(quantity), unit_cost), None
+                )
             made.append((item_id, name, sku, product.id))
         for item_id, name, sku, product_id in made:
-            db.session.add(AccountingItem(source="qbo", external_id=item_id, name=name, sku=sku, item_type="Inventory",
-                                          product_id=product_id))
+            db.session.add(
+                AccountingItem(source="qbo", external_id=item_id, name=name, sku=sku, item_type="Inventory", product_id=product_id)
+            )
         db.session.commit()
         db.session.remove()
 
@@ -86,12 +98,19 @@ def store_connection(app: Flask, sandbox: SandboxCompany, start: date, *, expire
     pair = sandbox.issue_tokens(CLIENT_ID)
     with app.app_context():
         cipher = TokenCipher(app.config)
-        db.session.add(Connection(
-            provider="qbo", realm_id=sandbox.realm_id, company_name=sandbox.name, status="connected",
-            access_token_enc=cipher.encrypt(pair.access_token), refresh_token_enc=cipher.encrypt(pair.refresh_token),
-            access_expires_at=utcnow() + expires_in, refresh_expires_at=utcnow() + timedelta(days=100),
-            initial_sync_date=start,
-        ))
+        db.session.add(
+            Connection(
+                provider="qbo",
+                realm_id=sandbox.realm_id,
+                company_name=sandbox.name,
+                status="connected",
+                access_token_enc=cipher.encrypt(pair.access_token),
+                refresh_token_enc=cipher.encrypt(pair.refresh_token),
+                access_expires_at=utcnow() + expires_in,
+                refresh_expires_at=utcnow() + timedelta(days=100),
+                initial_sync_date=start,
+            )
+        )
         db.session.commit()
         db.session.remove()
 

@@ -3,6 +3,7 @@
 The sync keeps fetched records in its inbox in this form between runs, so the stored shape is
 pinned as well as the round trip. Written where mutation testing found the codec guarded only
 through the sync (tests/MUTATION.md)."""
+
 from __future__ import annotations
 
 import json
@@ -103,13 +104,19 @@ def test_every_record_comes_back_equal_through_json(record):
     [
         (
             DocumentProblem(DocumentType.INVOICE, "7", "1007", "Acme", date(2026, 2, 3), "bad"),
-            {"record": "problem", "type": "Invoice", "id": "7", "number": "1007", "customer_name": "Acme",
-             "txn_date": "2026-02-03", "message": "bad"},
+            {
+                "record": "problem",
+                "type": "Invoice",
+                "id": "7",
+                "number": "1007",
+                "customer_name": "Acme",
+                "txn_date": "2026-02-03",
+                "message": "bad",
+            },
         ),
         (
             DocumentProblem(DocumentType.INVOICE, "", "", "", None, "bad"),
-            {"record": "problem", "type": "Invoice", "id": "", "number": "", "customer_name": "",
-             "txn_date": None, "message": "bad"},
+            {"record": "problem", "type": "Invoice", "id": "", "number": "", "customer_name": "", "txn_date": None, "message": "bad"},
         ),
         (
             Deletion(DocumentType.SALES_RECEIPT, "9", datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)),

@@ -1,4 +1,5 @@
 """Configuration comes from PARTSEMBLE_ variables and refuses unsafe production settings."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,11 +14,14 @@ def test_the_app_refuses_to_start_without_a_secret_key_outside_debug(tmp_path, m
         create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
-@pytest.mark.parametrize(("key", "says"), [
-    ("x", "it has 1 characters"),
-    ("changeme-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1", "it contains .changeme."),
-    ("ab" * 20, "it uses only 2 different characters"),
-])
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ("x", "it has 1 characters"),
+        ("changeme-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1", "it contains .changeme."),
+        ("ab" * 20, "it uses only 2 different characters"),
+    ],
+)
 def test_the_app_refuses_to_start_with_a_weak_secret_key_outside_debug(tmp_path, monkeypatch, key, says) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PARTSEMBLE_SECRET_KEY", key)
     monkeypatch.delenv("PARTSEMBLE_DEBUG", raising=False)

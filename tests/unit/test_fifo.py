@@ -1,4 +1,5 @@
 """FIFO allocation and shortfall costing: worked examples and properties."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -1,4 +1,5 @@
 """Decimal rules: precision of quantities, costs and money; refusing what is not a decimal."""
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -3,6 +3,7 @@
 Each test's data are chosen so that the mistake gives a different number: half-way values for
 rounding, a lot that arrives after its own adjustment, a return by customer name only, a received
 quantity below one unit."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -23,11 +24,32 @@ def day(n: int) -> date:
     return date(2026, 1, n)
 
 
-def line(line_id: int, on: int, quantity: str, *, ref: str = "C1", name: str = "", minute: int | None = None,
-         returns_to: int | None = None, fixed: LineCost | None = None) -> LineFact:
+def line(
+    line_id: int,
+    on: int,
+    quantity: str,
+    *,
+    ref: str = "C1",
+    name: str = "",
+    minute: int | None = None,
+    returns_to: int | None = None,
+    fixed: LineCost | None = None,
+) -> LineFact:
     created = T0 + timedelta(minutes=line_id if minute is None else minute)
-    return LineFact(line_id, line_id, day(on), created, 1, D(quantity), customer_ref=ref, customer_name=name,
-                    doc_number=f"S{line_id}", is_sale=returns_to is None, return_lot_id=returns_to, fixed=fixed)
+    return LineFact(
+        line_id,
+        line_id,
+        day(on),
+        created,
+        1,
+        D(quantity),
+        customer_ref=ref,
+        customer_name=name,
+        doc_number=f"S{line_id}",
+        is_sale=returns_to is None,
+        return_lot_id=returns_to,
+        fixed=fixed,
+    )
 
 
 # Money: half-way values round up, as the books do (the context's default would round half to even).
@@ -253,17 +275,22 @@ def test_a_number_is_shown_to_the_places_asked_and_without_grouping_when_asked(v
 def test_a_rejection_that_concerns_no_item_names_none():
     rejected = DocumentRejected("closed_period", "The period is closed")
 
-    assert (rejected.code, rejected.message, rejected.item_id, rejected.item_name) == (
-        "closed_period", "The period is closed", "", "")
+    assert (rejected.code, rejected.message, rejected.item_id, rejected.item_name) == ("closed_period", "The period is closed", "", "")
 
 
 @pytest.mark.parametrize(
     ("typed", "mark", "reason"),
     [
-        ("1,5", DecimalMark.POINT,
-         "is ambiguous: this install uses the decimal point, with ',' only between thousands; write numbers like 1,500.25"),
-        ("1.5", DecimalMark.COMMA,
-         "is ambiguous: this install uses the decimal comma, with '.' only between thousands; write numbers like 1.500,25"),
+        (
+            "1,5",
+            DecimalMark.POINT,
+            "is ambiguous: this install uses the decimal point, with ',' only between thousands; write numbers like 1,500.25",
+        ),
+        (
+            "1.5",
+            DecimalMark.COMMA,
+            "is ambiguous: this install uses the decimal comma, with '.' only between thousands; write numbers like 1.500,25",
+        ),
         ("$\t5", DecimalMark.POINT, "is not a number like 1,500.25"),
         ("5\t€", DecimalMark.COMMA, "is not a number like 1.500,25"),
     ],

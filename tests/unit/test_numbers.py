@@ -1,5 +1,6 @@
 """Numbers typed by people are read strictly (SPEC "Money and quantities"): the table of what is
 accepted and what is refused, with the decimal point and with the decimal comma."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -106,8 +107,11 @@ def test_every_refusal_names_the_field_and_quotes_what_was_typed(mark, typed) ->
 
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("1.1234567", "at most 6 decimal places; '1.1234567' has more"), ("-1", "cannot be negative; you typed '-1'"),
-     ("2,000,000,000", "too large: '2,000,000,000'")],
+    [
+        ("1.1234567", "at most 6 decimal places; '1.1234567' has more"),
+        ("-1", "cannot be negative; you typed '-1'"),
+        ("2,000,000,000", "too large: '2,000,000,000'"),
+    ],
 )
 def test_bounds_and_precision_refusals_quote_what_was_typed(typed, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InputError, match=message):
@@ -116,8 +120,12 @@ def test_bounds_and_precision_refusals_quote_what_was_typed(typed, message) -> N
 
 @pytest.mark.parametrize(
     ("value", "mark", "places", "shown"),
-    [(D("1500.25"), POINT, 2, "1,500.25"), (D("1500.25"), COMMA, 2, "1.500,25"), (D("-0.5"), COMMA, None, "-0,5"),
-     (D("1234567"), COMMA, 0, "1.234.567")],
+    [
+        (D("1500.25"), POINT, 2, "1,500.25"),
+        (D("1500.25"), COMMA, 2, "1.500,25"),
+        (D("-0.5"), COMMA, None, "-0,5"),
+        (D("1234567"), COMMA, 0, "1.234.567"),
+    ],
 )
 def test_numbers_are_shown_with_the_same_mark_they_are_typed_with(value, mark, places, shown) -> None:  # type: ignore[no-untyped-def]
     assert show_number(value, mark, places) == shown

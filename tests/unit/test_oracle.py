@@ -1,4 +1,5 @@
 """The reference costing (tests/oracle.py) on SPEC.md's own examples, worked out by hand."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -19,8 +20,16 @@ def lot(name: str, on: int, qty: str, unit: str, lot_id: int) -> Receipt:
 
 
 def sale(key: str, on: int, *units: str, credit: bool = False, customer: str = "C1") -> Document:
-    return Document(key, day(on), T, (int(key.strip("cm")),), customer, "", credit,
-                    tuple(Line(i, "A", -D(u) if credit else D(u)) for i, u in enumerate(units, start=1)))
+    return Document(
+        key,
+        day(on),
+        T,
+        (int(key.strip("cm")),),
+        customer,
+        "",
+        credit,
+        tuple(Line(i, "A", -D(u) if credit else D(u)) for i, u in enumerate(units, start=1)),
+    )
 
 
 def draws(result, key: str) -> dict[tuple[str, bool], Decimal]:  # type: ignore[no-untyped-def]
@@ -73,8 +82,7 @@ def test_a_return_comes_back_at_the_latest_earlier_sale_to_that_customer_else_th
 
 def test_adjustments_add_stock_that_settles_and_remove_units_earlier_sales_may_not_draw() -> None:
     lots = [lot("A", 1, "10", "2", 1), lot("B", 2, "10", "3", 2)]
-    result = cost(lots, [Adjustment("A", day(10), D(-5), 1), Adjustment("B", day(20), D(4), 2)],
-                  [sale("1", 5, "8"), sale("2", 12, "12")])
+    result = cost(lots, [Adjustment("A", day(10), D(-5), 1), Adjustment("B", day(20), D(4), 2)], [sale("1", 5, "8"), sale("2", 12, "12")])
     assert draws(result, "1") == {("A", False): 5, ("B", False): 3}  # 5 of A are lost on Jan 10
     assert draws(result, "2") == {("B", False): 7, ("B", True): 4}  # 5 short, 4 of them found on Jan 20
     assert result.lines[("2", 1)].shortfall == 1

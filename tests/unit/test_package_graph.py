@@ -1,6 +1,7 @@
 """The packages of partsemble import each other in one direction only: no two of them, through any
 chain, import each other. A page that shows another feature's figures calls that feature's function
 and includes its partial; the feature it calls never imports the page's package back."""
+
 from __future__ import annotations
 
 import grimp
@@ -15,10 +16,7 @@ def graph() -> grimp.ImportGraph:
 def package_edges(graph: grimp.ImportGraph) -> dict[str, set[str]]:
     """Each top-level package or module of partsemble, and the ones it imports (any module of it)."""
     packages = sorted(graph.find_children("partsemble"))
-    return {
-        a: {b for b in packages if b != a and graph.direct_import_exists(importer=a, imported=b, as_packages=True)}
-        for a in packages
-    }
+    return {a: {b for b in packages if b != a and graph.direct_import_exists(importer=a, imported=b, as_packages=True)} for a in packages}
 
 
 def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
@@ -31,7 +29,7 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(edges[node]):
             if state.get(nxt) == "open":
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         state[node] = "done"

@@ -1,4 +1,5 @@
 """The pure date-order replay, rule by rule, and its conservation in quantity and value."""
+
 from __future__ import annotations
 
 import random
@@ -19,29 +20,51 @@ def day(n: int) -> date:
 
 
 def sale(line_id: int, on: int, qty: str, customer: str = "C1", minute: int = 0, returns_to: int | None = None) -> LineFact:
-    return LineFact(line_id, line_id, day(on), T0 + timedelta(minutes=minute or line_id), 1, D(qty), customer_ref=customer,
-                    doc_number=f"S{line_id}", is_sale=returns_to is None, return_lot_id=returns_to)
+    return LineFact(
+        line_id,
+        line_id,
+        day(on),
+        T0 + timedelta(minutes=minute or line_id),
+        1,
+        D(qty),
+        customer_ref=customer,
+        doc_number=f"S{line_id}",
+        is_sale=returns_to is None,
+        return_lot_id=returns_to,
+    )
 
 
-@pytest.mark.parametrize("lots, lines, expected", [
-    # Oldest first by received date, then by lot id (lot 2 and 3 share a date).
-    ([LotFact(3, day(2), D(5), D(3)), LotFact(2, day(2), D(5), D(2)), LotFact(1, day(1), D(2), D(1))],
-     [sale(10, 5, "8")], [Take(1, D(2), D(1)), Take(2, D(5), D(2)), Take(3, D(1), D(3))]),
-    # A lot received after the sale is not drawn at the sale; it settles the shortfall when it arrives.
-    ([LotFact(1, day(1), D(2), D(1)), LotFact(2, day(9), D(5), D(4))],
-     [sale(10, 5, "3")], [Take(1, D(2), D(1)), Take(2, D(1), D(4), settled=True)]),
-    # Same-day lots arrive before same-day sales.
-    ([LotFact(1, day(5), D(5), D(2))], [sale(10, 5, "1")], [Take(1, D(1), D(2))]),
-])
+@pytest.mark.parametrize(
+    "lots, lines, expected",
+    [
+        # Oldest first by received date, then by lot id (lot 2 and 3 share a date).
+        (
+            [LotFact(3, day(2), D(5), D(3)), LotFact(2, day(2), D(5), D(2)), LotFact(1, day(1), D(2), D(1))],
+            [sale(10, 5, "8")],
+            [Take(1, D(2), D(1)), Take(2, D(5), D(2)), Take(3, D(1), D(3))],
+        ),
+        # A lot received after the sale is not drawn at the sale; it settles the shortfall when it arrives.
+        (
+            [LotFact(1, day(1), D(2), D(1)), LotFact(2, day(9), D(5), D(4))],
+            [sale(10, 5, "3")],
+            [Take(1, D(2), D(1)), Take(2, D(1), D(4), settled=True)],
+        ),
+        # Same-day lots arrive before same-day sales.
+        ([LotFact(1, day(5), D(5), D(2))], [sale(10, 5, "1")], [Take(1, D(1), D(2))]),
+    ],
+)
 def test_draws_follow_received_dates_then_lot_ids(lots, lines, expected) -> None:  # type: ignore[no-untyped-def]
     assert replay(lots, [], lines).lines[10].draws == tuple(expected)
 
 
-@pytest.mark.parametrize("lots, expected_unit, no_basis", [
-    # Active lots' average just before the draw (weighted by what they hold), not by what they received.
-    ([LotFact(1, day(1), D(10), D(1)), LotFact(2, day(2), D(2), D(4))], D("2.500000"), False),
-    ([], D(0), True),
-])
+@pytest.mark.parametrize(
+    "lots, expected_unit, no_basis",
+    [
+        # Active lots' average just before the draw (weighted by what they hold), not by what they received.
+        ([LotFact(1, day(1), D(10), D(1)), LotFact(2, day(2), D(2), D(4))], D("2.500000"), False),
+        ([], D(0), True),
+    ],
+)
 def test_a_shortfall_is_costed_at_the_average_of_the_lots_drawn_else_zero(lots, expected_unit, no_basis) -> None:  # type: ignore[no-untyped-def]
     lines = [sale(9, 3, "8"), sale(10, 4, "5")]  # the first sale leaves lot 1 with 2 and lot 2 with 2
     result = replay(lots, [], lines).lines[10]
@@ -78,8 +101,11 @@ def test_a_positive_adjustment_settles_like_a_new_lot() -> None:
 
 def test_a_return_comes_back_at_the_latest_earlier_sale_to_that_customer_else_average() -> None:
     lots = [LotFact(1, day(1), D(5), D(2)), LotFact(2, day(2), D(5), D(6))]
-    lines = [sale(10, 3, "4", customer="C1"), sale(11, 4, "-1", customer="C1", returns_to=50),
-             sale(12, 5, "-1", customer="C2", returns_to=51)]
+    lines = [
+        sale(10, 3, "4", customer="C1"),
+        sale(11, 4, "-1", customer="C1", returns_to=50),
+        sale(12, 5, "-1", customer="C2", returns_to=51),
+    ]
     result = replay(lots, [], lines)
     assert result.lines[11].return_unit_cost == D(2)  # sale 10 drew its 4 from lot 1 at 2
     assert result.lines[11].explanation == "cost of sale S10 on 2026-01-03"

@@ -3,6 +3,7 @@
 Written where mutation testing found the plan guarded only through the sync (tests/MUTATION.md):
 the data are chosen so that a wrong rule gives a different number (a rate other than 1, a
 discount that does not split evenly, every kind of line in one document)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,50 +25,86 @@ ITEMS = {
 }
 
 
-def item(line_id: str, item_id: str | None, quantity: str | None, price: str | None, amount: str,
-         name: str = "", description: str = "") -> DocumentLine:
-    return DocumentLine(line_id, LineKind.ITEM, item_id, name, description,
-                        None if quantity is None else D(quantity), None if price is None else D(price), D(amount))
+def item(
+    line_id: str, item_id: str | None, quantity: str | None, price: str | None, amount: str, name: str = "", description: str = ""
+) -> DocumentLine:
+    return DocumentLine(
+        line_id,
+        LineKind.ITEM,
+        item_id,
+        name,
+        description,
+        None if quantity is None else D(quantity),
+        None if price is None else D(price),
+        D(amount),
+    )
 
 
-def document(lines: list[DocumentLine], *, doc_type: DocumentType = DocumentType.INVOICE, rate: str = "1",
-             discounts: tuple[Discount, ...] = ()) -> SalesDocument:
-    return SalesDocument(doc_type, "1", "0", "1001", date(2026, 5, 4), CustomerRef("7", "Acme"), tuple(lines),
-                         discounts, exchange_rate=D(rate))
+def document(
+    lines: list[DocumentLine], *, doc_type: DocumentType = DocumentType.INVOICE, rate: str = "1", discounts: tuple[Discount, ...] = ()
+) -> SalesDocument:
+    return SalesDocument(
+        doc_type, "1", "0", "1001", date(2026, 5, 4), CustomerRef("7", "Acme"), tuple(lines), discounts, exchange_rate=D(rate)
+    )
 
 
 def test_every_kind_of_line_is_planned_in_the_home_currency_with_its_share_of_the_discounts_and_only_tracked_lines_are_revenue():
-    doc = document([
-        item("1", "10", "2", "30", "60", "Rock Fountain", "Fountain"),
-        item("2", "20", "4", "10", "40", "Brass rod", "Rod"),
-        DocumentLine("3", LineKind.DESCRIPTION, description="Thank you"),
-        DocumentLine("4", LineKind.SUBTOTAL, amount=D(100)),
-        item("5", "30", "1", "20", "20", "Shipping"),
-        DocumentLine("6", LineKind.OTHER, description="?", amount=D(5)),
-        item("7", None, None, None, "10", description="Handling"),
-        item("8", "40", "3", "0", "0", "Samples"),
-        item("9", "50", "1", "7.5", "7.5", "Kit part"),
-    ], rate="1.25", discounts=(Discount(D(7)), Discount(D(3), D(5))))
+    doc = document(
+        [
+            item("1", "10", "2", "30", "60", "Rock Fountain", "Fountain"),
+            item("2", "20", "4", "10", "40", "Brass rod", "Rod"),
+            DocumentLine("3", LineKind.DESCRIPTION, description="Thank you"),
+            DocumentLine("4", LineKind.SUBTOTAL, amount=D(100)),
+            item("5", "30", "1", "20", "20", "Shipping"),
+            DocumentLine("6", LineKind.OTHER, description="?", amount=D(5)),
+            item("7", None, None, None, "10", description="Handling"),
+            item("8", "40", "3", "0", "0", "Samples"),
+            item("9", "50", "1", "7.5", "7.5", "Kit part"),
+        ],
+        rate="1.25",
+        discounts=(Discount(D(7)), Discount(D(3), D(5))),
+    )
 
     plan = plan_document(doc, ITEMS)
 
     finished_good, component, shipping, handling, kit = "Rock Fountain", "Brass rod", "Shipping", "", "Kit part"
     assert plan.lines == (
-        PlannedLine(1, "tracked", "", 1, "10", finished_good, "Fountain", D(2), D("37.5"), D(75), D("5.454545"),
-                    D("69.545455"), D(2)),
-        PlannedLine(2, "skipped", "Linked to Brass rod (component): only finished goods are costed", 2, "20", component,
-                    "Rod", D(4), D("12.5"), D(50), D("3.636364"), D(0), D(0)),
+        PlannedLine(1, "tracked", "", 1, "10", finished_good, "Fountain", D(2), D("37.5"), D(75), D("5.454545"), D("69.545455"), D(2)),
+        PlannedLine(
+            2,
+            "skipped",
+            "Linked to Brass rod (component): only finished goods are costed",
+            2,
+            "20",
+            component,
+            "Rod",
+            D(4),
+            D("12.5"),
+            D(50),
+            D("3.636364"),
+            D(0),
+            D(0),
+        ),
         PlannedLine(3, "skipped", "Description only", None, "", "", "Thank you", D(0), D(0), D(0), D(0), D(0), D(0)),
-        PlannedLine(4, "skipped", "Service item: not stock", None, "30", shipping, "", D(1), D(25), D(25),
-                    D("1.818181"), D(0), D(0)),
-        PlannedLine(5, "skipped", "Line kind not used for costing", None, "", "", "?", D(0), D(0), D("6.25"), D(0),
-                    D(0), D(0)),
-        PlannedLine(6, "skipped", "No item on this line", None, "", handling, "Handling", D(0), D(0), D("12.5"),
-                    D("0.909091"), D(0), D(0)),
-        PlannedLine(7, "skipped", "Item marked not tracked", None, "40", "Samples", "", D(3), D(0), D(0), D(0), D(0),
-                    D(0)),
-        PlannedLine(8, "skipped", "Linked to a product (sub assembly): only finished goods are costed", 5, "50", kit,
-                    "", D(1), D("9.375"), D("9.375"), D("0.681819"), D(0), D(0)),
+        PlannedLine(4, "skipped", "Service item: not stock", None, "30", shipping, "", D(1), D(25), D(25), D("1.818181"), D(0), D(0)),
+        PlannedLine(5, "skipped", "Line kind not used for costing", None, "", "", "?", D(0), D(0), D("6.25"), D(0), D(0), D(0)),
+        PlannedLine(6, "skipped", "No item on this line", None, "", handling, "Handling", D(0), D(0), D("12.5"), D("0.909091"), D(0), D(0)),
+        PlannedLine(7, "skipped", "Item marked not tracked", None, "40", "Samples", "", D(3), D(0), D(0), D(0), D(0), D(0)),
+        PlannedLine(
+            8,
+            "skipped",
+            "Linked to a product (sub assembly): only finished goods are costed",
+            5,
+            "50",
+            kit,
+            "",
+            D(1),
+            D("9.375"),
+            D("9.375"),
+            D("0.681819"),
+            D(0),
+            D(0),
+        ),
     )
     # Skipped lines keep their amount and discount share, but only the finished good is revenue;
     # the document total (every item line less discounts) is kept for reference.
@@ -78,8 +115,7 @@ def test_every_kind_of_line_is_planned_in_the_home_currency_with_its_share_of_th
 
 
 def test_a_credit_memo_brings_goods_back_and_a_quantity_zero_line_adjusts_the_price_only():
-    doc = document([item("1", "10", "2", "25", "50"), item("2", "10", "0", "0", "15")],
-                   doc_type=DocumentType.CREDIT_MEMO, rate="2")
+    doc = document([item("1", "10", "2", "25", "50"), item("2", "10", "0", "0", "15")], doc_type=DocumentType.CREDIT_MEMO, rate="2")
 
     plan = plan_document(doc, ITEMS)
 
@@ -91,9 +127,16 @@ def test_a_credit_memo_brings_goods_back_and_a_quantity_zero_line_adjusts_the_pr
 
 
 def test_a_credit_memo_line_with_an_amount_and_no_quantity_is_a_price_adjustment_of_its_product():
-    doc = document([item("1", "10", "2", "25", "50"), item("2", "10", None, None, "30", "Rock Fountain"),
-                    item("3", "30", "1", "10", "10", "Shipping")],
-                   doc_type=DocumentType.CREDIT_MEMO, rate="1.25", discounts=(Discount(D(9)),))
+    doc = document(
+        [
+            item("1", "10", "2", "25", "50"),
+            item("2", "10", None, None, "30", "Rock Fountain"),
+            item("3", "30", "1", "10", "10", "Shipping"),
+        ],
+        doc_type=DocumentType.CREDIT_MEMO,
+        rate="1.25",
+        discounts=(Discount(D(9)),),
+    )
 
     plan = plan_document(doc, ITEMS)
 
@@ -116,8 +159,7 @@ def test_an_invoice_or_receipt_line_with_an_amount_and_no_quantity_still_fails_t
 
 
 def test_returns_that_are_not_restocked_move_no_stock_and_say_why():
-    doc = document([item("1", "10", "2", "25", "50"), item("2", "10", "0", "0", "15")],
-                   doc_type=DocumentType.CREDIT_MEMO)
+    doc = document([item("1", "10", "2", "25", "50"), item("2", "10", "0", "0", "15")], doc_type=DocumentType.CREDIT_MEMO)
 
     plan = plan_document(doc, ITEMS, restock_returns=False)
 
@@ -141,29 +183,63 @@ def test_a_tracked_line_without_quantity_or_amount_is_skipped_and_keeps_its_prod
 @pytest.mark.parametrize(
     ("line", "code", "message", "item_id", "item_name"),
     [
-        (item("1", "99", "1", "5", "5", "Mystery"), "item_unknown",
-         "Item 'Mystery' (Id 99) is not in the item list; refresh the accounting items.", "99", "Mystery"),
-        (item("1", "99", "1", "5", "5"), "item_unknown",
-         "Item '99' (Id 99) is not in the item list; refresh the accounting items.", "99", ""),
-        (item("1", "60", "1", "5", "5", "Soap"), "item_not_linked",
-         "Item 'Lavender Soap' is not linked to a product", "60", "Lavender Soap"),
-        (item("1", "70", "1", "5", "5"), "item_not_linked", "Item 'Gift wrap' is not linked to a product", "70",
-         "Gift wrap"),
-        (item("1", "10", None, None, "20", "Rock Fountain"), "missing_quantity",
-         "Line 2 (Rock Fountain) has an amount but no quantity; enter the quantity in the accounting system.",
-         "10", "Rock Fountain"),
-        (item("1", "10", "1000000.0001", "0", "0", "Rock Fountain"), "too_large",
-         "Line 2 (Rock Fountain) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home "
-         "currency a line.", "10", "Rock Fountain"),
-        (item("1", "10", "-1000000.0001", "0", "0", "Rock Fountain"), "too_large",
-         "Line 2 (Rock Fountain) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home "
-         "currency a line.", "10", "Rock Fountain"),
-        (item("1", "10", "1", "0", "-10000000000.000001", description="x" * 50), "too_large",
-         f"Line 2 ({'x' * 40}) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home "
-         "currency a line.", "10", ""),
-        (item("1", None, None, None, "10000000001", description="Handling"), "too_large",
-         "Line 2 (Handling) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home "
-         "currency a line.", "", ""),
+        (
+            item("1", "99", "1", "5", "5", "Mystery"),
+            "item_unknown",
+            "Item 'Mystery' (Id 99) is not in the item list; refresh the accounting items.",
+            "99",
+            "Mystery",
+        ),
+        (
+            item("1", "99", "1", "5", "5"),
+            "item_unknown",
+            "Item '99' (Id 99) is not in the item list; refresh the accounting items.",
+            "99",
+            "",
+        ),
+        (
+            item("1", "60", "1", "5", "5", "Soap"),
+            "item_not_linked",
+            "Item 'Lavender Soap' is not linked to a product",
+            "60",
+            "Lavender Soap",
+        ),
+        (item("1", "70", "1", "5", "5"), "item_not_linked", "Item 'Gift wrap' is not linked to a product", "70", "Gift wrap"),
+        (
+            item("1", "10", None, None, "20", "Rock Fountain"),
+            "missing_quantity",
+            "Line 2 (Rock Fountain) has an amount but no quantity; enter the quantity in the accounting system.",
+            "10",
+            "Rock Fountain",
+        ),
+        (
+            item("1", "10", "1000000.0001", "0", "0", "Rock Fountain"),
+            "too_large",
+            "Line 2 (Rock Fountain) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home currency a line.",
+            "10",
+            "Rock Fountain",
+        ),
+        (
+            item("1", "10", "-1000000.0001", "0", "0", "Rock Fountain"),
+            "too_large",
+            "Line 2 (Rock Fountain) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home currency a line.",
+            "10",
+            "Rock Fountain",
+        ),
+        (
+            item("1", "10", "1", "0", "-10000000000.000001", description="x" * 50),
+            "too_large",
+            f"Line 2 ({'x' * 40}) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home currency a line.",
+            "10",
+            "",
+        ),
+        (
+            item("1", None, None, None, "10000000001", description="Handling"),
+            "too_large",
+            "Line 2 (Handling) is too large to cost: at most 1,000,000 units and 10,000,000,000 in the home currency a line.",
+            "",
+            "",
+        ),
     ],
 )
 def test_a_document_that_cannot_be_costed_is_rejected_with_a_stable_code(line, code, message, item_id, item_name):
@@ -205,13 +281,19 @@ def test_a_too_large_amount_is_judged_in_the_home_currency():
         ([], "5", []),
     ],
 )
-def test_a_discount_is_shared_by_positive_amounts_and_the_last_sharing_line_takes_the_rounding(amounts, discount,
-                                                                                               shares):
+def test_a_discount_is_shared_by_positive_amounts_and_the_last_sharing_line_takes_the_rounding(amounts, discount, shares):
     assert share_discount([D(a) for a in amounts], D(discount)) == [D(s) for s in shares]
 
 
 def test_item_ids_are_those_of_item_lines_that_name_an_item():
-    doc = document([item("1", "10", "1", "1", "1"), item("2", None, "1", "1", "1"), item("3", "10", "1", "1", "1"),
-                    DocumentLine("4", LineKind.OTHER, item_id="20"), item("5", "30", "1", "1", "1")])
+    doc = document(
+        [
+            item("1", "10", "1", "1", "1"),
+            item("2", None, "1", "1", "1"),
+            item("3", "10", "1", "1", "1"),
+            DocumentLine("4", LineKind.OTHER, item_id="20"),
+            item("5", "30", "1", "1", "1"),
+        ]
+    )
 
     assert item_ids(doc) == {"10", "30"}

@@ -1,5 +1,6 @@
 """One service shape (STYLE.md habit 13), checked in the source: views parse, call once, render;
 they never query, commit or roll back, and services write through `write_transaction`."""
+
 from __future__ import annotations
 
 import ast
@@ -37,8 +38,13 @@ def _problems(path: Path, root: Path = PACKAGE) -> list[str]:
             found.append(f"{where} calls .{node.func.attr}()")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in QUERY_BUILDERS:
             found.append(f"{where} calls {node.func.id}()")
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "session"
-                and isinstance(node.value.value, ast.Name) and node.value.value.id == "db"):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "session"
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "db"
+        ):
             found.append(f"{where} uses db.session.{node.attr} (a view passes db.session to a service, nothing more)")
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
             found.append(f"{where} imports from sqlalchemy")
@@ -59,8 +65,10 @@ def test_every_views_module_is_checked() -> None:
 def test_the_guard_catches_a_view_that_queries_and_rolls_back(tmp_path: Path) -> None:
     bad = tmp_path / "partsemble" / "things" / "views.py"
     bad.parent.mkdir(parents=True)
-    bad.write_text("from sqlalchemy import select\n\ndef page():\n    thing = db.session.get(Thing, 1)\n"
-                   "    db.session.rollback()\n    return select(Thing)\n")
+    bad.write_text(
+        "from sqlalchemy import select\n\ndef page():\n    thing = db.session.get(Thing, 1)\n"
+        "    db.session.rollback()\n    return select(Thing)\n"
+    )
     problems = _problems(bad, tmp_path)
     assert {p.split(" ", 1)[1] for p in problems} == {
         "imports from sqlalchemy",

@@ -1,4 +1,5 @@
 """Login, logout, throttling, sessions, safe redirects, users admin."""
+
 from __future__ import annotations
 
 import pytest
@@ -117,7 +118,9 @@ def test_user_form_errors_show_next_to_the_field(app, users, admin) -> None:  # 
 
 def test_cli_creates_and_lists_users(app, ctx) -> None:  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--email", "Boss@Example.com", "--password-stdin", "--role", "admin"], input="stdin password 123\n")
+    result = runner.invoke(
+        args=["users", "create", "--email", "Boss@Example.com", "--password-stdin", "--role", "admin"], input="stdin password 123\n"
+    )
     assert result.exit_code == 0, result.output
     listed = runner.invoke(args=["users", "list"])
     assert "boss@example.com\tadmin\tactive" in listed.output

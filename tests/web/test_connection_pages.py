@@ -1,4 +1,5 @@
 """Connecting QuickBooks: OAuth state, token exchange, encryption at rest, refresh, expiry, disconnect."""
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,25 @@ ACCESS, REFRESH = "access-SECRET-111", "refresh-SECRET-222"
 
 @pytest.fixture
 def app_config(app_config):  # type: ignore[no-untyped-def]
-    app_config.update(QBO_CLIENT_ID="client-1", QBO_CLIENT_SECRET="client-secret-XYZ", QBO_API_BASE=API, QBO_TOKEN_URL=TOKEN_URL,
-                      QBO_REVOKE_URL=REVOKE_URL, QBO_AUTH_URL=AUTH_URL)
+    app_config.update(
+        QBO_CLIENT_ID="client-1",
+        QBO_CLIENT_SECRET="client-secret-XYZ",
+        QBO_API_BASE=API,
+        QBO_TOKEN_URL=TOKEN_URL,
+        QBO_REVOKE_URL=REVOKE_URL,
+        QBO_AUTH_URL=AUTH_URL,
+    )
     return app_config
 
 
 def tokens(access: str = ACCESS, refresh: str = REFRESH) -> dict[str, object]:
-    return {"access_token": access, "refresh_token": refresh, "token_type": "bearer", "expires_in": 3600, "x_refresh_token_expires_in": 8726400}
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": 3600,
+        "x_refresh_token_expires_in": 8726400,
+    }
 
 
 def company(name: str = "Juniper & Wick Co.") -> dict[str, object]:
@@ -61,7 +74,11 @@ def test_connect_stores_encrypted_tokens_and_lands_on_settings_connected(app, ad
     assert "Connected to Juniper &amp; Wick Co." in page
     exchange = responses.calls[0].request
     assert exchange.headers["Authorization"].startswith("Basic ")
-    assert parse_qs(exchange.body) == {"grant_type": ["authorization_code"], "code": ["abc"], "redirect_uri": ["http://localhost/connections/qbo/callback"]}
+    assert parse_qs(exchange.body) == {
+        "grant_type": ["authorization_code"],
+        "code": ["abc"],
+        "redirect_uri": ["http://localhost/connections/qbo/callback"],
+    }
     with app.app_context():
         raw = db.session.execute(text("SELECT access_token_enc, refresh_token_enc, realm_id, initial_sync_date FROM connections")).one()
         assert ACCESS not in raw[0] and REFRESH not in raw[1] and raw[0].startswith("gAAAA")
@@ -105,9 +122,18 @@ def connected(app, realm: str = "9341", expires_in: timedelta = timedelta(hours=
 
     with app.app_context():
         cipher = TokenCipher(app.config)
-        db.session.add(Connection(provider="qbo", realm_id=realm, company_name="Old Co", status="connected",
-                                  access_token_enc=cipher.encrypt(ACCESS), refresh_token_enc=cipher.encrypt(REFRESH),
-                                  access_expires_at=utcnow() + expires_in, initial_sync_date=date(2026, 1, 1)))
+        db.session.add(
+            Connection(
+                provider="qbo",
+                realm_id=realm,
+                company_name="Old Co",
+                status="connected",
+                access_token_enc=cipher.encrypt(ACCESS),
+                refresh_token_enc=cipher.encrypt(REFRESH),
+                access_expires_at=utcnow() + expires_in,
+                initial_sync_date=date(2026, 1, 1),
+            )
+        )
         if data:
             db.session.add(AccountingItem(source="qbo", external_id="1", name="Candle", item_type="Inventory"))
         db.session.commit()
@@ -150,7 +176,11 @@ def test_a_401_refreshes_once_and_retries(app) -> None:  # type: ignore[no-untyp
     from partsemble.connections.source import open_source
 
     connected(app)
-    responses.get(f"{API}/company/9341/query", status=401, json={"fault": {"error": [{"message": "message=AuthenticationFailed", "code": "3200"}], "type": "AUTHENTICATION"}})
+    responses.get(
+        f"{API}/company/9341/query",
+        status=401,
+        json={"fault": {"error": [{"message": "message=AuthenticationFailed", "code": "3200"}], "type": "AUTHENTICATION"}},
+    )
     responses.get(f"{API}/company/9341/query", json={"QueryResponse": {}, "time": "2026-11-26T10:00:00.000-08:00"})
     responses.post(TOKEN_URL, json=tokens("access-NEW", "refresh-NEW"))
     with app.app_context():

@@ -1,4 +1,5 @@
 """Settings → Costs (the closed period) and dated lot adjustments, as admins and members use them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,8 +43,10 @@ def test_only_an_admin_may_close_a_period(app, member, viewer) -> None:  # type:
 def test_a_lot_dated_in_the_closed_period_is_refused_at_its_date_field(app, admin, member) -> None:  # type: ignore[no-untyped-def]
     pid = make_product(member)
     admin.post("/settings/costs", {"costs_final_through": "2026-03-31"})
-    response = member.post("/lots/receive", {"product_id": pid, "received_date": "2026-03-02", "lot_number": "", "quantity": "5",
-                                             "unit_cost": "2", "source": "build"})
+    response = member.post(
+        "/lots/receive",
+        {"product_id": pid, "received_date": "2026-03-02", "lot_number": "", "quantity": "5", "unit_cost": "2", "source": "build"},
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'id="received_date-err">The lot is dated 2026-03-02, in the closed period' in html
@@ -51,8 +54,10 @@ def test_a_lot_dated_in_the_closed_period_is_refused_at_its_date_field(app, admi
 
 def test_a_member_adjusts_a_lot_on_an_earlier_date(app, member) -> None:  # type: ignore[no-untyped-def]
     pid = make_product(member)
-    received = member.post("/lots/receive", {"product_id": pid, "received_date": "2026-01-05", "lot_number": "", "quantity": "20",
-                                             "unit_cost": "3", "source": "build"})
+    received = member.post(
+        "/lots/receive",
+        {"product_id": pid, "received_date": "2026-01-05", "lot_number": "", "quantity": "20", "unit_cost": "3", "source": "build"},
+    )
     lot_id = int(received.headers["Location"].rsplit("/", 1)[1])
     adjusted = member.post(f"/lots/{lot_id}/adjust", {"delta": "-2", "adjusted_on": "2026-01-09", "reason": "damage", "note": ""})
     assert adjusted.status_code == 302

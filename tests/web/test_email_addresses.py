@@ -1,5 +1,6 @@
 """Email addresses are checked by email-validator (syntax only, no DNS) and kept in one form:
 normalized (NFC, lower-case domain) and lower-cased whole, for creation and login alike."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,8 +27,18 @@ def stored_emails(app) -> list[str]:  # type: ignore[no-untyped-def]
     return emails
 
 
-@pytest.mark.parametrize("email", ["ana@example", "ana..b@example.com", "ana@@example.com", "ana@exa mple.com",
-                                   "ana@-example.com", ".ana@example.com", "ana@example.com."])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "ana@example",
+        "ana..b@example.com",
+        "ana@@example.com",
+        "ana@exa mple.com",
+        "ana@-example.com",
+        ".ana@example.com",
+        "ana@example.com.",
+    ],
+)
 def test_an_invalid_address_is_refused_next_to_the_field(app, users, admin, email) -> None:  # type: ignore[no-untyped-def]
     before = stored_emails(app)
     response = create(admin, email)
@@ -37,11 +48,14 @@ def test_an_invalid_address_is_refused_next_to_the_field(app, users, admin, emai
     assert stored_emails(app) == before
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    (" Ana@EXAMPLE.com ", "ana@example.com"),
-    (DECOMPOSED, COMPOSED),
-    ("kai@B\u00dcCHER.example", "kai@b\u00fccher.example"),
-])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (" Ana@EXAMPLE.com ", "ana@example.com"),
+        (DECOMPOSED, COMPOSED),
+        ("kai@B\u00dcCHER.example", "kai@b\u00fccher.example"),
+    ],
+)
 def test_an_address_is_stored_in_one_form(app, users, admin, typed, stored) -> None:  # type: ignore[no-untyped-def]
     assert create(admin, typed).status_code == 302
     assert stored_emails(app)[-1] == stored

@@ -1,10 +1,13 @@
 """Refusals instead of 500s, and exports kept out of caches."""
+
 from __future__ import annotations
 
 import pytest
 
 
-@pytest.mark.parametrize("path", ["/lots/2147483648", "/lots/99999999999999999999", "/products/2147483648", "/lots/2147483648/customers.csv"])
+@pytest.mark.parametrize(
+    "path", ["/lots/2147483648", "/lots/99999999999999999999", "/products/2147483648", "/lots/2147483648/customers.csv"]
+)
 def test_an_id_beyond_the_column_range_is_a_404(member, path) -> None:  # type: ignore[no-untyped-def]
     assert member.get(path).status_code == 404
 
@@ -28,6 +31,7 @@ def test_a_product_page_lists_its_lots_fifty_at_a_time_in_fifo_order(app, member
         for day in reversed(range(61)):
             lot(candle, "1", "2", received=start + timedelta(days=day), number=f"P-{day:03d}")
         product_id = candle.id
+
     def lots_section(url: str) -> str:  # the page's lot table, without the ledger below it
         return member.get(url).get_data(as_text=True).split('id="ledger"')[0]
 

@@ -1,4 +1,5 @@
 """The lot page offers Void only for an untouched lot (the service refuses the others anyway)."""
+
 from __future__ import annotations
 
 from datetime import date

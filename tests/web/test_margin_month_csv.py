@@ -5,6 +5,7 @@ and one in March, each 1 unit for 10.01 at exchange rate 0.5: revenue 5.005, cos
 Each month shows 5.01 / 2.00 / 3.01 (half-up; half-even would say 5.00 and 3.00); the total is
 10.01 / 4.00 / 6.01 from the exact sums (adding the rounded months would say 10.02 and 6.02).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,8 +20,10 @@ from tests import factories
 from tests.documents import doc, line
 
 TODAY = date(2026, 3, 15)
-EMPTY_MONTHS = [f"{m},0,0.00,0.00,0.00," for m in
-                ("2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12", "2026-01")]
+EMPTY_MONTHS = [
+    f"{m},0,0.00,0.00,0.00,"
+    for m in ("2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12", "2026-01")
+]
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +60,7 @@ def test_the_months_csv_has_the_page_columns_and_total(sold, viewer) -> None:  #
 def test_the_page_links_its_csv_and_shows_the_same_total(sold, viewer) -> None:  # type: ignore[no-untyped-def]
     html = viewer.get("/reports/").get_data(as_text=True)
     assert 'href="/reports/months.csv"' in html
-    footer = html[html.index("<tfoot>"):html.index("</tfoot>")]
+    footer = html[html.index("<tfoot>") : html.index("</tfoot>")]
     assert all(f">{figure}<" in footer for figure in ("2", "$10.01", "$4.00", "$6.01", "60.0%"))
 
 

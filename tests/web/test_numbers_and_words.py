@@ -1,6 +1,7 @@
 """Numbers typed in forms and CSV files are read strictly with the install's decimal mark, and
 pages speak in words: labels for machine values, cents in tables, exact unit costs on detail
 pages, one date format, times in the business's time zone."""
+
 from __future__ import annotations
 
 import io
@@ -25,8 +26,10 @@ from tests.documents import doc, line
 
 @pytest.fixture
 def app_config(app_config):  # type: ignore[no-untyped-def]
-    source = InMemorySource([ItemRecord("1", "Candle A", "Inventory", True, "CND-A"),
-                             ItemRecord("4", "Lavender Soap 200g", "Inventory", True, None)], page_size=10)
+    source = InMemorySource(
+        [ItemRecord("1", "Candle A", "Inventory", True, "CND-A"), ItemRecord("4", "Lavender Soap 200g", "Inventory", True, None)],
+        page_size=10,
+    )
     app_config["SALES_SOURCE_FACTORY"] = lambda: source
     app_config["TEST_SOURCE"] = source
     return app_config
@@ -37,8 +40,9 @@ def candle(app, users) -> int:  # type: ignore[no-untyped-def]
     with app.app_context():
         product = factories.product("CND-A", "Candle A")
         factories.lot(product, "7", "14.842572", date(2026, 1, 1), "L-EXACT")
-        db.session.add(Connection(provider="qbo", realm_id="1", company_name="Juniper", status="connected",
-                                  initial_sync_date=date(2026, 1, 1)))
+        db.session.add(
+            Connection(provider="qbo", realm_id="1", company_name="Juniper", status="connected", initial_sync_date=date(2026, 1, 1))
+        )
         db.session.add(AccountingItem(source="qbo", external_id="1", name="Candle A", item_type="Inventory", product_id=product.id))
         db.session.add(AccountingItem(source="qbo", external_id="4", name="Lavender Soap 200g", item_type="Inventory"))
         db.session.commit()
@@ -55,8 +59,17 @@ def visible(html: str) -> str:
 
 
 def receive(member, product_id: int, quantity: str, unit_cost: str):  # type: ignore[no-untyped-def]
-    return member.post("/lots/receive", {"product_id": product_id, "received_date": "2026-01-05", "lot_number": "",
-                                         "quantity": quantity, "unit_cost": unit_cost, "source": "build"})
+    return member.post(
+        "/lots/receive",
+        {
+            "product_id": product_id,
+            "received_date": "2026-01-05",
+            "lot_number": "",
+            "quantity": quantity,
+            "unit_cost": unit_cost,
+            "source": "build",
+        },
+    )
 
 
 def choose(admin, mark: str, zone: str = "UTC"):  # type: ignore[no-untyped-def]
@@ -78,8 +91,7 @@ def lot_costs(app) -> list[Decimal]:  # type: ignore[no-untyped-def]
         ("quantity", "$5", "Quantity: '$5' has a currency symbol"),
     ],
 )
-def test_the_lot_form_refuses_what_could_be_misread_naming_the_field_and_what_was_typed(
-        app, candle, member, field, typed, message) -> None:  # type: ignore[no-untyped-def]
+def test_the_lot_form_refuses_what_could_be_misread_naming_the_field_and_what_was_typed(app, candle, member, field, typed, message) -> None:  # type: ignore[no-untyped-def]
     values = {"quantity": "10", "unit_cost": "1.5", field: typed}
     response = receive(member, candle, values["quantity"], values["unit_cost"])
     assert response.status_code == 400
@@ -104,11 +116,16 @@ def test_an_adjustment_of_1e6_is_refused(app, candle, member) -> None:  # type: 
 
 
 def test_a_manual_sale_price_of_2_25_with_a_comma_is_refused_at_its_line(app, candle, member) -> None:  # type: ignore[no-untyped-def]
-    form = {"txn_date": "2026-02-05", "customer": "Stall", "lines-0-product_id": str(candle), "lines-0-quantity": "1",
-            "lines-0-unit_price": "2,25"}
+    form = {
+        "txn_date": "2026-02-05",
+        "customer": "Stall",
+        "lines-0-product_id": str(candle),
+        "lines-0-quantity": "1",
+        "lines-0-unit_price": "2,25",
+    }
     response = member.post("/sales/manual/new", form)
     assert response.status_code == 400
-    assert 'id="lines-0-unit_price-err">Unit price: \'2,25\' is ambiguous' in text_of(response)
+    assert "id=\"lines-0-unit_price-err\">Unit price: '2,25' is ambiguous" in text_of(response)
     form["lines-0-unit_price"] = "$2.25"
     assert member.post("/sales/manual/new", form).status_code == 302
 
@@ -194,8 +211,13 @@ def test_a_voided_sale_reads_as_voided_not_as_a_sum_of_nothing(app, candle, memb
 
 
 def test_a_manual_sale_edited_under_the_decimal_comma_keeps_its_numbers(app, candle, admin, member) -> None:  # type: ignore[no-untyped-def]
-    form = {"txn_date": "2026-02-05", "customer": "Stall", "lines-0-product_id": str(candle), "lines-0-quantity": "1.5",
-            "lines-0-unit_price": "2.25"}
+    form = {
+        "txn_date": "2026-02-05",
+        "customer": "Stall",
+        "lines-0-product_id": str(candle),
+        "lines-0-quantity": "1.5",
+        "lines-0-unit_price": "2.25",
+    }
     created = member.post("/sales/manual/new", form)
     sale_id = int(created.headers["Location"].rsplit("/", 1)[1])
     assert choose(admin, ",").status_code == 302
@@ -205,7 +227,7 @@ def test_a_manual_sale_edited_under_the_decimal_comma_keeps_its_numbers(app, can
     with app.app_context():
         line = db.session.get(Sale, sale_id).lines[0]
         assert (line.quantity, line.unit_price) == (Decimal("1.5"), Decimal("2.25"))
-    assert 'Numbers are written like <code>1.500,25</code>' in text_of(member.get("/lots/import"))
+    assert "Numbers are written like <code>1.500,25</code>" in text_of(member.get("/lots/import"))
 
 
 def test_sync_history_says_finished_with_problems_not_succeeded(app, candle, member) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
 """Installations hash passwords with scrypt; only the test suite configures a cheap method."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -10,6 +10,7 @@ Today is 2026-03-15. Hand-checked figures:
 Last 12 months: candle sold 13, returned 1, revenue 240, cost 48, margin 192 (80.0%);
 soap 30 / 0 / 30; together 270 / 48 / 222 (82.2%); February 100 / 20, March 170 / 28.
 """
+
 from __future__ import annotations
 
 import re
@@ -100,10 +101,32 @@ def test_margin_page_shows_each_product_and_the_total_right_aligned(sold, viewer
     # sold, returned, revenue, cost, margin, margin %, avg unit cost, share of margin (the
     # shortage cell of a product holds a badge, so it is not a plain number cell)
     assert cells(html) == [
-        "13", "1", "$240.00", "$48.00", "$192.00", "80.0%", "$4.00", "86.5%",  # candle: 52 / 13 a unit, 192 / 222
-        "1", "0", "$30.00", "$0.00", "$30.00", "100.0%", "$0.00", "13.5%",  # soap
+        "13",
+        "1",
+        "$240.00",
+        "$48.00",
+        "$192.00",
+        "80.0%",
+        "$4.00",
+        "86.5%",  # candle: 52 / 13 a unit, 192 / 222
+        "1",
+        "0",
+        "$30.00",
+        "$0.00",
+        "$30.00",
+        "100.0%",
+        "$0.00",
+        "13.5%",  # soap
         # total: 52 / 14 a unit; 3 units short: the credit memo's return settled 1 of invoice 2's 4
-        "14", "1", "$270.00", "$48.00", "$222.00", "82.2%", "$3.71", "100.0%", "3",
+        "14",
+        "1",
+        "$270.00",
+        "$48.00",
+        "$222.00",
+        "82.2%",
+        "$3.71",
+        "100.0%",
+        "3",
     ]
     assert "Shortage 2" in html and "No cost basis" in html
     assert "Last 12 months" in html and "2025-04-01 – 2026-03-31" in html
@@ -119,8 +142,16 @@ def test_margin_page_escapes_product_names(sold, viewer) -> None:  # type: ignor
 @pytest.mark.parametrize(
     ("query", "first", "aria"),
     [
-        ("sort=revenue&dir=asc", "SOAP-1", 'aria-sort="ascending"><a href="/reports/margin?period=last_12_months&amp;sort=revenue&amp;dir=desc">Revenue ↑'),
-        ("sort=revenue&dir=desc", "CND-1", 'aria-sort="descending"><a href="/reports/margin?period=last_12_months&amp;sort=revenue&amp;dir=asc">Revenue ↓'),
+        (
+            "sort=revenue&dir=asc",
+            "SOAP-1",
+            'aria-sort="ascending"><a href="/reports/margin?period=last_12_months&amp;sort=revenue&amp;dir=desc">Revenue ↑',
+        ),
+        (
+            "sort=revenue&dir=desc",
+            "CND-1",
+            'aria-sort="descending"><a href="/reports/margin?period=last_12_months&amp;sort=revenue&amp;dir=asc">Revenue ↓',
+        ),
         ("sort=margin_pct", "SOAP-1", 'aria-sort="descending"'),
         ("sort=product&dir=desc", "SOAP-1", 'aria-sort="descending"'),
         ("sort=product", "CND-1", 'aria-sort="ascending"'),
@@ -156,7 +187,7 @@ def test_a_bad_custom_period_says_why_and_shows_the_default(sold, viewer) -> Non
 def test_the_reports_index_draws_an_accessible_chart_without_inline_style_or_script(sold, viewer) -> None:  # type: ignore[no-untyped-def]
     html = html_of(viewer.get("/reports/"))
     assert re.search(r'<svg class="chart" viewBox="0 0 720 300"[^>]*role="img"', html)
-    assert "<title id=\"business-chart-title\">Revenue, cost and margin % by month for the business, Apr 2025 to Mar 2026</title>" in html
+    assert '<title id="business-chart-title">Revenue, cost and margin % by month for the business, Apr 2025 to Mar 2026</title>' in html
     assert "Revenue $270.00, cost $48.00, margin $222.00 (82.2%) over 12 months, 2 of them with sales." in html
     assert html.count('class="bar-revenue"') == 2 and html.count('class="dot-margin"') == 2
     assert "<summary>The numbers behind the chart</summary>" in html and ">Mar 2026</td>" in html
@@ -220,8 +251,16 @@ def test_dashboard_partial_shows_the_three_periods_and_links_each_problem(app, s
 
     with app.test_request_context("/sales/"):
         db.session.add(AccountingItem(external_id="9", name="Gift box", item_type="Inventory"))
-        db.session.add(FailedDocument(external_type="Invoice", external_id="77", code="item_not_linked", message="Item 'Gift box' is not linked",
-                                      item_external_id="9", item_name="Gift box"))
+        db.session.add(
+            FailedDocument(
+                external_type="Invoice",
+                external_id="77",
+                code="item_not_linked",
+                message="Item 'Gift box' is not linked",
+                item_external_id="9",
+                item_name="Gift box",
+            )
+        )
         db.session.commit()
         html = render_template("sales/_dashboard.html", dashboard=sales_dashboard())
         db.session.remove()

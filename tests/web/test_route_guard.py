@@ -2,6 +2,7 @@
 
 The routes are walked from app.url_map, so a route added later is covered too.
 """
+
 from __future__ import annotations
 
 import re

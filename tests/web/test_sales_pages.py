@@ -1,4 +1,5 @@
 """The Sales tab over the Flask test client, with an in-memory QuickBooks."""
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,9 @@ def shop(app, users):  # type: ignore[no-untyped-def]
         factories.product("SOAP-L", "Lavender Soap")
         factories.lot(a, "20", "145", date(2026, 1, 1))
         factories.lot(a, "30", "148", date(2026, 1, 2))
-        db.session.add(Connection(provider="qbo", realm_id="1", company_name="Juniper", status="connected", initial_sync_date=date(2026, 1, 1)))
+        db.session.add(
+            Connection(provider="qbo", realm_id="1", company_name="Juniper", status="connected", initial_sync_date=date(2026, 1, 1))
+        )
         db.session.add(AccountingItem(source="qbo", external_id="1", name="Candle A", item_type="Inventory", product_id=a.id))
         db.session.add(AccountingItem(source="qbo", external_id="4", name="Lavender Soap 200g", item_type="Inventory"))
         db.session.commit()
@@ -193,9 +196,18 @@ def test_sync_history_lists_runs(app, shop, member) -> None:  # type: ignore[no-
 def test_manual_sale_create_edit_void(app, shop, member) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         pid = db.session.scalar(select(Product.id).where(Product.sku == "CND-A"))
-    form = {"txn_date": "2026-02-05", "reference": "", "customer": "Market stall", "notes": "",
-            "lines-0-product_id": str(pid), "lines-0-quantity": "3", "lines-0-unit_price": "20",
-            "lines-1-product_id": "", "lines-1-quantity": "", "lines-1-unit_price": ""}
+    form = {
+        "txn_date": "2026-02-05",
+        "reference": "",
+        "customer": "Market stall",
+        "notes": "",
+        "lines-0-product_id": str(pid),
+        "lines-0-quantity": "3",
+        "lines-0-unit_price": "20",
+        "lines-1-product_id": "",
+        "lines-1-quantity": "",
+        "lines-1-unit_price": "",
+    }
     created = member.post("/sales/manual/new", form)
     assert created.status_code == 302, created.get_data(as_text=True)[:2000]
     sale_id = int(created.headers["Location"].rsplit("/", 1)[1])
@@ -254,7 +266,7 @@ def test_totals_say_how_much_revenue_waits_in_documents_that_failed_to_sync(app,
 
     monkeypatch.setattr(periods, "today", lambda: date(2026, 3, 15))  # the dashboard's 12 months hold February 2026
     member.post("/sales/sync", htmx=True)  # invoice 1003 (Lavender Soap, $24.00) fails: its item is not linked
-    waiting = 'Excludes $24.00 in 1 document that failed to sync'
+    waiting = "Excludes $24.00 in 1 document that failed to sync"
     sales = member.get("/sales/").get_data(as_text=True)
     assert sales.count(waiting) == 2  # the Sales list totals and the dashboard
     assert 'href="/sales/#problems"' in sales

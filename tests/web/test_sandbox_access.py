@@ -1,5 +1,6 @@
 """The sandbox off the street: mounted only in debug, demo or test mode; its screens and controls
 for an admin of the app, its consent page for a logged-in user, its API as Intuit's (tokens)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,19 +14,43 @@ from partsemble.sandbox.blueprints import ui_bp
 from partsemble.web.guard import is_public, view_role
 
 STRONG_KEY = "partsemble-tests-only-Vq3h8ZkP0xLr2mN9sTbW4yEa7Cd1"
-SCREENS = ["/sandbox/", "/sandbox/documents", "/sandbox/documents/new", "/sandbox/documents/invoice/1",
-           "/sandbox/items", "/sandbox/items/new", "/sandbox/customers", "/sandbox/faults", "/sandbox/app/invoice?txnId=1"]
-CONTROLS = ["/sandbox/seed-demo", "/sandbox/faults", "/sandbox/faults/clear", "/sandbox/faults/seed",
-            "/sandbox/faults/quirks", "/sandbox/faults/counters/reset", "/sandbox/faults/1/delete",
-            "/sandbox/documents/invoice/1/void", "/sandbox/documents/invoice/1/delete", "/sandbox/customers"]
-CONSENT = ("/sandbox/oauth2/authorize?client_id=test-client&response_type=code"
-           "&scope=com.intuit.quickbooks.accounting&redirect_uri=http://localhost/connections/qbo/callback&state=s1")
+SCREENS = [
+    "/sandbox/",
+    "/sandbox/documents",
+    "/sandbox/documents/new",
+    "/sandbox/documents/invoice/1",
+    "/sandbox/items",
+    "/sandbox/items/new",
+    "/sandbox/customers",
+    "/sandbox/faults",
+    "/sandbox/app/invoice?txnId=1",
+]
+CONTROLS = [
+    "/sandbox/seed-demo",
+    "/sandbox/faults",
+    "/sandbox/faults/clear",
+    "/sandbox/faults/seed",
+    "/sandbox/faults/quirks",
+    "/sandbox/faults/counters/reset",
+    "/sandbox/faults/1/delete",
+    "/sandbox/documents/invoice/1/void",
+    "/sandbox/documents/invoice/1/delete",
+    "/sandbox/customers",
+]
+CONSENT = (
+    "/sandbox/oauth2/authorize?client_id=test-client&response_type=code"
+    "&scope=com.intuit.quickbooks.accounting&redirect_uri=http://localhost/connections/qbo/callback&state=s1"
+)
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, object]) -> dict[str, object]:
-    app_config.update(SANDBOX=True, QBO_CLIENT_ID="test-client", QBO_CLIENT_SECRET="test-secret",
-                      QBO_REDIRECT_URI="http://localhost/connections/qbo/callback")
+    app_config.update(
+        SANDBOX=True,
+        QBO_CLIENT_ID="test-client",
+        QBO_CLIENT_SECRET="test-secret",
+        QBO_REDIRECT_URI="http://localhost/connections/qbo/callback",
+    )
     return app_config
 
 

@@ -1,4 +1,5 @@
 """Sessions that end, login throttling that slows attackers without locking the owner out."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -66,8 +67,11 @@ def test_a_browser_that_logged_in_before_is_not_held_up_by_its_address(app, user
     owner = app.test_client()
     assert login_form(owner, "admin@example.com", PASSWORD, ATTACKER).status_code == 302
     assert owner.get_cookie(COOKIE) is not None
-    owner.post("/logout", data={"csrf_token": CSRF_META.search(owner.get("/settings/users").get_data(as_text=True)).group(1)},
-               environ_base=ATTACKER)
+    owner.post(
+        "/logout",
+        data={"csrf_token": CSRF_META.search(owner.get("/settings/users").get_data(as_text=True)).group(1)},
+        environ_base=ATTACKER,
+    )
     attacker = app.test_client()
     for i in range(25):  # the shared address is throttled for everyone else...
         login_form(attacker, "admin@example.com" if i % 2 else f"x{i}@example.com", "nope-nope-nope", ATTACKER)
@@ -137,6 +141,8 @@ def test_wrong_current_passwords_are_throttled(app, users) -> None:  # type: ign
     assert "Too many wrong passwords. Try again in 15 seconds." in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("seconds", "words"), [(1, "1 second"), (15, "15 seconds"), (60, "1 minute"), (61, "2 minutes"), (900, "15 minutes")])
+@pytest.mark.parametrize(
+    ("seconds", "words"), [(1, "1 second"), (15, "15 seconds"), (60, "1 minute"), (61, "2 minutes"), (900, "15 minutes")]
+)
 def test_waits_are_told_in_words(seconds, words) -> None:  # type: ignore[no-untyped-def]
     assert services.describe_wait(seconds) == words

@@ -9,6 +9,7 @@ Shortages, all time:
   gamma Lid    none         INV-3  Feb 20  alpha            4      4   (no cost basis)         0.00       0.00
 Names and customers in mixed case: a byte-order sort would put "Beta" before "alpha".
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,10 +64,12 @@ def page_html(client, url: str) -> str:  # type: ignore[no-untyped-def]
 
 def body_rows(html: str, caption: str) -> list[list[str]]:
     """The text of each body cell, row by row, of the table whose caption starts with `caption`."""
-    table = html[html.index(f'<caption class="sr">{caption}'):]
-    body = table[table.index("<tbody>"):table.index("</tbody>")]
-    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+    table = html[html.index(f'<caption class="sr">{caption}') :]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
 
 
 def csv_rows(client, url: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -76,6 +79,7 @@ def csv_rows(client, url: str) -> list[dict[str, str]]:  # type: ignore[no-untyp
 
 
 # Margin by product ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("query", "skus"),
@@ -101,6 +105,7 @@ def test_the_margin_period_form_keeps_the_sort(sold, viewer) -> None:  # type: i
 
 # Margin by month -----------------------------------------------------------------------------
 
+
 def month_table(html: str) -> list[str]:
     return [row[0] for row in body_rows(html, "Revenue, cost and margin by month")]
 
@@ -109,7 +114,7 @@ def test_the_month_table_sorts_and_the_chart_keeps_calendar_order(sold, viewer) 
     calendar = page_html(viewer, "/reports/")
     months = month_table(calendar)
     assert months[0] == "Apr 2025" and months[-2:] == ["Feb 2026", "Mar 2026"] and len(months) == 12
-    assert "<details class=\"chart-data\" id=\"business-chart-data\">" in calendar  # closed until sorted
+    assert '<details class="chart-data" id="business-chart-data">' in calendar  # closed until sorted
 
     # February: revenue 100, cost 20; March: revenue 170, cost 28 (the sales of test_reports_pages)
     by_revenue = page_html(viewer, "/reports/?sort=revenue&dir=desc")
@@ -127,8 +132,18 @@ def test_months_without_revenue_have_no_margin_percent_and_sort_last_both_ways(s
     for direction in ("asc", "desc"):
         months = month_table(page_html(viewer, f"/reports/?sort=margin_pct&dir={direction}"))
         assert set(months[:2]) == {"Feb 2026", "Mar 2026"}, direction
-        assert months[2:] == ["Apr 2025", "May 2025", "Jun 2025", "Jul 2025", "Aug 2025", "Sep 2025", "Oct 2025",
-                              "Nov 2025", "Dec 2025", "Jan 2026"]
+        assert months[2:] == [
+            "Apr 2025",
+            "May 2025",
+            "Jun 2025",
+            "Jul 2025",
+            "Aug 2025",
+            "Sep 2025",
+            "Oct 2025",
+            "Nov 2025",
+            "Dec 2025",
+            "Jan 2026",
+        ]
 
 
 def test_the_months_csv_follows_the_table_order_and_keeps_the_total_last(sold, viewer) -> None:  # type: ignore[no-untyped-def]
@@ -140,6 +155,7 @@ def test_the_months_csv_follows_the_table_order_and_keeps_the_total_last(sold, v
 
 
 # Shortages -----------------------------------------------------------------------------------
+
 
 def line_skus(html: str) -> list[str]:
     return [row[0] for row in body_rows(html, "Sale lines with provisional costs")]
@@ -188,10 +204,13 @@ def test_the_shortage_products_table_sorts_on_its_own(short, viewer, query, name
 
 def test_each_shortage_table_keeps_the_other_tables_order_and_the_period(short, viewer) -> None:  # type: ignore[no-untyped-def]
     html = page_html(viewer, "/reports/shortages?period=all&sort=date&dir=asc&product_sort=shortage_cost&product_dir=desc")
-    assert ('aria-sort="ascending"><a href="/reports/shortages?period=all&amp;product_sort=shortage_cost&amp;product_dir=desc'
-            '&amp;sort=date&amp;dir=desc#lines">Date ↑</a>') in html
-    assert ('<a href="/reports/shortages?period=all&amp;sort=date&amp;dir=asc&amp;product_sort=sales&amp;product_dir=desc'
-            '#by-product">Sales</a>') in html
+    assert (
+        'aria-sort="ascending"><a href="/reports/shortages?period=all&amp;product_sort=shortage_cost&amp;product_dir=desc'
+        '&amp;sort=date&amp;dir=desc#lines">Date ↑</a>'
+    ) in html
+    assert (
+        '<a href="/reports/shortages?period=all&amp;sort=date&amp;dir=asc&amp;product_sort=sales&amp;product_dir=desc#by-product">Sales</a>'
+    ) in html
     assert 'href="/reports/shortages.csv?period=all&amp;sort=date&amp;dir=asc"' in html
     for hidden in ("sort", "date"), ("dir", "asc"), ("product_sort", "shortage_cost"), ("product_dir", "desc"):
         assert f'<input type="hidden" name="{hidden[0]}" value="{hidden[1]}">' in html
@@ -204,6 +223,9 @@ def test_shortage_paging_keeps_the_sort(app, short, viewer) -> None:  # type: ig
         apply(items, doc("9", [line("9", str(n), str(n)) for n in range(1, 102)], day=date(2026, 1, 15), number="BIG"))
         db.session.remove()
     first = page_html(viewer, "/reports/shortages?period=all&sort=shortage_qty&dir=asc")
-    assert 'href="/reports/shortages?period=all&amp;sort=shortage_qty&amp;dir=asc&amp;product_sort=name&amp;product_dir=asc&amp;page=2" rel="next"' in first
+    assert (
+        'href="/reports/shortages?period=all&amp;sort=shortage_qty&amp;dir=asc&amp;product_sort=name&amp;product_dir=asc&amp;page=2" rel="next"'
+        in first
+    )
     second = body_rows(page_html(viewer, "/reports/shortages?period=all&sort=shortage_qty&dir=asc&page=2"), "Sale lines")
     assert [row[5] for row in second] == ["98", "99", "100", "101"]  # the four largest shortfalls, ascending

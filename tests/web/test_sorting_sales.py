@@ -10,6 +10,7 @@ Five sales, chosen so that every order below differs from the others:
   S-5     2026-02-02  Echo                0.00    3.00    -3.00    none (no revenue)
 Case matters: a byte-order sort would put "Alpha", "Echo" before "bravo", "charlie", "delta".
 """
+
 from __future__ import annotations
 
 import csv
@@ -54,8 +55,8 @@ def listed(app, users):  # type: ignore[no-untyped-def]
 
 def numbers(html: str) -> list[str]:
     """The document numbers of the Sales table, top to bottom."""
-    table = html[html.index('<table class="data sales'):]
-    return re.findall(r'<a href="/sales/\d+">([^<]+)</a>', table[:table.index("</table>")])
+    table = html[html.index('<table class="data sales') :]
+    return re.findall(r'<a href="/sales/\d+">([^<]+)</a>', table[: table.index("</table>")])
 
 
 def page_html(client, url: str) -> str:  # type: ignore[no-untyped-def]
@@ -119,7 +120,10 @@ def test_paging_keeps_the_sort_and_a_new_sort_starts_at_page_one(app, listed, vi
         factories.lot(product, "60", "1", date(2025, 1, 1))
         items = {"99": ItemLink("99", "Pager", "Inventory", product.id, "finished_good", "Pager")}
         for n in range(1, 56):
-            apply(items, doc(f"p{n}", [line("99", "1", str(n))], day=date(2025, 12, 31 - n % 28), customer=("C99", "Pager"), number=f"P-{n:02d}"))
+            apply(
+                items,
+                doc(f"p{n}", [line("99", "1", str(n))], day=date(2025, 12, 31 - n % 28), customer=("C99", "Pager"), number=f"P-{n:02d}"),
+            )
         db.session.remove()
     first = page_html(viewer, "/sales/?customer=Pager&sort=revenue&dir=asc")
     assert numbers(first) == [f"P-{n:02d}" for n in range(1, 51)]

@@ -11,6 +11,7 @@ Five products (names and SKUs in mixed case: a byte-order sort would differ) and
 Elder's average is weighted (109 / 10): a plain average of its lots' costs (50.50) would put it
 above Banana.
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,8 +45,8 @@ def stocked(app, users):  # type: ignore[no-untyped-def]
 
 def links_in_table(html: str, kind: str) -> list[str]:
     """The names linked to /<kind>/<id> in the page's data table, top to bottom."""
-    table = html[html.index('<table class="data'):]
-    return re.findall(rf'<a href="/{kind}/\d+">([^<]+)</a>', table[:table.index("</table>")])
+    table = html[html.index('<table class="data') :]
+    return re.findall(rf'<a href="/{kind}/\d+">([^<]+)</a>', table[: table.index("</table>")])
 
 
 def page_html(client, url: str) -> str:  # type: ignore[no-untyped-def]

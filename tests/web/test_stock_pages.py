@@ -1,4 +1,5 @@
 """Product and lot pages as a member and a viewer use them."""
+
 from __future__ import annotations
 
 import io
@@ -20,7 +21,10 @@ def make_product(member, sku="CND-1", name="Lavender Candle") -> int:  # type: i
 
 def test_member_creates_a_product_receives_and_adjusts_a_lot_and_sees_the_ledger(app, member) -> None:  # type: ignore[no-untyped-def]
     pid = make_product(member)
-    received = member.post("/lots/receive", {"product_id": pid, "received_date": "2026-01-05", "lot_number": "", "quantity": "20", "unit_cost": "145", "source": "build"})
+    received = member.post(
+        "/lots/receive",
+        {"product_id": pid, "received_date": "2026-01-05", "lot_number": "", "quantity": "20", "unit_cost": "145", "source": "build"},
+    )
     assert received.status_code == 302
     lot_id = int(received.headers["Location"].rsplit("/", 1)[1])
     adjusted = member.post(f"/lots/{lot_id}/adjust", {"delta": "-2", "reason": "damage", "note": "dropped"})
@@ -35,7 +39,9 @@ def test_member_creates_a_product_receives_and_adjusts_a_lot_and_sees_the_ledger
 
 def test_a_bad_lot_field_is_shown_next_to_the_field_and_nothing_is_written(app, member) -> None:  # type: ignore[no-untyped-def]
     pid = make_product(member)
-    response = member.post("/lots/receive", {"product_id": pid, "received_date": "2026-01-05", "quantity": "lots", "unit_cost": "1", "source": "build"})
+    response = member.post(
+        "/lots/receive", {"product_id": pid, "received_date": "2026-01-05", "quantity": "lots", "unit_cost": "1", "source": "build"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="quantity-err">Quantity: &#39;lots&#39; is not a number like 1,500.25.' in html
@@ -46,7 +52,9 @@ def test_a_bad_lot_field_is_shown_next_to_the_field_and_nothing_is_written(app, 
 
 def test_lot_number_suggestion_partial_follows_product_and_date(app, member) -> None:  # type: ignore[no-untyped-def]
     pid = make_product(member)
-    html = member.get(f"/lots/suggest-number?product_id={pid}&received_date=2026-02-03", headers={"HX-Request": "true"}).get_data(as_text=True)
+    html = member.get(f"/lots/suggest-number?product_id={pid}&received_date=2026-02-03", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert 'value="CND-1-20260203"' in html and "<html" not in html
 
 
@@ -86,14 +94,20 @@ def test_exports_are_csv_with_the_documented_headers(app, member) -> None:  # ty
 
 
 def test_exports_neutralize_spreadsheet_formulas(app, member) -> None:  # type: ignore[no-untyped-def]
-    make_product(member, sku="X-1", name="=HYPERLINK(\"http://evil\")")
+    make_product(member, sku="X-1", name='=HYPERLINK("http://evil")')
     text = member.get("/products/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
 
 
 def test_void_of_an_untouched_lot_from_its_page(app, member) -> None:  # type: ignore[no-untyped-def]
     pid = make_product(member)
-    lot_id = int(member.post("/lots/receive", {"product_id": pid, "received_date": "2026-01-05", "quantity": "2", "unit_cost": "1", "source": "build"}).headers["Location"].rsplit("/", 1)[1])
+    lot_id = int(
+        member.post(
+            "/lots/receive", {"product_id": pid, "received_date": "2026-01-05", "quantity": "2", "unit_cost": "1", "source": "build"}
+        )
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
     assert member.post(f"/lots/{lot_id}/void").status_code == 302
     with app.app_context():
         assert db.session.get(Lot, lot_id).status == "voided"
@@ -124,5 +138,7 @@ def test_empty_states_say_what_to_do_next(app, member) -> None:  # type: ignore[
 def test_future_dates_are_refused(app, member) -> None:  # type: ignore[no-untyped-def]
     pid = make_product(member)
     future = date.today().replace(year=date.today().year + 1).isoformat()
-    response = member.post("/lots/receive", {"product_id": pid, "received_date": future, "quantity": "2", "unit_cost": "1", "source": "build"})
+    response = member.post(
+        "/lots/receive", {"product_id": pid, "received_date": future, "quantity": "2", "unit_cost": "1", "source": "build"}
+    )
     assert "cannot be in the future" in response.get_data(as_text=True)

@@ -5,6 +5,7 @@ item-list refresh, the connect callback and the CLI: a busy sync, a connection t
 and stored tokens the configured key cannot open each give one clear message, never a 500, and
 record no run. Linking many items at once retries their waiting documents in one run.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,15 +35,25 @@ TOKEN_URL = "https://oauth.test/tokens/bearer"
 MESSAGES = {
     "busy": re.compile(r"A sync is already running \(started \d\d:\d\d UTC by ana@example\.com\)\."),
     "not_ready": re.compile(re.escape("QuickBooks is not connected. An admin can connect it in Settings.")),
-    "token_key": re.compile(re.escape("The stored QuickBooks tokens cannot be decrypted with PARTSEMBLE_TOKEN_KEY "
-                                      "(or the secret key). Restore the previous key, or reconnect QuickBooks.")),
+    "token_key": re.compile(
+        re.escape(
+            "The stored QuickBooks tokens cannot be decrypted with PARTSEMBLE_TOKEN_KEY "
+            "(or the secret key). Restore the previous key, or reconnect QuickBooks."
+        )
+    ),
 }
 
 
 @pytest.fixture
 def app_config(app_config):  # type: ignore[no-untyped-def]
-    app_config.update(QBO_CLIENT_ID="client-1", QBO_CLIENT_SECRET="client-secret-XYZ", QBO_API_BASE=API, QBO_TOKEN_URL=TOKEN_URL,
-                      QBO_REVOKE_URL="https://oauth.test/revoke", QBO_AUTH_URL="https://appcenter.test/connect/oauth2")
+    app_config.update(
+        QBO_CLIENT_ID="client-1",
+        QBO_CLIENT_SECRET="client-secret-XYZ",
+        QBO_API_BASE=API,
+        QBO_TOKEN_URL=TOKEN_URL,
+        QBO_REVOKE_URL="https://oauth.test/revoke",
+        QBO_AUTH_URL="https://appcenter.test/connect/oauth2",
+    )
     return app_config
 
 
@@ -54,14 +65,30 @@ def blocked(app: Flask, state: str) -> None:
         factories.product("SOAP-L", "Lavender Soap")
         for item_id, name in (("4", "Lavender Soap 200g"), ("5", "Rose Soap")):
             db.session.add(AccountingItem(source="qbo", external_id=item_id, name=name, item_type="Inventory"))
-            db.session.add(FailedDocument(external_type="Invoice", external_id=f"9{item_id}", code="item_not_linked",
-                                          message=f"Item '{name}' is not linked to a product", item_external_id=item_id, item_name=name))
+            db.session.add(
+                FailedDocument(
+                    external_type="Invoice",
+                    external_id=f"9{item_id}",
+                    code="item_not_linked",
+                    message=f"Item '{name}' is not linked to a product",
+                    item_external_id=item_id,
+                    item_name=name,
+                )
+            )
         if state != "not_ready":
             key = {"SECRET_KEY": "another-secret", "TOKEN_KEY": ""} if state == "token_key" else app.config
             cipher = TokenCipher(key)
-            db.session.add(Connection(provider="qbo", realm_id="9341", status="connected", initial_sync_date=date(2026, 1, 1),
-                                      access_token_enc=cipher.encrypt("access-1"), refresh_token_enc=cipher.encrypt("refresh-1"),
-                                      access_expires_at=utcnow() + timedelta(hours=1)))
+            db.session.add(
+                Connection(
+                    provider="qbo",
+                    realm_id="9341",
+                    status="connected",
+                    initial_sync_date=date(2026, 1, 1),
+                    access_token_enc=cipher.encrypt("access-1"),
+                    refresh_token_enc=cipher.encrypt("refresh-1"),
+                    access_expires_at=utcnow() + timedelta(hours=1),
+                )
+            )
         db.session.commit()
         if state == "busy":
             start_run(db.session, SyncRequest(user_email="ana@example.com"), SyncSettings())
@@ -121,13 +148,13 @@ def cli_refresh_items(app, member) -> str:  # type: ignore[no-untyped-def]
 SYNC_CALLERS = [sync_now_htmx, sync_now_page, retry, link_item, bulk_create, cli_sync]
 # Refreshing the item list takes no sync lock: only "not ready" and the token key can stop it.
 REFRESH_CALLERS = [refresh_items, cli_refresh_items]
-CASES = ([(c, s) for c in SYNC_CALLERS for s in ("busy", "not_ready", "token_key")]
-         + [(c, s) for c in REFRESH_CALLERS for s in ("not_ready", "token_key")])
+CASES = [(c, s) for c in SYNC_CALLERS for s in ("busy", "not_ready", "token_key")] + [
+    (c, s) for c in REFRESH_CALLERS for s in ("not_ready", "token_key")
+]
 
 
 @pytest.mark.parametrize(("caller", "state"), CASES, ids=[f"{c.__name__}-{s}" for c, s in CASES])
-def test_a_sync_that_cannot_start_says_why_in_the_same_words_everywhere(
-        app, member, caller: Callable[..., str], state: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_sync_that_cannot_start_says_why_in_the_same_words_everywhere(app, member, caller: Callable[..., str], state: str) -> None:  # type: ignore[no-untyped-def]
     blocked(app, state)
     shown = caller(app, member)
     assert MESSAGES[state].search(shown), shown[:3000]
@@ -140,24 +167,42 @@ def test_linking_an_item_says_the_waiting_documents_wait_for_the_next_sync(app, 
     blocked(app, "busy")
     page = link_item(app, member)
     assert "is linked to Lavender Soap" in page
-    assert re.search(r"The waiting documents were not retried: A sync is already running \(started \d\d:\d\d UTC by "
-                     r"ana@example\.com\)\. The next sync retries them\.", page)
+    assert re.search(
+        r"The waiting documents were not retried: A sync is already running \(started \d\d:\d\d UTC by "
+        r"ana@example\.com\)\. The next sync retries them\.",
+        page,
+    )
 
 
 @responses.activate
 def test_the_item_list_refresh_and_the_connect_callback_say_the_same_when_quickbooks_fails(app, admin) -> None:  # type: ignore[no-untyped-def]
     from urllib.parse import parse_qs, urlsplit
 
-    responses.post(TOKEN_URL, json={"access_token": "access-1", "refresh_token": "refresh-1", "token_type": "bearer",
-                                    "expires_in": 3600, "x_refresh_token_expires_in": 8726400})
+    responses.post(
+        TOKEN_URL,
+        json={
+            "access_token": "access-1",
+            "refresh_token": "refresh-1",
+            "token_type": "bearer",
+            "expires_in": 3600,
+            "x_refresh_token_expires_in": 8726400,
+        },
+    )
     responses.get(f"{API}/company/9341/companyinfo/9341", json={"CompanyInfo": {"CompanyName": "Juniper", "Id": "1"}})
-    responses.get(f"{API}/company/9341/query", status=400, json={"Fault": {"Error": [{"Message": "Item list refused", "code": "4000"}], "type": "ValidationFault"}})
+    responses.get(
+        f"{API}/company/9341/query",
+        status=400,
+        json={"Fault": {"Error": [{"Message": "Item list refused", "code": "4000"}], "type": "ValidationFault"}},
+    )
     start = admin.post("/connections/qbo/connect", {"initial_sync_date": "2026-01-01"})
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
     landed = shown_after(admin, admin.get(f"/connections/qbo/callback?code=abc&state={state}&realmId=9341"))
     assert "Connected to Juniper" in landed
-    said = re.search(r"Connected, but the item list could not be read yet: (QuickBooks did not answer properly \([^)]*\)\. "
-                     r"Try again in a minute\.) Refresh it on the Accounting items page\.", landed)
+    said = re.search(
+        r"Connected, but the item list could not be read yet: (QuickBooks did not answer properly \([^)]*\)\. "
+        r"Try again in a minute\.) Refresh it on the Accounting items page\.",
+        landed,
+    )
     assert said, landed[:3000]
     refreshed = shown_after(admin, admin.post("/items/refresh"))
     assert said.group(1) in refreshed

@@ -1,4 +1,5 @@
 """Deletions through QBO's change data capture, each tombstone confirmed by reading the object."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """QuickBooks Online as a SalesSource."""
+
 from __future__ import annotations
 
 import logging
@@ -32,9 +33,7 @@ def utc_now() -> datetime:
 class QboSource:
     """One QBO company as a SalesSource. Raises ConnectorError subclasses only (ValueError for misuse)."""
 
-    def __init__(
-        self, http: QboHttp, *, page_size: int = queries.MAX_PAGE_SIZE, now: Callable[[], datetime] = utc_now
-    ) -> None:
+    def __init__(self, http: QboHttp, *, page_size: int = queries.MAX_PAGE_SIZE, now: Callable[[], datetime] = utc_now) -> None:
         if not 1 <= page_size <= queries.MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be within 1..{queries.MAX_PAGE_SIZE}, not {page_size}")
         self._http = http

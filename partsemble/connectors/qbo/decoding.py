@@ -1,4 +1,5 @@
 """JSON as the house reads it: every non-integer number a Decimal, no NaN or Infinity."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """QBO error bodies in their three shapes, and the ConnectorError each answer means."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -111,9 +112,7 @@ def retry_after_seconds(header: str | None) -> Decimal | None:
     return seconds if seconds.is_finite() and seconds >= 0 else None
 
 
-def error_for_status(
-    status: int, fault: Fault | None, *, where: str, tid: str, retry_after: Decimal | None = None
-) -> ConnectorError:
+def error_for_status(status: int, fault: Fault | None, *, where: str, tid: str, retry_after: Decimal | None = None) -> ConnectorError:
     """The ConnectorError an HTTP error status (with its Fault, if any) means."""
     code = fault.code if fault else ""
     message = f"{where}: HTTP {status}" + (f" {fault.describe()}" if fault and fault.describe() else "")

@@ -1,4 +1,5 @@
 """Reading one field of an untrusted JSON object: the typed value, or a FieldProblem naming the field."""
+
 from __future__ import annotations
 
 import re

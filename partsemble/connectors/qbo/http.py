@@ -1,4 +1,5 @@
 """The QBO transport: one authorised GET with a timeout, retries, a token refresh on 401, typed errors."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

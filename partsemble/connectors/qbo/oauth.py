@@ -1,4 +1,5 @@
 """Intuit OAuth 2.0 over an injected session: authorize URL, code exchange, refresh, revoke. No storage."""
+
 from __future__ import annotations
 
 import logging

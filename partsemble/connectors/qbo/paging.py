@@ -3,6 +3,7 @@
 Both are generators that hold one page at a time, stop on a short page and
 refuse a page that repeats the one before it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
@@ -60,9 +61,7 @@ def _refuse_repeat(doc_type: str, keys: frozenset[RowKey], previous: frozenset[R
         raise MalformedResponse(f"{doc_type} query page repeated the previous page ({statement})")
 
 
-def changed_pages(
-    http: QboHttp, doc_type: DocumentType, since: datetime | None, not_before: date, page_size: int
-) -> Iterator[ChangePage]:
+def changed_pages(http: QboHttp, doc_type: DocumentType, since: datetime | None, not_before: date, page_size: int) -> Iterator[ChangePage]:
     """Every document of one type updated at or after `since`, one ChangePage per HTTP page, each version once.
 
     Keyset paging: offsets skip rows when a row is updated mid-scan and jumps to the end.

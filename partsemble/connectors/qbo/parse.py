@@ -3,6 +3,7 @@
 A sales document that cannot be read never raises: it becomes a DocumentProblem
 that names the field, so that one bad document fails alone.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """The QBO query statements we send, in exactly the grammar the API (and our sandbox) accepts."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -31,17 +32,12 @@ def _page(position: int, page_size: int) -> str:
     return f"STARTPOSITION {position} MAXRESULTS {page_size}"
 
 
-def changed_since(
-    doc_type: DocumentType, since: datetime | None, not_before: date, position: int, page_size: int
-) -> str:
+def changed_since(doc_type: DocumentType, since: datetime | None, not_before: date, position: int, page_size: int) -> str:
     """Documents of one type dated on or after `not_before`, updated at or after `since`, oldest update first."""
     conditions = [f"TxnDate >= {quote(not_before.isoformat())}"]
     if since is not None:
         conditions.insert(0, f"MetaData.LastUpdatedTime >= {quote(moment_literal(since))}")
-    return (
-        f"SELECT * FROM {doc_type} WHERE {' AND '.join(conditions)} "
-        f"ORDERBY MetaData.LastUpdatedTime {_page(position, page_size)}"
-    )
+    return f"SELECT * FROM {doc_type} WHERE {' AND '.join(conditions)} ORDERBY MetaData.LastUpdatedTime {_page(position, page_size)}"
 
 
 def changed_at(doc_type: DocumentType, moment: datetime, not_before: date, position: int, page_size: int) -> str:

@@ -3,6 +3,7 @@
 Seconds are Decimal everywhere in the house; `wire_seconds` is the one place
 they become the plain number that `time.sleep` and requests insist on.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Fixtures: the sandbox mounted on a bare Flask app, served over real HTTP on 127.0.0.1."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """Test harness of the sandbox suite: a bare Flask app with the sandbox, a real HTTP server, a QBO client."""
+
 from __future__ import annotations
 
 import json
@@ -39,10 +40,17 @@ def stepping_clock(seconds_ago: int = 3600) -> Any:
 
 def make_app(database_url: str, **config: Any) -> Flask:
     app = Flask(__name__)
-    app.config.update({
-        "SECRET_KEY": "sandbox-tests", "SANDBOX_DATABASE_URL": database_url, "SANDBOX_ACCESS_TOKEN_LIFETIME": 3600,
-        "QBO_CLIENT_ID": CLIENT_ID, "QBO_CLIENT_SECRET": CLIENT_SECRET, "QBO_REDIRECT_URI": REDIRECT_URI, **config,
-    })
+    app.config.update(
+        {
+            "SECRET_KEY": "sandbox-tests",
+            "SANDBOX_DATABASE_URL": database_url,
+            "SANDBOX_ACCESS_TOKEN_LIFETIME": 3600,
+            "QBO_CLIENT_ID": CLIENT_ID,
+            "QBO_CLIENT_SECRET": CLIENT_SECRET,
+            "QBO_REDIRECT_URI": REDIRECT_URI,
+            **config,
+        }
+    )
     CSRFProtect().init_app(app)
     # The sandbox's screens are for an admin of the host app; this suite tests the sandbox, so every
     # request comes from one (tests/web/test_sandbox_access.py proves the guard on the real app).

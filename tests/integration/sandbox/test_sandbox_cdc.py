@@ -1,4 +1,5 @@
 """CDC: one QueryResponse element per entity, deletions as tombstones after the live ones."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,8 +29,12 @@ def test_recent_changes_include_the_voided_invoice_and_the_deleted_one_as_a_tomb
     invoices = elements[0]["Invoice"]
     assert elements[0]["startPosition"] == 1 and elements[0]["maxResults"] == len(invoices)
     assert seeded.voided_invoice in [row["Id"] for row in invoices if "status" not in row]
-    assert invoices[-1] == {"status": "Deleted", "domain": "QBO", "Id": seeded.deleted_invoice,
-                            "MetaData": {"LastUpdatedTime": invoices[-1]["MetaData"]["LastUpdatedTime"]}}
+    assert invoices[-1] == {
+        "status": "Deleted",
+        "domain": "QBO",
+        "Id": seeded.deleted_invoice,
+        "MetaData": {"LastUpdatedTime": invoices[-1]["MetaData"]["LastUpdatedTime"]},
+    }
 
 
 def test_tombstones_come_after_every_live_document(api: Any, company: SandboxCompany, seeded: Any) -> None:
@@ -50,8 +55,7 @@ def test_nothing_changed_is_a_single_empty_element(api: Any, seeded: Any) -> Non
 
 def test_an_entity_without_changes_is_an_empty_element(api: Any, company: SandboxCompany, seeded: Any) -> None:
     since = qbo_time(now_us())
-    receipt = company.create_document("SalesReceipt", customer_id="1", txn_date=company_today(),
-                                      lines=[LineInput("1", Decimal("2"))])
+    receipt = company.create_document("SalesReceipt", customer_id="1", txn_date=company_today(), lines=[LineInput("1", Decimal("2"))])
     elements = api.cdc(ALL, since).json()["CDCResponse"][0]["QueryResponse"]
     assert elements[0] == {} and elements[2] == {}
     assert [row["Id"] for row in elements[1]["SalesReceipt"]] == [receipt["Id"]]
@@ -84,8 +88,9 @@ def test_a_malformed_cdc_request_is_a_400_fault(api: Any, params: dict[str, str]
 
 def test_at_most_1000_objects_per_entity_and_tombstones_are_cut_first(api: Any, company: SandboxCompany) -> None:
     today = company_today()
-    generated = company.generate(1003, start=today - timedelta(days=5), end=today, seed=5, credit_memo_share=0,
-                                 sales_receipt_share=0, void_share=0, unlinked_share=0)
+    generated = company.generate(
+        1003, start=today - timedelta(days=5), end=today, seed=5, credit_memo_share=0, sales_receipt_share=0, void_share=0, unlinked_share=0
+    )
     company.delete_document("Invoice", generated.first_id)
     element = api.cdc("Invoice", ago(20)).json()["CDCResponse"][0]["QueryResponse"][0]
     assert element["maxResults"] == len(element["Invoice"]) == 1000
@@ -94,8 +99,9 @@ def test_at_most_1000_objects_per_entity_and_tombstones_are_cut_first(api: Any, 
 
 def test_deletions_fill_only_the_room_left_under_the_cap(api: Any, company: SandboxCompany) -> None:
     today = company_today()
-    generated = company.generate(1002, start=today - timedelta(days=5), end=today, seed=5, credit_memo_share=0,
-                                 sales_receipt_share=0, void_share=0, unlinked_share=0)
+    generated = company.generate(
+        1002, start=today - timedelta(days=5), end=today, seed=5, credit_memo_share=0, sales_receipt_share=0, void_share=0, unlinked_share=0
+    )
     for doc_id in range(generated.first_id, generated.first_id + 4):
         company.delete_document("Invoice", doc_id)
     rows = api.cdc("Invoice", ago(20)).json()["CDCResponse"][0]["QueryResponse"][0]["Invoice"]

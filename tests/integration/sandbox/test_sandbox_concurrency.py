@@ -1,4 +1,5 @@
 """Several processes and threads write the same sandbox database without losing or repeating a change."""
+
 from __future__ import annotations
 
 import subprocess
@@ -39,17 +40,19 @@ def test_processes_editing_at_once_all_land_stamped_in_real_time(company: Sandbo
     assert len(made) == 45 and all(started <= stamp <= finished for stamp in stamps)
 
 
-def test_threads_hitting_the_server_at_once_are_all_answered_and_counted(api: Any, company: SandboxCompany,
-                                                                          seeded: Any) -> None:
+def test_threads_hitting_the_server_at_once_are_all_answered_and_counted(api: Any, company: SandboxCompany, seeded: Any) -> None:
     company.reset_counters()
     statuses: list[int] = []
 
     def worker() -> None:
         with requests.Session() as session:
             for _ in range(10):
-                response = session.get(api.url("query"), timeout=30,
-                                       params={"query": "SELECT * FROM Invoice MAXRESULTS 50"},
-                                       headers={"Authorization": f"Bearer {api.access_token}"})
+                response = session.get(
+                    api.url("query"),
+                    timeout=30,
+                    params={"query": "SELECT * FROM Invoice MAXRESULTS 50"},
+                    headers={"Authorization": f"Bearer {api.access_token}"},
+                )
                 statuses.append(response.status_code)
 
     threads = [threading.Thread(target=worker) for _ in range(8)]

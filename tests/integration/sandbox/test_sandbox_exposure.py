@@ -1,5 +1,6 @@
 """What a sandbox left reachable still holds back: its request log is capped, and its token
 endpoint stops answering an address that keeps guessing the client secret."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,8 +26,9 @@ def test_the_request_log_keeps_only_the_latest_requests(api: Api, company: Sandb
 
 
 def refresh(server: str, http: requests.Session, secret: str) -> requests.Response:
-    return http.post(server + TOKEN_URL, auth=(CLIENT_ID, secret), timeout=10,
-                     data={"grant_type": "refresh_token", "refresh_token": "anything"})
+    return http.post(
+        server + TOKEN_URL, auth=(CLIENT_ID, secret), timeout=10, data={"grant_type": "refresh_token", "refresh_token": "anything"}
+    )
 
 
 def test_guessing_the_client_secret_is_throttled(server: str, http: requests.Session, company: SandboxCompany) -> None:
@@ -42,8 +44,7 @@ def test_guessing_the_client_secret_is_throttled(server: str, http: requests.Ses
     assert revoke.status_code == 429
 
 
-def test_wrong_credentials_at_the_revoke_endpoint_count_too(server: str, http: requests.Session,
-                                                            company: SandboxCompany) -> None:
+def test_wrong_credentials_at_the_revoke_endpoint_count_too(server: str, http: requests.Session, company: SandboxCompany) -> None:
     for _ in range(client_throttle.MAX_FAILURES):
         response = http.post(server + REVOKE_URL, auth=(CLIENT_ID, "wrong"), json={"token": "x"}, timeout=10)
         assert response.status_code == 401
@@ -51,8 +52,7 @@ def test_wrong_credentials_at_the_revoke_endpoint_count_too(server: str, http: r
 
 
 @pytest.mark.parametrize("failures_before", [0, client_throttle.MAX_FAILURES - 1])
-def test_an_address_under_the_limit_is_served(server: str, http: requests.Session, company: SandboxCompany,
-                                              failures_before: int) -> None:
+def test_an_address_under_the_limit_is_served(server: str, http: requests.Session, company: SandboxCompany, failures_before: int) -> None:
     for guess in range(failures_before):
         assert refresh(server, http, f"guess-{guess}").status_code == 401
     # The right secret with an unknown refresh token: past the client check, refused as a grant.
@@ -66,7 +66,9 @@ def test_failures_leave_the_window(company: SandboxCompany) -> None:
         for step in range(client_throttle.MAX_FAILURES):
             client_throttle.record_failure(conn, "203.0.113.9", start + step * second)
         last = start + (client_throttle.MAX_FAILURES - 1) * second
-        assert client_throttle.seconds_to_wait(conn, "203.0.113.9", last) == client_throttle.WINDOW_SECONDS - (client_throttle.MAX_FAILURES - 1)
+        assert client_throttle.seconds_to_wait(conn, "203.0.113.9", last) == client_throttle.WINDOW_SECONDS - (
+            client_throttle.MAX_FAILURES - 1
+        )
         assert client_throttle.seconds_to_wait(conn, "198.51.100.4", last) is None
         after_window = start + client_throttle.WINDOW_SECONDS * second
         assert client_throttle.seconds_to_wait(conn, "203.0.113.9", after_window) is None

@@ -1,4 +1,5 @@
 """Every injected fault is what a plain HTTP client really sees, on the request it was set for."""
+
 from __future__ import annotations
 
 import json
@@ -44,14 +45,16 @@ def test_throttling_without_retry_after_has_no_header(api: Api, company: Sandbox
     assert xml_error(response)[1] == "3001"
 
 
-@pytest.mark.parametrize(("kind", "status", "check"), [
-    ("server_error", 500, lambda r: r.json()["Fault"]["type"] == "SystemFault"),
-    ("unavailable", 503, lambda r: "503 Service Temporarily Unavailable" in r.text),
-    ("fault_200", 200, lambda r: r.json()["Fault"]["Error"][0]["code"] == "10000" and "QueryResponse" not in r.json()),
-    ("xml_401", 401, lambda r: xml_error(r)[0] == "AuthenticationFault"),
-])
-def test_error_replies_replace_the_answer(api: Api, company: SandboxCompany, seeded: Any, kind: str, status: int,
-                                          check: Any) -> None:
+@pytest.mark.parametrize(
+    ("kind", "status", "check"),
+    [
+        ("server_error", 500, lambda r: r.json()["Fault"]["type"] == "SystemFault"),
+        ("unavailable", 503, lambda r: "503 Service Temporarily Unavailable" in r.text),
+        ("fault_200", 200, lambda r: r.json()["Fault"]["Error"][0]["code"] == "10000" and "QueryResponse" not in r.json()),
+        ("xml_401", 401, lambda r: xml_error(r)[0] == "AuthenticationFault"),
+    ],
+)
+def test_error_replies_replace_the_answer(api: Api, company: SandboxCompany, seeded: Any, kind: str, status: int, check: Any) -> None:
     company.add_fault("query", kind, ordinals=[1])
     response = api.query(ITEMS)
     assert response.status_code == status
@@ -96,19 +99,26 @@ def test_faults_of_one_family_leave_the_others_alone(api: Api, company: SandboxC
 
 def test_family_all_counts_every_request(api: Api, company: SandboxCompany, seeded: Any) -> None:
     company.add_fault("all", "unavailable", ordinals=[3])
-    statuses = [api.get("item/1").status_code, api.query(ITEMS).status_code, api.get("item/2").status_code,
-                api.query(ITEMS).status_code]
+    statuses = [api.get("item/1").status_code, api.query(ITEMS).status_code, api.get("item/2").status_code, api.query(ITEMS).status_code]
     assert statuses == [200, 200, 503, 200]
 
 
 def test_token_endpoint_faults(server: str, http: requests.Session, company: SandboxCompany) -> None:
     company.add_fault("token", "throttle_retry_after", ordinals=[1], retry_after=3)
     pair = company.issue_tokens(CLIENT_ID)
-    response = http.post(f"{server}/sandbox/oauth2/tokens/bearer", auth=(CLIENT_ID, CLIENT_SECRET), timeout=10,
-                         data={"grant_type": "refresh_token", "refresh_token": pair.refresh_token})
+    response = http.post(
+        f"{server}/sandbox/oauth2/tokens/bearer",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=10,
+        data={"grant_type": "refresh_token", "refresh_token": pair.refresh_token},
+    )
     assert (response.status_code, response.headers.get("Retry-After")) == (429, "3")
-    again = http.post(f"{server}/sandbox/oauth2/tokens/bearer", auth=(CLIENT_ID, CLIENT_SECRET), timeout=10,
-                      data={"grant_type": "refresh_token", "refresh_token": pair.refresh_token})
+    again = http.post(
+        f"{server}/sandbox/oauth2/tokens/bearer",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=10,
+        data={"grant_type": "refresh_token", "refresh_token": pair.refresh_token},
+    )
     assert again.status_code == 200  # the throttled attempt did not spend the refresh token
 
 
@@ -128,8 +138,7 @@ def test_probabilities_repeat_exactly_with_the_same_seed(api: Api, company: Sand
 
 
 @pytest.mark.parametrize(("probability", "failures"), [("0", 0), ("1", 24)])
-def test_probability_bounds_mean_never_and_always(api: Api, company: SandboxCompany, seeded: Any, probability: str,
-                                                  failures: int) -> None:
+def test_probability_bounds_mean_never_and_always(api: Api, company: SandboxCompany, seeded: Any, probability: str, failures: int) -> None:
     company.add_fault("read", "server_error", probability=probability)
     assert pattern(api, company).count(500) == failures
 
@@ -142,13 +151,16 @@ def test_faulted_requests_are_counted_and_logged(api: Api, company: SandboxCompa
     assert company.counters()["query"] == 1
 
 
-@pytest.mark.parametrize(("family", "kind", "options"), [
-    ("nowhere", "throttle", {}),
-    ("query", "explode", {}),
-    ("query", "throttle", {"probability": "1.5"}),
-    ("query", "slow", {"delay": "-1"}),
-    ("query", "throttle", {"ordinals": [0]}),
-])
+@pytest.mark.parametrize(
+    ("family", "kind", "options"),
+    [
+        ("nowhere", "throttle", {}),
+        ("query", "explode", {}),
+        ("query", "throttle", {"probability": "1.5"}),
+        ("query", "slow", {"delay": "-1"}),
+        ("query", "throttle", {"ordinals": [0]}),
+    ],
+)
 def test_bad_fault_rules_are_refused(company: SandboxCompany, family: str, kind: str, options: dict[str, Any]) -> None:
     with pytest.raises(BadFaultRule):
         company.add_fault(family, kind, **options)
@@ -156,8 +168,10 @@ def test_bad_fault_rules_are_refused(company: SandboxCompany, family: str, kind:
 
 
 def test_fault_rules_set_by_another_process_are_obeyed(api: Api, company: SandboxCompany, seeded: Any) -> None:
-    script = ("import sys; from partsemble.sandbox import SandboxCompany; "
-              "SandboxCompany.open(sys.argv[1]).add_fault('read', 'server_error', ordinals=[1])")
+    script = (
+        "import sys; from partsemble.sandbox import SandboxCompany; "
+        "SandboxCompany.open(sys.argv[1]).add_fault('read', 'server_error', ordinals=[1])"
+    )
     subprocess.run([sys.executable, "-c", script, company.url], check=True, timeout=60)
     assert api.get(f"companyinfo/{REALM_ID}").status_code == 500
     assert api.get(f"companyinfo/{REALM_ID}").status_code == 200

@@ -1,4 +1,5 @@
 """Thousands of generated documents page fast and completely, by keyset or by offset."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -15,8 +16,9 @@ ENTITIES = ("Invoice", "SalesReceipt", "CreditMemo")
 
 @pytest.fixture
 def generated(company: SandboxCompany) -> Any:
-    return company.generate(2500, start=date(2025, 6, 1), end=date(2026, 5, 31), seed=7, sales_receipt_share="0.1",
-                            credit_memo_share="0.03")
+    return company.generate(
+        2500, start=date(2025, 6, 1), end=date(2026, 5, 31), seed=7, sales_receipt_share="0.1", credit_memo_share="0.03"
+    )
 
 
 def keyset_pages(api: Any, entity: str) -> list[list[dict[str, Any]]]:
@@ -25,8 +27,11 @@ def keyset_pages(api: Any, entity: str) -> list[list[dict[str, Any]]]:
     pages: list[list[dict[str, Any]]] = []
     since, position = "2000-01-01T00:00:00Z", 1
     while True:
-        rows = api.rows(f"SELECT * FROM {entity} WHERE MetaData.LastUpdatedTime >= '{since}' "
-                        f"ORDERBY MetaData.LastUpdatedTime STARTPOSITION {position} MAXRESULTS 1000", entity)
+        rows = api.rows(
+            f"SELECT * FROM {entity} WHERE MetaData.LastUpdatedTime >= '{since}' "
+            f"ORDERBY MetaData.LastUpdatedTime STARTPOSITION {position} MAXRESULTS 1000",
+            entity,
+        )
         pages.append(rows)
         if len(rows) < 1000:
             return pages
@@ -44,11 +49,14 @@ def test_generation_makes_the_number_of_documents_asked_for(company: SandboxComp
     assert generated.last_id - generated.first_id == 2499
 
 
-def test_one_generation_is_one_import_sharing_one_time_never_ahead_of_now(company: SandboxCompany,
-                                                                          generated: Any) -> None:
+def test_one_generation_is_one_import_sharing_one_time_never_ahead_of_now(company: SandboxCompany, generated: Any) -> None:
     """QBO gives a bulk import one LastUpdatedTime; the sandbox's clock never runs ahead of real time."""
-    docs = [doc for entity in ENTITIES for doc in (company.get(entity, doc_id) for doc_id in
-                                                   range(generated.first_id, generated.last_id + 1)) if doc]
+    docs = [
+        doc
+        for entity in ENTITIES
+        for doc in (company.get(entity, doc_id) for doc_id in range(generated.first_id, generated.last_id + 1))
+        if doc
+    ]
     stamps = {(doc["MetaData"]["CreateTime"], doc["MetaData"]["LastUpdatedTime"]) for doc in docs}
     assert len(docs) == 2500 and len(stamps) == 1
     [(created, updated)] = stamps
@@ -58,8 +66,10 @@ def test_one_generation_is_one_import_sharing_one_time_never_ahead_of_now(compan
 
 def test_time_alone_cannot_page_past_an_import(api: Any, generated: Any) -> None:
     """`>=` the last time seen, from position 1, returns the same page again: a client must step by position."""
-    query = ("SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '{since}' "
-             "ORDERBY MetaData.LastUpdatedTime STARTPOSITION {position} MAXRESULTS 1000")
+    query = (
+        "SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '{since}' "
+        "ORDERBY MetaData.LastUpdatedTime STARTPOSITION {position} MAXRESULTS 1000"
+    )
     first = api.rows(query.format(since="2000-01-01T00:00:00Z", position=1), "Invoice")
     again = api.rows(query.format(since=first[-1]["MetaData"]["LastUpdatedTime"], position=1), "Invoice")
     assert [row["Id"] for row in again] == [row["Id"] for row in first]

@@ -1,4 +1,5 @@
 """The query endpoint answers exactly the SELECT subset QBO clients send, in QBO's shapes."""
+
 from __future__ import annotations
 
 import json
@@ -24,12 +25,14 @@ def books(company: SandboxCompany) -> dict[str, Any]:
     widget = company.create_item(ItemDraft("Widget", "Inventory", "W-1", unit_price=Decimal("10.00")))
     retired = company.create_item(ItemDraft("Retired Widget", "Inventory", "W-OLD", active=False))
     invoices = [
-        company.create_document("Invoice", customer_id=customer["Id"], txn_date=date.fromisoformat(day),
-                                lines=[LineInput(widget["Id"], Decimal(n + 1))])
+        company.create_document(
+            "Invoice", customer_id=customer["Id"], txn_date=date.fromisoformat(day), lines=[LineInput(widget["Id"], Decimal(n + 1))]
+        )
         for n, day in enumerate(DATES)
     ]
-    receipt = company.create_document("SalesReceipt", customer_id=customer["Id"], txn_date=date(2026, 1, 12),
-                                      lines=[LineInput(widget["Id"], Decimal("2"))])
+    receipt = company.create_document(
+        "SalesReceipt", customer_id=customer["Id"], txn_date=date(2026, 1, 12), lines=[LineInput(widget["Id"], Decimal("2"))]
+    )
     return {"invoices": invoices, "receipt": receipt, "widget": widget, "retired": retired}
 
 
@@ -64,8 +67,9 @@ def test_each_operator_filters_txn_date(api: Any, books: dict[str, Any], operato
         ("MetaData.CreateTime", "<", [0, 1]),
     ],
 )
-def test_datetime_operators_compare_instants(api: Any, books: dict[str, Any], field: str, operator: str,
-                                             expected_indexes: list[int]) -> None:
+def test_datetime_operators_compare_instants(
+    api: Any, books: dict[str, Any], field: str, operator: str, expected_indexes: list[int]
+) -> None:
     pivot = books["invoices"][2]["MetaData"]["LastUpdatedTime"]
     rows = api.rows(f"SELECT * FROM Invoice WHERE {field} {operator} '{pivot}' ORDERBY {field}", "Invoice")
     assert [row["Id"] for row in rows] == [books["invoices"][i]["Id"] for i in expected_indexes]
@@ -83,8 +87,7 @@ def test_datetime_literal_in_utc_means_the_same_instant(api: Any, books: dict[st
 
 
 def test_conditions_joined_by_and_all_apply(api: Any, books: dict[str, Any]) -> None:
-    rows = api.rows("SELECT * FROM Invoice WHERE TxnDate >= '2026-01-15' AND TxnDate <= '2026-01-25' "
-                    "ORDERBY TxnDate", "Invoice")
+    rows = api.rows("SELECT * FROM Invoice WHERE TxnDate >= '2026-01-15' AND TxnDate <= '2026-01-25' ORDERBY TxnDate", "Invoice")
     assert _dates(rows) == ["2026-01-15", "2026-01-20", "2026-01-25"]
 
 
@@ -97,8 +100,7 @@ def test_id_in_list_returns_only_those_ids(api: Any, books: dict[str, Any]) -> N
 def test_id_of_another_entity_is_not_found_by_query(api: Any, books: dict[str, Any]) -> None:
     receipt_id = books["receipt"]["Id"]
     assert api.rows(f"SELECT * FROM Invoice WHERE Id = '{receipt_id}'", "Invoice") == []
-    assert [r["Id"] for r in api.rows(f"SELECT * FROM SalesReceipt WHERE Id = '{receipt_id}'", "SalesReceipt")] == [
-        receipt_id]
+    assert [r["Id"] for r in api.rows(f"SELECT * FROM SalesReceipt WHERE Id = '{receipt_id}'", "SalesReceipt")] == [receipt_id]
 
 
 @pytest.mark.parametrize(
@@ -110,8 +112,7 @@ def test_id_of_another_entity_is_not_found_by_query(api: Any, books: dict[str, A
         ("WHERE Active IN (true, false)", {"Widget", "Retired Widget"}),
     ],
 )
-def test_items_are_active_only_unless_the_query_asks_for_inactive(api: Any, books: dict[str, Any], where: str,
-                                                                  expected: set[str]) -> None:
+def test_items_are_active_only_unless_the_query_asks_for_inactive(api: Any, books: dict[str, Any], where: str, expected: set[str]) -> None:
     rows = api.rows(f"SELECT * FROM Item {where}", "Item")
     assert {row["Name"] for row in rows} == expected
 
@@ -135,8 +136,9 @@ def test_last_short_page_reports_rows_returned(api: Any, books: dict[str, Any]) 
 
 
 def test_maxresults_defaults_to_100(api: Any, company: SandboxCompany) -> None:
-    company.generate(130, start=date(2026, 1, 1), end=date(2026, 1, 31), seed=3, credit_memo_share=0,
-                     sales_receipt_share=0, unlinked_share=0)
+    company.generate(
+        130, start=date(2026, 1, 1), end=date(2026, 1, 31), seed=3, credit_memo_share=0, sales_receipt_share=0, unlinked_share=0
+    )
     body = api.query("SELECT Id FROM Invoice").json()["QueryResponse"]
     assert body["maxResults"] == 100 and len(body["Invoice"]) == 100
 
@@ -152,16 +154,24 @@ def test_empty_result_has_no_entity_key(api: Any, books: dict[str, Any]) -> None
 
 def test_select_id_returns_only_ids(api: Any, books: dict[str, Any]) -> None:
     rows = api.rows("SELECT Id FROM Invoice WHERE TxnDate >= '2026-01-25'", "Invoice")
-    assert rows == [{"domain": "QBO", "sparse": True, "Id": books["invoices"][3]["Id"]},
-                    {"domain": "QBO", "sparse": True, "Id": books["invoices"][4]["Id"]}]
+    assert rows == [
+        {"domain": "QBO", "sparse": True, "Id": books["invoices"][3]["Id"]},
+        {"domain": "QBO", "sparse": True, "Id": books["invoices"][4]["Id"]},
+    ]
 
 
-@pytest.mark.parametrize(("quirk", "select", "has_sku"), [
-    (False, "SELECT *", True), (False, "SELECT *, Sku", True), (True, "SELECT *", False), (True, "SELECT *, Sku", True),
-])
-def test_sku_is_returned_unless_the_quirk_hides_it_from_select_star(api: Any, company: SandboxCompany,
-                                                                    books: dict[str, Any], quirk: bool, select: str,
-                                                                    has_sku: bool) -> None:
+@pytest.mark.parametrize(
+    ("quirk", "select", "has_sku"),
+    [
+        (False, "SELECT *", True),
+        (False, "SELECT *, Sku", True),
+        (True, "SELECT *", False),
+        (True, "SELECT *, Sku", True),
+    ],
+)
+def test_sku_is_returned_unless_the_quirk_hides_it_from_select_star(
+    api: Any, company: SandboxCompany, books: dict[str, Any], quirk: bool, select: str, has_sku: bool
+) -> None:
     company.set_quirk("sku_only_when_selected", quirk)
     rows = api.rows(f"{select} FROM Item WHERE Active IN (true, false)", "Item")
     assert {row["Name"]: "Sku" in row for row in rows} == {"Widget": has_sku, "Retired Widget": has_sku}
@@ -182,16 +192,17 @@ def test_amounts_are_exact_decimal_numbers_in_the_json_text(api: Any, books: dic
 @pytest.mark.parametrize(
     ("query", "entity"),
     [
-        ("SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '2026-01-01T00:00:00-08:00' AND TxnDate >= "
-         "'2026-01-01' ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000", "Invoice"),
-        ("SELECT Id FROM Invoice WHERE TxnDate >= '2026-01-01' AND TxnDate <= '2026-01-31' STARTPOSITION 1 "
-         "MAXRESULTS 1000", "Invoice"),
+        (
+            "SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '2026-01-01T00:00:00-08:00' AND TxnDate >= "
+            "'2026-01-01' ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000",
+            "Invoice",
+        ),
+        ("SELECT Id FROM Invoice WHERE TxnDate >= '2026-01-01' AND TxnDate <= '2026-01-31' STARTPOSITION 1 MAXRESULTS 1000", "Invoice"),
         ("SELECT * FROM SalesReceipt WHERE Id IN ('12', '15') STARTPOSITION 1 MAXRESULTS 1000", None),
         ("SELECT *, Sku FROM Item WHERE Active IN (true, false) STARTPOSITION 1 MAXRESULTS 1000", "Item"),
     ],
 )
-def test_the_queries_partsemble_sends_are_answered(api: Any, books: dict[str, Any], query: str,
-                                                   entity: str | None) -> None:
+def test_the_queries_partsemble_sends_are_answered(api: Any, books: dict[str, Any], query: str, entity: str | None) -> None:
     response = api.query(query)
     assert response.status_code == 200, response.text
     body = response.json()["QueryResponse"]
@@ -249,8 +260,7 @@ def test_malformed_queries_are_query_parser_errors(api: Any, books: dict[str, An
         ("SELECT * FROM Item WHERE Active = 'yes'", "is not a valid Boolean"),
     ],
 )
-def test_queries_qbo_would_refuse_are_validation_errors(api: Any, books: dict[str, Any], query: str,
-                                                        detail: str) -> None:
+def test_queries_qbo_would_refuse_are_validation_errors(api: Any, books: dict[str, Any], query: str, detail: str) -> None:
     response = api.query(query)
     error = response.json()["Fault"]["Error"][0]
     assert response.status_code == 400
@@ -266,8 +276,11 @@ def test_a_syntax_error_names_where_it_happened(api: Any, books: dict[str, Any])
 
 
 def test_the_query_may_also_be_posted_as_text(api: Any, books: dict[str, Any]) -> None:
-    response = api.session.post(api.url("query"), data="SELECT * FROM Invoice WHERE TxnDate = '2026-01-31'",
-                                headers={"Authorization": f"Bearer {api.access_token}",
-                                         "Content-Type": "application/text"}, params={"minorversion": "75"},
-                                timeout=10)
+    response = api.session.post(
+        api.url("query"),
+        data="SELECT * FROM Invoice WHERE TxnDate = '2026-01-31'",
+        headers={"Authorization": f"Bearer {api.access_token}", "Content-Type": "application/text"},
+        params={"minorversion": "75"},
+        timeout=10,
+    )
     assert _dates(response.json()["QueryResponse"]["Invoice"]) == ["2026-01-31"]

@@ -1,4 +1,5 @@
 """The sandbox's own pages: they render, escape, carry CSRF tokens, and change the company."""
+
 from __future__ import annotations
 
 import re
@@ -16,10 +17,19 @@ from partsemble.web.guard import is_public
 
 SCRIPT = "<script>alert(1)</script>"
 PAGES = [
-    "/sandbox/", "/sandbox/documents", "/sandbox/documents?type=Invoice&state=voided",
-    "/sandbox/documents?state=deleted&page=2", "/sandbox/documents/new?type=CreditMemo",
-    "/sandbox/documents/Invoice/101", "/sandbox/documents/Invoice/101/edit", "/sandbox/documents/Invoice/101/delete",
-    "/sandbox/items", "/sandbox/items/new", "/sandbox/items/4/edit", "/sandbox/customers", "/sandbox/faults",
+    "/sandbox/",
+    "/sandbox/documents",
+    "/sandbox/documents?type=Invoice&state=voided",
+    "/sandbox/documents?state=deleted&page=2",
+    "/sandbox/documents/new?type=CreditMemo",
+    "/sandbox/documents/Invoice/101",
+    "/sandbox/documents/Invoice/101/edit",
+    "/sandbox/documents/Invoice/101/delete",
+    "/sandbox/items",
+    "/sandbox/items/new",
+    "/sandbox/items/4/edit",
+    "/sandbox/customers",
+    "/sandbox/faults",
     "/sandbox/oauth2/authorize?client_id=partsemble-test-client&response_type=code"
     "&scope=com.intuit.quickbooks.accounting&redirect_uri=http://127.0.0.1:5000/connect/qbo/callback&state=s",
 ]
@@ -60,48 +70,58 @@ def test_only_what_a_qbo_client_calls_is_public(app: Flask) -> None:
     assert public == {endpoint for endpoint in endpoints if endpoint.startswith("sandbox_api.")}
 
 
-def test_a_script_named_customer_is_shown_as_text_everywhere(server: str, http: requests.Session,
-                                                             company: SandboxCompany, seeded: Any) -> None:
-    response = post_form(http, f"{server}/sandbox/customers", f"{server}/sandbox/customers",
-                         {"display_name": SCRIPT, "email": ""})
+def test_a_script_named_customer_is_shown_as_text_everywhere(
+    server: str, http: requests.Session, company: SandboxCompany, seeded: Any
+) -> None:
+    response = post_form(http, f"{server}/sandbox/customers", f"{server}/sandbox/customers", {"display_name": SCRIPT, "email": ""})
     assert response.status_code == 302
     customer = company.customers()[-1]
     assert customer["DisplayName"] == SCRIPT
-    company.create_document("Invoice", customer_id=customer["Id"], txn_date=date(2026, 11, 1),
-                            lines=[LineInput("1", Decimal("1"))])
+    company.create_document("Invoice", customer_id=customer["Id"], txn_date=date(2026, 11, 1), lines=[LineInput("1", Decimal("1"))])
     for path in ("/sandbox/customers", "/sandbox/documents", "/sandbox/documents/new"):
         html = http.get(server + path, timeout=10).text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert SCRIPT not in html
 
 
-def test_posting_without_the_csrf_token_is_refused(server: str, http: requests.Session, company: SandboxCompany,
-                                                   seeded: Any) -> None:
+def test_posting_without_the_csrf_token_is_refused(server: str, http: requests.Session, company: SandboxCompany, seeded: Any) -> None:
     response = http.post(f"{server}/sandbox/customers", data={"display_name": "No Token"}, timeout=10)
     assert response.status_code == 400
     assert "No Token" not in [c["DisplayName"] for c in company.customers()]
 
 
-def test_a_document_created_on_the_page_is_served_by_the_api(server: str, http: requests.Session, api: Api,
-                                                             seeded: Any) -> None:
-    form = {"entity": "SalesReceipt", "customer_id": "5", "txn_date": "2026-11-03", "doc_number": "",
-            "private_note": "walk-in",
-            "line-0-item": "2", "line-0-qty": "3", "line-0-unit_price": "", "line-0-description": "",
-            "line-0-amount": "",
-            "line-1-item": "", "line-1-qty": "", "line-1-unit_price": "", "line-1-description": "Gift message",
-            "line-1-amount": ""}
+def test_a_document_created_on_the_page_is_served_by_the_api(server: str, http: requests.Session, api: Api, seeded: Any) -> None:
+    form = {
+        "entity": "SalesReceipt",
+        "customer_id": "5",
+        "txn_date": "2026-11-03",
+        "doc_number": "",
+        "private_note": "walk-in",
+        "line-0-item": "2",
+        "line-0-qty": "3",
+        "line-0-unit_price": "",
+        "line-0-description": "",
+        "line-0-amount": "",
+        "line-1-item": "",
+        "line-1-qty": "",
+        "line-1-unit_price": "",
+        "line-1-description": "Gift message",
+        "line-1-amount": "",
+    }
     response = post_form(http, f"{server}/sandbox/documents/new", f"{server}/sandbox/documents/new", form)
     assert response.status_code == 302
     doc_id = response.headers["Location"].rstrip("/").split("/")[-1]
     [doc] = api.rows(f"SELECT * FROM SalesReceipt WHERE Id = '{doc_id}'", "SalesReceipt")
     assert (doc["SyncToken"], doc["CustomerRef"]["value"], doc["PrivateNote"]) == ("0", "5", "walk-in")
-    assert [(line["SalesItemLineDetail"]["ItemRef"]["value"], line["SalesItemLineDetail"]["Qty"], line["Amount"])
-            for line in doc["Line"] if "SalesItemLineDetail" in line] == [("2", 3, 72)]
+    assert [
+        (line["SalesItemLineDetail"]["ItemRef"]["value"], line["SalesItemLineDetail"]["Qty"], line["Amount"])
+        for line in doc["Line"]
+        if "SalesItemLineDetail" in line
+    ] == [("2", 3, 72)]
     assert any(line.get("Description") == "Gift message" and "DescriptionLineDetail" in line for line in doc["Line"])
 
 
-def test_editing_on_the_page_bumps_the_sync_token(server: str, http: requests.Session, company: SandboxCompany,
-                                                  seeded: Any) -> None:
+def test_editing_on_the_page_bumps_the_sync_token(server: str, http: requests.Session, company: SandboxCompany, seeded: Any) -> None:
     edit = f"{server}/sandbox/documents/Invoice/101/edit"
     fields = form_fields(http.get(edit, timeout=10).text, "document-form")
     first = next(key for key, value in sorted(fields.items()) if key.endswith("-item") and value)
@@ -116,22 +136,23 @@ def test_editing_on_the_page_bumps_the_sync_token(server: str, http: requests.Se
     changed = [line for line in after["Line"] if "SalesItemLineDetail" in line or "GroupLineDetail" in line]
     kept = [line for line in before["Line"] if "SalesItemLineDetail" in line or "GroupLineDetail" in line]
     assert len(changed) == len(kept)
-    assert (changed[0]["SalesItemLineDetail"]["ItemRef"]["value"], changed[0]["SalesItemLineDetail"]["Qty"]) == (
-        "3", 7)
+    assert (changed[0]["SalesItemLineDetail"]["ItemRef"]["value"], changed[0]["SalesItemLineDetail"]["Qty"]) == ("3", 7)
     assert changed[1:] == kept[1:]
 
 
 def test_a_form_with_errors_says_what_to_fix(server: str, http: requests.Session, seeded: Any) -> None:
-    response = post_form(http, f"{server}/sandbox/documents/new", f"{server}/sandbox/documents/new",
-                         {"entity": "Invoice", "customer_id": "", "txn_date": "soon", "line-0-item": "1",
-                          "line-0-qty": "many"})
+    response = post_form(
+        http,
+        f"{server}/sandbox/documents/new",
+        f"{server}/sandbox/documents/new",
+        {"entity": "Invoice", "customer_id": "", "txn_date": "soon", "line-0-item": "1", "line-0-qty": "many"},
+    )
     assert response.status_code == 400
     errors = re.search(r'<ul id="form-errors">(.*?)</ul>', response.text, re.DOTALL)
     assert errors and "Choose a customer" in errors.group(1) and "quantity must be a number" in errors.group(1)
 
 
-def test_void_and_delete_from_the_pages(server: str, http: requests.Session, company: SandboxCompany,
-                                        seeded: Any) -> None:
+def test_void_and_delete_from_the_pages(server: str, http: requests.Session, company: SandboxCompany, seeded: Any) -> None:
     page = f"{server}/sandbox/documents/Invoice/102"
     assert post_form(http, page, f"{page}/void", {}).status_code == 302
     assert company.state("Invoice", "102") == "voided"
@@ -143,28 +164,30 @@ def test_void_and_delete_from_the_pages(server: str, http: requests.Session, com
     assert 'data-id="102"' in listing
 
 
-def test_items_are_created_and_edited_on_the_pages(server: str, http: requests.Session, company: SandboxCompany,
-                                                   seeded: Any) -> None:
+def test_items_are_created_and_edited_on_the_pages(server: str, http: requests.Session, company: SandboxCompany, seeded: Any) -> None:
     new = f"{server}/sandbox/items/new"
-    response = post_form(http, new, new, {"name": "Fig Candle 8oz", "sku": "CND-FIG-8", "type": "Inventory",
-                                          "unit_price": "26.00", "active": "1"})
+    response = post_form(
+        http, new, new, {"name": "Fig Candle 8oz", "sku": "CND-FIG-8", "type": "Inventory", "unit_price": "26.00", "active": "1"}
+    )
     assert response.status_code == 302
     item = company.items()[-1]
-    assert (item["Name"], item["Sku"], item["Type"], item["Active"]) == ("Fig Candle 8oz", "CND-FIG-8", "Inventory",
-                                                                         True)
+    assert (item["Name"], item["Sku"], item["Type"], item["Active"]) == ("Fig Candle 8oz", "CND-FIG-8", "Inventory", True)
     edit = f"{server}/sandbox/items/{item['Id']}/edit"
-    assert post_form(http, edit, edit, {"name": "Fig Candle 8oz", "sku": "", "type": "NonInventory",
-                                        "unit_price": "26.00"}).status_code == 302
+    assert (
+        post_form(http, edit, edit, {"name": "Fig Candle 8oz", "sku": "", "type": "NonInventory", "unit_price": "26.00"}).status_code == 302
+    )
     edited = company.get("Item", item["Id"])
-    assert ("Sku" in edited, edited["Type"], edited["Active"], edited["SyncToken"]) == (False, "NonInventory", False,
-                                                                                        "1")
+    assert ("Sku" in edited, edited["Type"], edited["Active"], edited["SyncToken"]) == (False, "NonInventory", False, "1")
 
 
-def test_the_fault_form_adds_a_rule_every_process_sees(server: str, http: requests.Session,
-                                                       company: SandboxCompany) -> None:
+def test_the_fault_form_adds_a_rule_every_process_sees(server: str, http: requests.Session, company: SandboxCompany) -> None:
     page = f"{server}/sandbox/faults"
-    response = post_form(http, page, page, {"family": "query", "kind": "throttle_retry_after", "ordinals": "2, 5",
-                                            "probability": "", "retry_after": "30", "delay": "0"})
+    response = post_form(
+        http,
+        page,
+        page,
+        {"family": "query", "kind": "throttle_retry_after", "ordinals": "2, 5", "probability": "", "retry_after": "30", "delay": "0"},
+    )
     assert response.status_code == 302
     [rule] = company.faults()
     assert (rule.family, rule.kind, rule.ordinals, rule.retry_after) == ("query", "throttle_retry_after", (2, 5), 30)
@@ -204,10 +227,14 @@ def test_behind_the_login_guard_pages_need_a_login_and_the_api_does_not(tmp_path
         customers_before = company.count("Customer")
         with serving(app) as server, requests.Session() as session:
             page = session.get(f"{server}/sandbox/customers", allow_redirects=False, timeout=10)
-            created = session.post(f"{server}/sandbox/customers", data={"display_name": "Guarded Customer"},
-                                   allow_redirects=False, timeout=10)
-            info = session.get(f"{server}/sandbox/v3/company/{company.realm_id}/companyinfo/{company.realm_id}",
-                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            created = session.post(
+                f"{server}/sandbox/customers", data={"display_name": "Guarded Customer"}, allow_redirects=False, timeout=10
+            )
+            info = session.get(
+                f"{server}/sandbox/v3/company/{company.realm_id}/companyinfo/{company.realm_id}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
         assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
         assert created.status_code in (302, 400) and company.count("Customer") == customers_before
         assert info.status_code == 200

@@ -1,4 +1,5 @@
 """Fakes and fixtures for the QBO connector tests: HTTP through `responses`, no network, no real waits."""
+
 from __future__ import annotations
 
 import copy
@@ -82,10 +83,7 @@ def sent_params(mocked: responses.RequestsMock) -> Callable[[], list[dict[str, s
     """The query-string parameters of every request made so far, in order."""
 
     def params() -> list[dict[str, str]]:
-        return [
-            {key: values[0] for key, values in parse_qs(urlsplit(call.request.url or "").query).items()}
-            for call in mocked.calls
-        ]
+        return [{key: values[0] for key, values in parse_qs(urlsplit(call.request.url or "").query).items()} for call in mocked.calls]
 
     return params
 
@@ -127,5 +125,3 @@ def query_body() -> Callable[..., dict[str, Any]]:
         return {"QueryResponse": {entity: rows, "startPosition": 1, "maxResults": len(rows)}, "time": time}
 
     return build
-
-

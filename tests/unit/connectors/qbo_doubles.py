@@ -1,4 +1,5 @@
 """Test doubles and constants shared by the QBO connector tests (imported by name: no __init__ here)."""
+
 from __future__ import annotations
 
 import json

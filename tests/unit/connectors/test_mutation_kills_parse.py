@@ -1,6 +1,7 @@
 """What the QBO parser promises in detail, each pinned where mutation testing found it unguarded
 (tests/MUTATION.md): the field each message names, the length at which a bad value is cut, the
 warning an unreadable server clock leaves, and what a bundle without a name becomes."""
+
 from __future__ import annotations
 
 import logging
@@ -87,8 +88,7 @@ def test_a_bundle_without_an_item_reference_gives_its_lines_no_group_name():
 
 
 def _invoice(lines: list[Any], **fields: Any) -> dict[str, Any]:
-    return {"Id": "42", "SyncToken": "0", "DocNumber": "1042", "TxnDate": "2026-05-04", "TotalAmt": 10,
-            "Line": lines, **fields}
+    return {"Id": "42", "SyncToken": "0", "DocNumber": "1042", "TxnDate": "2026-05-04", "TotalAmt": 10, "Line": lines, **fields}
 
 
 def _item(**fields: Any) -> dict[str, Any]:
@@ -106,11 +106,12 @@ def _item(**fields: Any) -> dict[str, Any]:
         (_invoice([_item(detail={"ItemRef": "5"})]), "Invoice 1042: Line 1 ItemRef is not an object ('5')"),
         (_invoice([_item(detail={"ItemRef": {"value": "5", "name": 5}})]), "Invoice 1042: Line 1 ItemRef.name is not text (5)"),
         (_invoice([_item(detail={"ItemRef": {"name": "Rock Fountain"}})]), "Invoice 1042: Line 1 ItemRef.value is missing"),
-        (_invoice([{"Id": "1", "Amount": 10, "SalesItemLineDetail": None}]),
-         "Invoice 1042: Line 1 SalesItemLineDetail is missing"),
+        (_invoice([{"Id": "1", "Amount": 10, "SalesItemLineDetail": None}]), "Invoice 1042: Line 1 SalesItemLineDetail is missing"),
         (_invoice([{"Amount": 3, "DiscountLineDetail": "10%"}]), "Invoice 1042: Line 1 DiscountLineDetail is not an object ('10%')"),
-        (_invoice([{"Amount": 3, "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": "10"}}]),
-         "Invoice 1042: Line 1 DiscountPercent is not a number ('10')"),
+        (
+            _invoice([{"Amount": 3, "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": "10"}}]),
+            "Invoice 1042: Line 1 DiscountPercent is not a number ('10')",
+        ),
         (_invoice([{"Amount": "3", "SubTotalLineDetail": {}}]), "Invoice 1042: Line 1 Amount is not a number ('3')"),
         (_invoice([{"Id": 3, "SubTotalLineDetail": {}}]), "Invoice 1042: Line 1 Id is not text (3)"),
         (_invoice([{"Description": 3, "DescriptionOnly": {}}]), "Invoice 1042: Line 1 Description is not text (3)"),
@@ -150,8 +151,10 @@ def test_an_item_line_without_an_item_reference_has_no_item():
 
 
 def test_text_lines_keep_their_id_and_the_bundle_they_are_in():
-    bundle = {"Id": "1", "GroupLineDetail": {"GroupItemRef": {"name": "Kit"},
-                                            "Line": [{"Id": "2", "Description": "inside", "DescriptionOnly": {}}]}}
+    bundle = {
+        "Id": "1",
+        "GroupLineDetail": {"GroupItemRef": {"name": "Kit"}, "Line": [{"Id": "2", "Description": "inside", "DescriptionOnly": {}}]},
+    }
     lines = [bundle, {"Id": "3", "Amount": 10, "SubTotalLineDetail": {}}, {"Id": "4", "Description": "?"}]
 
     doc = parse_document(DocumentType.INVOICE, _invoice(lines))
@@ -209,8 +212,9 @@ def test_the_highest_exchange_rate_allowed_is_read():
 def test_a_document_that_is_not_an_object_is_a_problem_with_nothing_readable():
     problem = parse_document(DocumentType.SALES_RECEIPT, "Invoice")
 
-    assert problem == DocumentProblem(DocumentType.SALES_RECEIPT, "", "", "", None,
-                                      "SalesReceipt (no Id): the document is not an object ('Invoice')")
+    assert problem == DocumentProblem(
+        DocumentType.SALES_RECEIPT, "", "", "", None, "SalesReceipt (no Id): the document is not an object ('Invoice')"
+    )
     assert isinstance(problem, DocumentProblem) and problem.raw is None
 
 
@@ -240,7 +244,12 @@ def test_an_unexpected_failure_costs_one_document_and_is_logged(caplog):
 
     assert isinstance(problem, DocumentProblem)
     assert (problem.type, problem.id, problem.number, problem.customer_name, problem.message) == (
-        DocumentType.CREDIT_MEMO, "42", "1042", "Acme", "CreditMemo 1042: could not be read (unexpected RuntimeError)")
+        DocumentType.CREDIT_MEMO,
+        "42",
+        "1042",
+        "Acme",
+        "CreditMemo 1042: could not be read (unexpected RuntimeError)",
+    )
     assert problem.raw is payload
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
         (logging.ERROR, "unexpected failure parsing a QBO CreditMemo"),

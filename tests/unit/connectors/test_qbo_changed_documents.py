@@ -1,4 +1,5 @@
 """changed_documents: keyset paging over Invoice, SalesReceipt and CreditMemo."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -63,9 +64,7 @@ def test_empty_results_yield_one_empty_page_per_type(source, serve, qbo_json, se
     ]
 
 
-def test_two_full_pages_then_a_short_one_page_on_the_last_update_time(
-    http, serve, query_body, invoice_row, sent_queries
-):
+def test_two_full_pages_then_a_short_one_page_on_the_last_update_time(http, serve, query_body, invoice_row, sent_queries):
     source = QboSource(http, page_size=2)
     serve(query_body("Invoice", [invoice_row("1", T1), invoice_row("2", T2)], time="2026-05-20T10:00:01-07:00"))
     serve(query_body("Invoice", [invoice_row("2", T2), invoice_row("3", T3)], time="2026-05-20T10:00:02-07:00"))
@@ -94,8 +93,7 @@ def test_without_since_the_time_condition_is_left_out_but_the_order_kept(http, s
     list(source.changed_documents(None, date(2026, 3, 15)))
 
     assert sent_queries()[0] == (
-        "SELECT * FROM Invoice WHERE TxnDate >= '2026-03-15' "
-        "ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 5"
+        "SELECT * FROM Invoice WHERE TxnDate >= '2026-03-15' ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 5"
     )
 
 
@@ -105,9 +103,7 @@ def test_since_keeps_its_offset_and_drops_fractions_of_a_second(source, serve, q
 
     list(source.changed_documents(datetime(2026, 5, 1, 14, 30, 5, 999999, tzinfo=timezone.utc), NOT_BEFORE))
 
-    assert sent_queries()[0].startswith(
-        "SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '2026-05-01T14:30:05+00:00' AND"
-    )
+    assert sent_queries()[0].startswith("SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '2026-05-01T14:30:05+00:00' AND")
 
 
 def test_full_pages_on_one_timestamp_advance_by_position_within_it(http, serve, query_body, invoice_row, sent_queries):
@@ -140,9 +136,7 @@ def test_full_pages_on_one_timestamp_advance_by_position_within_it(http, serve, 
     ]
 
 
-def test_a_full_page_on_a_later_timestamp_restarts_positions_within_that_timestamp(
-    http, serve, query_body, invoice_row, sent_queries
-):
+def test_a_full_page_on_a_later_timestamp_restarts_positions_within_that_timestamp(http, serve, query_body, invoice_row, sent_queries):
     source = QboSource(http, page_size=2)
     serve(query_body("Invoice", [invoice_row("1", T1), invoice_row("2", T1)]))
     serve(query_body("Invoice", [invoice_row("3", T2), invoice_row("4", T2)]))

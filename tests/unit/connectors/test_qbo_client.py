@@ -1,4 +1,5 @@
 """QboSource reads other than changes and deletions: ids, documents by id, items, company info."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,10 +17,7 @@ from partsemble.domain.documents import DocumentProblem, DocumentType, ItemRecor
 
 
 def ids_query(position: int, size: int) -> str:
-    return (
-        "SELECT Id FROM Invoice WHERE TxnDate >= '2026-01-01' AND TxnDate <= '2026-01-31' "
-        f"STARTPOSITION {position} MAXRESULTS {size}"
-    )
+    return f"SELECT Id FROM Invoice WHERE TxnDate >= '2026-01-01' AND TxnDate <= '2026-01-31' STARTPOSITION {position} MAXRESULTS {size}"
 
 
 def items_query(position: int, size: int, columns: str = "*, Sku") -> str:
@@ -59,9 +57,7 @@ def test_document_ids_refuses_manual_sales(source):
         source.document_ids(DocumentType.MANUAL, date(2026, 1, 1), date(2026, 1, 31))
 
 
-def test_get_documents_asks_100_ids_at_a_time_and_leaves_out_missing_ones(
-    source, serve, query_body, qbo_json, sent_queries
-):
+def test_get_documents_asks_100_ids_at_a_time_and_leaves_out_missing_ones(source, serve, query_body, qbo_json, sent_queries):
     receipt = qbo_json("sales_receipt_cad.json")["SalesReceipt"]
     wanted = [str(n) for n in range(1, 251)] + ["1"]
     serve(query_body("SalesReceipt", [receipt]))
@@ -74,9 +70,7 @@ def test_get_documents_asks_100_ids_at_a_time_and_leaves_out_missing_ones(
     assert [doc.id for doc in documents] == ["1044", "201"]
     queries = sent_queries()
     assert queries[0] == (
-        "SELECT * FROM SalesReceipt WHERE Id IN ("
-        + ", ".join(f"'{n}'" for n in range(1, 101))
-        + ") STARTPOSITION 1 MAXRESULTS 1000"
+        "SELECT * FROM SalesReceipt WHERE Id IN (" + ", ".join(f"'{n}'" for n in range(1, 101)) + ") STARTPOSITION 1 MAXRESULTS 1000"
     )
     assert queries[2].startswith("SELECT * FROM SalesReceipt WHERE Id IN ('201', '202', ")
     assert queries[2].endswith("'250') STARTPOSITION 1 MAXRESULTS 1000")

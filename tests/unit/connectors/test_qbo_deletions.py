@@ -1,4 +1,5 @@
 """deletions: CDC tombstones, each confirmed by reading the object."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -41,9 +42,7 @@ def test_tombstone_is_confirmed_by_610_and_a_readable_object_is_not_deleted(sour
 
     deletions = source.deletions(SINCE)
 
-    assert deletions == [
-        Deletion(type=DocumentType.INVOICE, id="979", deleted_at=datetime(2026, 5, 19, 12, 55, 50, tzinfo=PACIFIC))
-    ]
+    assert deletions == [Deletion(type=DocumentType.INVOICE, id="979", deleted_at=datetime(2026, 5, 19, 12, 55, 50, tzinfo=PACIFIC))]
     # The live invoice 130 in the same answer is not read: only tombstones are.
     assert [call.request.path_url.split("?")[0] for call in mocked.calls] == [
         "/v3/company/9341453/cdc",

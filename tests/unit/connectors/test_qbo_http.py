@@ -1,4 +1,5 @@
 """The QBO transport: headers, timeouts, error shapes, retries, the token refresh on 401, logging."""
+
 from __future__ import annotations
 
 import logging
@@ -97,9 +98,7 @@ def test_fault_shapes_map_to_typed_errors_without_retry(
         ("fault_validation.json", "application/json", "4000"),
     ],
 )
-def test_401_twice_raises_auth_error_after_one_refresh(
-    http, serve, qbo_text, tokens, mocked, fixture, content_type, code
-):
+def test_401_twice_raises_auth_error_after_one_refresh(http, serve, qbo_text, tokens, mocked, fixture, content_type, code):
     serve(qbo_text(fixture), status=401, content_type=content_type)
     serve(qbo_text(fixture), status=401, content_type=content_type)
 
@@ -154,12 +153,8 @@ def test_dead_refresh_token_surfaces_reconnect_required(http, serve, qbo_text, t
         (Decimal("0.5"), [Decimal("0.75"), Decimal("1.5")]),
     ],
 )
-def test_429_without_retry_after_backs_off_then_succeeds(
-    tokens, fake_time, serve, qbo_text, mocked, jitter, expected_waits
-):
-    retry = RetryPolicy(
-        backoff_base=Decimal(1), sleep=fake_time.sleep, random=lambda: jitter, clock=fake_time.clock
-    )
+def test_429_without_retry_after_backs_off_then_succeeds(tokens, fake_time, serve, qbo_text, mocked, jitter, expected_waits):
+    retry = RetryPolicy(backoff_base=Decimal(1), sleep=fake_time.sleep, random=lambda: jitter, clock=fake_time.clock)
     http = QboHttp(requests.Session(), api_base=API_BASE, realm_id=REALM, tokens=tokens, retry=retry)
     serve(qbo_text("fault_throttle.xml"), status=429, content_type="application/xml")
     serve(qbo_text("fault_throttle.xml"), status=429, content_type="application/xml")
@@ -172,7 +167,9 @@ def test_429_without_retry_after_backs_off_then_succeeds(
 
 
 SYSTEM_FAULT_IN_A_200 = {"Fault": {"type": "SystemFault", "Error": [{"Message": "A system fault occurred", "code": "10000"}]}}
-THROTTLE_JSON = {"Fault": {"type": "ThrottleExceeded", "Error": [{"Message": "message=ThrottleExceeded; errorCode=003001", "code": "3001"}]}}
+THROTTLE_JSON = {
+    "Fault": {"type": "ThrottleExceeded", "Error": [{"Message": "message=ThrottleExceeded; errorCode=003001", "code": "3001"}]}
+}
 
 
 @pytest.mark.parametrize(
@@ -185,9 +182,7 @@ THROTTLE_JSON = {"Fault": {"type": "ThrottleExceeded", "Error": [{"Message": "me
         (200, SYSTEM_FAULT_IN_A_200, "application/json"),
     ],
 )
-def test_a_throttle_or_system_fault_is_retried_whatever_the_status(
-    http, serve, qbo_text, fake_time, mocked, status, body, content_type
-):
+def test_a_throttle_or_system_fault_is_retried_whatever_the_status(http, serve, qbo_text, fake_time, mocked, status, body, content_type):
     serve(qbo_text(body) if isinstance(body, str) else body, status=status, content_type=content_type)
     serve(qbo_text(body) if isinstance(body, str) else body, status=status, content_type=content_type)
     serve(OK_BODY)
@@ -256,9 +251,7 @@ def test_500_is_retried_once_only(http, serve, fake_time, mocked):
     assert fake_time.sleeps == [Decimal("0.5")]
 
 
-@pytest.mark.parametrize(
-    ("status", "error"), [(400, BadRequest), (403, BadRequest), (404, NotFound), (409, BadRequest)]
-)
+@pytest.mark.parametrize(("status", "error"), [(400, BadRequest), (403, BadRequest), (404, NotFound), (409, BadRequest)])
 def test_other_4xx_is_not_retried(http, serve, qbo_text, fake_time, mocked, status, error):
     serve(qbo_text("fault_validation.json"), status=status)
 
@@ -270,9 +263,7 @@ def test_other_4xx_is_not_retried(http, serve, qbo_text, fake_time, mocked, stat
 
 
 def test_retries_stop_after_max_retries(tokens, fake_time, serve, mocked):
-    retry = RetryPolicy(
-        max_retries=3, budget=Decimal(1000), sleep=fake_time.sleep, random=lambda: Decimal(0), clock=fake_time.clock
-    )
+    retry = RetryPolicy(max_retries=3, budget=Decimal(1000), sleep=fake_time.sleep, random=lambda: Decimal(0), clock=fake_time.clock)
     http = QboHttp(requests.Session(), api_base=API_BASE, realm_id=REALM, tokens=tokens, retry=retry)
     serve("", status=503)
 
@@ -284,9 +275,7 @@ def test_retries_stop_after_max_retries(tokens, fake_time, serve, mocked):
 
 
 def test_retries_stop_when_the_next_wait_would_exceed_the_budget(tokens, fake_time, serve, mocked):
-    retry = RetryPolicy(
-        max_retries=10, budget=Decimal("2.5"), sleep=fake_time.sleep, random=lambda: Decimal(0), clock=fake_time.clock
-    )
+    retry = RetryPolicy(max_retries=10, budget=Decimal("2.5"), sleep=fake_time.sleep, random=lambda: Decimal(0), clock=fake_time.clock)
     http = QboHttp(requests.Session(), api_base=API_BASE, realm_id=REALM, tokens=tokens, retry=retry)
     serve("", status=503)
 

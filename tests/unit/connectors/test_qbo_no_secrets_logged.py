@@ -1,4 +1,5 @@
 """No log record and no raised error ever carries an access or refresh token."""
+
 from __future__ import annotations
 
 import logging
@@ -33,9 +34,7 @@ NO_WAIT = RetryPolicy(max_retries=2, sleep=lambda seconds: None, random=lambda: 
 
 
 def _http(tokens: FakeTokens | None = None) -> QboHttp:
-    return QboHttp(
-        requests.Session(), api_base="https://qbo.test/v3", realm_id="9341453", tokens=tokens or FakeTokens(), retry=NO_WAIT
-    )
+    return QboHttp(requests.Session(), api_base="https://qbo.test/v3", realm_id="9341453", tokens=tokens or FakeTokens(), retry=NO_WAIT)
 
 
 def _refresh() -> object:
@@ -63,7 +62,7 @@ def refresh_dies(rsps: responses.RequestsMock) -> None:
 
 
 def throttled_then_broken(rsps: responses.RequestsMock) -> None:
-    rsps.add(responses.GET, QUERY_URL, status=429, body="<Fault type=\"SERVICE\"><Error code=\"3001\"/></Fault>")
+    rsps.add(responses.GET, QUERY_URL, status=429, body='<Fault type="SERVICE"><Error code="3001"/></Fault>')
     # Even an exception text that quotes the header must not reach a log or an error.
     leaky = requests.exceptions.ConnectionError(f"reset while sending Bearer {ACCESS_TOKEN}")
     rsps.add(responses.GET, QUERY_URL, body=leaky)

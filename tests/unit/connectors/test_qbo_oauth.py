@@ -1,4 +1,5 @@
 """Intuit OAuth 2.0: authorize URL, code exchange, refresh, revoke."""
+
 from __future__ import annotations
 
 import base64
@@ -31,9 +32,7 @@ BASIC = "Basic " + base64.b64encode(b"client-abc:secret-xyz").decode()
 
 @pytest.fixture
 def token_retry(fake_time) -> RetryPolicy:
-    return RetryPolicy(
-        max_retries=2, budget=Decimal(15), sleep=fake_time.sleep, random=lambda: Decimal(0), clock=fake_time.clock
-    )
+    return RetryPolicy(max_retries=2, budget=Decimal(15), sleep=fake_time.sleep, random=lambda: Decimal(0), clock=fake_time.clock)
 
 
 def refresh(token_retry: RetryPolicy) -> oauth.TokenSet:
@@ -166,7 +165,7 @@ def test_token_failures_that_persist_stop_after_the_retry_bound(mocked, token_re
 @pytest.mark.parametrize(
     "body",
     [
-        "{\"access_token\": \"a\", \"refresh_token\": \"r\", \"expires_in\": 36",
+        '{"access_token": "a", "refresh_token": "r", "expires_in": 36',
         json.dumps({"access_token": "a", "expires_in": 3600, "x_refresh_token_expires_in": 8726400}),
         json.dumps({"access_token": "a", "refresh_token": "r", "expires_in": "3600", "x_refresh_token_expires_in": 1}),
         json.dumps({"access_token": "a", "refresh_token": "r", "expires_in": 1, "x_refresh_token_expires_in": 10**20}),
@@ -183,9 +182,7 @@ def test_unreadable_token_answer_raises_malformed_response(mocked, token_retry, 
 def test_revoke_posts_json_with_basic_auth_and_reports_success(mocked):
     mocked.add(responses.POST, REVOKE_URL, body="", status=200)
 
-    revoked = oauth.revoke(
-        requests.Session(), revoke_url=REVOKE_URL, client_id="client-abc", client_secret="secret-xyz", token="AB11-r"
-    )
+    revoked = oauth.revoke(requests.Session(), revoke_url=REVOKE_URL, client_id="client-abc", client_secret="secret-xyz", token="AB11-r")
 
     assert revoked is True
     request = mocked.calls[0].request
@@ -206,9 +203,7 @@ def test_revoke_posts_json_with_basic_auth_and_reports_success(mocked):
 def test_revoke_is_best_effort_and_never_raises(mocked, failure):
     mocked.add(responses.POST, REVOKE_URL, **failure)
 
-    revoked = oauth.revoke(
-        requests.Session(), revoke_url=REVOKE_URL, client_id="client-abc", client_secret="secret-xyz", token="AB11-r"
-    )
+    revoked = oauth.revoke(requests.Session(), revoke_url=REVOKE_URL, client_id="client-abc", client_secret="secret-xyz", token="AB11-r")
 
     assert revoked is False
 

@@ -1,4 +1,5 @@
 """Parsing QBO sales documents and items into the house's records."""
+
 from __future__ import annotations
 
 import copy

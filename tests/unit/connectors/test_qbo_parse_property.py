@@ -1,4 +1,5 @@
 """Property: no mutation of a valid QBO document makes parsing raise."""
+
 from __future__ import annotations
 
 import copy

@@ -3,6 +3,7 @@
 Each one becomes a typed record, a per-document problem, or a typed
 ConnectorError: never an unexpected exception (a 500 in the app).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -49,7 +50,8 @@ def document(name: str) -> SalesDocument | DocumentProblem:
 
 @pytest.mark.parametrize("name", rec.names("doc_read", "doc_bare"))
 def test_every_recorded_document_becomes_a_typed_record_or_a_clear_problem(
-        name: str, serve: Callable[..., None], source: QboSource) -> None:
+    name: str, serve: Callable[..., None], source: QboSource
+) -> None:
     meta = rec.meta(name)
     if name.endswith(".xml"):
         # The client asks for JSON; a document in XML is a clear, typed failure of that call.
@@ -67,13 +69,11 @@ def test_every_recorded_document_becomes_a_typed_record_or_a_clear_problem(
 
 
 @pytest.mark.parametrize("name", rec.names("fault"))
-def test_every_recorded_fault_is_the_typed_error_its_code_means(
-        name: str, serve: Callable[..., None], source: QboSource) -> None:
+def test_every_recorded_fault_is_the_typed_error_its_code_means(name: str, serve: Callable[..., None], source: QboSource) -> None:
     raw = rec.text(name)
     code = rec.body(name)["Fault"]["Error"][0]["code"] if name.endswith(".json") else _xml_code(raw)
     status = 403 if "statusCode=403" in raw else FAULT_STATUS.get(code, 400)
-    serve(raw, status=status, url=f"{COMPANY_URL}/item/11",
-          content_type="application/xml" if name.endswith(".xml") else "application/json")
+    serve(raw, status=status, url=f"{COMPANY_URL}/item/11", content_type="application/xml" if name.endswith(".xml") else "application/json")
     with pytest.raises(ConnectorError) as caught:
         source.get_item("11")
     assert isinstance(caught.value, FAULT_ERROR.get(code, BadRequest))
@@ -102,13 +102,13 @@ def test_recorded_item_reads_become_item_records(name: str, serve: Callable[...,
     payload = rec.body(name)["Item"]
     serve(rec.text(name), url=f"{COMPANY_URL}/item/{payload['Id']}")
     item = source.get_item(payload["Id"])
-    assert (item.id, item.name, item.type, item.active) == (payload["Id"], payload["Name"], payload["Type"],
-                                                             payload.get("Active", True))
+    assert (item.id, item.name, item.type, item.active) == (payload["Id"], payload["Name"], payload["Type"], payload.get("Active", True))
 
 
 @pytest.mark.parametrize("name", rec.names("cdc"))
 def test_recorded_cdc_answers_give_confirmed_deletions_of_sales_documents_only(
-        name: str, serve: Callable[..., None], http: QboHttp) -> None:
+    name: str, serve: Callable[..., None], http: QboHttp
+) -> None:
     raw = rec.text(name)
     recorded_at = _answer_time(raw)
     source = QboSource(http, now=lambda: recorded_at + timedelta(hours=1))
@@ -147,9 +147,12 @@ def _sales_tombstones(body: dict[str, Any]) -> list[tuple[str, str]]:
 
 # What the recordings teach, one behaviour each.
 
+
 def test_tax_inclusive_lines_are_read_net_of_tax_so_tax_is_never_revenue() -> None:
-    for name, net, gross, tax in (("kotlin_au_invoice_192_taxinclusive.json", D("6000"), D("6600"), D("600")),
-                                  ("kotlin_au_invoice_185_taxinclusive_fraction.json", D("409.09"), D("450"), D("40.91"))):
+    for name, net, gross, tax in (
+        ("kotlin_au_invoice_192_taxinclusive.json", D("6000"), D("6600"), D("600")),
+        ("kotlin_au_invoice_185_taxinclusive_fraction.json", D("409.09"), D("450"), D("40.91")),
+    ):
         doc = document(name)
         assert isinstance(doc, SalesDocument)
         [line] = [line for line in doc.lines if line.kind is LineKind.ITEM]
@@ -161,7 +164,9 @@ def test_a_bundle_with_a_percent_discount_is_walked_into_its_item_lines() -> Non
     assert isinstance(doc, SalesDocument)
     items = [line for line in doc.lines if line.kind is LineKind.ITEM]
     assert [(line.item_id, line.quantity, line.amount, line.group_name) for line in items] == [
-        ("25", D("15"), D("7.96"), "Assorted sweets"), ("26", D("24"), D("2.65"), "Assorted sweets")]
+        ("25", D("15"), D("7.96"), "Assorted sweets"),
+        ("26", D("24"), D("2.65"), "Assorted sweets"),
+    ]
     assert [(d.amount, d.percent) for d in doc.discounts] == [(D("2.12"), D("20"))]
 
 
@@ -176,13 +181,16 @@ def test_a_void_is_recognised_only_once_its_amounts_are_zero() -> None:
     assert isinstance(zero_priced, SalesDocument) and zero_priced.status is DocumentStatus.ACTIVE
 
 
-@pytest.mark.parametrize(("name", "quantities"), [
-    ("airbyte_invoice_129_fractional_qty.json", [D(5), D(5), D("3.5"), D(1), D(1)]),
-    ("airbyte_salesreceipt_11_qty_4_5.json", [D("4.5")]),
-    ("airbyte_salesreceipt_38_percent_discount.json", [D("2.5")]),
-    ("intuit_usecase_invoice_801_2024.json", [None]),
-    ("invoiced_invoice_165_negative_noqty_desc_discount.json", [D(1), D(1), None]),
-])
+@pytest.mark.parametrize(
+    ("name", "quantities"),
+    [
+        ("airbyte_invoice_129_fractional_qty.json", [D(5), D(5), D("3.5"), D(1), D(1)]),
+        ("airbyte_salesreceipt_11_qty_4_5.json", [D("4.5")]),
+        ("airbyte_salesreceipt_38_percent_discount.json", [D("2.5")]),
+        ("intuit_usecase_invoice_801_2024.json", [None]),
+        ("invoiced_invoice_165_negative_noqty_desc_discount.json", [D(1), D(1), None]),
+    ],
+)
 def test_recorded_quantities_are_decimals_and_a_missing_qty_stays_unknown(name: str, quantities: list[Any]) -> None:
     doc = document(name)
     assert isinstance(doc, SalesDocument)
