@@ -98,6 +98,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["pct"] = lambda m, r=None: format_percent(m, r, mark())
     app.jinja_env.filters["day"] = lambda v: format_date(v, preferences().zone)
     app.jinja_env.globals["number_example"] = lambda: mark().example
+    # Chart axis labels ($2.5k, 12.5%) are compact: no thousands separator, so only the mark changes.
+    app.jinja_env.filters["axis"] = lambda text: text.replace(".", mark().value)
     app.jinja_env.filters["doc_type"] = lambda v: labels.label(labels.DOCUMENT_TYPES, v)
     app.jinja_env.filters["status_label"] = lambda v: labels.label(labels.STATUSES, v)
     app.jinja_env.filters["ledger_type"] = lambda v: labels.label(labels.LEDGER_TYPES, v)

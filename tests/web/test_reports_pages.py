@@ -281,3 +281,21 @@ def test_dashboard_partial_without_sales_or_problems_says_so(app, users) -> None
         html = render_template("sales/_dashboard.html", dashboard=sales_dashboard())
     assert "No sales in the last 12 months yet. Press Sync Now" in html
     assert "Every document synced, every sale costed from real lots" in html
+
+
+def test_chart_axis_labels_follow_the_decimal_mark(app, admin, viewer) -> None:  # type: ignore[no-untyped-def]
+    """Revenue 9 in one month: the money axis steps by 2.5, written $2,5 and $7,5 with the comma."""
+    with app.app_context():
+        candle = factories.product("CND-1", "Lavender Candle")
+        factories.lot(candle, "10", "4", date(2026, 1, 1))
+        items = {"1": ItemLink("1", "Lavender Candle", "Inventory", candle.id, "finished_good", "Lavender Candle")}
+        apply_document(ApplyContext(db.session, items), doc("1", [line("1", "1", "9")], day=date(2026, 3, 5), number="INV-1"))
+        db.session.commit()
+        db.session.remove()
+
+    def axis_labels() -> list[str]:
+        return re.findall(r'dy="0.35em" text-anchor="end">([^<]*)</text>', html_of(viewer.get("/reports/")))
+
+    assert axis_labels() == ["$0", "$2.5", "$5", "$7.5", "$10"]
+    assert admin.post("/settings/numbers-and-time", {"decimal_mark": ",", "time_zone": "UTC"}).status_code == 302
+    assert axis_labels() == ["$0", "$2,5", "$5", "$7,5", "$10"]
