@@ -51,7 +51,7 @@ AREAS = (
     Area("domain", ("partsemble/domain",), ("tests/unit", "--ignore=tests/unit/test_config.py")),
     Area(
         "parser",
-        ("partsemble/connectors/qbo/parse.py", "partsemble/connectors/qbo/fields.py"),
+        ("partsemble/connectors/qbo/parse.py", "partsemble/connectors/fields.py"),
         ("tests/unit/connectors",),
     ),
     # The tests whose subject is the engine; mutmut runs the fastest first and stops at the first

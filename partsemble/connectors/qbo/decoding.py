@@ -1,20 +1,5 @@
-"""JSON as the house reads it: every non-integer number a Decimal, no NaN or Infinity."""
+"""JSON as the house reads it; the decoder lives in connectors/decoding.py, shared with every connector."""
 
-from __future__ import annotations
+from partsemble.connectors.decoding import load_json
 
-import json
-from decimal import Decimal
-from typing import Any
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def load_json(text: str | bytes) -> Any:
-    """Decode JSON with Decimal numbers.
-
-    Raises:
-        ValueError: the text is not valid JSON (truncated, NaN/Infinity, too-long integers).
-    """
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+__all__ = ["load_json"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree
 
@@ -17,6 +17,7 @@ from partsemble.connectors.errors import (
     Transient,
 )
 from partsemble.connectors.qbo.decoding import load_json
+from partsemble.connectors.transport import retry_after_seconds as retry_after_seconds
 
 OBJECT_NOT_FOUND = "610"
 # A throttle is a throttle whatever the HTTP status: QBO sends 3001 (ThrottleExceeded) in a 429,
@@ -99,17 +100,6 @@ def fault_from_text(text: str) -> Fault | None:
     except ValueError:
         return None
     return fault_from_json(body) if isinstance(body, Mapping) else None
-
-
-def retry_after_seconds(header: str | None) -> Decimal | None:
-    """The Retry-After header as seconds; None when absent or given as an HTTP date."""
-    if not header:
-        return None
-    try:
-        seconds = Decimal(header.strip())
-    except InvalidOperation:
-        return None
-    return seconds if seconds.is_finite() and seconds >= 0 else None
 
 
 def error_for_status(status: int, fault: Fault | None, *, where: str, tid: str, retry_after: Decimal | None = None) -> ConnectorError:

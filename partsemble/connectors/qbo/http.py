@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -18,34 +18,14 @@ from partsemble.connectors.qbo.faults import (
     retry_after_seconds,
 )
 from partsemble.connectors.qbo.retry import RetryPolicy, Timeouts, log_failure, run_with_retries
+from partsemble.connectors.transport import (
+    TRANSIENT_REQUEST_ERRORS as TRANSIENT_REQUEST_ERRORS,
+    TokenProvider as TokenProvider,
+    describe_request_error as describe_request_error,
+)
 
 # Intuit ignores minor versions below 75 since 2025-08-01.
 MINOR_VERSION = "75"
-
-# Failures of the connection itself: nothing reached us, or the body was cut off.
-TRANSIENT_REQUEST_ERRORS = (
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
-
-class TokenProvider(Protocol):
-    """Where QboHttp gets access tokens; the stored, locked implementation lives outside the connector."""
-
-    def access_token(self) -> str:
-        """A currently valid access token."""
-        ...
-
-    def refresh_after_unauthorized(self, rejected_token: str) -> str:
-        """A fresh access token, after QBO refused `rejected_token`.
-
-        Raises:
-            ReconnectRequired: the refresh token is dead.
-            AuthError: the refresh failed otherwise.
-        """
-        ...
 
 
 class QboHttp:
@@ -118,17 +98,6 @@ class QboHttp:
             raise Transient(f"{where}: {describe_request_error(exc)}") from exc
         except requests.exceptions.RequestException as exc:
             raise ConnectorError(f"{where}: request could not be made ({type(exc).__name__})") from exc
-
-
-def describe_request_error(exc: requests.exceptions.RequestException) -> str:
-    """A short cause for a failed request that names no URL, header or token."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "timed out connecting"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return "timed out waiting for the response"
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        return "response body was cut off or garbled"
-    return f"connection failed ({type(exc).__name__})"
 
 
 def _tid(response: requests.Response) -> str:

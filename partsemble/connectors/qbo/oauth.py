@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +24,7 @@ from partsemble.connectors.qbo.decoding import load_json
 from partsemble.connectors.qbo.faults import retry_after_seconds
 from partsemble.connectors.qbo.http import TRANSIENT_REQUEST_ERRORS, describe_request_error
 from partsemble.connectors.qbo.retry import RetryPolicy, Timeouts, run_with_retries
+from partsemble.connectors.transport import TokenSet as TokenSet
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +37,6 @@ TOKEN_RETRY = RetryPolicy(max_retries=2, budget=Decimal(15), backoff_base=Decima
 def utc_now() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class TokenSet:
-    """What Intuit's token endpoint granted; the tokens stay out of repr so they never reach a log."""
-
-    access_token: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    expires_at: datetime
-    refresh_expires_at: datetime
 
 
 def authorize_url(auth_url: str, client_id: str, redirect_uri: str, state: str) -> str:
