@@ -8,7 +8,7 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, scoped_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,6 +17,7 @@ from partsemble.auth.locks import USERS, login_key, login_locks, serialize
 from partsemble.auth.throttle import Policy
 from partsemble.models.accounts import ROLES, User, password_hash_method
 from partsemble.models.base import utcnow
+from partsemble.models.engine import is_sqlite
 from partsemble.models.transactions import write_transaction
 
 AnySession = Session | scoped_session[Session]
@@ -232,12 +233,34 @@ def authenticate(
     return LoginResult(user, at=now)
 
 
-def record_login(session: AnySession, user_id: int, at: datetime) -> None:
-    """Note when the user last logged in (never moving it back), and commit."""
-    with write_transaction(session):
+# How long a login waits for SQLite's write lock before leaving its time to be written later.
+LOGIN_WRITE_WAIT_MS = 100
+
+
+def record_login(session: AnySession, user_id: int, at: datetime, wait_ms: int | None = None) -> None:
+    """Note when the user last logged in (never moving it back), and commit.
+
+    `wait_ms` bounds the wait for SQLite's write lock (see write_transaction); past it this
+    raises OperationalError and nothing is written.
+    """
+    with write_transaction(session, wait_ms):
         session.execute(
             update(User).where(User.id == user_id, or_(User.last_login_at.is_(None), User.last_login_at < at)).values(last_login_at=at)
         )
+
+
+def record_login_unless_busy(session: AnySession, user_id: int, at: datetime) -> bool:
+    """Record the login's time now, unless another writer holds SQLite's one write lock (a lot
+    import can hold it for seconds): then write nothing and answer False at once, so the person
+    logging in does not wait for the import. PostgreSQL locks rows, not the database: there the
+    write never waits for an import and is always done here."""
+    try:
+        record_login(session, user_id, at, wait_ms=LOGIN_WRITE_WAIT_MS)
+    except OperationalError as exc:
+        if not is_sqlite(session) or "locked" not in str(exc.orig):
+            raise
+        return False
+    return True
 
 
 def get_user(session: AnySession, user_id: int) -> User | None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from werkzeug.wrappers import Response
 
-from partsemble.auth import known_browser, services
+from partsemble.auth import known_browser, login_time, services
 from partsemble.auth.forms import LoginForm, PasswordForm, UserCreateForm, UserEditForm
 from partsemble.auth.throttle import Policy
 from partsemble.extensions import db
@@ -44,7 +41,8 @@ def login():  # type: ignore[no-untyped-def]
             login_user(result.user)
             response = redirect(safe_next(form.next.data) or url_for("index"))
             known_browser.remember(response, result.user.id)
-            _record_login_after(response, result.user.id, result.at)
+            if result.at is not None:
+                login_time.record(current_app._get_current_object(), result.user.id, result.at)  # type: ignore[attr-defined]
             return response
         if result.throttled_for:
             error = f"Too many failed attempts. Try again in {services.describe_wait(result.throttled_for)}."
@@ -53,23 +51,6 @@ def login():  # type: ignore[no-untyped-def]
             error = "Wrong email or password."
             status = 401
     return render_template("auth/login.html", form=form, error=error), status
-
-
-def _record_login_after(response: Response, user_id: int, at: datetime | None) -> None:
-    """Record the login's time once the answer is sent: on SQLite that write waits while another
-    writer (a lot import) holds the database, and the person logging in need not wait with it."""
-    if at is None:
-        return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def record() -> None:
-        with app.app_context():
-            try:
-                services.record_login(db.session, user_id, at)
-            except Exception:  # the answer is gone; the log says why the time was not kept
-                app.logger.exception("Could not record the login of user %s", user_id)
-
-    response.call_on_close(record)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -10,6 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 _IMMEDIATE = "partsemble_write"
+# Milliseconds a write may wait for SQLite's write lock when it begins (instead of BUSY_TIMEOUT_MS).
+_WAIT_MS = "partsemble_write_wait_ms"
+BUSY_TIMEOUT_MS = 30000
 _CONFIGURED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
@@ -37,7 +40,7 @@ def configure_engine(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             # WAL with NORMAL sync is durable against crashes of the app (not of the OS
@@ -51,7 +54,17 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(_IMMEDIATE):
+        options = connection.get_execution_options()
+        wait_ms = options.get(_WAIT_MS)
+        if options.get(_IMMEDIATE) and wait_ms is not None:
+            # Only BEGIN IMMEDIATE waits for the lock; once it holds it, nothing else in the
+            # transaction does, so the connection's usual patience is back before anything runs.
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        elif options.get(_IMMEDIATE):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
@@ -61,12 +74,14 @@ class PendingChanges(RuntimeError):
     """begin_write was called with unflushed changes in the session."""
 
 
-def begin_write(session: Session | scoped_session[Session]) -> None:
+def begin_write(session: Session | scoped_session[Session], wait_ms: int | None = None) -> None:
     """Start the transaction of a business fact, holding the write lock from its start.
 
     On SQLite a deferred transaction that read first cannot always upgrade to a
     writer when another process wrote meanwhile; BEGIN IMMEDIATE waits for the
     lock instead. On PostgreSQL rows are locked where they are read (FOR UPDATE).
+    `wait_ms` bounds how long SQLite waits for the write lock (the connection's busy timeout,
+    BUSY_TIMEOUT_MS, when None); past it the begin raises OperationalError ("database is locked").
 
     Raises:
         PendingChanges: if the session holds changes that were not committed.
@@ -82,7 +97,10 @@ def begin_write(session: Session | scoped_session[Session]) -> None:
         if connection.get_execution_options().get(_IMMEDIATE):
             return
         session.rollback()
-    session.connection(execution_options={_IMMEDIATE: True})
+    options: dict[str, Any] = {_IMMEDIATE: True}
+    if wait_ms is not None:
+        options[_WAIT_MS] = wait_ms
+    session.connection(execution_options=options)
 
 
 # What a sync writes in bulk. Their planner statistics go stale within one large run.

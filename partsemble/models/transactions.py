@@ -7,17 +7,18 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, scoped_session
 
-from partsemble.models.engine import begin_write
+from partsemble.models.engine import PendingChanges, begin_write
 
 
 @contextmanager
-def write_transaction(session: Session | scoped_session[Session]) -> Iterator[Session]:
+def write_transaction(session: Session | scoped_session[Session], wait_ms: int | None = None) -> Iterator[Session]:
     """One business fact: begin the write, commit when the block ends, roll back on any exception.
 
     The write begins as `begin_write` does (BEGIN IMMEDIATE on SQLite; on PostgreSQL rows are
     locked where they are read). An exception raised in the block, or by the commit itself,
     rolls everything back and is raised again: nothing is half-written. Leaving the block by
-    return commits what was written so far (nothing, where the block only read).
+    return commits what was written so far (nothing, where the block only read). `wait_ms`
+    bounds the wait for SQLite's write lock (begin_write); a begin that times out is rolled back.
 
     Raises:
         PendingChanges: if the session holds uncommitted changes before the write begins
@@ -25,7 +26,13 @@ def write_transaction(session: Session | scoped_session[Session]) -> Iterator[Se
     """
     if isinstance(session, scoped_session):
         session = session()
-    begin_write(session)
+    try:
+        begin_write(session, wait_ms)
+    except PendingChanges:
+        raise
+    except BaseException:  # the lock was not had: nothing began that could be kept
+        session.rollback()
+        raise
     try:
         yield session
         session.commit()
