@@ -65,7 +65,7 @@ def detail(external_id: str) -> str:
         item=item,
         suggestions=services.suggestions(db.session, item),
         waiting=waiting,
-        products=all_products_for_choice(),
+        products=all_products_for_choice(db.session),
         error=None,
     )
 
@@ -112,7 +112,7 @@ def link(external_id: str):  # type: ignore[no-untyped-def]
             item=item,
             suggestions=services.suggestions(db.session, item),
             waiting=[],
-            products=all_products_for_choice(),
+            products=all_products_for_choice(db.session),
             error=exc.message,
         ), 400
     product = queries.get_product(db.session, product_id)

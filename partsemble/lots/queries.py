@@ -11,9 +11,9 @@ from sqlalchemy import BigInteger, Numeric, Select, cast, func, select, type_coe
 from sqlalchemy.orm import joinedload
 
 from partsemble.domain.fifo import weighted_average_cost
-from partsemble.extensions import db
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.models.transactions import AnySession
 from partsemble.pagination import Page, paginate
 from partsemble.web.sorting import Column, Sort, SortableTable
 
@@ -26,11 +26,11 @@ class StockFigures:
     active_lots: int
 
 
-def stock_figures(product_ids: list[int]) -> dict[int, StockFigures]:
+def stock_figures(session: AnySession, product_ids: list[int]) -> dict[int, StockFigures]:
     """On hand, weighted average cost and stock value of each product, in one query."""
     if not product_ids:
         return {}
-    rows = db.session.execute(
+    rows = session.execute(
         select(Lot.product_id, Lot.quantity_remaining, Lot.unit_cost).where(
             Lot.product_id.in_(product_ids), Lot.status == "active", Lot.quantity_remaining > 0
         )
@@ -38,7 +38,7 @@ def stock_figures(product_ids: list[int]) -> dict[int, StockFigures]:
     holdings: dict[int, list[tuple[Decimal, Decimal]]] = {pid: [] for pid in product_ids}
     for product_id, remaining, cost in rows:
         holdings[product_id].append((remaining, cost))
-    on_hand = dict(db.session.execute(select(Product.id, Product.stock_on_hand).where(Product.id.in_(product_ids))).tuples().all())
+    on_hand = dict(session.execute(select(Product.id, Product.stock_on_hand).where(Product.id.in_(product_ids))).tuples().all())
     return {
         pid: StockFigures(
             on_hand=on_hand.get(pid, Decimal(0)),
@@ -103,16 +103,16 @@ def lots_query(filters: LotFilters, order: Sort = NEWEST_FIRST) -> Select[tuple[
     return query.order_by(*LOT_TABLE.order_by(order, Lot.id))
 
 
-def list_lots(filters: LotFilters, page: int, per_page: int = 50, order: Sort = NEWEST_FIRST) -> Page[Lot]:
-    return paginate(db.session, lots_query(filters, order), page, per_page)
+def list_lots(session: AnySession, filters: LotFilters, page: int, per_page: int = 50, order: Sort = NEWEST_FIRST) -> Page[Lot]:
+    return paginate(session, lots_query(filters, order), page, per_page)
 
 
 EXPORT_HEADER = ("sku", "lot_number", "received_date", "quantity_received", "quantity_remaining", "unit_cost", "status")
 
 
-def export_rows(filters: LotFilters, order: Sort = NEWEST_FIRST) -> Iterator[tuple[object, ...]]:
+def export_rows(session: AnySession, filters: LotFilters, order: Sort = NEWEST_FIRST) -> Iterator[tuple[object, ...]]:
     """The lots of the list as CSV rows (EXPORT_HEADER), read a thousand at a time."""
-    for lot in db.session.scalars(lots_query(filters, order).execution_options(yield_per=1000)):
+    for lot in session.scalars(lots_query(filters, order).execution_options(yield_per=1000)):
         yield (
             lot.product.sku,
             lot.lot_number,
@@ -124,27 +124,29 @@ def export_rows(filters: LotFilters, order: Sort = NEWEST_FIRST) -> Iterator[tup
         )
 
 
-def get_lot(lot_id: int) -> Lot | None:
-    return db.session.get(Lot, lot_id)
+def get_lot(session: AnySession, lot_id: int) -> Lot | None:
+    return session.get(Lot, lot_id)
 
 
-def movements(*, product_id: int | None = None, lot_id: int | None = None, page: int = 1, per_page: int = 50) -> Page[StockTransaction]:
+def movements(
+    session: AnySession, *, product_id: int | None = None, lot_id: int | None = None, page: int = 1, per_page: int = 50
+) -> Page[StockTransaction]:
     """Ledger rows, newest first, for a product or a lot."""
     query = select(StockTransaction).options(joinedload(StockTransaction.lot), joinedload(StockTransaction.sale))
     if product_id is not None:
         query = query.where(StockTransaction.product_id == product_id)
     if lot_id is not None:
         query = query.where(StockTransaction.lot_id == lot_id)
-    return paginate(db.session, query.order_by(StockTransaction.id.desc()), page, per_page)
+    return paginate(session, query.order_by(StockTransaction.id.desc()), page, per_page)
 
 
-def product_lots(product_id: int, *, include_closed: bool, page: int = 1, per_page: int = 50) -> Page[Lot]:
+def product_lots(session: AnySession, product_id: int, *, include_closed: bool, page: int = 1, per_page: int = 50) -> Page[Lot]:
     """A product's lots in FIFO order (received date, then id), a page at a time."""
     query = select(Lot).where(Lot.product_id == product_id)
     if not include_closed:
         query = query.where(Lot.status == "active")
-    return paginate(db.session, query.order_by(Lot.received_date, Lot.id), page, per_page)
+    return paginate(session, query.order_by(Lot.received_date, Lot.id), page, per_page)
 
 
-def count_lots(product_id: int) -> int:
-    return db.session.scalar(select(func.count(Lot.id)).where(Lot.product_id == product_id)) or 0
+def count_lots(session: AnySession, product_id: int) -> int:
+    return session.scalar(select(func.count(Lot.id)).where(Lot.product_id == product_id)) or 0

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from partsemble.extensions import db
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import LotConsumption, Sale, SaleLine
+from partsemble.models.transactions import AnySession
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,14 @@ def _draws_query(lot_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def lot_trace(lot_id: int) -> LotTrace:
-    draws = [TraceRow(*row) for row in db.session.execute(_draws_query(lot_id)).all()]
-    return LotTrace(draws=draws, customers=customers_of(lot_id), return_from=_return_source(lot_id))
+def lot_trace(session: AnySession, lot_id: int) -> LotTrace:
+    draws = [TraceRow(*row) for row in session.execute(_draws_query(lot_id)).all()]
+    return LotTrace(draws=draws, customers=customers_of(session, lot_id), return_from=_return_source(session, lot_id))
 
 
-def customers_of(lot_id: int) -> list[CustomerRow]:
+def customers_of(session: AnySession, lot_id: int) -> list[CustomerRow]:
     """Customers who received units of the lot (current, unreversed draws), most units first."""
-    rows = db.session.execute(
+    rows = session.execute(
         select(
             Sale.customer_name,
             func.sum(LotConsumption.quantity),
@@ -84,13 +84,13 @@ def customers_of(lot_id: int) -> list[CustomerRow]:
     return sorted(result, key=lambda r: (-r.quantity, r.customer))
 
 
-def customer_rows(lot_id: int) -> Iterator[tuple[object, ...]]:
-    for row in customers_of(lot_id):
+def customer_rows(session: AnySession, lot_id: int) -> Iterator[tuple[object, ...]]:
+    for row in customers_of(session, lot_id):
         yield (row.customer, f"{row.quantity:f}", row.sales, row.first_date.isoformat(), row.last_date.isoformat())
 
 
-def _return_source(lot_id: int) -> Sale | None:
-    lot = db.session.get(Lot, lot_id)
+def _return_source(session: AnySession, lot_id: int) -> Sale | None:
+    lot = session.get(Lot, lot_id)
     if lot is None or lot.sale_id is None:
         return None
-    return db.session.get(Sale, lot.sale_id)
+    return session.get(Sale, lot.sale_id)

@@ -47,7 +47,7 @@ def _filters() -> queries.LotFilters:
 def index() -> str:
     filters = _filters()
     order = queries.LOT_TABLE.parse(request.args)
-    page = queries.list_lots(filters, page_number(request.args.get("page")), order=order)
+    page = queries.list_lots(db.session, filters, page_number(request.args.get("page")), order=order)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "lots/index.html",
@@ -56,7 +56,7 @@ def index() -> str:
         args=args,
         statuses=LOT_STATUSES,
         sources=LOT_SOURCES,
-        products=all_products_for_choice(include_archived=True),
+        products=all_products_for_choice(db.session, include_archived=True),
         order=order,
         sort_links=queries.LOT_TABLE.links(order, "lots.index", args),
         filtered=any(k not in ("sort", "dir") and v for k, v in args.items()),
@@ -65,12 +65,16 @@ def index() -> str:
 
 @bp.route("/export.csv")
 def export() -> Response:
-    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(_filters(), queries.LOT_TABLE.parse(request.args))), "lots.csv")
+    return csv_download(
+        stream(queries.EXPORT_HEADER, queries.export_rows(db.session, _filters(), queries.LOT_TABLE.parse(request.args))), "lots.csv"
+    )
 
 
 def _receive_form() -> ReceiveLotForm:
     form = ReceiveLotForm()
-    form.product_id.choices = options([(0, "Choose a product…")] + [(p.id, f"{p.name} ({p.sku})") for p in all_products_for_choice()])
+    form.product_id.choices = options(
+        [(0, "Choose a product…")] + [(p.id, f"{p.name} ({p.sku})") for p in all_products_for_choice(db.session)]
+    )
     return form
 
 
@@ -81,7 +85,7 @@ def receive():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.product_id.data = record_id(request.args.get("product_id")) or 0
         form.received_date.data = services.today().isoformat()
-        product = get_product(form.product_id.data) if form.product_id.data else None
+        product = get_product(db.session, form.product_id.data) if form.product_id.data else None
         if product is not None:
             form.lot_number.data = services.suggest_lot_number(db.session, product, services.today())
         return render_template("lots/receive.html", form=form)
@@ -114,7 +118,7 @@ def suggest_number() -> Response:
     """htmx: the lot number field, refilled for the chosen product and date."""
     form = _receive_form()
     product_id = record_id(request.args.get("product_id"))
-    product = get_product(product_id) if product_id is not None else None
+    product = get_product(db.session, product_id) if product_id is not None else None
     try:
         received = date.fromisoformat(request.args.get("received_date", ""))
     except ValueError:
@@ -126,7 +130,7 @@ def suggest_number() -> Response:
 
 
 def _lot_or_404(lot_id: int) -> Lot:
-    return queries.get_lot(lot_id) or abort(404)
+    return queries.get_lot(db.session, lot_id) or abort(404)
 
 
 @bp.route("/<int:lot_id>")
@@ -138,13 +142,13 @@ def detail(lot_id: int) -> str:
 def _render_detail(lot: Lot, adjust_form: AdjustLotForm, status: int = 200):  # type: ignore[no-untyped-def]
     from partsemble.lots.trace import lot_trace
 
-    moves = queries.movements(lot_id=lot.id, page=page_number(request.args.get("page")))
+    moves = queries.movements(db.session, lot_id=lot.id, page=page_number(request.args.get("page")))
     return render_template(
         "lots/detail.html",
         lot=lot,
         moves=moves,
         form=adjust_form,
-        trace=lot_trace(lot.id),
+        trace=lot_trace(db.session, lot.id),
         void_refusal=services.why_not_voidable(db.session, lot),
     ), status
 
@@ -196,4 +200,4 @@ def customers_csv(lot_id: int) -> Response:
 
     lot = _lot_or_404(lot_id)
     header = ("customer", "quantity", "sales", "first_date", "last_date")
-    return csv_download(stream(header, customer_rows(lot.id)), f"lot-{lot.id}-customers.csv")
+    return csv_download(stream(header, customer_rows(db.session, lot.id)), f"lot-{lot.id}-customers.csv")

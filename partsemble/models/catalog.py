@@ -13,6 +13,7 @@ from partsemble.models.base import Quantity, UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
     from partsemble.models.inventory import Lot
+    from partsemble.models.transactions import AnySession
 
 PRODUCT_TYPES = ("raw_material", "component", "sub_assembly", "finished_good")
 PRODUCT_TYPE_LABELS = {
@@ -93,14 +94,14 @@ class AccountingItem(db.Model):
 # those features, so none of them imports another for its product list.
 
 
-def get_product(product_id: int) -> Product | None:
-    return db.session.get(Product, product_id)
+def get_product(session: AnySession, product_id: int) -> Product | None:
+    return session.get(Product, product_id)
 
 
-def all_products_for_choice(*, finished_goods_only: bool = False, include_archived: bool = False) -> list[Product]:
+def all_products_for_choice(session: AnySession, *, finished_goods_only: bool = False, include_archived: bool = False) -> list[Product]:
     query = select(Product).order_by(Product.name)
     if not include_archived:
         query = query.where(Product.active.is_(True))
     if finished_goods_only:
         query = query.where(Product.type == "finished_good")
-    return list(db.session.scalars(query))
+    return list(session.scalars(query))

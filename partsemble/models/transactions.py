@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.models.engine import PendingChanges, begin_write
 
+# What services and queries take: a plain Session, or Flask-SQLAlchemy's scoped db.session.
+AnySession = Session | scoped_session[Session]
+
 
 @contextmanager
 def write_transaction(session: Session | scoped_session[Session], wait_ms: int | None = None) -> Iterator[Session]:

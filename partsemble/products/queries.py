@@ -9,10 +9,10 @@ from sqlalchemy import BigInteger, Numeric, Select, cast, func, select, type_coe
 from sqlalchemy.orm import joinedload
 
 from partsemble.domain.money import cents
-from partsemble.extensions import db
 from partsemble.lots.queries import stock_figures
 from partsemble.models.catalog import PRODUCT_TYPES, AccountingItem, Product
 from partsemble.models.inventory import Lot
+from partsemble.models.transactions import AnySession
 from partsemble.pagination import Page, paginate
 from partsemble.reports import periods
 from partsemble.reports.margins import ProductMargin, product_margin
@@ -73,22 +73,22 @@ def products_query(filters: ProductFilters, order: Sort = BY_NAME) -> Select[tup
     return query.order_by(*TABLE.order_by(order, Product.id))
 
 
-def list_products(filters: ProductFilters, page: int, per_page: int = 50, order: Sort = BY_NAME) -> Page[Product]:
-    return paginate(db.session, products_query(filters, order), page, per_page)
+def list_products(session: AnySession, filters: ProductFilters, page: int, per_page: int = 50, order: Sort = BY_NAME) -> Page[Product]:
+    return paginate(session, products_query(filters, order), page, per_page)
 
 
 EXPORT_HEADER = ("sku", "name", "type", "unit", "active", "stock_on_hand", "average_cost", "stock_value")
 
 
-def export_rows(filters: ProductFilters, order: Sort = BY_NAME) -> Iterator[tuple[object, ...]]:
+def export_rows(session: AnySession, filters: ProductFilters, order: Sort = BY_NAME) -> Iterator[tuple[object, ...]]:
     """Rows for products/export.csv in the list's order, in chunks so memory stays flat."""
     query = products_query(filters, order)
     offset = 0
     while True:
-        chunk = list(db.session.scalars(query.limit(500).offset(offset)))
+        chunk = list(session.scalars(query.limit(500).offset(offset)))
         if not chunk:
             return
-        figures = stock_figures([p.id for p in chunk])
+        figures = stock_figures(session, [p.id for p in chunk])
         for p in chunk:
             f = figures[p.id]
             yield (
@@ -110,13 +110,13 @@ class MarginPanel:
     chart: ChartPanel | None  # month by month (products/_chart.html); None when the product has no margin at all
 
 
-def margin_panel(product: Product) -> MarginPanel:
+def margin_panel(session: AnySession, product: Product) -> MarginPanel:
     """The product page's margin over the last 12 calendar months and its month-by-month chart.
     Products that are not finished goods and never had a costed line get neither: they have no margin."""
     window = periods.preset_period("last_12_months", periods.today())
     assert window.start is not None and window.end is not None
-    margin = product_margin(product.id, window)
+    margin = product_margin(session, product.id, window)
     if margin is None and not product.is_finished_good:
         return MarginPanel(None, None)
-    months = product_months(product.id, window.start, window.end)
+    months = product_months(session, product.id, window.start, window.end)
     return MarginPanel(margin, chart_panel(months, f"product-{product.id}-chart", product.name))

@@ -32,8 +32,8 @@ def _filters() -> queries.ProductFilters:
 def index() -> str:
     filters = _filters()
     order = queries.TABLE.parse(request.args)
-    page = queries.list_products(filters, page_number(request.args.get("page")), order=order)
-    figures = stock.stock_figures([p.id for p in page.items])
+    page = queries.list_products(db.session, filters, page_number(request.args.get("page")), order=order)
+    figures = stock.stock_figures(db.session, [p.id for p in page.items])
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "products/index.html",
@@ -50,7 +50,7 @@ def index() -> str:
 @bp.route("/export.csv")
 def export() -> Response:
     order = queries.TABLE.parse(request.args)
-    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(_filters(), order)), "products.csv")
+    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(db.session, _filters(), order)), "products.csv")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -72,17 +72,17 @@ def create():  # type: ignore[no-untyped-def]
 
 
 def _product_or_404(product_id: int) -> Product:
-    return get_product(product_id) or abort(404)
+    return get_product(db.session, product_id) or abort(404)
 
 
 @bp.route("/<int:product_id>")
 def detail(product_id: int) -> str:
     product = _product_or_404(product_id)
-    figures = stock.stock_figures([product.id])[product.id]
+    figures = stock.stock_figures(db.session, [product.id])[product.id]
     show_closed = request.args.get("lots") == "all"
-    lots = stock.product_lots(product.id, include_closed=show_closed, page=page_number(request.args.get("lots_page")))
-    moves = stock.movements(product_id=product.id, page=page_number(request.args.get("page")))
-    panel = queries.margin_panel(product)
+    lots = stock.product_lots(db.session, product.id, include_closed=show_closed, page=page_number(request.args.get("lots_page")))
+    moves = stock.movements(db.session, product_id=product.id, page=page_number(request.args.get("page")))
+    panel = queries.margin_panel(db.session, product)
     return render_template(
         "products/detail.html",
         product=product,
@@ -90,7 +90,7 @@ def detail(product_id: int) -> str:
         lots=lots,
         moves=moves,
         show_closed=show_closed,
-        lot_count=stock.count_lots(product.id),
+        lot_count=stock.count_lots(db.session, product.id),
         margin=panel.margin,
         margin_chart=panel.chart,
     )

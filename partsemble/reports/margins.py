@@ -13,10 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Select, func, select
 
 from partsemble.domain.money import ZERO, cents, margin_percent
-from partsemble.extensions import db
 from partsemble.models.base import Quantity
 from partsemble.models.catalog import Product
 from partsemble.models.sales import Sale, SaleLine
+from partsemble.models.transactions import AnySession
 from partsemble.reports.periods import Period
 from partsemble.web.sorting import Column, SortableTable
 
@@ -124,15 +124,13 @@ def product_lines_query(period: Period, product_id: int | None = None) -> Select
     return _in_period(query, period)
 
 
-def _figures(period: Period, product_id: int | None = None) -> list[ProductMargin]:
-    sums = db.session.execute(product_lines_query(period, product_id)).all()
+def _figures(session: AnySession, period: Period, product_id: int | None = None) -> list[ProductMargin]:
+    sums = session.execute(product_lines_query(period, product_id)).all()
     if not sums:
         return []
     names = {
         pid: (name, sku)
-        for pid, name, sku in db.session.execute(
-            select(Product.id, Product.name, Product.sku).where(Product.id.in_([row[0] for row in sums]))
-        )
+        for pid, name, sku in session.execute(select(Product.id, Product.name, Product.sku).where(Product.id.in_([row[0] for row in sums])))
     }
     return [ProductMargin(pid, *names[pid], *values) for pid, *values in sums]
 
@@ -180,19 +178,19 @@ TABLE = SortableTable(
 DEFAULT_SORT = TABLE.default
 
 
-def margin_by_product(period: Period, sort: str = DEFAULT_SORT, descending: bool = True) -> MarginReport:
+def margin_by_product(session: AnySession, period: Period, sort: str = DEFAULT_SORT, descending: bool = True) -> MarginReport:
     """Every finished good sold, returned or adjusted in the period, with a total that
     equals the Sales list's (skipped lines are in neither)."""
     order = TABLE.parse({"sort": sort, "dir": "desc" if descending else "asc"})
-    rows = _figures(period)
+    rows = _figures(session, period)
     total = _total(rows)
     # Ties keep name order (then id) in both directions.
     rows = TABLE.sort_rows([_with_share(r, total.margin) for r in rows], order, tie=lambda r: (r.name.casefold(), r.product_id))
-    counted, revenue, cost = active_sales(period)
+    counted, revenue, cost = active_sales(session, period)
     return MarginReport(period, rows, total, revenue, cost, counted, order.key, order.descending)
 
 
-def active_sales(period: Period) -> tuple[int, Decimal, Decimal]:
+def active_sales(session: AnySession, period: Period) -> tuple[int, Decimal, Decimal]:
     """How many active sales are dated in the period, their revenue and their cost: the Sales list's
     totals for the same dates and status "active" (voided and deleted sales are not counted)."""
     query = select(func.count(Sale.id), func.coalesce(func.sum(Sale.revenue), 0), func.coalesce(func.sum(Sale.cost), 0))
@@ -201,13 +199,13 @@ def active_sales(period: Period) -> tuple[int, Decimal, Decimal]:
         query = query.where(Sale.txn_date >= period.start)
     if period.end:
         query = query.where(Sale.txn_date <= period.end)
-    counted, revenue, cost = db.session.execute(query).one()
+    counted, revenue, cost = session.execute(query).one()
     return counted, revenue, cost
 
 
-def product_margin(product_id: int, period: Period) -> ProductMargin | None:
+def product_margin(session: AnySession, product_id: int, period: Period) -> ProductMargin | None:
     """One product's figures over the period; None when it had no finished-good lines in it."""
-    rows = _figures(period, product_id)
+    rows = _figures(session, period, product_id)
     return rows[0] if rows else None
 
 

@@ -14,8 +14,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from partsemble.domain.money import ZERO, cents, margin_percent
-from partsemble.extensions import db
 from partsemble.models.sales import Sale, SaleLine
+from partsemble.models.transactions import AnySession
 from partsemble.reports.margins import PRODUCT_LINE_KINDS
 from partsemble.reports.periods import add_months, month_end, month_start, month_starts
 from partsemble.web.sorting import Column, SortableTable
@@ -72,13 +72,13 @@ def _fold(first: date, last: date, days: Iterable[tuple[date, Decimal, Decimal, 
     return [MonthFigures(m, r, c, n) for m, (r, c, n) in months.items()]  # type: ignore[arg-type]
 
 
-def business_months(first: date, last: date) -> list[MonthFigures]:
+def business_months(session: AnySession, first: date, last: date) -> list[MonthFigures]:
     """Every month from `first` to `last`, months without sales included as zeros.
 
     Totals match the Sales list over the same dates (active sales only); reads
     ix_sales_status_txn_date.
     """
-    rows = db.session.execute(
+    rows = session.execute(
         select(Sale.txn_date, func.sum(Sale.revenue), func.sum(Sale.cost), func.count(Sale.id))
         .where(Sale.status == "active", Sale.txn_date >= first, Sale.txn_date <= last)
         .group_by(Sale.txn_date)
@@ -86,10 +86,10 @@ def business_months(first: date, last: date) -> list[MonthFigures]:
     return _fold(first, last, rows)  # type: ignore[arg-type]
 
 
-def product_months(product_id: int, first: date, last: date) -> list[MonthFigures]:
+def product_months(session: AnySession, product_id: int, first: date, last: date) -> list[MonthFigures]:
     """The product's finished-good lines of active sales, per month; reads
     ix_sale_lines_product_id_sale_id, then each sale by its key."""
-    rows = db.session.execute(
+    rows = session.execute(
         select(Sale.txn_date, func.sum(SaleLine.revenue), func.sum(SaleLine.cost), func.count(func.distinct(Sale.id)))
         .join(Sale, Sale.id == SaleLine.sale_id)
         .where(

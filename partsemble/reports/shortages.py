@@ -11,9 +11,9 @@ from decimal import Decimal
 from sqlalchemy import Select, func, literal_column, or_, select
 
 from partsemble.domain.money import cents
-from partsemble.extensions import db
 from partsemble.models.catalog import Product
 from partsemble.models.sales import SALE_TYPE_LABELS, Sale, SaleLine
+from partsemble.models.transactions import AnySession
 from partsemble.pagination import Page, paginate
 from partsemble.reports.periods import Period
 from partsemble.web.sorting import Column, Sort, SortableTable
@@ -138,9 +138,9 @@ def _lines_query(period: Period, order: Sort = PRODUCT_BY_PRODUCT) -> Select:  #
     ).order_by(*LINE_TABLE.order_by(order, *LINE_TIES))
 
 
-def by_product(period: Period, order: Sort = BY_NAME) -> list[ProductShortage]:
+def by_product(session: AnySession, period: Period, order: Sort = BY_NAME) -> list[ProductShortage]:
     """Per product: how many lines and sales, the shortfall quantity and the cost put on it, in the asked order."""
-    rows = db.session.execute(
+    rows = session.execute(
         _provisional(
             select(
                 Product.id,
@@ -161,13 +161,14 @@ def by_product(period: Period, order: Sort = BY_NAME) -> list[ProductShortage]:
     return PRODUCT_TABLE.sort_rows([ProductShortage(*row) for row in rows], order, tie=lambda p: (p.name.casefold(), p.product_id))
 
 
-def provisional_sale_count(period: Period) -> int:
+def provisional_sale_count(session: AnySession, period: Period) -> int:
     """Active sales in the period with a shortfall or a no-cost-basis line (the sales this report lists)."""
     query = select(func.count(func.distinct(SaleLine.sale_id))).join(Sale, Sale.id == SaleLine.sale_id)
-    return db.session.scalar(_provisional(query, period)) or 0
+    return session.scalar(_provisional(query, period)) or 0
 
 
 def shortage_report(
+    session: AnySession,
     period: Period,
     page: int = 1,
     per_page: int = 100,
@@ -175,9 +176,9 @@ def shortage_report(
     product_order: Sort = BY_NAME,
 ) -> ShortageReport:
     """The products with provisional costs and one page of their lines (by default product by product, oldest first)."""
-    lines = paginate(db.session, _lines_query(period, order), page, per_page, scalars=False)
+    lines = paginate(session, _lines_query(period, order), page, per_page, scalars=False)
     page_of_lines = Page([ShortageLine(*row) for row in lines.items], lines.number, lines.per_page, lines.total)
-    return ShortageReport(period, by_product(period, product_order), page_of_lines, provisional_sale_count(period))
+    return ShortageReport(period, by_product(session, period, product_order), page_of_lines, provisional_sale_count(session, period))
 
 
 EXPORT_HEADER = (
@@ -196,9 +197,9 @@ EXPORT_HEADER = (
 )
 
 
-def export_rows(period: Period, order: Sort = PRODUCT_BY_PRODUCT) -> Iterator[tuple[object, ...]]:
+def export_rows(session: AnySession, period: Period, order: Sort = PRODUCT_BY_PRODUCT) -> Iterator[tuple[object, ...]]:
     """Every provisional line of the period (not one page) in the page's order, streamed in chunks."""
-    for row in db.session.execute(_lines_query(period, order).execution_options(yield_per=2000)):
+    for row in session.execute(_lines_query(period, order).execution_options(yield_per=2000)):
         line = ShortageLine(*row)
         yield (
             line.txn_date.isoformat(),

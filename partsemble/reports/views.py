@@ -30,7 +30,7 @@ def _month_order() -> tuple[Sort, dict[str, str]]:
 @bp.route("/")
 def index() -> str:
     first, last = last_months(periods.today())
-    panel = chart_panel(business_months(first, last), "business-chart", "the business")
+    panel = chart_panel(business_months(db.session, first, last), "business-chart", "the business")
     order, order_args = _month_order()
     return render_template(
         "reports/index.html",
@@ -47,14 +47,14 @@ def months_csv() -> Response:
     """The months of the page's chart and table, in the table's order, with the same total."""
     first, last = last_months(periods.today())
     order, _ = _month_order()
-    months = monthly.MONTH_TABLE.sort_rows(business_months(first, last), order, tie=lambda m: m.month)
+    months = monthly.MONTH_TABLE.sort_rows(business_months(db.session, first, last), order, tie=lambda m: m.month)
     return csv_download(stream(monthly.EXPORT_HEADER, monthly.export_rows(months)), "margin-by-month.csv")
 
 
 def _margin_report() -> tuple[margins.MarginReport, periods.PeriodChoice]:
     choice = periods.choose_period(request.args, periods.today(), default="last_12_months")
     order = margins.TABLE.parse(request.args)
-    return margins.margin_by_product(choice.period, order.key, order.descending), choice
+    return margins.margin_by_product(db.session, choice.period, order.key, order.descending), choice
 
 
 @bp.route("/margin")
@@ -101,7 +101,9 @@ def _shortage_period() -> periods.PeriodChoice:
 def shortages_page() -> str:
     choice = _shortage_period()
     order, product_order = shortages.LINE_TABLE.parse(request.args), shortages.PRODUCT_TABLE.parse(request.args)
-    report = shortages.shortage_report(choice.period, page_number(request.args.get("page")), order=order, product_order=product_order)
+    report = shortages.shortage_report(
+        db.session, choice.period, page_number(request.args.get("page")), order=order, product_order=product_order
+    )
     period_args = choice.period.query_args()
     line_args, product_args = shortages.LINE_TABLE.query_args(order), shortages.PRODUCT_TABLE.query_args(product_order)
     return render_template(
@@ -126,5 +128,5 @@ def shortages_page() -> str:
 
 @bp.route("/shortages.csv")
 def shortages_csv() -> Response:
-    rows = shortages.export_rows(_shortage_period().period, shortages.LINE_TABLE.parse(request.args))
+    rows = shortages.export_rows(db.session, _shortage_period().period, shortages.LINE_TABLE.parse(request.args))
     return csv_download(stream(shortages.EXPORT_HEADER, rows), "shortages.csv")

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from partsemble.extensions import db
 from partsemble.models.catalog import AccountingItem
 from partsemble.models.sync import FailedDocument
+from partsemble.models.transactions import AnySession
 from partsemble.reports import periods
 from partsemble.reports.monthly import MonthFigures, MonthsTotal, add_up, business_months
 from partsemble.reports.periods import Period, preset_period
@@ -54,26 +54,26 @@ class SalesDashboard:
         return any(not m.empty for m in self.months)
 
 
-def blocking_item_count() -> int:
+def blocking_item_count(session: AnySession) -> int:
     """Unlinked stock-like items that a failed document waits on (see blocks_a_document)."""
-    return db.session.scalar(select(func.count(AccountingItem.id)).where(blocks_a_document())) or 0
+    return session.scalar(select(func.count(AccountingItem.id)).where(blocks_a_document())) or 0
 
 
-def open_problems() -> OpenProblems:
+def open_problems(session: AnySession) -> OpenProblems:
     return OpenProblems(
-        failed_documents=db.session.scalar(select(func.count(FailedDocument.id))) or 0,
-        provisional_sales=provisional_sale_count(Period("all", None, None)),
-        blocking_items=blocking_item_count(),
+        failed_documents=session.scalar(select(func.count(FailedDocument.id))) or 0,
+        provisional_sales=provisional_sale_count(session, Period("all", None, None)),
+        blocking_items=blocking_item_count(session),
     )
 
 
-def sales_dashboard(today: date | None = None) -> SalesDashboard:
+def sales_dashboard(session: AnySession, today: date | None = None) -> SalesDashboard:
     """This month, last month and the last 12 calendar months (by transaction date, active
     sales only, the same totals as the Sales list), and the count of each open problem."""
     day = today or periods.today()
     window = preset_period("last_12_months", day)
     assert window.start is not None and window.end is not None
-    months = business_months(window.start, window.end)
+    months = business_months(session, window.start, window.end)
     chosen = []
     for preset in DASHBOARD_PERIODS:
         period = preset_period(preset, day)
@@ -81,4 +81,4 @@ def sales_dashboard(today: date | None = None) -> SalesDashboard:
         first, last = period.start or window.start, period.end or window.end
         inside = [m for m in months if first <= m.month <= last]
         chosen.append(DashboardPeriod(period, add_up(inside)))
-    return SalesDashboard(day, chosen, open_problems(), months, waiting_in_failures(db.session, window.start, window.end))
+    return SalesDashboard(day, chosen, open_problems(session), months, waiting_in_failures(session, window.start, window.end))

@@ -43,7 +43,8 @@ class ManualSaleForm(FlaskForm):
 def _form(sale: Sale | None = None) -> ManualSaleForm:
     form = ManualSaleForm()
     choices = options(
-        [("", "Choose a finished good…")] + [(str(p.id), f"{p.name} ({p.sku})") for p in all_products_for_choice(finished_goods_only=True)]
+        [("", "Choose a finished good…")]
+        + [(str(p.id), f"{p.name} ({p.sku})") for p in all_products_for_choice(db.session, finished_goods_only=True)]
     )
     if request.method == "GET":
         if sale is not None:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from partsemble.extensions import db
 from partsemble.models.sync import Connection, FailedDocument, SyncRun
+from partsemble.models.transactions import AnySession
 from partsemble.sync import lock
 from partsemble.sync.problems import open_problems
 from partsemble.sync.summary import SyncSummary, last_run, summarize
@@ -53,14 +53,14 @@ class SyncPanel:
         return group_problems(self.problems)
 
 
-def sync_panel(notice: str = "", notice_kind: str = "info", run_id: int | None = None) -> SyncPanel:
-    run = db.session.get(SyncRun, run_id) if run_id is not None else last_run(db.session)
+def sync_panel(session: AnySession, notice: str = "", notice_kind: str = "info", run_id: int | None = None) -> SyncPanel:
+    run = session.get(SyncRun, run_id) if run_id is not None else last_run(session)
     return SyncPanel(
-        summary=summarize(db.session, run.id) if run is not None else None,
-        problems=open_problems(db.session),
-        connection=db.session.scalar(select(Connection).where(Connection.provider == "qbo")),
-        running=lock.current_holder(db.session),
-        run_count=db.session.scalar(select(func.count(SyncRun.id))) or 0,
+        summary=summarize(session, run.id) if run is not None else None,
+        problems=open_problems(session),
+        connection=session.scalar(select(Connection).where(Connection.provider == "qbo")),
+        running=lock.current_holder(session),
+        run_count=session.scalar(select(func.count(SyncRun.id))) or 0,
         notice=notice,
         notice_kind=notice_kind,
     )
@@ -77,7 +77,7 @@ class RunProgress:
         return min(100, int(self.run.processed * 100 / self.run.fetched))
 
 
-def progress() -> RunProgress:
-    holder = lock.current_holder(db.session)
-    run = db.session.get(SyncRun, holder.run_id) if holder and holder.run_id else None
+def progress(session: AnySession) -> RunProgress:
+    holder = lock.current_holder(session)
+    run = session.get(SyncRun, holder.run_id) if holder and holder.run_id else None
     return RunProgress(run)

@@ -11,10 +11,10 @@ from sqlalchemy import BigInteger, Select, exists, func, literal_column, select,
 from sqlalchemy.orm import selectinload
 
 from partsemble.domain.money import cents
-from partsemble.extensions import db
 from partsemble.models.inventory import StockTransaction
 from partsemble.models.sales import SALE_STATUSES, SALE_TYPES, LotConsumption, Sale, SaleLine
 from partsemble.models.sync import SyncRun
+from partsemble.models.transactions import AnySession
 from partsemble.pagination import Page, paginate
 from partsemble.sync.problems import Waiting, waiting_in_failures
 from partsemble.web.sorting import Column, Sort, SortableTable
@@ -90,8 +90,8 @@ def sales_query(filters: SaleFilters, order: Sort = NEWEST_FIRST) -> Select[tupl
     return _filtered(select(Sale), filters).order_by(*TABLE.order_by(order, Sale.id))
 
 
-def list_sales(filters: SaleFilters, page: int, per_page: int = 50, order: Sort = NEWEST_FIRST) -> Page[Sale]:
-    return paginate(db.session, sales_query(filters, order), page, per_page)
+def list_sales(session: AnySession, filters: SaleFilters, page: int, per_page: int = 50, order: Sort = NEWEST_FIRST) -> Page[Sale]:
+    return paginate(session, sales_query(filters, order), page, per_page)
 
 
 @dataclass(frozen=True)
@@ -104,9 +104,9 @@ class Totals:
     waiting: Waiting = Waiting(0, Decimal(0))  # documents of the same dates that failed to sync: not in the totals
 
 
-def totals(filters: SaleFilters) -> Totals:
+def totals(session: AnySession, filters: SaleFilters) -> Totals:
     """Totals of the filtered set; voided and deleted sales are listed but not counted."""
-    row = db.session.execute(
+    row = session.execute(
         _filtered(
             select(
                 func.count(Sale.id),
@@ -120,14 +120,14 @@ def totals(filters: SaleFilters) -> Totals:
     count, counted, revenue, cost = row
     # Failed documents carry no customer match or product yet; they belong with the active sales.
     comparable = filters.status in ("", "active") and not filters.customer and filters.product_id is None
-    waiting = waiting_in_failures(db.session, filters.date_from, filters.date_to, filters.type) if comparable else Waiting(0, Decimal(0))
+    waiting = waiting_in_failures(session, filters.date_from, filters.date_to, filters.type) if comparable else Waiting(0, Decimal(0))
     return Totals(count, counted, revenue, cost, revenue - cost, waiting)
 
 
 EXPORT_HEADER = ("date", "type", "number", "external_id", "customer", "status", "revenue", "cost", "margin", "shortage")
 
 
-def export_rows(filters: SaleFilters, order: Sort = NEWEST_FIRST) -> Iterator[tuple[object, ...]]:
+def export_rows(session: AnySession, filters: SaleFilters, order: Sort = NEWEST_FIRST) -> Iterator[tuple[object, ...]]:
     """The filtered list as CSV rows in the list's order, streamed from the database in chunks."""
     query = _filtered(
         select(
@@ -144,7 +144,7 @@ def export_rows(filters: SaleFilters, order: Sort = NEWEST_FIRST) -> Iterator[tu
         ),
         filters,
     ).order_by(*TABLE.order_by(order, Sale.id))
-    for row in db.session.execute(query.execution_options(yield_per=2000)):
+    for row in session.execute(query.execution_options(yield_per=2000)):
         day, kind, number, external_id, customer, status, revenue, cost, margin, shortage = row
         yield (
             day.isoformat(),
@@ -160,8 +160,8 @@ def export_rows(filters: SaleFilters, order: Sort = NEWEST_FIRST) -> Iterator[tu
         )
 
 
-def sale_detail(sale_id: int) -> Sale | None:
-    return db.session.scalar(
+def sale_detail(session: AnySession, sale_id: int) -> Sale | None:
+    return session.scalar(
         select(Sale)
         .where(Sale.id == sale_id)
         .options(
@@ -172,22 +172,15 @@ def sale_detail(sale_id: int) -> Sale | None:
     )
 
 
-def ledger_rows(sale_id: int) -> list[StockTransaction]:
+def ledger_rows(session: AnySession, sale_id: int) -> list[StockTransaction]:
     """Every stock row this sale caused (draws, reversals, returns), oldest first."""
-    return list(db.session.scalars(select(StockTransaction).where(StockTransaction.sale_id == sale_id).order_by(StockTransaction.id)))
+    return list(session.scalars(select(StockTransaction).where(StockTransaction.sale_id == sale_id).order_by(StockTransaction.id)))
 
 
-def customers(prefix: str = "", limit: int = 20) -> list[str]:
-    query = select(Sale.customer_name).distinct().order_by(Sale.customer_name).limit(limit)
-    if prefix:
-        query = query.where(Sale.customer_name.ilike(f"{prefix}%"))
-    return list(db.session.scalars(query))
-
-
-def list_runs(page: int, per_page: int = 25) -> Page[SyncRun]:
+def list_runs(session: AnySession, page: int, per_page: int = 25) -> Page[SyncRun]:
     """Sync runs, newest first."""
-    return paginate(db.session, select(SyncRun).order_by(SyncRun.id.desc()), page, per_page)
+    return paginate(session, select(SyncRun).order_by(SyncRun.id.desc()), page, per_page)
 
 
-def run_exists(run_id: int) -> bool:
-    return db.session.get(SyncRun, run_id) is not None
+def run_exists(session: AnySession, run_id: int) -> bool:
+    return session.get(SyncRun, run_id) is not None

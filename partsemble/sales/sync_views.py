@@ -40,7 +40,7 @@ def _run(only_failed: bool = False, item_ids: list[str] | None = None) -> Respon
             flash(notice, level)
         return redirect(url_for("sales.index"))
     kind = "warn" if level == "warning" else level
-    return partial("sales/_sync_panel.html", panel=sync_panel(notice, kind, run_id), trigger="sales-changed")
+    return partial("sales/_sync_panel.html", panel=sync_panel(db.session, notice, kind, run_id), trigger="sales-changed")
 
 
 @bp.route("/sync", methods=["POST"])
@@ -58,7 +58,7 @@ def retry() -> Response:
 
 @bp.route("/sync/progress")
 def sync_progress() -> Response:
-    return partial("sales/_progress.html", progress=progress())
+    return partial("sales/_progress.html", progress=progress(db.session))
 
 
 @bp.route("/preview", methods=["POST"])

@@ -44,41 +44,41 @@ def filters_from_request() -> queries.SaleFilters:
 def index():  # type: ignore[no-untyped-def]
     filters = filters_from_request()
     order = queries.TABLE.parse(request.args)
-    page = queries.list_sales(filters, page_number(request.args.get("page")), order=order)
+    page = queries.list_sales(db.session, filters, page_number(request.args.get("page")), order=order)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     context = dict(
         page=page,
         filters=filters,
         args=args,
-        totals=queries.totals(filters),
+        totals=queries.totals(db.session, filters),
         types=SALE_TYPE_LABELS,
         sort_links=queries.TABLE.links(order, "sales.index", args),
         order=order,
         filtered=any(k not in ("sort", "dir") for k in args),
         statuses=SALE_STATUSES,
-        products=all_products_for_choice(finished_goods_only=True, include_archived=True),
+        products=all_products_for_choice(db.session, finished_goods_only=True, include_archived=True),
     )
     if request.headers.get("HX-Target") == "sales-table":
         return page_or_partial("sales/index.html", "sales/_table.html", **context)
-    return render_template("sales/index.html", panel=sync_panel(), dashboard=sales_dashboard(), **context)
+    return render_template("sales/index.html", panel=sync_panel(db.session), dashboard=sales_dashboard(db.session), **context)
 
 
 @bp.route("/dashboard")
 def dashboard():  # type: ignore[no-untyped-def]
     """htmx: the dashboard again, after a sync changed the sales."""
-    return partial("sales/_dashboard.html", dashboard=sales_dashboard())
+    return partial("sales/_dashboard.html", dashboard=sales_dashboard(db.session))
 
 
 @bp.route("/export.csv")
 def export():  # type: ignore[no-untyped-def]
     order = queries.TABLE.parse(request.args)
-    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(filters_from_request(), order)), "sales.csv")
+    return csv_download(stream(queries.EXPORT_HEADER, queries.export_rows(db.session, filters_from_request(), order)), "sales.csv")
 
 
 @bp.route("/<int:sale_id>")
 def detail(sale_id: int) -> str:
-    sale = queries.sale_detail(sale_id) or abort(404)
-    ledger = queries.ledger_rows(sale.id)
+    sale = queries.sale_detail(db.session, sale_id) or abort(404)
+    ledger = queries.ledger_rows(db.session, sale.id)
     return render_template("sales/detail.html", sale=sale, ledger=ledger, qbo_link=_qbo_link(sale))
 
 
@@ -91,12 +91,12 @@ def _qbo_link(sale) -> str | None:  # type: ignore[no-untyped-def]
 
 @bp.route("/runs")
 def runs() -> str:
-    page = queries.list_runs(page_number(request.args.get("page")))
+    page = queries.list_runs(db.session, page_number(request.args.get("page")))
     return render_template("sales/runs.html", page=page)
 
 
 @bp.route("/runs/<int:run_id>")
 def run_detail(run_id: int) -> str:
-    if not queries.run_exists(run_id):
+    if not queries.run_exists(db.session, run_id):
         abort(404)
     return render_template("sales/run.html", summary=summarize(db.session, run_id))

@@ -125,5 +125,5 @@ def test_export_rows_carry_stock_average_cost_and_value(app) -> None:  # type: i
     p = factories.product("A-1", "Alpha")
     factories.lot(p, "10", "2")
     factories.lot(p, "30", "4")
-    rows = list(export_rows(ProductFilters(status="all")))
+    rows = list(export_rows(db.session, ProductFilters(status="all")))
     assert rows == [("A-1", "Alpha", "finished_good", "each", "yes", "40.0000", "3.500000", "140.00")]

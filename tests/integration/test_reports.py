@@ -150,7 +150,7 @@ MARGIN_CASES = [
 
 @pytest.mark.parametrize(("period", "rows", "total"), MARGIN_CASES)
 def test_margin_by_product_matches_the_hand_checked_figures(shop, period, rows, total) -> None:  # type: ignore[no-untyped-def]
-    report = margins.margin_by_product(period)
+    report = margins.margin_by_product(db.session, period)
     expected = {sku: tuple(D(v) for v in values) for sku, values in rows.items()}
     assert by_sku(report) == expected
     t = report.total
@@ -161,10 +161,10 @@ def test_margin_by_product_matches_the_hand_checked_figures(shop, period, rows, 
 
 def test_the_margin_total_reconciles_with_the_sales_csv_export(shop) -> None:  # type: ignore[no-untyped-def]
     period = P("last_12_months")
-    exported = list(export_rows(SaleFilters(date_from=period.start, date_to=period.end)))
+    exported = list(export_rows(db.session, SaleFilters(date_from=period.start, date_to=period.end)))
     counted = [row for row in exported if row[5] == "active"]
     revenue, cost, margin = (sum((D(str(row[i])) for row in counted), D(0)) for i in (6, 7, 8))
-    report = margins.margin_by_product(period)
+    report = margins.margin_by_product(db.session, period)
     assert len(exported) == 10 and len(counted) == 8  # the voided and the deleted sale are listed, not counted
     assert (revenue, cost, margin) == (D("546.00"), D("157.50"), D("388.50"))  # INV-102's shipping 20 is not revenue
     assert (report.sales_revenue, report.sales_cost, report.sales_count) == (revenue, cost, len(counted))
@@ -180,11 +180,11 @@ def test_the_margin_total_reconciles_with_the_sales_csv_export(shop) -> None:  #
     ],
 )
 def test_dashboard_periods_match_hand_figures_and_the_export(shop, name, revenue, cost, margin, percent, sales) -> None:  # type: ignore[no-untyped-def]
-    board = dashboard.sales_dashboard(TODAY)
+    board = dashboard.sales_dashboard(db.session, TODAY)
     chosen = next(p for p in board.periods if p.name == name)
     f = chosen.figures
     assert (f.revenue, f.cost, f.margin, f.margin_percent, f.sales) == (D(revenue), D(cost), D(margin), D(percent), sales)
-    rows = [r for r in export_rows(SaleFilters(date_from=chosen.period.start, date_to=chosen.period.end)) if r[5] == "active"]
+    rows = [r for r in export_rows(db.session, SaleFilters(date_from=chosen.period.start, date_to=chosen.period.end)) if r[5] == "active"]
     assert (sum((D(str(r[6])) for r in rows), D(0)), sum((D(str(r[7])) for r in rows), D(0)), len(rows)) == (f.revenue, f.cost, f.sales)
 
 
@@ -207,7 +207,7 @@ def test_dashboard_counts_each_open_problem(shop) -> None:  # type: ignore[no-un
         ]
     )
     db.session.commit()
-    problems = dashboard.sales_dashboard(TODAY).problems
+    problems = dashboard.sales_dashboard(db.session, TODAY).problems
     assert (problems.failed_documents, problems.provisional_sales, problems.blocking_items) == (1, 2, 1)
     assert problems.total == 4
 
@@ -228,17 +228,17 @@ def test_open_problems_count_only_unlinked_items_that_block_a_document(shop) -> 
         ]
     )
     db.session.commit()
-    assert dashboard.sales_dashboard(TODAY).problems.blocking_items == 1
+    assert dashboard.sales_dashboard(db.session, TODAY).problems.blocking_items == 1
 
 
 def test_dashboard_on_an_empty_database_has_no_sales_and_no_problems(app) -> None:  # type: ignore[no-untyped-def]
-    board = dashboard.sales_dashboard(TODAY)
+    board = dashboard.sales_dashboard(db.session, TODAY)
     assert board.has_sales is False and board.problems.total == 0
     assert [p.figures.margin_percent for p in board.periods] == [None, None, None]
 
 
 def test_shortage_report_lists_active_shortfalls_per_product_with_the_cost_used(shop) -> None:  # type: ignore[no-untyped-def]
-    report = shortages.shortage_report(P("all"))
+    report = shortages.shortage_report(db.session, P("all"))
     assert [(p.sku, p.sales, p.lines, p.shortage_quantity, p.shortage_cost, p.no_cost_basis_lines) for p in report.products] == [
         ("CND-B", 1, 1, D(2), D(20), 0),
         ("CND-C", 1, 1, D(2), D(0), 1),  # the deleted sale of C is not there
@@ -247,18 +247,18 @@ def test_shortage_report_lists_active_shortfalls_per_product_with_the_cost_used(
         ("INV-105", D(2), D(10), D(30), False),
         ("INV-106", D(2), D(0), D(0), True),
     ]
-    assert report.sales == 2 == dashboard.sales_dashboard(TODAY).problems.provisional_sales
+    assert report.sales == 2 == dashboard.sales_dashboard(db.session, TODAY).problems.provisional_sales
 
 
 @pytest.mark.parametrize(
     ("preset", "numbers"), [("last_month", []), ("this_month", ["INV-105", "INV-106"]), ("all", ["INV-105", "INV-106"])]
 )
 def test_shortage_report_follows_the_period(shop, preset, numbers) -> None:  # type: ignore[no-untyped-def]
-    assert [l.doc_number for l in shortages.shortage_report(P(preset)).lines.items] == numbers
+    assert [l.doc_number for l in shortages.shortage_report(db.session, P(preset)).lines.items] == numbers
 
 
 def test_shortage_export_has_every_line_in_cents(shop) -> None:  # type: ignore[no-untyped-def]
-    assert list(shortages.export_rows(P("all"))) == [
+    assert list(shortages.export_rows(db.session, P("all"))) == [
         ("2026-03-02", "Invoice", "INV-105", "Acme Stores", "CND-B", "Candle B", "3.0000", "2.0000", "10.000000", "20.00", "30.00", "no"),
         ("2026-03-14", "Invoice", "INV-106", "Acme Stores", "CND-C", "Candle C", "2.0000", "2.0000", "0.000000", "0.00", "0.00", "yes"),
     ]
@@ -266,7 +266,7 @@ def test_shortage_export_has_every_line_in_cents(shop) -> None:  # type: ignore[
 
 def test_business_months_cover_every_month_and_add_up_to_the_dashboard(shop) -> None:  # type: ignore[no-untyped-def]
     first, last = monthly.last_months(TODAY)
-    months = monthly.business_months(first, last)
+    months = monthly.business_months(db.session, first, last)
     assert (first, last, len(months)) == (date(2025, 4, 1), date(2026, 3, 31), 12)
     busy = {m.month: (m.revenue, m.cost, m.sales) for m in months if not m.empty}
     assert busy == {
@@ -275,25 +275,25 @@ def test_business_months_cover_every_month_and_add_up_to_the_dashboard(shop) -> 
         date(2026, 3, 1): (D(60), D("10.5"), 5),
     }
     total = monthly.add_up(months)
-    twelve = dashboard.sales_dashboard(TODAY).periods[2].figures
+    twelve = dashboard.sales_dashboard(db.session, TODAY).periods[2].figures
     assert (total.revenue, total.cost, total.sales) == (twelve.revenue, twelve.cost, twelve.sales)
 
 
 def test_product_months_and_product_margin_agree(shop) -> None:  # type: ignore[no-untyped-def]
     first, last = monthly.last_months(TODAY)
-    months = monthly.product_months(shop["a"], first, last)
+    months = monthly.product_months(db.session, shop["a"], first, last)
     busy = {m.month: (m.revenue, m.cost, m.margin_percent) for m in months if not m.empty}
     assert busy == {
         date(2025, 4, 1): (D(12), D(5), D("58.3")),
         date(2026, 2, 1): (D(400), D(102), D("74.5")),
         date(2026, 3, 1): (D(-80), D("-19.5"), D("75.6")),
     }
-    one = margins.product_margin(shop["a"], P("last_12_months"))
+    one = margins.product_margin(db.session, shop["a"], P("last_12_months"))
     assert one is not None and (one.revenue, one.margin) == (D(332), D("244.5")) == (
         monthly.add_up(months).revenue,
         monthly.add_up(months).margin,
     )
-    assert margins.product_margin(shop["a"], Period("custom", date(2024, 1, 1), date(2024, 12, 31))) is None
+    assert margins.product_margin(db.session, shop["a"], Period("custom", date(2024, 1, 1), date(2024, 12, 31))) is None
 
 
 @pytest.mark.parametrize(
@@ -310,7 +310,7 @@ def test_product_months_and_product_margin_agree(shop) -> None:  # type: ignore[
     ],
 )
 def test_margin_rows_sort_by_any_column(shop, sort, descending, order) -> None:  # type: ignore[no-untyped-def]
-    report = margins.margin_by_product(P("last_12_months"), sort, descending)
+    report = margins.margin_by_product(db.session, P("last_12_months"), sort, descending)
     assert [r.sku for r in report.rows] == order
 
 
@@ -322,12 +322,12 @@ def test_rows_without_a_value_sort_last_both_ways(shop) -> None:  # type: ignore
         doc("12", [line("4", "0", "5")], doc_type=CM, day=date(2026, 3, 1)),
     )
     for descending in (True, False):
-        rows = margins.margin_by_product(P("this_month"), "avg_cost", descending).rows
+        rows = margins.margin_by_product(db.session, P("this_month"), "avg_cost", descending).rows
         assert rows[-1].sku == "CND-D" and rows[-1].average_unit_cost is None
 
 
 def test_margin_export_has_the_report_columns_in_the_report_order(shop) -> None:  # type: ignore[no-untyped-def]
-    rows = list(margins.export_rows(margins.margin_by_product(P("last_12_months"), "product", False)))
+    rows = list(margins.export_rows(margins.margin_by_product(db.session, P("last_12_months"), "product", False)))
     assert rows[0] == ("CND-A", "Candle A", "22.0000", "5.0000", "332.00", "87.50", "244.50", "73.6", "5.136364", "62.9", "0.0000", 0)
     assert [r[0] for r in rows] == ["CND-A", "CND-B", "CND-C"]
     assert rows[2][-1] == 1 and rows[2][7] == "100.0"
@@ -342,9 +342,9 @@ def test_a_linked_raw_material_line_has_no_product_margin_and_no_revenue(app) ->
     line_of_wax = db.session.scalars(select(SaleLine)).one()
     assert (line_of_wax.kind, line_of_wax.product_id) == ("skipped", wax.id)
     first, last = monthly.last_months(TODAY)
-    assert all(m.empty and m.revenue == 0 for m in monthly.product_months(wax.id, first, last))
-    assert margins.product_margin(wax.id, P("this_month")) is None
-    report = margins.margin_by_product(P("this_month"))
+    assert all(m.empty and m.revenue == 0 for m in monthly.product_months(db.session, wax.id, first, last))
+    assert margins.product_margin(db.session, wax.id, P("this_month")) is None
+    report = margins.margin_by_product(db.session, P("this_month"))
     assert (report.rows, report.sales_revenue, report.sales_count) == ([], D(0), 1)
     sale = db.session.scalars(select(Sale)).one()
     assert (sale.revenue, sale.margin, sale.document_total, line_of_wax.revenue, line_of_wax.amount) == (D(0), D(0), D(30), D(0), D(30))
@@ -357,7 +357,7 @@ def test_share_of_margin_is_blank_when_the_total_margin_is_a_loss(app) -> None: 
         {"1": ItemLink("1", "Candle A", "Inventory", a.id, "finished_good", "Candle A")},
         doc("1", [line("1", "2", "10")], day=date(2026, 3, 1)),
     )
-    report = margins.margin_by_product(P("this_month"))
+    report = margins.margin_by_product(db.session, P("this_month"))
     assert [(r.margin, r.margin_percent, r.share_percent) for r in report.rows] == [(D(-6), D("-60.0"), None)]
     assert report.total.share_percent is None
 
@@ -478,7 +478,7 @@ def test_product_margins_sum_to_the_product_lines_and_the_sales_totals(app, lots
         if void:
             _apply(items, doc(document.id, [], doc_type=kind, day=document.txn_date, version="1", status=DocumentStatus.VOIDED))
     period = Period("custom", year, date(year.year, 12, 31))
-    report = margins.margin_by_product(period)
+    report = margins.margin_by_product(db.session, period)
 
     active = select(SaleLine).join(Sale).where(Sale.status == "active", Sale.txn_date.between(period.start, period.end))
     product_lines = [l for l in db.session.scalars(active) if l.product_id is not None and l.kind in margins.PRODUCT_LINE_KINDS]
@@ -488,12 +488,12 @@ def test_product_margins_sum_to_the_product_lines_and_the_sales_totals(app, lots
 
     sales = list(db.session.scalars(select(Sale).where(Sale.status == "active", Sale.txn_date.between(period.start, period.end))))
     assert report.total.cost == sum((s.cost for s in sales), D(0))
-    exported = [r for r in export_rows(SaleFilters(date_from=period.start, date_to=period.end)) if r[5] == "active"]
+    exported = [r for r in export_rows(db.session, SaleFilters(date_from=period.start, date_to=period.end)) if r[5] == "active"]
     # Revenue is whole dollars at these rates, so exact in cents; costs may have sub-cent
     # parts, and the export rounds each sale to the cent.
     assert report.total.revenue == sum((D(str(r[6])) for r in exported), D(0))
     assert abs(report.sales_cost - sum((D(str(r[7])) for r in exported), D(0))) <= D("0.005") * len(exported)
-    months = monthly.add_up(monthly.business_months(year, date(year.year, 12, 31)))
+    months = monthly.add_up(monthly.business_months(db.session, year, date(year.year, 12, 31)))
     assert (months.revenue, months.cost, months.sales) == (report.sales_revenue, report.sales_cost, len(exported))
     if report.total.margin > 0:
         shares = sum((r.share_percent or D(0) for r in report.rows), D(0))

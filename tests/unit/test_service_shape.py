@@ -88,3 +88,43 @@ def test_only_the_listed_modules_begin_a_write_by_hand() -> None:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "begin_write":
                 beginning.add(str(path.relative_to(PACKAGE)))
     assert beginning <= set(HAND_WRITTEN_WRITES), sorted(beginning - set(HAND_WRITTEN_WRITES))
+
+
+# Where the request's db.session may be named: the web edge hands it to services and queries,
+# which take the session as their first argument (STYLE.md habit 13). Everything else gets one.
+SESSION_EDGE = {
+    "auth/loader.py": "Flask-Login's user loader runs per request, before any view",
+    "auth/login_time.py": "writes a login's time for the login view, or from its own thread",
+    "web/errors.py": "the error handler rolls back what a failed request left open",
+    "web/filters.py": "template filters read the display settings once per request",
+    "connections/source.py": "the factory sync_now calls with the configuration only",
+    "cli_commands.py": "command-line entry points are an edge like views",
+    "demo.py": "the demo loader is a command-line entry point",
+}
+
+
+def _names_db_session(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Attribute) and node.attr == "session" and isinstance(node.value, ast.Name) and node.value.id == "db":
+            return True
+    return False
+
+
+def test_queries_and_services_take_the_session_they_are_given() -> None:
+    naming = set()
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        if path in VIEWS or relative.parts[0] == "sandbox":  # the sandbox is its own app with its own database
+            continue
+        if _names_db_session(path):
+            naming.add(str(relative))
+    assert naming <= set(SESSION_EDGE), sorted(naming - set(SESSION_EDGE))
+    assert set(SESSION_EDGE) <= naming, sorted(set(SESSION_EDGE) - naming)  # the list holds no stale excuse
+
+
+def test_the_session_guard_sees_db_session_in_a_query_module(tmp_path: Path) -> None:
+    query = tmp_path / "queries.py"
+    query.write_text("def totals():\n    return db.session.scalar(q)\n")
+    assert _names_db_session(query)
+    query.write_text("def totals(session):\n    return session.scalar(q)\n")
+    assert not _names_db_session(query)

@@ -262,7 +262,7 @@ def test_dashboard_partial_shows_the_three_periods_and_links_each_problem(app, s
             )
         )
         db.session.commit()
-        html = render_template("sales/_dashboard.html", dashboard=sales_dashboard())
+        html = render_template("sales/_dashboard.html", dashboard=sales_dashboard(db.session))
         db.session.remove()
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
     assert [cells(row) for row in rows[1:]] == [
@@ -278,7 +278,7 @@ def test_dashboard_partial_shows_the_three_periods_and_links_each_problem(app, s
 
 def test_dashboard_partial_without_sales_or_problems_says_so(app, users) -> None:  # type: ignore[no-untyped-def]
     with app.test_request_context("/sales/"):
-        html = render_template("sales/_dashboard.html", dashboard=sales_dashboard())
+        html = render_template("sales/_dashboard.html", dashboard=sales_dashboard(db.session))
     assert "No sales in the last 12 months yet. Press Sync Now" in html
     assert "Every document synced, every sale costed from real lots" in html
 

@@ -150,7 +150,7 @@ def test_the_margin_report_the_months_and_their_csv_agree_to_the_cent(app, synce
     assert "revenue $500.00, cost $435.00, margin $65.00" in reconcile  # the finished goods and all 2 sales alike
     assert reconcile.count("revenue $500.00, cost $435.00") == 2
     with app.app_context():
-        twelve = dashboard.sales_dashboard(TODAY).periods[2].figures
+        twelve = dashboard.sales_dashboard(db.session, TODAY).periods[2].figures
         assert (twelve.revenue, twelve.cost, twelve.margin, twelve.sales) == (D(500), D(435), D(65), 2)
 
 
