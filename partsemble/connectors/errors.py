@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 
@@ -27,6 +28,22 @@ class AuthError(ConnectorError):
 
 class ReconnectRequired(AuthError):
     """The refresh token is dead (invalid_grant): a person must reconnect."""
+
+
+class Forbidden(AuthError):
+    """403: the token is good but may not read this organisation or this data (disconnected upstream,
+    or a permission missing). Never retried: a person must reconnect."""
+
+
+class DailyLimitReached(ConnectorError):
+    """A call quota that frees up only hours from now (Xero: 5,000 calls a day per organisation).
+
+    Never retried: the sync stops cleanly and may start again at `resume_at` (aware, UTC).
+    """
+
+    def __init__(self, message: str, *, resume_at: datetime, status: int | None = None, code: str = "", tid: str = "") -> None:
+        super().__init__(message, status=status, code=code, tid=tid)
+        self.resume_at = resume_at
 
 
 class RateLimited(ConnectorError):
