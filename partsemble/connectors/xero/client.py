@@ -16,7 +16,7 @@ from partsemble.connectors.retry import RetryPolicy, Timeouts
 from partsemble.connectors.transport import TokenProvider
 from partsemble.connectors.xero.http import API_BASE, XeroHttp
 from partsemble.connectors.xero.kinds import KINDS, XeroKind, kind_of
-from partsemble.connectors.xero.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, dated_filter, pages, row_id, rows_of
+from partsemble.connectors.xero.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, changed_pages, dated_filter, pages, row_id, rows_of
 from partsemble.connectors.xero.parse import parse_document, parse_item, parse_moment
 from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, DocumentType, ItemRecord
 
@@ -73,8 +73,7 @@ class XeroSource:
             raise ValueError("since must be timezone-aware")
         for doc_type in SYNCED_DOCUMENT_TYPES:
             kind = KINDS[doc_type]
-            params = {"where": dated_filter(kind, not_before)}
-            for body, rows in pages(self._http, kind, params, page_size=self._page_size, modified_since=since):
+            for body, rows in changed_pages(self._http, kind, dated_filter(kind, not_before), since, page_size=self._page_size):
                 yield ChangePage(documents=self._parse(kind, rows), server_time=parse_moment(body, "DateTimeUTC"))
 
     def deletions(self, since: datetime) -> list[Deletion]:

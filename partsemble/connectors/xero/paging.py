@@ -4,15 +4,22 @@ four-decimal unit amounts, a stop on the last page or a short one, and a guard a
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from partsemble.connectors.errors import MalformedResponse
+from partsemble.connectors.fields import FieldProblem
+from partsemble.connectors.xero.dates import to_moment
 from partsemble.connectors.xero.http import XeroHttp
 from partsemble.connectors.xero.kinds import XeroKind
 
 DEFAULT_PAGE_SIZE = 100  # what Xero gives when pageSize is not sent
 MAX_PAGE_SIZE = 1000
+OLDEST_CHANGE_FIRST = "UpdatedDateUTC ASC"
+# If-Modified-Since names a whole second, and "since" may or may not include it: step back one more.
+_HEADER_SLACK = timedelta(seconds=1)
+
+RowKey = tuple[str, str]  # (id, UpdatedDateUTC as sent): one version of one document
 
 
 def date_literal(day: date) -> str:
@@ -87,3 +94,60 @@ def _page_count(body: Mapping[str, Any]) -> int | None:
     pagination = body.get("pagination")
     count = pagination.get("pageCount") if isinstance(pagination, Mapping) else None
     return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def changed_pages(
+    http: XeroHttp, kind: XeroKind, where: str, since: datetime | None, *, page_size: int = DEFAULT_PAGE_SIZE
+) -> Iterator[tuple[Mapping[str, Any], list[Any]]]:
+    """(answer, records not read before) of every document of one kind changed since `since`, oldest change first.
+
+    Keyset paging on If-Modified-Since: after a full page the next read starts again at page 1 from the
+    last change seen, so a document changed while the pages are read moves to the end and is read there,
+    where page numbers alone would let the document after it slip into the page already read. Only when a
+    whole page changed within one second does the read step on by page number.
+
+    Raises:
+        MalformedResponse: a record has no readable UpdatedDateUTC to page on, or a page repeats.
+        ConnectorError: from the transport.
+    """
+    bound = since.replace(microsecond=0) - _HEADER_SLACK if since is not None else None
+    page = 1
+    seen: dict[RowKey, datetime] = {}
+    previous: frozenset[RowKey] | None = None
+    while True:
+        query = {"where": where, "order": OLDEST_CHANGE_FIRST, "page": str(page), "unitdp": "4"}
+        if page_size != DEFAULT_PAGE_SIZE:
+            query["pageSize"] = str(page_size)
+        body = http.get(kind.endpoint, query, modified_since=bound)
+        rows = rows_of(body, kind.endpoint)
+        keyed = [(row, _row_key(row, kind.id_key), _changed_at(row, kind)) for row in rows]
+        keys = frozenset(key for _row, key, _moment in keyed)
+        if page > 1 and rows and keys == previous:
+            raise MalformedResponse(f"Xero {kind.endpoint} page {page} repeated the previous page")
+        previous = keys
+        yield body, [row for row, key, _moment in keyed if key not in seen]
+        seen.update((key, moment) for _row, key, moment in keyed)
+        count = _page_count(body)
+        if len(rows) < page_size or (count is not None and page >= count):
+            return
+        latest = max(moment for _row, _key, moment in keyed).replace(microsecond=0) - _HEADER_SLACK
+        if bound is not None and latest <= bound:
+            page += 1
+            continue
+        bound, page = latest, 1
+        seen = {key: moment for key, moment in seen.items() if moment >= bound}
+
+
+def _row_key(row: object, id_key: str) -> RowKey:
+    changed = row.get("UpdatedDateUTC") if isinstance(row, Mapping) else None
+    return (row_id(row, id_key), changed if isinstance(changed, str) else "")
+
+
+def _changed_at(row: object, kind: XeroKind) -> datetime:
+    if isinstance(row, Mapping):
+        for key in ("UpdatedDateUTC", "UpdatedDateUTCString"):
+            try:
+                return to_moment(row[key], key)
+            except (KeyError, FieldProblem):
+                continue
+    raise MalformedResponse(f"Xero {kind.endpoint}: {row_id(row, kind.id_key) or 'a record'} has no UpdatedDateUTC to page on")

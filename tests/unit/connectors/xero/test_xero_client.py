@@ -8,7 +8,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
-from xero_doubles import CREDIT_ID, INVOICE_ID, ITEM_ID, RECEIVE_ID, TENANT, credit_note, invoice, item, line, page_of, receive_money
+from xero_doubles import (
+    CREDIT_ID,
+    INVOICE_ID,
+    ITEM_ID,
+    RECEIVE_ID,
+    TENANT,
+    credit_note,
+    invoice,
+    item,
+    line,
+    ms_date,
+    page_of,
+    receive_money,
+)
 
 from partsemble.connectors.errors import MalformedResponse, NotFound
 from partsemble.connectors.xero.client import XeroSource
@@ -43,7 +56,7 @@ def test_changed_documents_reads_each_kind_with_type_date_page_and_four_decimals
         "/api.xro/2.0/CreditNotes",
     ]
     assert [params(call) for call in mocked.calls] == [
-        {"where": f'Type=="{kind}" AND Date >= DateTime(2026,5,1)', "page": "1", "unitdp": "4"}
+        {"where": f'Type=="{kind}" AND Date >= DateTime(2026,5,1)', "order": "UpdatedDateUTC ASC", "page": "1", "unitdp": "4"}
         for kind in ("ACCREC", "RECEIVE", "ACCRECCREDIT")
     ]
     assert pages[0].server_time == datetime(2026, 5, 20, 10, 0, tzinfo=UTC)
@@ -53,14 +66,81 @@ def test_changed_documents_reads_each_kind_with_type_date_page_and_four_decimals
         assert "If-Modified-Since" not in call.request.headers
 
 
-def test_since_becomes_if_modified_since_in_utc_rounded_down(xero: XeroSource, answer: Answer, mocked: responses.RequestsMock) -> None:
+def test_since_becomes_if_modified_since_in_utc_a_second_early(xero: XeroSource, answer: Answer, mocked: responses.RequestsMock) -> None:
     for collection in ("Invoices", "BankTransactions", "CreditNotes"):
         answer(collection, page_of(collection, []))
     since = datetime(2026, 5, 10, 10, 15, 30, 900000, tzinfo=timezone(timedelta(hours=2)))
 
     assert list(xero.changed_documents(since, date(2026, 5, 1)))[0].documents == ()
 
-    assert {call.request.headers["If-Modified-Since"] for call in mocked.calls} == {"2026-05-10T08:15:30"}
+    # Whether Xero counts the named second in or out, nothing changed at 08:15:30.9 is missed.
+    assert {call.request.headers["If-Modified-Since"] for call in mocked.calls} == {"2026-05-10T08:15:29"}
+
+
+def changed_at(n: int, second: int) -> dict[str, object]:
+    """Invoice n, last changed at 2026-05-19 12:00:<second>.<n> UTC."""
+    return invoice(
+        InvoiceID=f"00000000-0000-4000-8000-{n:012d}",
+        InvoiceNumber=f"INV-{n}",
+        UpdatedDateUTC=ms_date(datetime(2026, 5, 19, 12, 0, second, n * 1000, tzinfo=UTC)),
+    )
+
+
+def test_after_a_full_page_the_read_starts_again_from_the_last_change_seen(
+    xero_http: XeroHttp, answer: Answer, mocked: responses.RequestsMock
+) -> None:
+    source = XeroSource(xero_http, page_size=2)
+    answer("Invoices", page_of("Invoices", [changed_at(1, 10), changed_at(2, 20)]))
+    # From 12:00:19 on: invoice 2 again (not handed over twice), and 3.
+    answer("Invoices", page_of("Invoices", [changed_at(2, 20), changed_at(3, 30)]))
+    answer("Invoices", page_of("Invoices", [changed_at(4, 40)]))  # short: the last page
+    for collection in ("BankTransactions", "CreditNotes"):
+        answer(collection, page_of(collection, []))
+
+    documents = [d for page in source.changed_documents(None, date(2026, 5, 1)) for d in page.documents]
+
+    assert [d.number for d in documents if isinstance(d, SalesDocument)] == ["INV-1", "INV-2", "INV-3", "INV-4"]
+    invoice_calls = [call for call in mocked.calls if "/Invoices" in (call.request.url or "")]
+    assert [(params(call)["page"], call.request.headers.get("If-Modified-Since")) for call in invoice_calls] == [
+        ("1", None),
+        ("1", "2026-05-19T12:00:19"),
+        ("1", "2026-05-19T12:00:29"),
+    ]
+
+
+def test_a_full_page_changed_within_one_second_is_stepped_through_by_page(
+    xero_http: XeroHttp, answer: Answer, mocked: responses.RequestsMock
+) -> None:
+    source = XeroSource(xero_http, page_size=2)
+    since = datetime(2026, 5, 19, 12, 0, 6, tzinfo=UTC)
+    answer("Invoices", page_of("Invoices", [changed_at(1, 5), changed_at(2, 5)]))  # a bulk import: one second
+    answer("Invoices", page_of("Invoices", [changed_at(3, 5)]))
+    for collection in ("BankTransactions", "CreditNotes"):
+        answer(collection, page_of(collection, []))
+
+    documents = [d for page in source.changed_documents(since - timedelta(seconds=1), date(2026, 5, 1)) for d in page.documents]
+
+    assert [d.number for d in documents if isinstance(d, SalesDocument)] == ["INV-1", "INV-2", "INV-3"]
+    invoice_calls = [call for call in mocked.calls if "/Invoices" in (call.request.url or "")]
+    assert [(params(call)["page"], call.request.headers["If-Modified-Since"]) for call in invoice_calls] == [
+        ("1", "2026-05-19T12:00:04"),
+        ("2", "2026-05-19T12:00:04"),
+    ]
+
+
+def test_a_stepped_page_repeating_the_previous_one_stops_the_read(xero_http: XeroHttp, answer: Answer) -> None:
+    source = XeroSource(xero_http, page_size=2)
+    answer("Invoices", page_of("Invoices", [changed_at(1, 5), changed_at(2, 5)]))
+    answer("Invoices", page_of("Invoices", [changed_at(1, 5), changed_at(2, 5)]))
+    with pytest.raises(MalformedResponse, match="page 2 repeated"):
+        list(source.changed_documents(datetime(2026, 5, 19, 12, 0, 5, tzinfo=UTC), date(2026, 5, 1)))
+
+
+def test_a_document_without_a_change_time_cannot_be_paged_past(xero_http: XeroHttp, answer: Answer) -> None:
+    source = XeroSource(xero_http, page_size=1)
+    answer("Invoices", page_of("Invoices", [invoice(UpdatedDateUTC=None)]))
+    with pytest.raises(MalformedResponse, match="no UpdatedDateUTC to page on"):
+        list(source.changed_documents(None, date(2026, 5, 1)))
 
 
 @pytest.mark.parametrize(
@@ -71,7 +151,7 @@ def test_since_becomes_if_modified_since_in_utc_rounded_down(xero: XeroSource, a
         ([2, 2, 0], [None, None, None], 3),  # full pages all the way: an empty page ends it
     ],
 )
-def test_paging_stops_on_the_last_or_a_short_page(
+def test_paging_by_number_stops_on_the_last_or_a_short_page(
     xero_http: XeroHttp, answer: Answer, mocked: responses.RequestsMock, sizes: list[int], page_counts: list[int | None], calls: int
 ) -> None:
     source = XeroSource(xero_http, page_size=2)
@@ -79,22 +159,19 @@ def test_paging_stops_on_the_last_or_a_short_page(
     for number, (size, count) in enumerate(zip(sizes, page_counts), start=1):
         answer("Invoices", page_of("Invoices", invoices(size, start), page=number, page_count=count, page_size=2))
         start += size
-    for collection in ("BankTransactions", "CreditNotes"):
-        answer(collection, page_of(collection, []))
 
-    documents = [d for page in source.changed_documents(None, date(2026, 5, 1)) for d in page.documents]
+    ids = source.document_ids(DocumentType.INVOICE, date(2026, 5, 1), date(2026, 5, 31))
 
-    assert len(documents) == sum(sizes)
-    invoice_calls = [params(call) for call in mocked.calls if "/Invoices" in (call.request.url or "")]
-    assert [(p["page"], p["pageSize"]) for p in invoice_calls] == [(str(n), "2") for n in range(1, calls + 1)]
+    assert len(ids) == sum(sizes)
+    assert [(params(call)["page"], params(call)["pageSize"]) for call in mocked.calls] == [(str(n), "2") for n in range(1, calls + 1)]
 
 
-def test_a_page_repeating_the_previous_one_stops_the_read(xero_http: XeroHttp, answer: Answer) -> None:
+def test_a_numbered_page_repeating_the_previous_one_stops_the_read(xero_http: XeroHttp, answer: Answer) -> None:
     source = XeroSource(xero_http, page_size=2)
     answer("Invoices", page_of("Invoices", invoices(2)))
     answer("Invoices", page_of("Invoices", invoices(2)))
     with pytest.raises(MalformedResponse, match="page 2 repeated"):
-        list(source.changed_documents(None, date(2026, 5, 1)))
+        source.document_ids(DocumentType.INVOICE, date(2026, 5, 1), date(2026, 5, 31))
 
 
 def test_not_modified_is_an_empty_page(xero: XeroSource, answer: Answer) -> None:
