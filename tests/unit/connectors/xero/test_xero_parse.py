@@ -12,6 +12,7 @@ from xero_doubles import CREDIT_ID, ITEM_ID, RECEIVE_ID, credit_note, invoice, i
 from partsemble.connectors.errors import MalformedResponse
 from partsemble.connectors.xero.parse import parse_document, parse_item
 from partsemble.domain.documents import DocumentLine, DocumentProblem, DocumentStatus, DocumentType, LineKind, SalesDocument
+from partsemble.domain.sale_plan import waiting_revenue
 
 CODES = {"FOUNT-ROCK": ITEM_ID, "PUMP-S": "1c2d3e4f-aaaa-4bbb-8ccc-ddddeeeeffff"}
 
@@ -131,6 +132,12 @@ def test_currency_rate_divides_into_the_home_currency() -> None:
     doc = parsed(invoice(CurrencyCode="EUR", CurrencyRate=Decimal("1.6")))
     assert doc.exchange_rate == Decimal("0.625")
     assert only_line(doc).amount * doc.exchange_rate == Decimal("62.5")
+
+
+def test_the_domain_books_the_divided_amount() -> None:
+    # 57.50 EUR at 1.15 EUR per home unit: 50.00 at home, where multiplying would book 66.13.
+    doc = parsed(invoice(line(LineAmount=Decimal("57.50"), TaxAmount=0), CurrencyCode="EUR", CurrencyRate=Decimal("1.15")))
+    assert waiting_revenue(doc, {}) == Decimal("50.00")
 
 
 def test_missing_currency_rate_is_one() -> None:
