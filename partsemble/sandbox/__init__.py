@@ -1,4 +1,4 @@
-"""An embedded QuickBooks Online-compatible sandbox: the fake company "Juniper & Wick Co.".
+"""An embedded QuickBooks Online-compatible sandbox, with a Xero face: the fake company "Juniper & Wick Co.".
 
 `register(app)` mounts it at `/sandbox` (create_app calls it only when
 `app.config["SANDBOX"]` is true, which config.check() allows only in debug, demo or
@@ -26,11 +26,33 @@ URL map:
          /sandbox/documents, /sandbox/items,       customers, faults & traffic (see ui_* modules
          /sandbox/customers, /sandbox/faults        for form field names and selectors)
 
-CLI: `flask sandbox seed-demo | generate N | reset | counters | token | faults list|add|remove|clear|seed`.
+The Xero face (package `xero`; shared/XERO.md) shows the documents that live in Xero:
+
+    GET    /sandbox/xero/api.xro/2.0/<Invoices|CreditNotes|BankTransactions>?where=&IDs=&page=&pageSize=&order=&unitdp=4
+    GET    /sandbox/xero/api.xro/2.0/<Invoices|CreditNotes|BankTransactions>/<uuid>
+    GET    /sandbox/xero/api.xro/2.0/Items[/<ItemID or Code>], /sandbox/xero/api.xro/2.0/Organisation
+           (bearer token and xero-tenant-id header; If-Modified-Since; 60 calls a minute, 5,000 a day
+           per organisation with X-MinLimit-Remaining, X-DayLimit-Remaining, X-AppMinLimit-Remaining)
+    GET|POST /sandbox/xero/identity/connect/authorize    consent page: choose organisations, Allow access
+    POST   /sandbox/xero/identity/connect/token          token endpoint (CSRF-exempt, HTTP Basic; refresh tokens rotate)
+    POST   /sandbox/xero/identity/connect/revocation     revoke a refresh token: its grant and connections end
+    GET    /sandbox/xero/connections                     [{id, tenantId, tenantType, tenantName, ...}]
+    DELETE /sandbox/xero/connections/<id>                disconnect one organisation (then 403 for it)
+
+Each document lives in one system (`system`: qbo, the default, or xero); the documents screen
+moves one across, and items are shared. The demo company is the organisation "Juniper & Wick
+Co."; "Demo Company (Global)" is an empty second one.
+
+CLI: `flask sandbox seed-demo | generate N [--system xero] | move qbo|xero [--share S] | reset |
+counters | token | xero-token | faults list|add|remove|clear|seed`.
 
 To point Partsemble at it (same host, e.g. http://127.0.0.1:5000):
 QBO_API_BASE=<host>/sandbox/v3, QBO_AUTH_URL=<host>/sandbox/oauth2/authorize,
 QBO_TOKEN_URL=<host>/sandbox/oauth2/tokens/bearer, QBO_REVOKE_URL=<host>/sandbox/oauth2/tokens/revoke.
+For Xero: API base <host>/sandbox/xero/api.xro/2.0, authorize <host>/sandbox/xero/identity/connect/authorize,
+token <host>/sandbox/xero/identity/connect/token, revocation <host>/sandbox/xero/identity/connect/revocation,
+connections <host>/sandbox/xero/connections; client credentials XERO_CLIENT_ID / XERO_CLIENT_SECRET
+(checked when the app config sets them) and XERO_REDIRECT_URI (else the redirect must be on this host).
 
 It is as strict as QBO where a client can trip (shared/QBO.md): times are to the
 second and never ahead of real time, so changes within a second share one, and a
@@ -89,6 +111,7 @@ def register(app: Flask) -> None:
     from partsemble.sandbox import api, oauth, ui_catalog, ui_documents, ui_faults  # noqa: F401  (routes)
     from partsemble.sandbox.blueprints import api_bp, tag_with_intuit_tid, ui_bp
     from partsemble.sandbox.cli import sandbox_cli
+    from partsemble.sandbox.xero import api as xero_api, oauth as xero_oauth  # noqa: F401  (routes)
 
     csrf = app.extensions.get("csrf")
     if csrf is None:

@@ -32,8 +32,9 @@ def current_company() -> SandboxCompany:
 
 
 def tag_with_intuit_tid(response: Response) -> Response:
-    """Put an `intuit_tid` header on every response under /sandbox, as Intuit does on every call."""
-    if request.path == "/sandbox" or request.path.startswith("/sandbox/"):
+    """Put an `intuit_tid` header on every response under /sandbox, as Intuit does on every call
+    (not on the Xero face: Xero is not Intuit)."""
+    if (request.path == "/sandbox" or request.path.startswith("/sandbox/")) and not request.path.startswith("/sandbox/xero/"):
         response.headers.setdefault("intuit_tid", g.get("intuit_tid") or new_intuit_tid())
     return response
 

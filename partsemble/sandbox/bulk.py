@@ -120,15 +120,18 @@ def generate(
     lines_avg: int,
     sales_receipt_share: Decimal = Decimal("0.2"),
     at: int | None = None,
+    system: str = "qbo",
 ) -> GenerateSummary:
-    """Add `n` documents dated `start`..`end` in one import made now (or at `at`, never later);
-    products and customers are made when missing.
+    """Add `n` documents dated `start`..`end` in one import made now (or at `at`, never later),
+    living in `system` (qbo or xero); products and customers are made when missing.
 
     Raises:
         BadGeneration: the arguments cannot make documents.
     """
     if n < 1 or end < start or lines_avg < 1:
         raise BadGeneration("need n >= 1, end on or after start, lines_avg >= 1")
+    if system not in ("qbo", "xero"):
+        raise BadGeneration(f"system must be qbo or xero, not {system!r}")
     shares = (credit_memo_share, void_share, unlinked_share, sales_receipt_share)
     if not all(Decimal(0) <= s <= Decimal(1) for s in shares):
         raise BadGeneration("shares must be between 0 and 1")
@@ -173,9 +176,10 @@ def generate(
             )
             if is_void:
                 # Voided within the same import second: SyncToken moves on, the time does not.
-                payload = void_payload(payload, sync_token=1, updated=stamp)
+                # Xero keeps a voided document's amounts; QBO zeroes them.
+                payload = void_payload(payload, sync_token=1, updated=stamp) if system == "qbo" else {**payload, "SyncToken": "1"}
                 voided += 1
-            rows.append(object_row(entity, payload, txn_date=day.isoformat(), created=stamp, updated=stamp, voided=is_void))
+            rows.append(object_row(entity, payload, txn_date=day.isoformat(), created=stamp, updated=stamp, voided=is_void, system=system))
         conn.execute(insert(StoredObject), rows)
     products_made = [(i, catalog.items[i]["Name"], catalog.items[i].get("Sku")) for i in item_ids]
     return GenerateSummary(

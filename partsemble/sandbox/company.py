@@ -45,6 +45,7 @@ from partsemble.sandbox.store import (
     reading,
     writing,
 )
+from partsemble.sandbox.xero.controls import XeroControls, bumped
 
 if TYPE_CHECKING:
     from partsemble.sandbox.bulk import GenerateSummary
@@ -73,7 +74,7 @@ def _check_draft(draft: DocumentDraft, catalog: Catalog) -> None:
             raise InvalidChange(f"item {item['Name']} is a category and cannot be sold")
 
 
-class SandboxCompany(NameListChanges, SandboxControls):
+class SandboxCompany(NameListChanges, SandboxControls, XeroControls):
     """One sandbox company in the database at `url` (its tables are made on first use)."""
 
     def __init__(self, engine: Engine, url: str, *, access_token_lifetime: int = 3600, clock: Callable[[], int] | None = None) -> None:
@@ -128,11 +129,13 @@ class SandboxCompany(NameListChanges, SandboxControls):
         unlinked_share: Decimal | str = "0.01",
         lines_avg: int = 3,
         sales_receipt_share: Decimal | str = "0.20",
+        system: str = "qbo",
     ) -> GenerateSummary:
         """`n` synthetic documents dated `start`..`end`, imported at once: one shared LastUpdatedTime.
 
         Of the documents that are not credit memos, `sales_receipt_share` are sales receipts and the
-        rest invoices. Raises bulk.BadGeneration for arguments that cannot make documents.
+        rest invoices; they live in `system` (qbo or xero). Raises bulk.BadGeneration for arguments
+        that cannot make documents.
         """
         from partsemble.sandbox.bulk import generate
 
@@ -149,6 +152,7 @@ class SandboxCompany(NameListChanges, SandboxControls):
             lines_avg=lines_avg,
             sales_receipt_share=Decimal(str(sales_receipt_share)),
             at=None if self.clock is None else self.clock(),
+            system=system,
         )
 
     # Reading
@@ -197,14 +201,17 @@ class SandboxCompany(NameListChanges, SandboxControls):
 
     # Documents
     def create_document(
-        self, entity: str, *, customer_id: str, txn_date: date, lines: Iterable[LineInput], **fields: Any
+        self, entity: str, *, customer_id: str, txn_date: date, lines: Iterable[LineInput], system: str = "qbo", **fields: Any
     ) -> dict[str, Any]:
-        """A new Invoice, SalesReceipt or CreditMemo (SyncToken "0"); `fields` are DocumentDraft's others.
+        """A new Invoice, SalesReceipt or CreditMemo (SyncToken "0") in `system` (qbo or xero);
+        `fields` are DocumentDraft's others.
 
         Raises:
-            InvalidChange: unknown customer, unknown/inactive/category item.
+            InvalidChange: unknown customer, unknown/inactive/category item, unknown system.
         """
         entity = _entity(entity, entities.TRANSACTIONS)
+        if system not in ("qbo", "xero"):
+            raise InvalidChange(f"system must be qbo or xero, not {system!r}")
         draft = DocumentDraft(customer_id=str(customer_id), txn_date=txn_date, lines=tuple(lines), **fields)
         with writing(self.engine) as conn:
             if draft.tax_inclusive is None:
@@ -226,7 +233,8 @@ class SandboxCompany(NameListChanges, SandboxControls):
                 items=catalog.items,
                 customer=catalog.customers[draft.customer_id],
             )
-            conn.execute(insert(StoredObject), [object_row(entity, payload, txn_date=payload["TxnDate"], created=stamp, updated=stamp)])
+            row = object_row(entity, payload, txn_date=payload["TxnDate"], created=stamp, updated=stamp, system=system)
+            conn.execute(insert(StoredObject), [row])
         return payload
 
     def _live_row(self, conn: Connection, entity: str, doc_id: str | int) -> Any:
@@ -268,7 +276,8 @@ class SandboxCompany(NameListChanges, SandboxControls):
         return payload
 
     def void_document(self, entity: str, doc_id: str | int) -> dict[str, Any]:
-        """Void as QBO does: the document stays with every amount and quantity 0, "Voided" noted.
+        """Void as its system does: QBO keeps the document with every amount and quantity 0,
+        "Voided" noted; Xero keeps its amounts and shows it VOIDED.
 
         Raises:
             ObjectNotFound: no such document.
@@ -278,7 +287,11 @@ class SandboxCompany(NameListChanges, SandboxControls):
         with writing(self.engine) as conn:
             row = self._live_row(conn, entity, doc_id)
             stamp = self._stamp(conn)
-            payload = void_payload(jsontext.loads(row.payload), sync_token=row.sync_token + 1, updated=stamp)
+            current = jsontext.loads(row.payload)
+            if row.system == "xero":
+                payload = bumped(current, sync_token=row.sync_token + 1, updated=stamp)
+            else:
+                payload = void_payload(current, sync_token=row.sync_token + 1, updated=stamp)
             replace_payload(conn, entity, payload, updated=stamp, txn_date=row.txn_date, voided=True)
         return payload
 

@@ -1,7 +1,9 @@
 """Fault injection: rules stored in the sandbox DB, chosen per request, applied to the reply.
 
-A rule names an endpoint family (query, cdc, read, token, or all) and a kind of
-fault. It fires on the request ordinals it lists ("the 2nd query request"),
+A rule names an endpoint family (query, cdc, read, token of the QBO face; xero_api,
+xero_identity of the Xero face; or all) and a kind of fault. A fault answers in the shape
+of the face it hits; a kind only one system has (QBO's 403 and 200 throttles, its 200
+Fault, its XML 401; Xero's day limit) fires only on that face. It fires on the request ordinals it lists ("the 2nd query request"),
 or with a probability drawn from an RNG seeded by (company seed, rule, ordinal)
 so a run can be repeated exactly, or on every request when it gives neither.
 Rules live in the database so every server process obeys them.
@@ -22,8 +24,10 @@ from sqlalchemy.engine import Connection
 from partsemble.sandbox import replies
 from partsemble.sandbox.store import StoredFaultRule, get_setting, set_setting
 from partsemble.sandbox.traffic import Ordinals
+from partsemble.sandbox.xero import replies as xero_replies
 
-FAMILIES = ("query", "cdc", "read", "token", "all")
+FAMILIES = ("query", "cdc", "read", "token", "xero_api", "xero_identity", "all")
+XERO_FAMILIES = ("xero_api", "xero_identity")
 KINDS = {
     "throttle_retry_after": "429 throttled, with Retry-After",
     "throttle": "429 throttled, without Retry-After",
@@ -36,7 +40,10 @@ KINDS = {
     "truncate": "JSON body cut in half",
     "fault_200": "200 carrying a Fault",
     "xml_401": "401 in XML",
+    "throttle_day": "429 day limit reached, with Retry-After (Xero)",
 }
+QBO_ONLY = frozenset({"throttle_403", "throttle_200", "fault_200", "xml_401"})
+XERO_ONLY = frozenset({"throttle_day"})
 _REPLACING = {
     "throttle_retry_after",
     "throttle",
@@ -46,6 +53,7 @@ _REPLACING = {
     "unavailable",
     "fault_200",
     "xml_401",
+    "throttle_day",
 }
 _SCALE = 1_000_000
 
@@ -104,6 +112,8 @@ def add_rule(
         raise BadFaultRule(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
     if kind not in KINDS:
         raise BadFaultRule(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if (family in XERO_FAMILIES and kind in QBO_ONLY) or (family not in XERO_FAMILIES and family != "all" and kind in XERO_ONLY):
+        raise BadFaultRule(f"kind {kind!r} does not exist on the face of family {family!r}")
     try:
         chance = None if probability in (None, "") else Decimal(str(probability))
         pause = Decimal(str(delay or "0"))
@@ -162,9 +172,16 @@ def set_seed(conn: Connection, value: int) -> None:
     set_setting(conn, "fault_seed", str(value))
 
 
+def face_of(family: str) -> str:
+    return "xero" if family in XERO_FAMILIES else "qbo"
+
+
 def choose(candidates: Sequence[FaultRule], rng_seed: int, family: str, ordinals: Ordinals) -> FaultRule | None:
-    """The first rule that fires for this request, if any."""
+    """The first rule that fires for this request, if any (an `all` rule of a kind the face lacks never does)."""
+    foreign = QBO_ONLY if face_of(family) == "xero" else XERO_ONLY
     for rule in candidates:
+        if rule.kind in foreign:
+            continue
         if rule.family == family:
             number = ordinals.family
         elif rule.family == "all":
@@ -182,7 +199,7 @@ def choose(candidates: Sequence[FaultRule], rng_seed: int, family: str, ordinals
     return None
 
 
-def reply_instead(rule: FaultRule) -> Response | None:
+def reply_instead(rule: FaultRule, face: str = "qbo") -> Response | None:
     """The reply that replaces the real one, or None when the real one is to be computed.
 
     A slow fault sleeps here, then lets the real reply through.
@@ -192,6 +209,14 @@ def reply_instead(rule: FaultRule) -> Response | None:
         return None
     if rule.kind not in _REPLACING:
         return None
+    if face == "xero":
+        return {
+            "throttle_retry_after": lambda: xero_replies.throttled_reply("minute", rule.retry_after),
+            "throttle": lambda: xero_replies.throttled_reply("minute", None),
+            "throttle_day": lambda: xero_replies.throttled_reply("day", rule.retry_after),
+            "server_error": xero_replies.server_error_reply,
+            "unavailable": replies.unavailable_reply,
+        }[rule.kind]()
     return {
         "throttle_retry_after": lambda: replies.throttled_reply(rule.retry_after),
         "throttle": lambda: replies.throttled_reply(None),

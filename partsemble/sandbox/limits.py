@@ -2,7 +2,8 @@
 asks for it (tests and the demo would otherwise wait out Intuit's advised minute on every burst).
 
 Over a limit the request is answered as QBO answers it: 429 ThrottleExceeded (3001) in XML,
-without Retry-After. Token requests do not count: they go to Intuit's OAuth server, not the company.
+without Retry-After. Token requests do not count: they go to Intuit's OAuth server, not the company; nor do calls
+to the Xero face, which has its own limits (xero.limits).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from partsemble.sandbox.store import LoggedRequest, get_setting, set_setting
 PER_SECOND = 10
 PER_MINUTE = 500
 _SETTING = "limits:enforced"
+_NOT_COUNTED = ("token", "xero_api", "xero_identity")
 
 
 def enforced(conn: Connection) -> bool:
@@ -38,7 +40,7 @@ def enforce(conn: Connection, enabled: bool, per_second: int = PER_SECOND, per_m
 def _since(conn: Connection, start: int) -> int:
     return int(
         conn.execute(
-            select(func.count()).select_from(LoggedRequest).where(LoggedRequest.at >= start, LoggedRequest.family != "token")
+            select(func.count()).select_from(LoggedRequest).where(LoggedRequest.at >= start, LoggedRequest.family.not_in(_NOT_COUNTED))
         ).scalar_one()
     )
 

@@ -29,6 +29,7 @@ def object_row(
     updated: int,
     active: bool = True,
     voided: bool = False,
+    system: str = "qbo",
 ) -> dict[str, Any]:
     """The values of a StoredObject row for a payload (for executemany)."""
     return {
@@ -42,6 +43,7 @@ def object_row(
         "voided": voided,
         "deleted_at": None,
         "payload": jsontext.dumps(payload),
+        "system": system,
     }
 
 

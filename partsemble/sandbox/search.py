@@ -1,5 +1,6 @@
 """Answer queries, CDC and reads from the stored payloads, filtering and paging in SQL.
 
+Only documents that live in QBO (`system` "qbo") are seen here; name lists are shared.
 Results are the stored JSON texts themselves, so a response is assembled by
 joining strings and never re-encodes a document.
 """
@@ -84,7 +85,7 @@ def run_query(conn: Connection, query: Query, *, sku_only_when_selected: bool = 
     Raises:
         QueryError: a literal does not suit its field (code 4001).
     """
-    clauses = [StoredObject.entity == query.entity, StoredObject.deleted_at.is_(None)]
+    clauses = [StoredObject.entity == query.entity, StoredObject.deleted_at.is_(None), StoredObject.system == "qbo"]
     clauses += [_clause(condition) for condition in query.conditions]
     if query.entity in entities.NAME_LISTS and not any(c.field == "Active" for c in query.conditions):
         clauses.append(StoredObject.active.is_(True))
@@ -130,7 +131,12 @@ def changes_since(conn: Connection, entity_names: Sequence[str], since: int, *, 
         active = (
             conn.execute(
                 select(StoredObject.payload)
-                .where(StoredObject.entity == entity, StoredObject.deleted_at.is_(None), StoredObject.last_updated_time >= since)
+                .where(
+                    StoredObject.entity == entity,
+                    StoredObject.system == "qbo",
+                    StoredObject.deleted_at.is_(None),
+                    StoredObject.last_updated_time >= since,
+                )
                 .order_by(StoredObject.last_updated_time, StoredObject.id)
                 .limit(room)
             )
@@ -146,7 +152,7 @@ def changes_since(conn: Connection, entity_names: Sequence[str], since: int, *, 
             break
         deleted = conn.execute(
             select(StoredObject.id, StoredObject.deleted_at)
-            .where(StoredObject.entity == entity, StoredObject.deleted_at >= since)
+            .where(StoredObject.entity == entity, StoredObject.system == "qbo", StoredObject.deleted_at >= since)
             .order_by(StoredObject.deleted_at, StoredObject.id)
             .limit(room)
         ).all()
@@ -174,6 +180,9 @@ def read_object(conn: Connection, entity: str, object_id: str) -> str | None:
         return None
     return conn.execute(
         select(StoredObject.payload).where(
-            StoredObject.entity == entity, StoredObject.id == int(object_id), StoredObject.deleted_at.is_(None)
+            StoredObject.entity == entity,
+            StoredObject.id == int(object_id),
+            StoredObject.deleted_at.is_(None),
+            StoredObject.system == "qbo",
         )
     ).scalar_one_or_none()

@@ -65,6 +65,10 @@ class StoredObject(SandboxBase):
     voided: Mapped[bool] = mapped_column(default=False)
     deleted_at: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[str] = mapped_column(Text)
+    # The accounting system a document lives in ("qbo" or "xero"), and a Xero status set by hand
+    # (DRAFT or SUBMITTED); name lists are shared by both.
+    system: Mapped[str] = mapped_column(String(4), default="qbo", server_default="qbo")
+    xero_status: Mapped[str | None] = mapped_column(String(10))
     __table_args__ = (
         UniqueConstraint("entity", "id"),
         Index(None, "entity", "last_updated_time"),
@@ -212,8 +216,11 @@ if hasattr(os, "register_at_fork"):
 
 def create_schema(engine: Engine) -> None:
     """Create the tables and the company's fixed facts if they are missing."""
+    from partsemble.sandbox.xero import schema as xero_schema  # its tables join the metadata
+
     with writing(engine) as conn:
         SandboxBase.metadata.create_all(conn)
+        xero_schema.add_missing_columns(conn)
         for key, value in (("realm_id", REALM_ID), ("company_name", COMPANY_NAME), ("created_at", str(now_us()))):
             if get_setting(conn, key) is None:
                 set_setting(conn, key, value)
