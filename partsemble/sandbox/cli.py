@@ -60,6 +60,7 @@ def seed_demo_command(today: Any) -> None:
 @click.option("--void-share", type=DECIMAL, default="0.02", show_default=True)
 @click.option("--unlinked-share", type=DECIMAL, default="0.01", show_default=True)
 @click.option("--lines-avg", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--system", type=click.Choice(["qbo", "xero"]), default="qbo", show_default=True, help="The accounting system they live in.")
 def generate_command(
     n: int,
     start: Any,
@@ -70,8 +71,9 @@ def generate_command(
     void_share: Decimal,
     unlinked_share: Decimal,
     lines_avg: int,
+    system: str,
 ) -> None:
-    """Add N synthetic documents (for benchmarks)."""
+    """Add N synthetic documents (for benchmarks), in QuickBooks or in Xero."""
     last = end.date() if end else local_date(now_us())
     first = start.date() if start else last - timedelta(days=365)
     began = time.perf_counter()
@@ -86,12 +88,13 @@ def generate_command(
             void_share=void_share,
             unlinked_share=unlinked_share,
             lines_avg=lines_avg,
+            system=system,
         )
     except BadGeneration as error:
         raise click.ClickException(str(error)) from error
     elapsed = time.perf_counter() - began
     click.echo(
-        f"Generated {n} documents ({summary.documents}, {summary.voided} voided), "
+        f"Generated {n} {'Xero ' if system == 'xero' else ''}documents ({summary.documents}, {summary.voided} voided), "
         f"ids {summary.first_id}-{summary.last_id}, in {elapsed:.1f} s."
     )
 
@@ -123,6 +126,29 @@ def token_command(client_id: str) -> None:
     """Print a fresh access and refresh token (for curl)."""
     pair = current_company().issue_tokens(client_id)
     click.echo(f"access_token={pair.access_token}\nrefresh_token={pair.refresh_token}")
+
+
+@sandbox_cli.command("move")
+@click.argument("system", type=click.Choice(["qbo", "xero"]))
+@click.option("--share", type=DECIMAL, default="1", show_default=True, help="Share of the live documents in the other system to move.")
+@click.option("--seed", type=int, default=1, show_default=True)
+def move_command(system: str, share: Decimal, seed: int) -> None:
+    """Move live documents (all, or a seeded random share) into SYSTEM, e.g. the demo's into Xero."""
+    try:
+        moved = current_company().move_share(system, share, seed=seed)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Moved {moved} documents into {system}.")
+
+
+@sandbox_cli.command("xero-token")
+@click.option("--client-id", default="sandbox-cli", show_default=True)
+def xero_token_command(client_id: str) -> None:
+    """Print a fresh Xero access and refresh token and the demo organisation's tenant id (for curl)."""
+    from partsemble.sandbox.xero.schema import DEMO_ORGANISATION
+
+    tokens = current_company().issue_xero_tokens(client_id)
+    click.echo(f"access_token={tokens.access_token}\nrefresh_token={tokens.refresh_token}\nxero_tenant_id={DEMO_ORGANISATION.tenant_id}")
 
 
 @faults_cli.command("list")

@@ -12,6 +12,7 @@ from partsemble.sandbox.clock import qbo_time
 from partsemble.sandbox.company import SandboxCompany
 from partsemble.sandbox.payloads import number
 from partsemble.sandbox.store import StoredObject, reading
+from partsemble.sandbox.xero.schema import SYSTEMS
 
 STATES = ("all", "active", "voided", "deleted")
 
@@ -28,6 +29,7 @@ class DocumentSummary:
     sync_token: str
     last_updated: str
     state: str  # active, voided or deleted
+    system: str  # qbo or xero
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,13 @@ class DocumentPage:
     total: int
 
 
-def document_page(company: SandboxCompany, *, entity: str | None, state: str, page: int, per_page: int = 50) -> DocumentPage:
-    """One page of documents of one type (or all three), filtered by state."""
+def document_page(
+    company: SandboxCompany, *, entity: str | None, state: str, page: int, per_page: int = 50, system: str | None = None
+) -> DocumentPage:
+    """One page of documents of one type (or all three), filtered by state and by system (qbo, xero, or both)."""
     clauses = [StoredObject.entity.in_([entity] if entity in entities.TRANSACTIONS else entities.TRANSACTIONS)]
+    if system in SYSTEMS:
+        clauses.append(StoredObject.system == system)
     if state == "active":
         clauses += [StoredObject.deleted_at.is_(None), StoredObject.voided.is_(False)]
     elif state == "voided":
@@ -52,7 +58,14 @@ def document_page(company: SandboxCompany, *, entity: str | None, state: str, pa
         pages = max(1, -(-total // per_page))
         page = min(max(1, page), pages)
         rows = conn.execute(
-            select(StoredObject.entity, StoredObject.payload, StoredObject.voided, StoredObject.deleted_at, StoredObject.last_updated_time)
+            select(
+                StoredObject.entity,
+                StoredObject.payload,
+                StoredObject.voided,
+                StoredObject.deleted_at,
+                StoredObject.last_updated_time,
+                StoredObject.system,
+            )
             .where(*clauses)
             .order_by(StoredObject.id.desc())
             .offset((page - 1) * per_page)
@@ -73,6 +86,7 @@ def document_page(company: SandboxCompany, *, entity: str | None, state: str, pa
                 sync_token=payload["SyncToken"],
                 last_updated=qbo_time(row.last_updated_time),
                 state="deleted" if row.deleted_at is not None else "voided" if row.voided else "active",
+                system=row.system,
             )
         )
     return DocumentPage(summaries, page, pages, total)

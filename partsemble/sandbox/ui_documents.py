@@ -3,10 +3,13 @@
 Stable selectors for browser tests:
 
 - Home `GET /sandbox/`: `form#seed-form` with `button#seed-demo` (shown while the company is empty).
-- List `GET /sandbox/documents?type=&state=&page=`: `form#document-filters` with `select#type`
+- List `GET /sandbox/documents?type=&state=&system=&page=`: `form#document-filters` with `select#type`
   (name `type`: "", Invoice, SalesReceipt, CreditMemo), `select#state` (name `state`: all, active,
-  voided, deleted), `button#filter`; `table#documents` with one `tr[data-entity][data-id]` per
-  document, its state in `td.state`; `a#new-document`; paging `a[rel=prev]`, `a[rel=next]`.
+  voided, deleted), `select#system` (name `system`: "", qbo, xero), `button#filter`;
+  `table#documents` with one `tr[data-entity][data-id][data-system]` per document, its state in
+  `td.state`, its system in `td.system`, and `form.move-form` (POST .../move, hidden `system`: the
+  other one) with `button.move-document`; `a#new-document`; paging `a[rel=prev]`, `a[rel=next]`.
+- Move `POST /sandbox/documents/<Entity>/<id>/move` (field `system`: qbo or xero): back to the list.
 - New `GET|POST /sandbox/documents/new?type=Invoice` and edit
   `GET|POST /sandbox/documents/<Entity>/<id>/edit`: `form#document-form` with `select#entity`
   (name `entity`, new only), `select#customer_id`, `input#txn_date`, `input#doc_number`,
@@ -32,9 +35,11 @@ from partsemble.sandbox.forms import DocumentForm
 from partsemble.sandbox.listing import STATES, document_page
 from partsemble.sandbox.records import ObjectNotFound
 from partsemble.sandbox.seed import CompanyNotEmpty
+from partsemble.sandbox.xero.schema import SYSTEMS
 from partsemble.web.guard import requires_role
 
 Page = str | Response | tuple[str, int]
+SYSTEM_NAMES = {"qbo": "QuickBooks", "xero": "Xero"}
 
 
 def _transaction(name: str) -> str:
@@ -85,10 +90,36 @@ def documents() -> str:
     entity = entities.canonical(request.args.get("type", "")) or None
     state = request.args.get("state", "all")
     state = state if state in STATES else "all"
-    page = document_page(current_company(), entity=entity, state=state, page=request.args.get("page", 1, type=int))
+    system = request.args.get("system", "")
+    system = system if system in SYSTEMS else ""
+    page = document_page(current_company(), entity=entity, state=state, page=request.args.get("page", 1, type=int), system=system or None)
     return render_template(
-        "sandbox/documents.html", listing=page, entity=entity or "", state=state, states=STATES, entity_names=entities.TRANSACTIONS
+        "sandbox/documents.html",
+        listing=page,
+        entity=entity or "",
+        state=state,
+        states=STATES,
+        entity_names=entities.TRANSACTIONS,
+        system=system,
+        systems=SYSTEMS,
+        system_names=SYSTEM_NAMES,
     )
+
+
+@ui_bp.post("/documents/<entity>/<doc_id>/move")
+@requires_role("admin")
+def move_document(entity: str, doc_id: str) -> Response:
+    """Move a document to the other accounting system (QuickBooks or Xero)."""
+    entity = _transaction(entity)
+    system = request.form.get("system", "")
+    try:
+        current_company().move_document(entity, doc_id, system)
+        flash(f"{entity} {doc_id} now lives in {SYSTEM_NAMES.get(system, system)}.", "success")
+    except ObjectNotFound:
+        abort(404)
+    except InvalidChange as error:
+        flash(str(error), "error")
+    return redirect(url_for("sandbox.documents", type=request.form.get("type", ""), state=request.form.get("state", "all")))
 
 
 def _document_form(form: DocumentForm, *, editing: str | None, errors: list[str], status: int = 200) -> tuple[str, int]:

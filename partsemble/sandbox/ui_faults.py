@@ -2,7 +2,8 @@
 
 Stable selectors for browser tests (all on `GET /sandbox/faults`):
 
-- `form#fault-form` (POST /sandbox/faults): `select#family` (query, cdc, read, token, all),
+- `form#fault-form` (POST /sandbox/faults): `select#family` (query, cdc, read, token, xero_api,
+  xero_identity, all),
   `select#kind` (see `faults.KINDS`), `input#ordinals` ("2, 5": the 2nd and 5th request of the
   family), `input#probability` (0..1), `input#retry_after` (seconds), `input#delay` (seconds,
   for slow), `button#add-fault`; errors in `ul#form-errors`.
