@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -126,3 +127,22 @@ def test_tenants_are_listed_without_a_tenant_header(mocked: responses.RequestsMo
 def test_disconnect_deletes_the_connection(mocked: responses.RequestsMock, tokens: FakeTokens) -> None:
     mocked.add(responses.DELETE, f"{CONNECTIONS_URL}/conn-1", status=204)
     assert disconnect(requests.Session(), tokens=tokens, connection_id="conn-1", connections_url=CONNECTIONS_URL)
+
+
+def test_token_failures_log_and_say_no_token_or_secret(
+    mocked: responses.RequestsMock, retry: RetryPolicy, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    mocked.add(responses.POST, TOKEN_URL, body="upstream down", status=503)
+    mocked.add(responses.POST, TOKEN_URL, json={"error": "invalid_grant"}, status=400)
+    with pytest.raises(ReconnectRequired) as caught:
+        oauth.refresh(
+            requests.Session(),
+            token_url=TOKEN_URL,
+            client_id="c",
+            client_secret="client-SECRET",
+            refresh_token="refresh-SECRET",
+            retry=retry,
+        )
+    assert "retrying" in caplog.text and "invalid_grant" in caplog.text
+    assert "SECRET" not in caplog.text and "SECRET" not in str(caught.value)
