@@ -49,7 +49,14 @@ DEMO_ENV = PARTSEMBLE_SECRET_KEY="$$(cat $(INSTANCE)/secret_key)" \
 	PARTSEMBLE_QBO_TOKEN_URL=http://$(HOST):$(PORT)/sandbox/oauth2/tokens/bearer \
 	PARTSEMBLE_QBO_REVOKE_URL=http://$(HOST):$(PORT)/sandbox/oauth2/tokens/revoke \
 	PARTSEMBLE_QBO_APP_URL=http://$(HOST):$(PORT)/sandbox/app \
-	PARTSEMBLE_QBO_REDIRECT_URI=http://$(HOST):$(PORT)/connections/qbo/callback
+	PARTSEMBLE_QBO_REDIRECT_URI=http://$(HOST):$(PORT)/connections/qbo/callback \
+	PARTSEMBLE_XERO_CLIENT_ID=demo-xero-client PARTSEMBLE_XERO_CLIENT_SECRET=demo-xero-secret \
+	PARTSEMBLE_XERO_API_BASE=http://$(HOST):$(PORT)/sandbox/xero/api.xro/2.0 \
+	PARTSEMBLE_XERO_AUTH_URL=http://$(HOST):$(PORT)/sandbox/xero/identity/connect/authorize \
+	PARTSEMBLE_XERO_TOKEN_URL=http://$(HOST):$(PORT)/sandbox/xero/identity/connect/token \
+	PARTSEMBLE_XERO_REVOKE_URL=http://$(HOST):$(PORT)/sandbox/xero/identity/connect/revocation \
+	PARTSEMBLE_XERO_CONNECTIONS_URL=http://$(HOST):$(PORT)/sandbox/xero/connections \
+	PARTSEMBLE_XERO_REDIRECT_URI=http://$(HOST):$(PORT)/connections/xero/callback
 
 demo: venv-runtime $(INSTANCE)/secret_key
 	@$(DEMO_ENV) $(VENV)/bin/partsemble db upgrade

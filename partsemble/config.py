@@ -31,6 +31,15 @@ INTUIT_AUTH_URL = "https://appcenter.intuit.com/connect/oauth2"
 INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 INTUIT_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
 INTUIT_APP_URL = "https://app.qbo.intuit.com/app"
+# Xero's addresses, likewise the defaults of the XERO_* URL settings.
+XERO_AUTH_URL = "https://login.xero.com/identity/connect/authorize"
+XERO_TOKEN_URL = "https://identity.xero.com/connect/token"
+XERO_REVOKE_URL = "https://identity.xero.com/connect/revocation"
+XERO_CONNECTIONS_URL = "https://api.xero.com/connections"
+XERO_API_BASE = "https://api.xero.com/api.xro/2.0"
+# offline_access brings the refresh token; the others read documents and items. Xero apps created
+# after March 2026 must ask for granular scopes instead (PARTSEMBLE_XERO_SCOPES).
+XERO_DEFAULT_SCOPES = ("offline_access", "accounting.transactions.read", "accounting.settings.read")
 
 
 class ConfigError(RuntimeError):
@@ -66,6 +75,17 @@ def _seconds(environ: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _scopes(raw: str | None) -> tuple[str, ...]:
+    """PARTSEMBLE_XERO_SCOPES: scopes separated by spaces or commas; Xero's defaults when unset."""
+    if raw is None or not raw.strip():
+        return XERO_DEFAULT_SCOPES
+    scopes = tuple(dict.fromkeys(s for s in raw.replace(",", " ").split() if s))
+    if "offline_access" not in scopes:
+        # Without it Xero grants no refresh token and the connection dies after 30 minutes.
+        raise ConfigError(f"{PREFIX}XERO_SCOPES must include offline_access, not only {' '.join(scopes)!r}")
+    return scopes
+
+
 def default_database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "partsemble.db")
 
@@ -77,6 +97,7 @@ def load(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     if qbo_environment not in INTUIT_HOSTS:
         raise ConfigError(f"{PREFIX}QBO_ENVIRONMENT must be 'production' or 'sandbox', not {qbo_environment!r}")
     https = _flag(env(PREFIX + "HTTPS"))
+    xero_scopes = _scopes(env(PREFIX + "XERO_SCOPES"))
     config: dict[str, Any] = {
         "SECRET_KEY": env(PREFIX + "SECRET_KEY") or None,
         "DEBUG": _flag(env(PREFIX + "DEBUG")),
@@ -109,6 +130,16 @@ def load(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "QBO_RETRY_BUDGET": _seconds(environ, "QBO_RETRY_BUDGET", "120"),
         "QBO_BACKOFF_BASE": _seconds(environ, "QBO_BACKOFF_BASE", "1"),
         "QBO_PAGE_SIZE": _int(environ, "QBO_PAGE_SIZE", 1000),
+        # Xero (timeouts, retries and the token key are the QBO_* and TOKEN_KEY settings, shared)
+        "XERO_CLIENT_ID": env(PREFIX + "XERO_CLIENT_ID") or "",
+        "XERO_CLIENT_SECRET": env(PREFIX + "XERO_CLIENT_SECRET") or "",
+        "XERO_REDIRECT_URI": env(PREFIX + "XERO_REDIRECT_URI") or "",
+        "XERO_SCOPES": xero_scopes,
+        "XERO_AUTH_URL": env(PREFIX + "XERO_AUTH_URL") or XERO_AUTH_URL,
+        "XERO_TOKEN_URL": env(PREFIX + "XERO_TOKEN_URL") or XERO_TOKEN_URL,
+        "XERO_REVOKE_URL": env(PREFIX + "XERO_REVOKE_URL") or XERO_REVOKE_URL,
+        "XERO_CONNECTIONS_URL": env(PREFIX + "XERO_CONNECTIONS_URL") or XERO_CONNECTIONS_URL,
+        "XERO_API_BASE": env(PREFIX + "XERO_API_BASE") or XERO_API_BASE,
         "TOKEN_KEY": env(PREFIX + "TOKEN_KEY") or "",
         "TOKEN_KEY_PREVIOUS": env(PREFIX + "TOKEN_KEY_PREVIOUS") or "",
         # Sync
@@ -159,8 +190,8 @@ def sandbox_refusal(config: Mapping[str, Any], *, debug: bool, testing: bool) ->
     if not config.get("SANDBOX") or debug or testing or config.get("DEMO"):
         return None
     return (
-        "PARTSEMBLE_SANDBOX is on outside a demo: /sandbox is a fake QuickBooks company that "
-        "injects faults and answers for the app's QuickBooks connection. Turn it off, or set "
+        "PARTSEMBLE_SANDBOX is on outside a demo: /sandbox is a fake QuickBooks and Xero company that "
+        "injects faults and answers for the app's QuickBooks and Xero connections. Turn it off, or set "
         "PARTSEMBLE_DEMO=1 (as `make demo` does) on a server that holds no real data."
     )
 
@@ -174,14 +205,14 @@ def check(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
     if not config.get("SECRET_KEY") and not (debug or testing):
         raise ConfigError(
             "PARTSEMBLE_SECRET_KEY is not set. Partsemble signs sessions and encrypts "
-            "QuickBooks tokens with it. `partsemble config init` writes an env file with a "
+            "QuickBooks and Xero tokens with it. `partsemble config init` writes an env file with a "
             "fresh one (instance/partsemble.env, read by the web app, the CLI and cron)."
         )
     weakness = secret_key_weakness(config.get("SECRET_KEY") or "") if not (debug or testing) else None
     if weakness:
         raise ConfigError(
             f"PARTSEMBLE_SECRET_KEY is too weak: {weakness}. Anyone who guesses it can sign in as "
-            "anyone and read the QuickBooks tokens. `partsemble config init` writes a strong one."
+            "anyone and read the QuickBooks and Xero tokens. `partsemble config init` writes a strong one."
         )
     refusal = sandbox_refusal(config, debug=debug, testing=testing)
     if refusal:

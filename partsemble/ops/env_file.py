@@ -13,7 +13,7 @@ SECRET_KEY_BYTES = 48
 TEMPLATE = """\
 # Partsemble settings, read by the web app, the CLI and cron alike (README, "Configuration").
 # Variables set in the environment override this file. Keep it private (mode 0600) and keep
-# a copy of PARTSEMBLE_SECRET_KEY with your backups: the stored QuickBooks tokens need it.
+# a copy of PARTSEMBLE_SECRET_KEY with your backups: the stored QuickBooks and Xero tokens need it.
 PARTSEMBLE_SECRET_KEY={secret_key}
 {database}
 # Behind nginx or Caddy serving https (docs/deploy/Caddyfile):
@@ -24,6 +24,11 @@ PARTSEMBLE_SECRET_KEY={secret_key}
 #PARTSEMBLE_QBO_CLIENT_ID=
 #PARTSEMBLE_QBO_CLIENT_SECRET=
 #PARTSEMBLE_QBO_REDIRECT_URI=https://partsemble.example.com/connections/qbo/callback
+
+# Your Xero app's keys (developer.xero.com), and its registered redirect URI:
+#PARTSEMBLE_XERO_CLIENT_ID=
+#PARTSEMBLE_XERO_CLIENT_SECRET=
+#PARTSEMBLE_XERO_REDIRECT_URI=https://partsemble.example.com/connections/xero/callback
 """
 
 

@@ -34,8 +34,9 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        # Connecting submits a form that redirects to the OAuth page on Intuit's host.
-        form_targets = _origin(app.config.get("QBO_AUTH_URL", ""))
+        # Connecting submits a form that redirects to the OAuth page on Intuit's or Xero's host.
+        origins = (_origin(app.config.get(name, "")) for name in ("QBO_AUTH_URL", "XERO_AUTH_URL"))
+        form_targets = " ".join(dict.fromkeys(o for o in origins if o))
         response.headers.setdefault("Content-Security-Policy", CSP.format(form_targets=form_targets).replace(" ;", ";"))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
