@@ -9,7 +9,6 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, scoped_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from partsemble.auth import throttle
@@ -18,9 +17,7 @@ from partsemble.auth.throttle import Policy
 from partsemble.models.accounts import ROLES, User, password_hash_method
 from partsemble.models.base import utcnow
 from partsemble.models.engine import is_sqlite
-from partsemble.models.transactions import write_transaction
-
-AnySession = Session | scoped_session[Session]
+from partsemble.models.transactions import AnySession, write_transaction
 
 MIN_PASSWORD_LENGTH = 10
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import requests
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.connections.tokens import TokenCipher
 from partsemble.connectors.errors import ConnectorError
@@ -22,12 +21,10 @@ from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem
 from partsemble.models.sales import Sale
 from partsemble.models.sync import Connection, SyncRun
-from partsemble.models.transactions import write_transaction
+from partsemble.models.transactions import AnySession, write_transaction
 from partsemble.validation import InputError
 
 log = logging.getLogger(__name__)
-
-AnySession = Session | scoped_session[Session]
 
 
 class ConnectError(Exception):

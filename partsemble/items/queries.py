@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.models.catalog import ITEM_TYPES, AccountingItem, Product
 from partsemble.models.sync import FailedDocument
+from partsemble.models.transactions import AnySession
 from partsemble.pagination import Page, paginate
 from partsemble.sync.problems import blocks_a_document
-
-AnySession = Session | scoped_session[Session]
 
 FILTERS = {
     "all": "All",

@@ -5,14 +5,11 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.models.catalog import AccountingItem, Product
-from partsemble.models.transactions import write_transaction
+from partsemble.models.transactions import AnySession, write_transaction
 from partsemble.products.services import ProductInput, parse_product
 from partsemble.validation import InputError
-
-AnySession = Session | scoped_session[Session]
 
 
 def get_item(session: AnySession, external_id: str) -> AccountingItem | None:

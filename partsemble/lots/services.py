@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Row, select
-from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.costing import LotBook, Posting, costs_final_through, recost_stale
 from partsemble.costing.order import adjustment_key
@@ -19,10 +18,8 @@ from partsemble.models.catalog import Product
 from partsemble.models.ids import IdAllocator
 from partsemble.models.inventory import ADJUSTMENT_REASONS, Lot, StockTransaction
 from partsemble.models.settings import read_preferences
-from partsemble.models.transactions import write_transaction
+from partsemble.models.transactions import AnySession, write_transaction
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
-
-AnySession = Session | scoped_session[Session]
 
 MANUAL_LOT_SOURCES = ("receipt", "build", "opening")
 MAX_LOT_VALUE = Decimal(10) ** 11

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.csvio import collect, read_rows
 from partsemble.models.catalog import PRODUCT_TYPES, AccountingItem, Product
-from partsemble.models.transactions import write_transaction
+from partsemble.models.transactions import AnySession, write_transaction
 from partsemble.validation import InputError, parse_text
 
 TYPE_ALIASES = {t: t for t in PRODUCT_TYPES} | {
@@ -46,9 +45,6 @@ def parse_product(name: object, sku: object, type_: object, unit: object) -> Pro
         raise InputError(f"Type must be one of {', '.join(PRODUCT_TYPES)}, not {str(type_ or '')[:40]!r}.", "type")
     unit_text = parse_text(unit or "each", "unit", "Unit", max_length=20)
     return ProductInput(name_text, sku_text, kind, unit_text)
-
-
-AnySession = Session | scoped_session[Session]
 
 
 def _sku_taken(session: AnySession, sku: str, except_id: int | None = None) -> bool:

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.costing import ApplyContext, apply_document, apply_removal
 from partsemble.domain.documents import CustomerRef, DocumentLine, DocumentType, LineKind, SalesDocument
@@ -21,10 +20,8 @@ from partsemble.models.base import utcnow
 from partsemble.models.catalog import Product
 from partsemble.models.sales import Sale
 from partsemble.models.settings import read_preferences
-from partsemble.models.transactions import write_transaction
+from partsemble.models.transactions import AnySession, write_transaction
 from partsemble.validation import InputError, parse_date, parse_decimal, parse_text
-
-AnySession = Session | scoped_session[Session]
 
 MAX_LINES = 50
 
