@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partsemble.models.base import Money, UTCDateTime, db, utcnow
@@ -14,14 +14,15 @@ CONNECTION_STATUSES = ("connected", "expired", "disconnected")
 
 
 class Connection(db.Model):
-    """The one accounting company this installation syncs from."""
+    """One accounting connection (QuickBooks company or Xero organisation): a sales channel, one per provider."""
 
     __tablename__ = "connections"
     __table_args__ = (CheckConstraint("status IN ('connected', 'expired', 'disconnected')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(16), default="qbo", unique=True)
-    realm_id: Mapped[str] = mapped_column(String(32), default="")
+    # QuickBooks' realm id, or Xero's tenant id (a GUID).
+    realm_id: Mapped[str] = mapped_column(String(64), default="")
     company_name: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(16), default="disconnected")
     # Fernet tokens (see partsemble.connections.tokens); never the plain text.
@@ -40,6 +41,8 @@ class Connection(db.Model):
     # finished sync). An initial sync date moved earlier than it is backfilled by the next sync.
     synced_from: Mapped[date | None] = mapped_column(Date)
     status_message: Mapped[str] = mapped_column(Text, default="")
+    # A deactivated channel is skipped by Sync Now; its data and its cursor stay for when it is reactivated.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 RUN_STATUSES = ("running", "succeeded", "failed")
