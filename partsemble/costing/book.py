@@ -143,6 +143,10 @@ class LotBook:
     _moves: list[dict[str, object]] = field(default_factory=list)
     _stock: defaultdict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     _new: list[LotState] = field(default_factory=list)
+    # Stored lots (id, received, unit cost, voided aside) per product, as the database holds them
+    # until this book next writes lots: a product out of stock costs every later sale's shortfall
+    # at this average, and a first sync of a year would read them again for each of those lines.
+    _stored: dict[int, list[tuple[int, Decimal, Decimal]]] = field(default_factory=dict)
     order: DateOrder = field(init=False)
 
     def __post_init__(self) -> None:
@@ -278,11 +282,16 @@ class LotBook:
 
     def historic_average(self, product_id: int) -> Decimal | None:
         """Average unit cost of every lot the product ever received (voided aside), unwritten ones included."""
-        rows = self.session.execute(
-            select(Lot.id, Lot.quantity_received, Lot.unit_cost).where(Lot.product_id == product_id, Lot.status != "voided")
-        ).all()
-        seen = {row.id for row in rows}
-        holdings = [(row.quantity_received, row.unit_cost) for row in rows]
+        rows = self._stored.get(product_id)
+        if rows is None:
+            rows = self._stored[product_id] = [
+                (lot_id, received, unit_cost)
+                for lot_id, received, unit_cost in self.session.execute(
+                    select(Lot.id, Lot.quantity_received, Lot.unit_cost).where(Lot.product_id == product_id, Lot.status != "voided")
+                )
+            ]
+        seen = {lot_id for lot_id, _, _ in rows}
+        holdings = [(received, unit_cost) for _, received, unit_cost in rows]
         holdings += [
             (lot.received, lot.unit_cost)
             for lot in self._new
@@ -357,6 +366,7 @@ class LotBook:
         """Drop what was read: the rows were re-costed behind the book's back."""
         self._fifo.clear()
         self._lots.clear()
+        self._stored.clear()
         self.order = DateOrder(self.session)
 
     def lot_numbers_taken(self, product_id: int, base: str) -> set[str]:
@@ -395,6 +405,7 @@ class LotBook:
                 self._dirty.discard(lot.id)
         if rows:
             self.session.execute(insert(Lot.__table__), rows)
+            self._stored.clear()
         self._new = []  # written: from here on the database answers for them
 
     def flush_moves(self) -> None:
@@ -413,6 +424,7 @@ class LotBook:
                 ),
                 [{"lot_id": lot.id, "remaining": lot.remaining, "new_status": lot.status} for lot in changed],
             )
+            self._stored.clear()  # a lot voided in memory leaves the stored ones now
         self._dirty = {i for i in self._dirty if self._lots[i].new_row is not None}
         deltas = [{"product": p, "delta": d} for p, d in sorted(self._stock.items()) if d != 0]
         if deltas:
