@@ -75,6 +75,7 @@ class StoredObject(SandboxBase):
         Index(None, "entity", "txn_date"),
         Index(None, "entity", "create_time"),
         Index(None, "entity", "deleted_at"),
+        Index(None, "entity", "system", "last_updated_time"),
     )
 
 

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from flask import Response, g, request
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -105,12 +105,13 @@ def _holds_documents() -> bool:
     return BY_TENANT[g.xero_tenant_id].holds_documents
 
 
-def _document_rows(conn: Connection, kind: render.Kind, wanted: ListRequest) -> list[Any]:
+def _document_query(kind: render.Kind, wanted: ListRequest) -> Select[Any] | None:
+    """The rows a list asks for, in order (Status aside); None when none can match."""
     if not _holds_documents():
-        return []
+        return None
     facts: dict[str, Any] = {"Type": kind.type}
     if any(c.field == "Type" and not c.test(facts) for c in wanted.conditions):
-        return []
+        return None
     clauses: list[ColumnElement[bool]] = [StoredObject.entity == kind.entity, StoredObject.system == "xero"]
     compare: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
         "==": lambda a, b: a == b,
@@ -137,12 +138,34 @@ def _document_rows(conn: Connection, kind: render.Kind, wanted: ListRequest) -> 
         StoredObject.xero_status,
     ).where(*clauses)
     column, descending = wanted.order or (StoredObject.last_updated_time, False)
-    statement = statement.order_by(column.desc() if descending else column.asc(), StoredObject.id.desc() if descending else StoredObject.id)
-    return list(conn.execute(statement).all())
+    # Ties (a bulk import shares one time) go in the order the rows were stored, which the index holds.
+    return statement.order_by(column.desc() if descending else column.asc(), StoredObject.pk.desc() if descending else StoredObject.pk)
 
 
 def _stored(row: Any) -> render.StoredDocument:
     return render.StoredDocument(row.id, jsontext.loads(row.payload), row.last_updated_time, row.voided, row.deleted_at, row.xero_status)
+
+
+def _matching(conn: Connection, kind: render.Kind, wanted: ListRequest) -> tuple[list[render.StoredDocument], int]:
+    """The documents of the page asked for (every match without `page`) and how many match in all."""
+    statement = _document_query(kind, wanted)
+    if statement is None:
+        return [], 0
+    statuses = [c for c in wanted.conditions if c.field == "Status"]
+    if statuses:
+        # Status needs each document's payload (PAID), so this filter runs here, over every match.
+        docs = [_stored(row) for row in conn.execute(statement).all()]
+        docs = [doc for doc in docs if all(c.test({"Status": render.status(kind, doc)}) for c in statuses)]
+        if wanted.page is None:
+            return docs, len(docs)
+        start = (wanted.page - 1) * wanted.page_size
+        return docs[start : start + wanted.page_size], len(docs)
+    if wanted.page is None:
+        docs = [_stored(row) for row in conn.execute(statement).all()]
+        return docs, len(docs)
+    count = int(conn.execute(select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one())
+    page = conn.execute(statement.offset((wanted.page - 1) * wanted.page_size).limit(wanted.page_size)).all()
+    return [_stored(row) for row in page], count
 
 
 def _documents(kind: render.Kind) -> Response:
@@ -151,21 +174,14 @@ def _documents(kind: render.Kind) -> Response:
     except BadRequest as error:
         return validation_reply(str(error))
     with reading(current_company().engine) as conn:
-        # Filtering on Status needs each document's payload (PAID), so it is done here, not in SQL.
-        docs = [_stored(row) for row in _document_rows(conn, kind, wanted)]
+        docs, count = _matching(conn, kind, wanted)
         items = load_catalog(conn).items
-    statuses = [c for c in wanted.conditions if c.field == "Status"]
-    docs = [doc for doc in docs if all(c.test({"Status": render.status(kind, doc)}) for c in statuses)]
     if wanted.page is None:
-        with_lines = len(docs) <= UNPAGED_LINES_LIMIT
+        with_lines = count <= UNPAGED_LINES_LIMIT
         rows = [render.render_document(kind, doc, items, unit_places=wanted.unit_places, with_lines=with_lines) for doc in docs]
         return collection_reply(kind.collection, rows)
-    count = len(docs)
-    pages = -(-count // wanted.page_size)
-    start = (wanted.page - 1) * wanted.page_size
-    chosen = docs[start : start + wanted.page_size]
-    rows = [render.render_document(kind, doc, items, unit_places=wanted.unit_places) for doc in chosen]
-    pagination = {"page": wanted.page, "pageSize": wanted.page_size, "pageCount": pages, "itemCount": count}
+    rows = [render.render_document(kind, doc, items, unit_places=wanted.unit_places) for doc in docs]
+    pagination = {"page": wanted.page, "pageSize": wanted.page_size, "pageCount": -(-count // wanted.page_size), "itemCount": count}
     return collection_reply(kind.collection, rows, pagination)
 
 

@@ -71,8 +71,12 @@ _NEW_COLUMNS = (("system", "VARCHAR(4) NOT NULL DEFAULT 'qbo'"), ("xero_status",
 
 
 def add_missing_columns(conn: Connection) -> None:
-    """Give a sandbox database made before the Xero face its document columns (every document stays QBO's)."""
+    """Give a sandbox database made before the Xero face its document columns (every document stays QBO's) and index."""
     present = {column["name"] for column in inspect(conn).get_columns("sandbox_object")}
     for name, definition in _NEW_COLUMNS:
         if name not in present:
             conn.exec_driver_sql(f"ALTER TABLE sandbox_object ADD COLUMN {name} {definition}")
+    # The Xero face pages through one system's documents in UpdatedDateUTC order from this index.
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_sandbox_object_entity_system_last_updated_time ON sandbox_object (entity, system, last_updated_time)"
+    )

@@ -39,6 +39,7 @@ def test_a_database_made_before_the_xero_face_gains_the_column_and_stays_quickbo
     old = SandboxCompany.open(database_url)
     old.generate(5, start=date(2026, 1, 1), end=date(2026, 1, 31), seed=3, products=2)
     with old.engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_sandbox_object_entity_system_last_updated_time")
         conn.exec_driver_sql("ALTER TABLE sandbox_object DROP COLUMN xero_status")
         conn.exec_driver_sql("ALTER TABLE sandbox_object DROP COLUMN system")
     old.close()
@@ -46,6 +47,8 @@ def test_a_database_made_before_the_xero_face_gains_the_column_and_stays_quickbo
     reopened = SandboxCompany.open(database_url)
     columns = {column["name"] for column in sa.inspect(reopened.engine).get_columns("sandbox_object")}
     assert {"system", "xero_status"} <= columns
+    indexes = {index["name"] for index in sa.inspect(reopened.engine).get_indexes("sandbox_object")}
+    assert "ix_sandbox_object_entity_system_last_updated_time" in indexes
     with reopened.engine.connect() as conn:
         systems = conn.exec_driver_sql("SELECT DISTINCT system FROM sandbox_object").scalars().all()
     assert systems == ["qbo"]
