@@ -64,6 +64,9 @@ def test_the_consent_page_lists_both_organisations(client: FlaskClient, company:
     page = client.get(AUTHORIZE_URL, query_string=CONSENT).get_data(as_text=True)
     assert f'value="{DEMO_TENANT}"' in page and f'value="{EMPTY_TENANT}"' in page
     assert "Juniper &amp; Wick Co." in page and "Demo Company (Global)" in page
+    form = page[page.index('<form method="post"') : page.index("</form>")]
+    assert 'name="csrf_token"' in form and 'name="state" value="s-42"' in form
+    assert "<script" not in page and "style=" not in page
 
 
 def test_connecting_two_organisations_lists_two_connections(client: FlaskClient, company: SandboxCompany) -> None:
