@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.costing.book import LotBook
@@ -58,46 +60,59 @@ def latest_earlier_sale(
     Two indexed look-ups: the latest date (by the customer's index), then that day's sales, ordered
     by creation time as the date-order replay orders them.
     """
-    customer = Sale.customer_ref == customer_ref if customer_ref else Sale.customer_name == customer_name
+    latest_day, that_day = _earlier_sale_queries(bool(customer_ref), exclude_sale_id is not None)
+    params = {"product_id": product_id, "customer": customer_ref or customer_name, "on": on, "exclude_sale_id": exclude_sale_id}
+    latest = session.scalar(latest_day, params)
+    if latest is None:
+        return None
+    sales = [
+        EarlierSale(txn_date, created_at, sale_id, number, cost, quantity, (doc_type, doc_id))
+        for txn_date, created_at, sale_id, number, cost, quantity, doc_type, doc_id in session.execute(
+            that_day, {**params, "latest": latest}
+        )
+    ]
+    return max(sales, key=EarlierSale.key)
+
+
+@cache
+def _earlier_sale_queries(by_ref: bool, excluding: bool) -> tuple[Select[tuple[date]], Select[Any]]:
+    """The two statements of latest_earlier_sale, built once: a return line asks for them on every
+    credit memo, and building them cost more than running them."""
+    customer = Sale.customer_ref == bindparam("customer") if by_ref else Sale.customer_name == bindparam("customer")
     conditions = [
-        SaleLine.product_id == product_id,
+        SaleLine.product_id == bindparam("product_id"),
         SaleLine.kind == "tracked",
         SaleLine.quantity > 0,
         Sale.status == "active",
         Sale.external_type != "CreditMemo",
-        Sale.txn_date <= on,
+        Sale.txn_date <= bindparam("on"),
         customer,
     ]
-    if exclude_sale_id is not None:
-        conditions.append(Sale.id != exclude_sale_id)
-    latest = session.scalar(
+    if excluding:
+        conditions.append(Sale.id != bindparam("exclude_sale_id"))
+    latest_day = (
         select(Sale.txn_date)
         .join(SaleLine, SaleLine.sale_id == Sale.id)
         .where(*conditions)
         .order_by(Sale.txn_date.desc(), Sale.id.desc())
         .limit(1)
     )
-    if latest is None:
-        return None
-    that_day = [
-        EarlierSale(txn_date, created_at, sale_id, number, cost, quantity, (doc_type, doc_id))
-        for txn_date, created_at, sale_id, number, cost, quantity, doc_type, doc_id in session.execute(
-            select(
-                Sale.txn_date,
-                Sale.source_created_at,
-                Sale.id,
-                Sale.doc_number,
-                func.sum(SaleLine.cost),
-                func.sum(SaleLine.quantity),
-                Sale.external_type,
-                Sale.external_id,
-            )
-            .join(Sale, Sale.id == SaleLine.sale_id)
-            .where(*conditions, Sale.txn_date == latest)
-            .group_by(Sale.id, Sale.txn_date, Sale.source_created_at, Sale.doc_number, Sale.external_type, Sale.external_id)
+    that_day = (
+        select(
+            Sale.txn_date,
+            Sale.source_created_at,
+            Sale.id,
+            Sale.doc_number,
+            func.sum(SaleLine.cost),
+            func.sum(SaleLine.quantity),
+            Sale.external_type,
+            Sale.external_id,
         )
-    ]
-    return max(that_day, key=EarlierSale.key)
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .where(*conditions, Sale.txn_date == bindparam("latest"))
+        .group_by(Sale.id, Sale.txn_date, Sale.source_created_at, Sale.doc_number, Sale.external_type, Sale.external_id)
+    )
+    return latest_day, that_day
 
 
 def return_unit_cost(book: LotBook, product_id: int, earlier: EarlierSale | None) -> ReturnCost:
