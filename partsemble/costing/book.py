@@ -147,6 +147,8 @@ class LotBook:
     # until this book next writes lots: a product out of stock costs every later sale's shortfall
     # at this average, and a first sync of a year would read them again for each of those lines.
     _stored: dict[int, list[tuple[int, Decimal, Decimal]]] = field(default_factory=dict)
+    # Stored lot numbers per product, likewise: every return lot of a credit memo asks for a free one.
+    _numbers: dict[int, set[str]] = field(default_factory=dict)
     order: DateOrder = field(init=False)
 
     def __post_init__(self) -> None:
@@ -367,17 +369,16 @@ class LotBook:
         self._fifo.clear()
         self._lots.clear()
         self._stored.clear()
+        self._numbers.clear()
         self.order = DateOrder(self.session)
 
     def lot_numbers_taken(self, product_id: int, base: str) -> set[str]:
-        escaped = base.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        taken = set(
-            self.session.scalars(
-                select(Lot.lot_number).where(
-                    Lot.product_id == product_id, (Lot.lot_number == base) | Lot.lot_number.like(escaped + "-%", escape="\\")
-                )
-            )
-        )
+        """The product's lot numbers `base` could clash with: itself and `base-…`, written or not."""
+        stored = self._numbers.get(product_id)
+        if stored is None:
+            stored = self._numbers[product_id] = set(self.session.scalars(select(Lot.lot_number).where(Lot.product_id == product_id)))
+        prefix = base + "-"
+        taken = {number for number in stored if number == base or number.startswith(prefix)}
         return taken | {lot.lot_number for lot in self._new if lot.product_id == product_id}
 
     def unique_number(self, product_id: int, base: str) -> str:
@@ -406,6 +407,7 @@ class LotBook:
         if rows:
             self.session.execute(insert(Lot.__table__), rows)
             self._stored.clear()
+            self._numbers.clear()
         self._new = []  # written: from here on the database answers for them
 
     def flush_moves(self) -> None:
