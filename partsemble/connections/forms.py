@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, RadioField, StringField
 
 
 class ConnectForm(FlaskForm):
@@ -25,4 +25,12 @@ class ConnectionSettingsForm(FlaskForm):
     )
     restock_credit_memos = BooleanField(
         "Credit memos restock", description="Returned goods on a credit memo come back into stock as a return lot."
+    )
+
+
+class ChooseOrganisationForm(FlaskForm):
+    tenant_id = RadioField(
+        "Organisation",
+        description="Your Xero authorization reaches several organisations: choose the one whose sales Partsemble costs.",
+        validate_choice=True,
     )

@@ -1,9 +1,10 @@
-"""Access tokens for the QBO client, refreshed before they expire and after a 401.
+"""Access tokens for the QBO and Xero clients, refreshed before they expire and after a 401.
 
 Only one refresh runs at a time per connection, across processes: the row is
 locked (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) while the token
 endpoint is asked, and a worker that waited re-reads the row and uses the
-tokens the other one stored, instead of spending the same refresh token twice.
+tokens the other one stored, instead of spending the same refresh token twice. Xero's refresh
+token rotates on every refresh: the new one is stored in the same transaction that asked for it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import requests
 from sqlalchemy import select, update
@@ -21,11 +23,20 @@ from partsemble.connections.tokens import TokenCipher
 from partsemble.connectors.errors import ReconnectRequired
 from partsemble.connectors.qbo import oauth
 from partsemble.connectors.qbo.retry import Timeouts
+from partsemble.connectors.transport import TokenSet
 from partsemble.models.base import utcnow
 from partsemble.models.sync import Connection
 
 log = logging.getLogger(__name__)
 MARGIN = timedelta(minutes=5)
+
+
+class RefreshTokens(Protocol):
+    """A connector's `oauth.refresh` (QBO's and Xero's take the same arguments)."""
+
+    def __call__(
+        self, session: requests.Session, *, token_url: str, client_id: str, client_secret: str, refresh_token: str, timeouts: Timeouts
+    ) -> TokenSet: ...
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class StoredTokens:
     http: requests.Session
     connection_id: int
     clock: Callable[[], datetime] = utcnow
+    refresh_tokens: RefreshTokens = oauth.refresh
+    provider_name: str = "QuickBooks"  # in the messages people read
     _access: str = field(default="", repr=False)
     _expires: datetime | None = None
 
@@ -72,7 +85,7 @@ class StoredTokens:
                 )
             ).one()
         if row.status != "connected":
-            raise ReconnectRequired("QuickBooks is not connected")
+            raise ReconnectRequired(f"{self.provider_name} is not connected")
         return self.cipher.decrypt(row.access_token_enc), row.access_expires_at
 
     def _refresh(self, rejected: str, force: bool = False) -> tuple[str, datetime]:
@@ -91,13 +104,13 @@ class StoredTokens:
                     .with_for_update()
                 ).one()
                 if row.status != "connected":
-                    raise ReconnectRequired("QuickBooks connection expired")
+                    raise ReconnectRequired(f"{self.provider_name} connection expired")
                 current = self.cipher.decrypt(row.access_token_enc)
                 fresh_enough = row.access_expires_at is not None and row.access_expires_at - MARGIN > self.clock()
                 if fresh_enough and (not force or current != rejected):
                     return current, row.access_expires_at  # still good, or another worker refreshed while we waited
                 try:
-                    granted = oauth.refresh(
+                    granted = self.refresh_tokens(
                         self.http,
                         token_url=self.client.token_url,
                         client_id=self.client.client_id,
@@ -112,10 +125,11 @@ class StoredTokens:
                         .where(Connection.id == self.connection_id)
                         .values(
                             status="expired",
-                            status_message="QuickBooks refused to renew access (the authorization ended). Reconnect; your data is kept.",
+                            status_message=f"{self.provider_name} refused to renew access (the authorization ended). "
+                            "Reconnect; your data is kept.",
                         )
                     )
-                    log.warning("QBO refresh token refused: connection %s marked expired", self.connection_id)
+                    log.warning("%s refresh token refused: connection %s marked expired", self.provider_name, self.connection_id)
                 else:
                     conn.execute(
                         update(Connection)
@@ -128,7 +142,7 @@ class StoredTokens:
                             last_refreshed_at=self.clock(),
                         )
                     )
-                    log.info("QBO access token refreshed for connection %s", self.connection_id)
+                    log.info("%s access token refreshed for connection %s", self.provider_name, self.connection_id)
         if refused is not None:
             raise refused
         return granted.access_token, granted.expires_at

@@ -5,21 +5,18 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import requests
 from sqlalchemy import exists, select
 
+from partsemble.connections import providers
 from partsemble.connections.tokens import TokenCipher
 from partsemble.connectors.errors import ConnectorError
 from partsemble.connectors.qbo import oauth
 from partsemble.connectors.qbo.client import build_source
 from partsemble.connectors.qbo.retry import Timeouts
-from partsemble.models.base import utcnow
-from partsemble.models.catalog import AccountingItem
-from partsemble.models.sales import Sale
 from partsemble.models.sync import Connection, SyncRun
 from partsemble.models.transactions import AnySession, write_transaction
 from partsemble.validation import InputError
@@ -32,13 +29,11 @@ class ConnectError(Exception):
 
 
 def current_connection(session: AnySession) -> Connection | None:
-    return session.scalar(select(Connection).where(Connection.provider == "qbo"))
+    return providers.connection_of(session, providers.QBO)
 
 
 def timeouts(config: Mapping[str, Any]) -> Timeouts:
-    from decimal import Decimal
-
-    return Timeouts(connect=Decimal(config["QBO_CONNECT_TIMEOUT"]), read=Decimal(config["QBO_READ_TIMEOUT"]))
+    return providers.timeouts(config)
 
 
 def new_state() -> str:
@@ -47,19 +42,6 @@ def new_state() -> str:
 
 def authorize_url(config: Mapping[str, Any], redirect_uri: str, state: str) -> str:
     return oauth.authorize_url(config["QBO_AUTH_URL"], config["QBO_CLIENT_ID"], redirect_uri, state)
-
-
-@dataclass
-class _FixedTokens:
-    """Tokens just granted, for the company-name read right after connecting."""
-
-    token: str
-
-    def access_token(self) -> str:
-        return self.token
-
-    def refresh_after_unauthorized(self, rejected_token: str) -> str:
-        return self.token
 
 
 def complete_connect(
@@ -78,83 +60,36 @@ def complete_connect(
     Raises:
         ConnectError: the code was refused, QBO failed, or the company differs from the one whose data is stored.
     """
-    existing = current_connection(session)
-    if existing is not None and existing.realm_id and existing.realm_id != realm_id and _holds_data(session):
-        raise ConnectError(
-            f"This installation holds the data of {existing.company_name or 'another company'} "
-            f"(QuickBooks company {existing.realm_id}). Partsemble keeps one company per installation, "
-            "so connecting a different company is refused. Reconnect to the same company, or use a new installation."
-        )
+    refusal = providers.other_account_refusal(session, providers.QBO, realm_id)
+    if refusal:
+        raise ConnectError(refusal)
     try:
-        granted = oauth.exchange_code(
-            http,
-            token_url=config["QBO_TOKEN_URL"],
-            client_id=config["QBO_CLIENT_ID"],
-            client_secret=config["QBO_CLIENT_SECRET"],
-            code=code,
-            redirect_uri=redirect_uri,
-            timeouts=timeouts(config),
-        )
+        granted = providers.exchange_code(config, providers.QBO, http, code=code, redirect_uri=redirect_uri)
         company = build_source(
-            http, api_base=config["QBO_API_BASE"], realm_id=realm_id, tokens=_FixedTokens(granted.access_token), timeouts=timeouts(config)
+            http,
+            api_base=config["QBO_API_BASE"],
+            realm_id=realm_id,
+            tokens=providers.FixedTokens(granted.access_token),
+            timeouts=timeouts(config),
         ).company_name()
     except ConnectorError as exc:
         log.warning("QBO connect failed: %s (intuit_tid=%s)", type(exc).__name__, exc.tid)
         raise ConnectError(f"QuickBooks did not accept the connection ({exc.message}). Try connecting again.") from None
-    cipher = TokenCipher(config)
-    with write_transaction(session):
-        connection = current_connection(session)
-        if connection is None:
-            connection = Connection(provider="qbo")
-            session.add(connection)
-        connection.realm_id = realm_id
-        connection.company_name = company[:255]
-        connection.status = "connected"
-        connection.status_message = ""
-        connection.access_token_enc = cipher.encrypt(granted.access_token)
-        connection.refresh_token_enc = cipher.encrypt(granted.refresh_token)
-        connection.access_expires_at = granted.expires_at
-        connection.refresh_expires_at = granted.refresh_expires_at
-        connection.connected_at = utcnow()
-        connection.connected_by_id = user_id
-        if connection.synced_through is None:
-            connection.initial_sync_date = initial_sync_date
-    return connection
-
-
-def _holds_data(session: AnySession) -> bool:
-    return bool(
-        session.scalar(select(exists().where(Sale.source == "qbo")))
-        or session.scalar(select(exists().where(AccountingItem.source == "qbo")))
+    return providers.save_granted(
+        session,
+        config,
+        providers.QBO,
+        account_id=realm_id,
+        account_name=company,
+        granted=granted,
+        user_id=user_id,
+        initial_sync_date=initial_sync_date,
     )
 
 
 def disconnect(session: AnySession, config: Mapping[str, Any], http: requests.Session) -> None:
     """Revoke the refresh token (best effort) and forget the tokens; all data stays. Commits."""
-    connection = current_connection(session)
-    if connection is None:
-        return
-    cipher = TokenCipher(config)
-    try:
-        refresh_token = cipher.decrypt(connection.refresh_token_enc)
-    except Exception:  # a key problem must not stop a disconnect
-        refresh_token = ""
-    if refresh_token:
-        oauth.revoke(
-            http,
-            revoke_url=config["QBO_REVOKE_URL"],
-            client_id=config["QBO_CLIENT_ID"],
-            client_secret=config["QBO_CLIENT_SECRET"],
-            token=refresh_token,
-            timeouts=timeouts(config),
-        )
-    with write_transaction(session):
-        connection = current_connection(session)
-        assert connection is not None
-        connection.status = "disconnected"
-        connection.access_token_enc = connection.refresh_token_enc = ""
-        connection.access_expires_at = connection.refresh_expires_at = None
-        connection.status_message = "Disconnected. Your data is kept; connect again to sync."
+    providers.disconnect(session, config, providers.QBO, http)
 
 
 def save_settings(session: AnySession, initial_sync_date: object, restock: bool) -> Connection:

@@ -32,6 +32,7 @@ VALUES = {
     "path_name": "invoice",
     "filename": "app.css",
     "user_id": "?",
+    "provider": "qbo",
 }
 
 
