@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from partsemble.models.catalog import Product
     from partsemble.models.inventory import Lot
 
-SALE_SOURCES = ("qbo", "manual")
+SALE_SOURCES = ("qbo", "xero", "manual")
+# Each source is a sales channel; its name as people read it.
+CHANNEL_NAMES = {"qbo": "QuickBooks", "xero": "Xero", "manual": "Manual"}
 SALE_TYPES = ("Invoice", "SalesReceipt", "CreditMemo", "ManualSale")
 SALE_TYPE_LABELS = {
     "Invoice": "Invoice",

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -17,10 +18,13 @@ from partsemble.connectors.errors import (
     AuthError,
     BadRequest,
     ConnectorError,
+    DailyLimitReached,
     RateLimited,
     ReconnectRequired,
 )
 from partsemble.models.base import utcnow
+from partsemble.models.sales import CHANNEL_NAMES
+from partsemble.models.settings import read_preferences
 from partsemble.models.sync import Connection, SyncRun
 from partsemble.models.transactions import write_transaction
 from partsemble.sync import lock
@@ -132,8 +136,10 @@ def run_sync(
     deadline = started + settings.time_limit // timedelta(microseconds=1) * 1000 if settings.time_limit else None
     inbox = Inbox(session, run_id)
     progress = Progress()
+    channel = CHANNEL_NAMES["qbo"]  # the channel being read, named when its source fails
     try:
         connection = connection_for_sync(session)
+        channel = CHANNEL_NAMES[connection.provider]
         since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
         assert not_before is not None
         window = backfill_window(connection.synced_from, not_before)
@@ -172,7 +178,8 @@ def run_sync(
         log.warning("sync run %s stopped: %s (intuit_tid=%s)", run_id, type(exc).__name__, exc.tid)
         if isinstance(exc, ReconnectRequired):
             _mark_expired(session)
-        _finish(session, run_id, "failed", _connector_message(exc, progress.processed), progress, clock)
+        message = _connector_message(exc, progress.processed, channel, read_preferences(session).zone)
+        _finish(session, run_id, "failed", message, progress, clock)
     except BaseException:
         session.rollback()
         log.exception("sync run %s failed", run_id)
@@ -278,20 +285,24 @@ def _success_message(progress: Progress, fetched: int) -> str:
     return f"Finished: {fetched} documents read, all applied or already up to date."
 
 
-def _connector_message(exc: ConnectorError, finished: int) -> str:
+def _connector_message(exc: ConnectorError, finished: int, channel: str, zone: ZoneInfo) -> str:
+    """Why a run stopped, naming the channel (QuickBooks, Xero) whose source failed; times in the book's zone."""
     kept = f" {finished} documents were finished before that and are kept; the next sync picks up where this one stopped."
     if isinstance(exc, ReconnectRequired):
-        return "QuickBooks connection expired - Reconnect in Settings. Your data is kept." + kept
+        return f"{channel} connection expired - Reconnect in Settings. Your data is kept." + kept
     if isinstance(exc, AuthError):
-        return "QuickBooks refused our access. Reconnect QuickBooks in Settings." + kept
+        return f"{channel} refused our access. Reconnect {channel} in Settings." + kept
+    if isinstance(exc, DailyLimitReached):
+        resume = exc.resume_at.astimezone(zone)
+        return f"{channel}'s daily limit of requests is used up: sync again after {resume:%H:%M} ({zone.key})." + kept
     if isinstance(exc, RateLimited):
-        return "QuickBooks is limiting how fast we may ask right now. Wait a minute and press Sync Now again." + kept
+        return f"{channel} is limiting how fast we may ask right now. Wait a minute and press Sync Now again." + kept
     if isinstance(exc, BadRequest):
         return (
-            f"QuickBooks refused a request ({exc.message}). If that names something to fix in QuickBooks, fix it there; "
-            "otherwise the details (with QuickBooks' reference) are in the server log." + kept
+            f"{channel} refused a request ({exc.message}). If that names something to fix in {channel}, fix it there; "
+            f"otherwise the details (with {channel}'s reference) are in the server log." + kept
         )
-    return f"QuickBooks did not answer properly ({exc.message}). Try again in a few minutes." + kept
+    return f"{channel} did not answer properly ({exc.message}). Try again in a few minutes." + kept
 
 
 def settings_from(config: dict | object, *, time_limited: bool) -> SyncSettings:  # type: ignore[type-arg]
