@@ -60,6 +60,19 @@ def make_app(database_url: str, **config: Any) -> Flask:
     return app
 
 
+class StaticTokens:
+    """One sandbox access token for a connector; it does not expire within a test."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def access_token(self) -> str:
+        return self.token
+
+    def refresh_after_unauthorized(self, rejected_token: str) -> str:
+        raise AssertionError("the sandbox token does not expire within a test")
+
+
 class HostAdmin(UserMixin):
     """The logged-in admin of the host app, as far as the sandbox asks."""
 

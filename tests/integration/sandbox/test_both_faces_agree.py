@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 import requests
-from sandbox_harness import Api, company_today
+from sandbox_harness import Api, StaticTokens, company_today
 
 from partsemble.connectors.base import SalesSource
 from partsemble.connectors.qbo.client import QboSource
@@ -27,17 +27,6 @@ from partsemble.sandbox import SandboxCompany
 from partsemble.sandbox.xero.schema import DEMO_ORGANISATION
 
 EVER = date(2000, 1, 1)
-
-
-class StaticTokens:
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def access_token(self) -> str:
-        return self.token
-
-    def refresh_after_unauthorized(self, rejected_token: str) -> str:
-        raise AssertionError("the sandbox token does not expire within a test")
 
 
 def read_all(source: SalesSource) -> dict[tuple[str, str], SalesDocument]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox_harness import Api, company_today
+from sandbox_harness import Api, StaticTokens, company_today
 
 from partsemble.connectors.errors import RateLimited
 from partsemble.connectors.qbo.client import QboSource
@@ -22,17 +22,6 @@ from tests import qbo_recordings as rec
 
 D = Decimal
 ENTITIES = ("Invoice", "SalesReceipt", "CreditMemo")
-
-
-class StaticTokens:
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def access_token(self) -> str:
-        return self.token
-
-    def refresh_after_unauthorized(self, rejected_token: str) -> str:
-        raise AssertionError("the sandbox token does not expire within a test")
 
 
 def client(server: str, api: Api, retry: RetryPolicy = RetryPolicy(), page_size: int = 1000) -> QboSource:

@@ -4,7 +4,6 @@ from the documents screen, and making Xero documents from the CLI."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,21 +12,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from xero_harness import DEMO_TENANT, XERO_CLIENT_ID, XeroApi, body, make_xero_app
+from xero_harness import DEMO_TENANT, XERO_CLIENT_ID, XeroApi, app, body, client  # noqa: F401  (the Xero face's fixtures)
 
 from partsemble.sandbox import InvalidChange, LineInput, SandboxCompany
 from partsemble.sandbox.store import dispose_engine
-
-
-@pytest.fixture
-def app(database_url: str) -> Flask:
-    return make_xero_app(database_url)
-
-
-@pytest.fixture
-def client(app: Flask) -> Iterator[FlaskClient]:
-    with app.test_client() as test_client:
-        yield test_client
 
 
 def xero_numbers(client: FlaskClient, company: SandboxCompany) -> list[str]:

@@ -3,13 +3,11 @@ tokens with their grace period, revocation, connections and disconnection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from xero_harness import (
+from xero_harness import (  # noqa: F401  (the Xero face's fixtures)
     AUTHORIZE_URL,
     CONNECTIONS_URL,
     DEMO_TENANT,
@@ -19,26 +17,16 @@ from xero_harness import (
     XERO_CLIENT_ID,
     XERO_REDIRECT_URI,
     XeroApi,
+    app,
     basic,
     body,
-    make_xero_app,
+    client,
 )
 
 from partsemble.sandbox import SandboxCompany
 
 SCOPE = "offline_access accounting.transactions.read accounting.settings.read"
 CONSENT = {"client_id": XERO_CLIENT_ID, "response_type": "code", "scope": SCOPE, "redirect_uri": XERO_REDIRECT_URI, "state": "s-42"}
-
-
-@pytest.fixture
-def app(database_url: str) -> Flask:
-    return make_xero_app(database_url)
-
-
-@pytest.fixture
-def client(app: Flask) -> Iterator[FlaskClient]:
-    with app.test_client() as test_client:
-        yield test_client
 
 
 def approve(client: FlaskClient, tenants: list[str], scope: str = SCOPE) -> str:

@@ -4,26 +4,13 @@ faults, answered as Xero answers them."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from xero_harness import DEMO_TENANT, EMPTY_TENANT, XERO_CLIENT_ID, XeroApi, body, make_xero_app
+from xero_harness import DEMO_TENANT, EMPTY_TENANT, XERO_CLIENT_ID, XeroApi, app, body, client  # noqa: F401  (the Xero face's fixtures)
 
 from partsemble.sandbox import BadFaultRule, SandboxCompany
-
-
-@pytest.fixture
-def app(database_url: str) -> Flask:
-    return make_xero_app(database_url)
-
-
-@pytest.fixture
-def client(app: Flask) -> Iterator[FlaskClient]:
-    with app.test_client() as test_client:
-        yield test_client
 
 
 @pytest.fixture

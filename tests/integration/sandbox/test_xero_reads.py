@@ -4,33 +4,20 @@ the filters and paging a sync leans on (where, IDs, page, If-Modified-Since, uni
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sandbox_harness import stepping_clock
-from xero_harness import DEMO_TENANT, EMPTY_TENANT, XERO_CLIENT_ID, XeroApi, body, make_xero_app
+from xero_harness import DEMO_TENANT, EMPTY_TENANT, XERO_CLIENT_ID, XeroApi, app, body, client  # noqa: F401  (the Xero face's fixtures)
 
 from partsemble.sandbox import REALM_ID, LineInput, SandboxCompany
 
 D = Decimal
 CANDLE, SOAP, SHIPPING = "1", "4", "8"
-
-
-@pytest.fixture
-def app(database_url: str) -> Flask:
-    return make_xero_app(database_url)
-
-
-@pytest.fixture
-def client(app: Flask) -> Iterator[FlaskClient]:
-    with app.test_client() as test_client:
-        yield test_client
 
 
 @pytest.fixture

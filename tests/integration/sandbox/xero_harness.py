@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sandbox_harness import make_app
@@ -25,6 +27,18 @@ TOKEN_URL = "/sandbox/xero/identity/connect/token"
 REVOKE_URL = "/sandbox/xero/identity/connect/revocation"
 AUTHORIZE_URL = "/sandbox/xero/identity/connect/authorize"
 CONNECTIONS_URL = "/sandbox/xero/connections"
+
+
+@pytest.fixture
+def app(database_url: str) -> Flask:
+    """The sandbox app with Xero client credentials (a Xero test module imports this fixture)."""
+    return make_xero_app(database_url)
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[FlaskClient]:
+    with app.test_client() as test_client:
+        yield test_client
 
 
 def make_xero_app(database_url: str) -> Flask:
