@@ -34,3 +34,7 @@ class ChooseOrganisationForm(FlaskForm):
         description="Your Xero authorization reaches several organisations: choose the one whose sales Partsemble costs.",
         validate_choice=True,
     )
+
+
+class ChannelForm(FlaskForm):
+    """Deactivate or reactivate a channel: the CSRF token only (active=1 or 0 comes with the button)."""

@@ -1,4 +1,4 @@
-"""The SalesSource the sync reads from, built from the stored connection and the settings."""
+"""The SalesSource a sync reads from, built from a channel's stored connection and the settings."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 
 import requests
 
+from partsemble.connections import providers
 from partsemble.connections.refresh import OAuthClient, StoredTokens
 from partsemble.connections.services import current_connection, timeouts
 from partsemble.connections.tokens import TokenCipher, TokenKeyError
+from partsemble.connectors import xero
 from partsemble.connectors.base import SalesSource
 from partsemble.connectors.qbo.client import build_source
 from partsemble.connectors.qbo.retry import RetryPolicy
@@ -27,8 +29,8 @@ def retry_policy(config: Mapping[str, Any], budget: Decimal | None = None) -> Re
     )
 
 
-def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = None) -> SalesSource:
-    """The connected company as a SalesSource (tests may inject one through SALES_SOURCE_FACTORY).
+def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = None, channel: str = "qbo") -> SalesSource:
+    """The connected company of a channel as a SalesSource (tests may inject one through SALES_SOURCE_FACTORY).
 
     `retry_budget` caps the time spent retrying one request (a web sync passes its time limit).
 
@@ -39,6 +41,8 @@ def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = Non
     factory = config.get("SALES_SOURCE_FACTORY")
     if factory is not None:
         return factory()
+    if channel == providers.XERO.key:
+        return _open_xero(config, retry_policy(config, retry_budget))
     connection = current_connection(db.session)
     if connection is None or not connection.realm_id or connection.status == "disconnected":
         raise SyncNotReady("QuickBooks is not connected. An admin can connect it in Settings.")
@@ -66,4 +70,25 @@ def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = Non
         timeouts=timeouts(config),
         retry=retry_policy(config, retry_budget),
         page_size=int(config["QBO_PAGE_SIZE"]),
+    )
+
+
+def _open_xero(config: Mapping[str, Any], retry: RetryPolicy) -> SalesSource:
+    connection = providers.connection_of(db.session, providers.XERO)
+    if connection is None or not connection.realm_id or connection.status == "disconnected":
+        raise SyncNotReady("Xero is not connected. An admin can connect it in Settings.")
+    cipher = TokenCipher(config)
+    try:
+        cipher.decrypt(connection.access_token_enc)
+        cipher.decrypt(connection.refresh_token_enc)
+    except TokenKeyError as exc:
+        raise TokenKeyProblem(str(exc)) from None
+    http = requests.Session()
+    return xero.build_source(
+        http,
+        tenant_id=connection.realm_id,
+        tokens=providers.stored_tokens(db.engine, config, providers.XERO, connection.id, http),
+        api_base=config["XERO_API_BASE"],
+        timeouts=timeouts(config),
+        retry=retry,
     )

@@ -10,8 +10,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from partsemble.connections import providers, services, xero_connect
-from partsemble.connections.forms import ChooseOrganisationForm, ConnectForm, ConnectionSettingsForm
+from partsemble.connections import channels, providers, services, xero_connect
+from partsemble.connections.forms import ChannelForm, ChooseOrganisationForm, ConnectForm, ConnectionSettingsForm
 from partsemble.connections.providers import PROVIDERS, XERO, Provider
 from partsemble.connections.source import open_source
 from partsemble.extensions import db
@@ -242,3 +242,26 @@ def disconnect(provider: str) -> Response:
     providers.disconnect(db.session, current_app.config, chosen, requests.Session())
     flash(f"{chosen.name} disconnected. Your data is kept; connect again to sync.", "success")
     return redirect(url_for("connections.settings"))
+
+
+@bp.route("/settings/channels")
+@requires_role("admin")
+def sales_channels():  # type: ignore[no-untyped-def]
+    return render_template("connections/channels.html", channels=channels.list_channels(db.session))
+
+
+@bp.route(f"/settings/channels/<{PROVIDER}:provider>", methods=["POST"])
+@requires_role("admin")
+def toggle_channel(provider: str) -> Response:
+    form = ChannelForm()
+    if not form.validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(url_for("connections.sales_channels"))
+    active = request.form.get("active") == "1"
+    channels.set_active(db.session, provider, active)
+    name = PROVIDERS[provider].name
+    if active:
+        flash(f"{name} is active again: the next sync resumes where it stopped.", "success")
+    else:
+        flash(f"{name} is deactivated: syncs skip it; its sales and history are kept.", "success")
+    return redirect(url_for("connections.sales_channels"))

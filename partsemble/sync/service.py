@@ -73,6 +73,11 @@ def connection_for_sync(session: Session) -> Connection:
         raise SyncNotReady("QuickBooks is not connected. An admin can connect it in Settings.")
     if connection.status == "expired":
         raise SyncNotReady("QuickBooks connection expired - Reconnect in Settings to sync again. Your data is kept.")
+    if not connection.active:
+        raise SyncNotReady(
+            "QuickBooks is deactivated in Settings > Sales channels, so there is nothing to sync. "
+            "Reactivate it there: the next sync continues where it stopped."
+        )
     if connection.initial_sync_date is None:
         raise SyncNotReady("Set the initial sync date in Settings before the first sync.")
     return connection

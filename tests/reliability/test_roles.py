@@ -27,6 +27,8 @@ EXPECTED = {
     ("connections.xero_callback", "GET"): (302, 403, 403, 302),
     ("connections.xero_choose", "GET"): (302, 403, 403, 302),
     ("connections.xero_choose", "POST"): (302, 403, 403, 302),
+    ("connections.sales_channels", "GET"): (302, 403, 403, 200),
+    ("connections.toggle_channel", "POST"): (302, 403, 403, 302),
     ("favicon", "GET"): (301, 301, 301, 301),
     ("items.index", "GET"): (302, 200, 200, 200),
     ("items.detail", "GET"): (302, 200, 200, 200),
