@@ -8,26 +8,16 @@ whoever calls `refresh` stores the returned refresh token at once, one refresher
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from partsemble.connectors.decoding import load_json
-from partsemble.connectors.errors import (
-    AuthError,
-    BadRequest,
-    ConnectorError,
-    MalformedResponse,
-    RateLimited,
-    ReconnectRequired,
-    Transient,
-)
-from partsemble.connectors.retry import RetryPolicy, Timeouts, run_with_retries
-from partsemble.connectors.transport import TRANSIENT_REQUEST_ERRORS, TokenSet, describe_request_error, retry_after_seconds
+from partsemble.connectors.oauth2 import TokenEndpoint, request_tokens
+from partsemble.connectors.retry import RetryPolicy, Timeouts
+from partsemble.connectors.transport import TokenSet, describe_request_error
 from partsemble.connectors.xero.http import log_failure
 
 logger = logging.getLogger(__name__)
@@ -40,9 +30,9 @@ REVOKE_URL = "https://identity.xero.com/connect/revocation"
 DEFAULT_SCOPES = ("offline_access", "accounting.transactions.read", "accounting.settings.read")
 # Xero's token answer says when the access token ends, never the refresh token: that one lives 60 days.
 REFRESH_TOKEN_LIFETIME = timedelta(days=60)
-_LONGEST_LIFETIME = 10 * 366 * 24 * 3600
 # A person is often waiting on the other end: retry briefly, then say so.
 TOKEN_RETRY = RetryPolicy(max_retries=2, budget=Decimal(15), backoff_base=Decimal("0.5"))
+ENDPOINT = TokenEndpoint("Xero", log_failure, refresh_lifetime=REFRESH_TOKEN_LIFETIME)
 
 
 def utc_now() -> datetime:
@@ -84,7 +74,7 @@ def exchange_code(
         BadRequest, RateLimited, Transient, MalformedResponse, ConnectorError: other failures.
     """
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-    return _request_tokens(session, token_url, (client_id, client_secret), form, timeouts, retry, now)
+    return request_tokens(ENDPOINT, session, token_url, (client_id, client_secret), form, timeouts, retry, now)
 
 
 def refresh(
@@ -108,7 +98,7 @@ def refresh(
         BadRequest, RateLimited, Transient, MalformedResponse, ConnectorError: other failures.
     """
     form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    return _request_tokens(session, token_url, (client_id, client_secret), form, timeouts, retry, now)
+    return request_tokens(ENDPOINT, session, token_url, (client_id, client_secret), form, timeouts, retry, now)
 
 
 def revoke(
@@ -134,74 +124,3 @@ def revoke(
         logger.warning("Xero %s failed: status=%s", where, response.status_code)
         return False
     return True
-
-
-def _request_tokens(
-    session: requests.Session,
-    token_url: str,
-    credentials: tuple[str, str],
-    form: Mapping[str, str],
-    timeouts: Timeouts,
-    retry: RetryPolicy,
-    now: Callable[[], datetime],
-) -> TokenSet:
-    where = f"POST {urlsplit(token_url).path} ({form['grant_type']})"
-
-    def attempt() -> TokenSet:
-        try:
-            response = session.post(
-                token_url, data=dict(form), auth=credentials, headers={"Accept": "application/json"}, timeout=timeouts.for_requests()
-            )
-        except TRANSIENT_REQUEST_ERRORS as exc:
-            raise Transient(f"{where}: {describe_request_error(exc)}") from exc
-        except requests.exceptions.RequestException as exc:
-            raise ConnectorError(f"{where}: request could not be made ({type(exc).__name__})") from exc
-        return _token_set(response, where, now())
-
-    return run_with_retries(retry, attempt, where, log_failure)
-
-
-def _token_set(response: requests.Response, where: str, granted_at: datetime) -> TokenSet:
-    status = response.status_code
-    try:
-        body: Any = load_json(response.content)
-    except ValueError:
-        body = None
-    if status != 200:
-        raise _token_error(status, body, where, response.headers.get("Retry-After"))
-    if not isinstance(body, Mapping):
-        raise MalformedResponse(f"{where}: HTTP 200 body is not a JSON object", status=status)
-    access, refresh_token = body.get("access_token"), body.get("refresh_token")
-    if not isinstance(access, str) or not access or not isinstance(refresh_token, str) or not refresh_token:
-        raise MalformedResponse(f"{where}: the answer lacks access_token or refresh_token", status=status)
-    return TokenSet(
-        access_token=access,
-        refresh_token=refresh_token,
-        expires_at=granted_at + _lifetime(body.get("expires_in"), where),
-        refresh_expires_at=granted_at + REFRESH_TOKEN_LIFETIME,
-    )
-
-
-def _lifetime(value: object, where: str) -> timedelta:
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= _LONGEST_LIFETIME:
-        raise MalformedResponse(f"{where}: expires_in is not a sensible number of seconds")
-    return timedelta(seconds=value)
-
-
-def _token_error(status: int, body: object, where: str, retry_after: str | None) -> ConnectorError:
-    error = body.get("error") if isinstance(body, Mapping) else None
-    code = error if isinstance(error, str) else ""
-    message = f"{where}: HTTP {status}" + (f" {code}" if code else "")
-    if code == "invalid_grant":
-        return ReconnectRequired(f"{message}: Xero must be connected again", status=status, code=code)
-    if status == 401 or code in ("invalid_client", "unauthorized_client"):
-        return AuthError(f"{message}: Xero refused the app's client id or secret", status=status, code=code)
-    if status == 429:
-        return RateLimited(message, retry_after=retry_after_seconds(retry_after), status=status, code=code)
-    if status >= 500:
-        return Transient(message, status=status, code=code)
-    if 400 <= status < 500:
-        return BadRequest(message, status=status, code=code)
-    return ConnectorError(message, status=status, code=code)
