@@ -6,6 +6,7 @@ they become the plain number that `time.sleep` and requests insist on.
 
 from __future__ import annotations
 
+import logging
 import random as _random
 import time
 from collections.abc import Callable
@@ -13,12 +14,35 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import TypeVar
 
-from partsemble.connectors.errors import ConnectorError, RateLimited
+from partsemble.connectors.errors import ConnectorError, NotFound, RateLimited
 
 T = TypeVar("T")
 
 # How a connector logs one failed request: (where, error, what happens next).
 FailureLog = Callable[[str, ConnectorError, str], None]
+
+
+def failure_log(logger: logging.Logger, system: str, trace_name: str) -> FailureLog:
+    """A FailureLog writing status, code and the vendor's request id (`trace_name`) to `logger`;
+    `where` and error messages never carry tokens."""
+
+    def log_failure(where: str, error: ConnectorError, outcome: str) -> None:
+        # Not-found is often the answer hoped for (a deletion confirmed), so it is not a warning.
+        logger.log(
+            logging.INFO if isinstance(error, NotFound) else logging.WARNING,
+            "%s %s failed: status=%s code=%s %s=%s error=%s (%s); %s",
+            system,
+            where,
+            error.status if error.status is not None else "-",
+            error.code or "-",
+            trace_name,
+            error.tid or "-",
+            type(error).__name__,
+            error.message,
+            outcome,
+        )
+
+    return log_failure
 
 
 def wire_seconds(seconds: Decimal) -> float:  # durations only: time.sleep and requests take float seconds

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from partsemble.connectors import retry as shared
-from partsemble.connectors.errors import ConnectorError, NotFound
 from partsemble.connectors.retry import RetryPolicy, Timeouts, monotonic_seconds, random_fraction, sleep_seconds, wire_seconds
 
 __all__ = [
@@ -36,17 +35,4 @@ def run_with_retries(policy: RetryPolicy, attempt: Callable[[], T], where: str) 
     return shared.run_with_retries(policy, attempt, where, log_failure)
 
 
-def log_failure(where: str, error: ConnectorError, outcome: str) -> None:
-    """Log one failed request; `where` and error messages never carry tokens."""
-    # Not-found is often the answer hoped for (a deletion confirmed), so it is not a warning.
-    logger.log(
-        logging.INFO if isinstance(error, NotFound) else logging.WARNING,
-        "QBO %s failed: status=%s code=%s intuit_tid=%s error=%s (%s); %s",
-        where,
-        error.status if error.status is not None else "-",
-        error.code or "-",
-        error.tid or "-",
-        type(error).__name__,
-        error.message,
-        outcome,
-    )
+log_failure = shared.failure_log(logger, "QBO", "intuit_tid")

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import requests
 
 from partsemble.connectors.decoding import load_json
-from partsemble.connectors.errors import AuthError, ConnectorError, MalformedResponse, NotFound, Transient
-from partsemble.connectors.retry import RetryPolicy, Timeouts, run_with_retries
+from partsemble.connectors.errors import AuthError, ConnectorError, MalformedResponse, Transient
+from partsemble.connectors.retry import RetryPolicy, Timeouts, failure_log, run_with_retries
 from partsemble.connectors.transport import TRANSIENT_REQUEST_ERRORS, TokenProvider, describe_request_error
 from partsemble.connectors.xero.faults import correlation_id, error_for_response
 
@@ -128,16 +128,4 @@ class XeroHttp:
             raise MalformedResponse(f"{where}: HTTP {status} body is not valid JSON", status=status, tid=correlation_id(response)) from None
 
 
-def log_failure(where: str, error: ConnectorError, outcome: str) -> None:
-    """Log one failed request; `where` and error messages never carry tokens."""
-    logger.log(
-        logging.INFO if isinstance(error, NotFound) else logging.WARNING,
-        "Xero %s failed: status=%s code=%s correlation_id=%s error=%s (%s); %s",
-        where,
-        error.status if error.status is not None else "-",
-        error.code or "-",
-        error.tid or "-",
-        type(error).__name__,
-        error.message,
-        outcome,
-    )
+log_failure = failure_log(logger, "Xero", "correlation_id")
