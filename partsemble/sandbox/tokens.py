@@ -46,15 +46,19 @@ class TokenPair:
         }
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What the table keeps of a token: its digest, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _store(conn: Connection, token: str, kind: str, grant_id: str, client_id: str, lifetime: int, redirect_uri: str | None = None) -> None:
+def store_token(
+    conn: Connection, token: str, kind: str, grant_id: str, client_id: str, lifetime: int, redirect_uri: str | None = None
+) -> None:
+    """Keep a new token (as its digest) for `lifetime` seconds; both faces' codes and tokens share the table."""
     now = now_us()
     conn.execute(
         insert(StoredToken).values(
-            hash=_hash(token),
+            hash=token_hash(token),
             kind=kind,
             grant_id=grant_id,
             client_id=client_id,
@@ -68,15 +72,15 @@ def _store(conn: Connection, token: str, kind: str, grant_id: str, client_id: st
 def issue_code(conn: Connection, client_id: str, redirect_uri: str) -> str:
     """A new authorization code for an approval: single use, five minutes."""
     code = "AB" + secrets.token_urlsafe(30)
-    _store(conn, code, "code", secrets.token_hex(16), client_id, CODE_LIFETIME, redirect_uri)
+    store_token(conn, code, "code", secrets.token_hex(16), client_id, CODE_LIFETIME, redirect_uri)
     return code
 
 
 def _issue_pair(conn: Connection, grant_id: str, client_id: str, access_lifetime: int) -> TokenPair:
     access = "eyJsandbox." + secrets.token_urlsafe(48)
     refresh = "AB11" + secrets.token_urlsafe(36)
-    _store(conn, access, "access", grant_id, client_id, access_lifetime)
-    _store(conn, refresh, "refresh", grant_id, client_id, REFRESH_LIFETIME)
+    store_token(conn, access, "access", grant_id, client_id, access_lifetime)
+    store_token(conn, refresh, "refresh", grant_id, client_id, REFRESH_LIFETIME)
     return TokenPair(access, refresh, access_lifetime)
 
 
@@ -90,7 +94,7 @@ def _spend(conn: Connection, token: str, kind: str, client_id: str) -> Row[Any]:
     spent = conn.execute(
         update(StoredToken)
         .where(
-            StoredToken.hash == _hash(token),
+            StoredToken.hash == token_hash(token),
             StoredToken.kind == kind,
             StoredToken.client_id == client_id,
             StoredToken.used_at.is_(None),
@@ -101,7 +105,7 @@ def _spend(conn: Connection, token: str, kind: str, client_id: str) -> Row[Any]:
     ).rowcount
     if spent != 1:
         raise InvalidGrant(kind)
-    return conn.execute(select(*StoredToken.__table__.c).where(StoredToken.hash == _hash(token))).one()
+    return conn.execute(select(*StoredToken.__table__.c).where(StoredToken.hash == token_hash(token))).one()
 
 
 def exchange_code(conn: Connection, code: str, client_id: str, redirect_uri: str, access_lifetime: int) -> TokenPair:
@@ -133,7 +137,7 @@ def issue_pair(conn: Connection, client_id: str, access_lifetime: int) -> TokenP
 
 def revoke(conn: Connection, token: str) -> bool:
     """Revoke the grant the token belongs to; False when the token is unknown."""
-    grant_id = conn.execute(select(StoredToken.grant_id).where(StoredToken.hash == _hash(token))).scalar_one_or_none()
+    grant_id = conn.execute(select(StoredToken.grant_id).where(StoredToken.hash == token_hash(token))).scalar_one_or_none()
     if grant_id is None:
         return False
     conn.execute(update(StoredToken).where(StoredToken.grant_id == grant_id, StoredToken.revoked_at.is_(None)).values(revoked_at=now_us()))
@@ -144,7 +148,7 @@ def access_is_valid(conn: Connection, token: str) -> bool:
     """True when the access token was issued here, is not revoked and has not expired."""
     found = conn.execute(
         select(StoredToken.hash).where(
-            StoredToken.hash == _hash(token),
+            StoredToken.hash == token_hash(token),
             StoredToken.kind == "access",
             StoredToken.revoked_at.is_(None),
             StoredToken.expires_at > now_us(),

@@ -11,7 +11,6 @@ its tokens are refused and its organisations disconnected.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from partsemble.sandbox.clock import SECOND, now_us
 from partsemble.sandbox.store import StoredToken
-from partsemble.sandbox.tokens import InvalidGrant
+from partsemble.sandbox.tokens import InvalidGrant, store_token, token_hash
 from partsemble.sandbox.xero.schema import BY_TENANT, ORGANISATIONS, XeroConnection, XeroGrant
 
 ACCESS_LIFETIME = 1800
@@ -59,25 +58,6 @@ class AccessCheck:
     revoked: bool
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _store(conn: Connection, token: str, kind: str, grant_id: str, client_id: str, lifetime: int, redirect_uri: str | None = None) -> None:
-    now = now_us()
-    conn.execute(
-        insert(StoredToken).values(
-            hash=_hash(token),
-            kind=kind,
-            grant_id=grant_id,
-            client_id=client_id,
-            redirect_uri=redirect_uri,
-            created_at=now,
-            expires_at=now + lifetime * SECOND,
-        )
-    )
-
-
 def new_grant(conn: Connection, client_id: str, scope: str, tenant_ids: list[str]) -> str:
     """Record an approval and connect the organisations chosen; returns the grant id.
 
@@ -105,7 +85,7 @@ def new_grant(conn: Connection, client_id: str, scope: str, tenant_ids: list[str
 
 def issue_code(conn: Connection, grant_id: str, client_id: str, redirect_uri: str) -> str:
     code = secrets.token_urlsafe(32)
-    _store(conn, code, CODE, grant_id, client_id, CODE_LIFETIME, redirect_uri)
+    store_token(conn, code, CODE, grant_id, client_id, CODE_LIFETIME, redirect_uri)
     return code
 
 
@@ -116,11 +96,11 @@ def _scope(conn: Connection, grant_id: str) -> str:
 def issue_tokens(conn: Connection, grant_id: str, client_id: str, access_lifetime: int = ACCESS_LIFETIME) -> XeroTokens:
     scope = _scope(conn, grant_id)
     access = "eyJxero." + secrets.token_urlsafe(48)
-    _store(conn, access, ACCESS, grant_id, client_id, access_lifetime)
+    store_token(conn, access, ACCESS, grant_id, client_id, access_lifetime)
     refresh = None
     if "offline_access" in scope.split():
         refresh = secrets.token_urlsafe(32)
-        _store(conn, refresh, REFRESH, grant_id, client_id, REFRESH_LIFETIME)
+        store_token(conn, refresh, REFRESH, grant_id, client_id, REFRESH_LIFETIME)
     return XeroTokens(access, refresh, access_lifetime, scope)
 
 
@@ -138,7 +118,7 @@ def exchange_code(conn: Connection, code: str, client_id: str, redirect_uri: str
     spent = conn.execute(
         update(StoredToken)
         .where(
-            StoredToken.hash == _hash(code),
+            StoredToken.hash == token_hash(code),
             StoredToken.kind == CODE,
             StoredToken.client_id == client_id,
             StoredToken.used_at.is_(None),
@@ -146,7 +126,7 @@ def exchange_code(conn: Connection, code: str, client_id: str, redirect_uri: str
         )
         .values(used_at=now)
     ).rowcount
-    row = conn.execute(select(StoredToken.grant_id, StoredToken.redirect_uri).where(StoredToken.hash == _hash(code))).one_or_none()
+    row = conn.execute(select(StoredToken.grant_id, StoredToken.redirect_uri).where(StoredToken.hash == token_hash(code))).one_or_none()
     if spent != 1 or row is None or row.redirect_uri != redirect_uri or _grant_revoked(conn, row.grant_id):
         raise InvalidGrant("code")
     return issue_tokens(conn, row.grant_id, client_id, access_lifetime)
@@ -160,7 +140,7 @@ def refresh(conn: Connection, refresh_token: str, client_id: str, access_lifetim
         InvalidGrant: unknown, another client's, expired, revoked, or spent longer than the grace ago.
     """
     now = now_us()
-    digest = _hash(refresh_token)
+    digest = token_hash(refresh_token)
     conn.execute(
         update(StoredToken)
         .where(StoredToken.hash == digest, StoredToken.kind == REFRESH, StoredToken.used_at.is_(None))
@@ -188,7 +168,7 @@ def revoke(conn: Connection, token: str, client_id: str) -> None:
     An unknown token (or another client's) changes nothing, as RFC 7009 asks."""
     row = conn.execute(
         select(StoredToken.grant_id).where(
-            StoredToken.hash == _hash(token), StoredToken.kind == REFRESH, StoredToken.client_id == client_id
+            StoredToken.hash == token_hash(token), StoredToken.kind == REFRESH, StoredToken.client_id == client_id
         )
     ).one_or_none()
     if row is None:
@@ -205,7 +185,7 @@ def check_access(conn: Connection, token: str) -> AccessCheck | None:
     """What an access token is, or None when it was never issued here."""
     row = conn.execute(
         select(StoredToken.grant_id, StoredToken.client_id, StoredToken.expires_at, StoredToken.revoked_at).where(
-            StoredToken.hash == _hash(token), StoredToken.kind == ACCESS
+            StoredToken.hash == token_hash(token), StoredToken.kind == ACCESS
         )
     ).one_or_none()
     if row is None:
