@@ -77,6 +77,10 @@ class Sale(db.Model):
         return SALE_TYPE_LABELS.get(self.external_type, self.external_type)
 
     @property
+    def channel_name(self) -> str:
+        return CHANNEL_NAMES.get(self.source, self.source)
+
+    @property
     def is_credit(self) -> bool:
         return self.external_type == "CreditMemo"
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from partsemble.domain.money import cents
 from partsemble.models.inventory import StockTransaction
-from partsemble.models.sales import SALE_STATUSES, SALE_TYPES, LotConsumption, Sale, SaleLine
+from partsemble.models.sales import SALE_SOURCES, SALE_STATUSES, SALE_TYPES, LotConsumption, Sale, SaleLine
 from partsemble.models.sync import SyncRun
 from partsemble.models.transactions import AnySession
 from partsemble.pagination import Page, paginate
@@ -28,6 +28,7 @@ class SaleFilters:
     status: str = ""
     customer: str = ""
     product_id: int | None = None
+    channel: str = ""  # a sale's source: qbo, xero, manual
 
     def clean(self) -> SaleFilters:
         return SaleFilters(
@@ -37,6 +38,7 @@ class SaleFilters:
             self.status if self.status in SALE_STATUSES else "",
             self.customer.strip()[:100],
             self.product_id,
+            self.channel if self.channel in SALE_SOURCES else "",
         )
 
 
@@ -51,6 +53,8 @@ def _filtered(query: Select, filters: SaleFilters) -> Select:  # type: ignore[ty
         query = query.where(Sale.status == filters.status)
     if filters.customer:
         query = query.where(Sale.customer_name.ilike(f"%{filters.customer}%"))
+    if filters.channel:
+        query = query.where(Sale.source == filters.channel)
     if filters.product_id:
         query = query.where(exists().where(SaleLine.sale_id == Sale.id, SaleLine.product_id == filters.product_id))
     return query

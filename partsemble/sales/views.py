@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from partsemble.csvio import stream
 from partsemble.extensions import db
 from partsemble.models.catalog import all_products_for_choice
-from partsemble.models.sales import SALE_STATUSES, SALE_TYPE_LABELS
+from partsemble.models.sales import CHANNEL_NAMES, SALE_STATUSES, SALE_TYPE_LABELS
 from partsemble.pagination import page_number
 from partsemble.sales import queries
 from partsemble.sales.dashboard import sales_dashboard
@@ -37,6 +37,7 @@ def filters_from_request() -> queries.SaleFilters:
         status=request.args.get("status", ""),
         customer=searchable(request.args.get("customer", "")),
         product_id=record_id(request.args.get("product")),
+        channel=request.args.get("channel", ""),
     ).clean()
 
 
@@ -56,6 +57,7 @@ def index():  # type: ignore[no-untyped-def]
         order=order,
         filtered=any(k not in ("sort", "dir") for k in args),
         statuses=SALE_STATUSES,
+        channels=CHANNEL_NAMES,
         products=all_products_for_choice(db.session, finished_goods_only=True, include_archived=True),
     )
     if request.headers.get("HX-Target") == "sales-table":

@@ -16,8 +16,13 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def concrete(rule) -> str:  # type: ignore[no-untyped-def]
-    """The rule's path with every variable filled with 1."""
-    return re.sub(r"<(?:[^:>]+:)?[^>]+>", "1", rule.rule)
+    """The rule's path with every variable filled with 1, or with the first choice of an any(...) converter."""
+
+    def value(match: re.Match[str]) -> str:
+        choices = re.fullmatch(r"any\((.*)\)", match.group(1) or "")
+        return choices.group(1).split(",")[0].strip() if choices else "1"
+
+    return re.sub(r"<(?:([^:>]+):)?[^>]+>", value, rule.rule)
 
 
 def routes(app: Flask, methods: set[str]):  # type: ignore[no-untyped-def]
