@@ -23,6 +23,7 @@ from partsemble.costing.writer import SalesWriter
 from partsemble.domain.documents import DocumentStatus, DocumentType, LineKind
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink
 from partsemble.extensions import db
+from partsemble.lots.services import void_lot
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.models.sales import Sale
@@ -474,3 +475,289 @@ def test_voiding_a_credit_memo_that_drew_from_its_own_return_lot_restores_everyt
     assert stock(shop["a"]) == 0 and remaining(shop["a"]) == [D(0)]
     lot = db.session.scalars(select(Lot).where(Lot.product_id == shop["a"])).one()
     assert lot.status == "voided"
+
+
+# The return cost's lookup, case by case. Lots of Candle A: 5 at 2 (Jan 1), 5 at 6 (Jan 2), 20 at 10
+# (Jan 3), so each earlier sale below has its own unit cost and the fallback (the active lots'
+# average) is none of them. The credit memo returns 1 unit on Jan 20, created after every sale.
+RETURN_DAY = date(2026, 1, 20)
+MEMO_CREATED = datetime(2026, 1, 20, 10, 0, tzinfo=timezone.utc)
+
+
+def three_lots(shop) -> None:  # type: ignore[no-untyped-def]
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "5", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "5", "6", date(2026, 1, 2), "L2")
+    factories.lot(p, "20", "10", date(2026, 1, 3), "L3")
+
+
+def invoice(
+    doc_id: str,
+    day: int,
+    quantities: tuple[str, ...] = ("5",),
+    customer: tuple[str, str] = ("C1", "Acme Stores"),
+    *,
+    item: str = "1",
+    at: int | None = None,
+):  # type: ignore[no-untyped-def]
+    """An invoice of Candle A (item 1) dated January `day`, created at `at` o'clock that day if given."""
+    made = doc(doc_id, [line(item, q, str(10 * int(q))) for q in quantities], day=date(2026, 1, day), customer=customer)
+    return made if at is None else replace(made, created_at=datetime(2026, 1, day, at, 0, tzinfo=timezone.utc))
+
+
+def return_memo(customer: tuple[str, str] = ("C1", "Acme Stores"), doc_id: str = "9"):  # type: ignore[no-untyped-def]
+    return replace(doc(doc_id, [line("1", "1", "10")], doc_type=CM, day=RETURN_DAY, customer=customer), created_at=MEMO_CREATED)
+
+
+def voided(document):  # type: ignore[no-untyped-def]
+    return replace(document, version="1", status=DocumentStatus.VOIDED)
+
+
+def return_lot(doc_id: str = "9") -> Lot:
+    return db.session.get(Lot, sale(doc_id, "CreditMemo").lines[0].return_lot_id)
+
+
+@pytest.mark.parametrize(
+    ("history", "customer", "unit_cost", "basis"),
+    [
+        # Matched by the customer's reference: a sale under the customer's old name counts, one to another
+        # customer of the same name does not.
+        pytest.param(
+            [invoice("1", 5, customer=("C1", "Acme (old name)")), invoice("2", 6, customer=("C2", "Acme Stores"))],
+            ("C1", "Acme Stores"),
+            "2",
+            "cost of sale INV-1 on 2026-01-05",
+            id="by-reference-whatever-the-name",
+        ),
+        # Without a reference, by name: only that name's sales, not every sale without a reference.
+        pytest.param(
+            [invoice("1", 5, customer=("", "Walk-in")), invoice("2", 6, customer=("", "Market Stall"))],
+            ("", "Walk-in"),
+            "2",
+            "cost of sale INV-1 on 2026-01-05",
+            id="by-name-without-a-reference",
+        ),
+        # On the credit memo's own date (created before it) is "on or before".
+        pytest.param(
+            [invoice("1", 5), invoice("2", 20, at=9)], ("C1", "Acme Stores"), "6", "cost of sale INV-2 on 2026-01-20", id="same-day-sale"
+        ),
+        # A sale of a single unit is a sale.
+        pytest.param(
+            [invoice("1", 5), invoice("2", 6, ("1",))], ("C1", "Acme Stores"), "6", "cost of sale INV-2 on 2026-01-06", id="one-unit"
+        ),
+        # The latest date wins, not the latest entered: invoice 2 was entered after invoice 1 but is dated
+        # before it (re-costed: invoice 2 takes lot L1, invoice 1 then lot L2).
+        pytest.param(
+            [invoice("1", 10), invoice("2", 5)],
+            ("C1", "Acme Stores"),
+            "6",
+            "cost of sale INV-1 on 2026-01-10",
+            id="latest-date-not-latest-entered",
+        ),
+        # On the latest day, only this customer's sales of this product count: another customer's sale
+        # created later that day and this customer's sale of Candle B are not candidates.
+        pytest.param(
+            [invoice("1", 5, at=9), invoice("2", 5, customer=("C2", "Other Shop"), at=10), invoice("3", 5, ("1",), item="2", at=11)],
+            ("C1", "Acme Stores"),
+            "2",
+            "cost of sale INV-1 on 2026-01-05",
+            id="that-day-only-this-customer-and-product",
+        ),
+        # The lines of the sale add up: 3 at 2 and 2 at 2 from L1, then 2 at 6 from L2: 22 / 7.
+        pytest.param(
+            [invoice("1", 5, ("3", "2", "2"))], ("C1", "Acme Stores"), "3.142857", "cost of sale INV-1 on 2026-01-05", id="lines-add-up"
+        ),
+        # Nothing sold to this customer: the active lots' average, (5 x 6 + 20 x 10) / 25 after L1 went to
+        # another customer.
+        pytest.param(
+            [invoice("1", 5, customer=("C2", "Other Shop"))], ("C1", "Acme Stores"), "9.2", "weighted average cost", id="no-earlier-sale"
+        ),
+        # Nothing sold to this customer and nothing left in stock: the average of every lot ever received,
+        # (5 x 2 + 5 x 6 + 20 x 10) / 30.
+        pytest.param(
+            [invoice("1", 5, ("30",), customer=("C2", "Other Shop"))],
+            ("C1", "Acme Stores"),
+            "8",
+            "weighted average cost",
+            id="no-earlier-sale-and-no-stock",
+        ),
+    ],
+)
+def test_a_return_is_costed_from_the_latest_earlier_sale_of_the_product_to_that_customer(shop, history, customer, unit_cost, basis) -> None:  # type: ignore[no-untyped-def]
+    three_lots(shop)
+    for document in history:
+        apply(shop, document)
+    apply(shop, return_memo(customer))
+    lot = return_lot()
+    assert (lot.unit_cost, lot.note) == (D(unit_cost), f"Returned on CreditMemo CRE-9 ({basis})")
+    assert sale("9", "CreditMemo").cost == -D(unit_cost)  # one unit
+
+
+def apply_together(shop, steps) -> None:  # type: ignore[no-untyped-def]
+    """Documents (or ("deleted", invoice id)) applied in one transaction by one writer, as a sync batch
+    applies them: the sales it changes are looked up once, before the batch."""
+    keys = {("Invoice", s[1]) if isinstance(s, tuple) else (str(s.type), s.id) for s in steps}
+    known = {key: existing_sale(db.session, "qbo", *key) for key in keys}
+    ctx = ApplyContext(db.session, shop["items"], writer=SalesWriter(db.session))
+    for step in steps:
+        if isinstance(step, tuple):
+            apply_removal(ctx, known[("Invoice", step[1])], step[0])
+        else:
+            apply_fact(ctx, step, known[(str(step.type), step.id)])
+    ctx.writer.finish(None, None)
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("written", "batch", "customer", "unit_cost", "basis"),
+    [
+        # The batch's own sale is not written yet when the credit memo reads the earlier sales.
+        pytest.param([], [invoice("1", 6)], ("C1", "Acme Stores"), "2", "cost of sale INV-1 on 2026-01-06", id="sale-in-the-batch"),
+        # The batch's sale (under the customer's new name) is later than the written one (L1 at 2).
+        pytest.param(
+            [invoice("1", 5)],
+            [invoice("2", 6, customer=("C1", "Acme Stores Ltd"))],
+            ("C1", "Acme Stores"),
+            "6",
+            "cost of sale INV-2 on 2026-01-06",
+            id="by-reference-in-the-batch",
+        ),
+        pytest.param(
+            [],
+            [invoice("1", 6, customer=("", "Walk-in"))],
+            ("", "Walk-in"),
+            "2",
+            "cost of sale INV-1 on 2026-01-06",
+            id="by-name-in-the-batch",
+        ),
+        pytest.param(
+            [invoice("1", 5)],
+            [invoice("2", 20, at=9)],
+            ("C1", "Acme Stores"),
+            "6",
+            "cost of sale INV-2 on 2026-01-20",
+            id="same-day-in-the-batch",
+        ),
+        pytest.param(
+            [], [invoice("1", 5, ("3", "2", "2"))], ("C1", "Acme Stores"), "3.142857", "cost of sale INV-1 on 2026-01-05", id="lines-add-up"
+        ),
+        # A change to invoice 1 writes out what the batch holds: invoice 2 is then both written and in the
+        # batch, the same sale. Re-costed in date order it takes 1 of L1 and 4 of L2: (2 + 24) / 5.
+        pytest.param(
+            [invoice("1", 5)],
+            [invoice("2", 6), replace(invoice("1", 5, ("4",)), version="1")],
+            ("C1", "Acme Stores"),
+            "5.2",
+            "cost of sale INV-2 on 2026-01-06",
+            id="sale-in-the-batch-and-written",
+        ),
+        # A sale changed in the batch and then deleted in it is no longer an earlier sale: invoice 1 is.
+        pytest.param(
+            [invoice("1", 5), invoice("2", 6)],
+            [replace(invoice("2", 6, ("4",)), version="1"), ("deleted", "2")],
+            ("C1", "Acme Stores"),
+            "2",
+            "cost of sale INV-1 on 2026-01-05",
+            id="sale-changed-then-deleted-in-the-batch",
+        ),
+    ],
+)
+def test_a_return_in_a_sync_batch_is_costed_from_the_sales_of_that_batch_too(shop, written, batch, customer, unit_cost, basis) -> None:  # type: ignore[no-untyped-def]
+    three_lots(shop)
+    for document in written:
+        apply(shop, document)
+    apply_together(shop, [*batch, return_memo(customer)])
+    lot = return_lot()
+    assert (lot.unit_cost, lot.note) == (D(unit_cost), f"Returned on CreditMemo CRE-9 ({basis})")
+    assert sale("9", "CreditMemo").cost == -D(unit_cost)  # one unit
+
+
+def test_undoing_a_sale_leaves_the_return_lots_of_other_credit_memos_alone(shop) -> None:  # type: ignore[no-untyped-def]
+    three_lots(shop)
+    apply(shop, invoice("1", 5))  # L1, 5 at 2
+    apply(shop, return_memo())  # 1 back at 2, in lot RET-CRE-9-1
+    apply(shop, invoice("2", 21, ("3",)))  # 3 from L2 at 6
+    apply(shop, voided(invoice("2", 21, ("3",))))
+    assert (return_lot().status, return_lot().quantity_remaining) == ("active", D(1))
+    assert remaining(shop["a"]) == [D(0), D(5), D(20), D(1)]
+    assert stock(shop["a"]) == D(26)
+
+
+def test_undoing_a_sale_gives_each_shortfall_back_at_the_cost_it_was_taken_at(shop) -> None:  # type: ignore[no-untyped-def]
+    # Candle A: L1 10 at 2 (8 already sold), L2 2 at 8. Invoice 2's first line takes the 4 units left and
+    # is 1 short at the active lots' average (2 x 2 + 2 x 8) / 4 = 5; its second line, with no active lot
+    # left, is 1 short at the average of all lots ever, (10 x 2 + 2 x 8) / 12 = 3. Candle B: 1 lot of 1
+    # at 5, and 3 short at 5.
+    factories.lot(db.session.get(Product, shop["a"]), "10", "2", date(2026, 1, 1), "L1")
+    factories.lot(db.session.get(Product, shop["a"]), "2", "8", date(2026, 1, 2), "L2")
+    factories.lot(db.session.get(Product, shop["b"]), "1", "5", date(2026, 1, 1), "B1")
+    apply(shop, invoice("1", 3, ("8",), customer=("C2", "Other Shop")))
+    lines = [line("1", "5", "50"), line("1", "1", "10"), line("2", "4", "40")]
+    apply(shop, doc("2", lines, day=date(2026, 1, 5)))
+    shortfalls = [(ln.shortage_quantity, ln.shortage_unit_cost) for ln in sale("2").lines]
+    assert shortfalls == [(D(1), D(5)), (D(1), D(3)), (D(3), D(5))]
+    apply(shop, replace(doc("2", lines, day=date(2026, 1, 5)), version="1", status=DocumentStatus.VOIDED))
+    given_back = db.session.execute(
+        select(StockTransaction.product_id, StockTransaction.quantity, StockTransaction.unit_cost)
+        .where(StockTransaction.type == "SALE_REVERSAL", StockTransaction.lot_id.is_(None))
+        .order_by(StockTransaction.product_id, StockTransaction.unit_cost)
+    ).all()
+    assert [tuple(row) for row in given_back] == [(shop["a"], D(1), D(3)), (shop["a"], D(1), D(5)), (shop["b"], D(3), D(5))]
+    assert (stock(shop["a"]), stock(shop["b"])) == (D(4), D(1))
+
+
+def test_a_return_with_no_lots_ever_received_has_no_cost_basis(shop) -> None:  # type: ignore[no-untyped-def]
+    apply(shop, return_memo())
+    lot, memo = return_lot(), sale("9", "CreditMemo")
+    assert (lot.unit_cost, lot.note) == (D(0), "Returned on CreditMemo CRE-9 (no cost basis: no earlier sale and no lots)")
+    assert (memo.cost, memo.no_cost_basis, memo.lines[0].no_cost_basis) == (D(0), True, True)
+
+
+def test_the_average_of_every_lot_ever_received_counts_the_batch_s_unwritten_return_lots_and_not_voided_lots(shop, users) -> None:  # type: ignore[no-untyped-def]
+    three_lots(shop)
+    void_lot(db.session, factories.lot(db.session.get(Product, shop["a"]), "10", "100", date(2026, 1, 3), "V").id, users["admin"].id)
+    apply(shop, invoice("0", 4, customer=("C3", "Third Shop")))  # L1, 5 at 2
+    batch = [
+        doc("8", [line("1", "2", "20")], doc_type=CM, day=date(2026, 1, 5), customer=("C3", "Third Shop")),  # 2 back at 2: lot R
+        invoice("1", 6, ("27",), customer=("C2", "Other Shop")),  # L2, L3 and R: nothing left
+    ]
+    apply_together(shop, [*batch, return_memo()])
+    # Nothing sold to Acme, nothing in stock: L1, L2, L3 and R, not the voided V:
+    # (5 x 2 + 5 x 6 + 20 x 10 + 2 x 2) / 32.
+    assert (return_lot().unit_cost, return_lot().note) == (D("7.625"), "Returned on CreditMemo CRE-9 (weighted average cost)")
+
+
+def test_a_changed_invoice_s_return_is_costed_from_the_sale_before_it_not_from_its_own_old_version(shop) -> None:  # type: ignore[no-untyped-def]
+    # Invoice 2 sells 5 (L2, at 6) and takes 1 back; the unit it takes back was sold by invoice 1 (L1, at 2).
+    three_lots(shop)
+    apply(shop, invoice("1", 5))
+    lines = [line("1", "5", "50"), line("1", "-1", "-10")]
+    apply(shop, doc("2", lines, day=date(2026, 1, 6)))
+    apply(shop, doc("2", [*lines[:1], line("1", "-1", "-12")], day=date(2026, 1, 6), version="1"))
+    returned = db.session.get(Lot, sale("2").lines[1].return_lot_id)
+    assert (returned.unit_cost, returned.note) == (D(2), "Returned on Invoice INV-2 (cost of sale INV-1 on 2026-01-05)")
+    assert sale("2").lines[1].cost == D(-2)
+
+
+def test_a_back_dated_sale_revalues_the_later_return_lot_whole_and_leaves_the_earlier_one(shop) -> None:  # type: ignore[no-untyped-def]
+    three_lots(shop)
+    apply(shop, invoice("1", 5))  # L1: 5 at 2 to Acme
+    apply(shop, doc("8", [line("1", "1", "10")], doc_type=CM, day=date(2026, 1, 6), customer=("C3", "Third Shop")))  # RA: 1 at 9.2
+    apply(shop, replace(return_memo(), lines=(line("1", "2", "20"),)))  # RB: 2 of Acme's units back at 2 (invoice 1)
+    apply(shop, invoice("2", 21, ("25",), customer=("C2", "Other Shop")))  # L2, L3
+    apply(shop, invoice("3", 22, ("2",), customer=("C2", "Other Shop")))  # RA and 1 of RB
+    apply(shop, invoice("4", 23, ("1",), customer=("C2", "Other Shop")))  # the other of RB
+    assert [(c.lot_id, c.unit_cost) for c in sale("4").lines[0].consumptions] == [(return_lot().id, D(2))]
+    apply(shop, invoice("5", 10, ("1",)))  # back-dated: Acme's latest sale before the return is now this one, from L2 at 6
+    assert (return_lot().unit_cost, return_lot("8").unit_cost) == (D(6), D("9.2"))
+    revalues = db.session.execute(
+        select(
+            StockTransaction.lot_id, StockTransaction.sale_id, StockTransaction.quantity, StockTransaction.unit_cost, StockTransaction.note
+        )
+        .where(StockTransaction.type == "REVALUE")
+        .order_by(StockTransaction.id)
+    ).all()
+    note = "Return lot RET-CRE-9-1: unit cost 2 → 6"
+    memo = sale("9", "CreditMemo").id
+    # Both units the sales drew come back to the lot, which is revalued whole, then drawn again at 6.
+    assert [tuple(r) for r in revalues] == [(return_lot().id, memo, D(-2), D(2), note), (return_lot().id, memo, D(2), D(6), note)]
