@@ -33,6 +33,8 @@ VALUES = {
     "filename": "app.css",
     "user_id": "?",
     "provider": "qbo",
+    "collection": "Invoices",
+    "connection_id": "1",
 }
 
 
