@@ -223,14 +223,15 @@ def _complete_xero(grant: xero_connect.Grant, tenant_id: str, initial: date) -> 
     except services.ConnectError as exc:
         flash(str(exc), "error")
         return redirect(url_for("connections.settings"))
+    _refresh_items_quietly("xero")
     flash(f"Connected to {connection.company_name} (Xero)", "success")
     return redirect(url_for("connections.settings"))
 
 
-def _refresh_items_quietly() -> None:
-    """Fill the accounting item list right away; when that fails, say why and where to try again."""
+def _refresh_items_quietly(channel: str = "qbo") -> None:
+    """Fill the channel's accounting item list right away; when that fails, say why and where to try again."""
     try:
-        refresh_item_list(db.session, current_app.config, open_source)
+        refresh_item_list(db.session, current_app.config, open_source, channel)
     except SyncNotStarted as exc:
         flash(f"Connected, but the item list could not be read yet: {exc} Refresh it on the Accounting items page.", "warning")
 

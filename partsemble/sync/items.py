@@ -27,11 +27,11 @@ class RefreshResult:
     total: int
 
 
-def _upsert(session: Session, record: ItemRecord, existing: AccountingItem | None) -> bool:
-    """Write one item; True when something changed."""
+def _upsert(session: Session, record: ItemRecord, existing: AccountingItem | None, channel: str) -> bool:
+    """Write one item of a channel; True when something changed."""
     values = dict(name=record.name[:255], sku=(record.sku or None) and record.sku[:100], item_type=record.type[:32], active=record.active)
     if existing is None:
-        session.add(AccountingItem(source="qbo", external_id=record.id, refreshed_at=utcnow(), **values))
+        session.add(AccountingItem(source=channel, external_id=record.id, refreshed_at=utcnow(), **values))
         return True
     changed = any(getattr(existing, k) != v for k, v in values.items())
     for key, value in values.items():
@@ -40,18 +40,19 @@ def _upsert(session: Session, record: ItemRecord, existing: AccountingItem | Non
     return changed
 
 
-def refresh_items(session: Session, source: SalesSource) -> RefreshResult:
-    """Copy every item (active and inactive) from the source, and commit.
+def refresh_items(session: Session, source: SalesSource, channel: str = "qbo") -> RefreshResult:
+    """Copy every item (active and inactive) from a channel's source, and commit.
 
-    Links and "not tracked" marks are ours and stay as they are.
+    Links and "not tracked" marks are ours and stay as they are; another channel's items are left alone
+    (a Xero ItemID may equal a QuickBooks item Id: they are told apart by their source).
     """
     records = list(source.list_items())  # read fully before taking the write lock
     with write_transaction(session):
-        existing = {i.external_id: i for i in session.scalars(select(AccountingItem).where(AccountingItem.source == "qbo"))}
+        existing = {i.external_id: i for i in session.scalars(select(AccountingItem).where(AccountingItem.source == channel))}
         added = changed = 0
         for record in records:
             before = existing.get(record.id)
-            if _upsert(session, record, before):
+            if _upsert(session, record, before, channel):
                 if before is None:
                     added += 1
                 else:
@@ -89,7 +90,7 @@ def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterabl
                 current = session.scalar(
                     select(AccountingItem).where(AccountingItem.source == "qbo", AccountingItem.external_id == record.id)
                 )
-                _upsert(session, record, current)
+                _upsert(session, record, current, "qbo")
     return unreadable
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from partsemble.connectors.base import SalesSource
 from partsemble.connectors.errors import ConnectorError
+from partsemble.models.sales import CHANNEL_NAMES
 from partsemble.models.sync import FailedDocument
 from partsemble.sync.errors import SourceUnavailable
 from partsemble.sync.items import RefreshResult, refresh_items
@@ -31,7 +32,7 @@ class SourceOpener(Protocol):
         SyncNotReady: nothing is connected. TokenKeyProblem: the stored tokens cannot be read.
     """
 
-    def __call__(self, config: Mapping[str, Any], *, retry_budget: Decimal | None = None) -> SalesSource: ...
+    def __call__(self, config: Mapping[str, Any], *, retry_budget: Decimal | None = None, channel: str = "qbo") -> SalesSource: ...
 
 
 def sync_now(
@@ -83,16 +84,16 @@ def retry_waiting(
     return sync_now(session, config, open_source, trigger="web", user_id=user_id, user_email=user_email, only_failed=True, item_ids=wanted)
 
 
-def refresh_item_list(session: Session, config: Mapping[str, Any], open_source: SourceOpener) -> RefreshResult:
-    """Copy the item list from the connected company, and commit.
+def refresh_item_list(session: Session, config: Mapping[str, Any], open_source: SourceOpener, channel: str = "qbo") -> RefreshResult:
+    """Copy a channel's item list from its connected company, and commit.
 
     Raises:
-        SyncNotStarted: SyncNotReady, TokenKeyProblem, or SourceUnavailable when QuickBooks
-        did not answer; nothing was written.
+        SyncNotStarted: SyncNotReady, TokenKeyProblem, or SourceUnavailable when the accounting
+        system did not answer; nothing was written.
     """
-    source = open_source(config)
+    source = open_source(config, channel=channel)
     try:
-        return refresh_items(session, source)
+        return refresh_items(session, source, channel)
     except ConnectorError as exc:
         session.rollback()
-        raise SourceUnavailable(f"QuickBooks did not answer properly ({exc.message}). Try again in a minute.") from exc
+        raise SourceUnavailable(f"{CHANNEL_NAMES[channel]} did not answer properly ({exc.message}). Try again in a minute.") from exc
