@@ -132,12 +132,13 @@ def suggested_initial_sync_date(today: date) -> date:
 
 
 def rotate_token_key(session: AnySession, config: Mapping[str, Any]) -> bool:
-    """Re-encrypt the stored tokens with the current PARTSEMBLE_TOKEN_KEY. Commits."""
+    """Re-encrypt every connection's stored tokens (QuickBooks and Xero) with the current PARTSEMBLE_TOKEN_KEY. Commits."""
     with write_transaction(session):
-        connection = current_connection(session)
-        if connection is None or not connection.refresh_token_enc:
+        connections = [c for c in session.scalars(select(Connection).order_by(Connection.id)) if c.refresh_token_enc]
+        if not connections:
             return False  # nothing was written: the commit ends a transaction that only read
         cipher = TokenCipher(config)
-        connection.access_token_enc = cipher.rotate(connection.access_token_enc)
-        connection.refresh_token_enc = cipher.rotate(connection.refresh_token_enc)
+        for connection in connections:
+            connection.access_token_enc = cipher.rotate(connection.access_token_enc)
+            connection.refresh_token_enc = cipher.rotate(connection.refresh_token_enc)
     return True

@@ -195,3 +195,18 @@ def test_only_admins_connect_xero(app, browser_for, role) -> None:  # type: igno
     b = browser_for(role)
     assert b.post("/connections/xero/connect", {"xero-initial_sync_date": "2026-02-01"}).status_code == 403
     assert b.get("/connections/xero/organisation").status_code == 403
+
+
+def test_rotating_the_token_key_rotates_the_xero_tokens_too(app) -> None:  # type: ignore[no-untyped-def]
+    from partsemble.connections.services import rotate_token_key
+    from partsemble.connections.tokens import TokenCipher
+
+    with app.app_context():
+        cipher = TokenCipher(app.config)
+        for provider, refresh in (("qbo", "qbo-refresh-1"), ("xero", REFRESH)):
+            db.session.add(Connection(provider=provider, status="connected", refresh_token_enc=cipher.encrypt(refresh)))
+        db.session.commit()
+        assert rotate_token_key(db.session, dict(app.config, TOKEN_KEY="a brand new token key", TOKEN_KEY_PREVIOUS="")) is True
+        stored = dict(db.session.execute(select(Connection.provider, Connection.refresh_token_enc)).tuples().all())
+    fresh = TokenCipher({"SECRET_KEY": "unrelated", "TOKEN_KEY": "a brand new token key"})
+    assert {provider: fresh.decrypt(token) for provider, token in stored.items()} == {"qbo": "qbo-refresh-1", "xero": REFRESH}
