@@ -185,7 +185,7 @@ def xero_callback() -> Response:
         return redirect(url_for("connections.settings"))
     code, initial = checked
     try:
-        grant = xero_connect.begin(current_app.config, requests.Session(), code=code, redirect_uri=redirect_uri(XERO))
+        grant = xero_connect.grant_from_code(current_app.config, requests.Session(), code=code, redirect_uri=redirect_uri(XERO))
     except services.ConnectError as exc:
         flash(str(exc), "error")
         return redirect(url_for("connections.settings"))

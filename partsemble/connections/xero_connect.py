@@ -49,7 +49,7 @@ def authorize_url(config: Mapping[str, Any], redirect_uri: str, state: str) -> s
     return oauth.authorize_url(config["XERO_AUTH_URL"], config["XERO_CLIENT_ID"], redirect_uri, state, scopes=config["XERO_SCOPES"])
 
 
-def begin(config: Mapping[str, Any], http: requests.Session, *, code: str, redirect_uri: str) -> Grant:
+def grant_from_code(config: Mapping[str, Any], http: requests.Session, *, code: str, redirect_uri: str) -> Grant:
     """Trade the callback's code for tokens and list the organisations they reach.
 
     Raises:

@@ -16,7 +16,15 @@ from tests.reliability.estate import browser, concrete, routes
 
 CSRF_REFUSED = "did not come from this site"
 # The QBO-compatible API of the sandbox authenticates with HTTP Basic or a bearer token, like Intuit's.
-CSRF_EXEMPT = {("sandbox_api.token", "POST"), ("sandbox_api.revoke", "POST"), ("sandbox_api.query", "POST")}
+# The sandbox's APIs authenticate every call with HTTP Basic or a bearer token, as Intuit's and Xero's do.
+CSRF_EXEMPT = {
+    ("sandbox_api.token", "POST"),
+    ("sandbox_api.revoke", "POST"),
+    ("sandbox_api.query", "POST"),
+    ("sandbox_api.xero_token", "POST"),
+    ("sandbox_api.xero_revoke", "POST"),
+    ("sandbox_api.xero_disconnect", "DELETE"),
+}
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
@@ -107,7 +115,7 @@ def test_every_state_change_refuses_a_missing_or_wrong_csrf_token(estate, sandbo
             refused += 1
         else:
             let_through.add((endpoint, method))
-    # Only the sandbox's QBO API, which authenticates every call with HTTP Basic or a bearer token, goes without.
+    # Only the sandbox's APIs (CSRF_EXEMPT) go without.
     assert let_through == (CSRF_EXEMPT if way == "no token" else set())
     assert counts(estate, sandbox) == before  # nothing was written, in Partsemble or in the sandbox company
     assert refused >= 40
