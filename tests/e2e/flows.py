@@ -29,7 +29,7 @@ def login(page: Page, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) 
 def connect(page: Page, initial: date = INITIAL_SYNC_DATE) -> None:
     """Settings > QuickBooks connection > Connect, approve on the sandbox's consent page, come back."""
     page.goto("/settings/connection")
-    page.get_by_label("Initial sync date").fill(initial.isoformat())
+    page.locator('[data-provider="qbo"]').get_by_label("Initial sync date").fill(initial.isoformat())
     page.get_by_role("button", name="Connect QuickBooks Online").click()
     page.wait_for_url(re.compile(r"/sandbox/oauth2/authorize\?"))
     page.locator("#approve").click()

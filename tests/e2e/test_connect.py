@@ -23,7 +23,7 @@ def test_connect_quickbooks_stores_the_connection_with_encrypted_tokens(page: Pa
     shot(page, "not-connected")
     assert server.scalar("SELECT count(*) FROM connections WHERE status = 'connected'") == 0
 
-    page.get_by_label("Initial sync date").fill(INITIAL_SYNC_DATE.isoformat())
+    page.locator('[data-provider="qbo"]').get_by_label("Initial sync date").fill(INITIAL_SYNC_DATE.isoformat())
     page.get_by_role("button", name="Connect QuickBooks Online").click()
     page.wait_for_url(re.compile(r"/sandbox/oauth2/authorize\?.*scope=com\.intuit\.quickbooks\.accounting"))
     expect(page.locator("#consent")).to_contain_text(COMPANY)

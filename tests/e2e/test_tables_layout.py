@@ -151,6 +151,7 @@ PAGES: list[tuple[str, str | Callable[[LiveServer], str], int]] = [
     ("costs-settings", "/settings/costs", 0),
     ("numbers-settings", "/settings/numbers-and-time", 0),
     ("connection", "/settings/connection", 0),
+    ("channels", "/settings/channels", 0),
     ("products-import", "/products/import", 0),
     ("lots-import", "/lots/import", 0),
     ("receive-lot", "/lots/receive", 0),
@@ -245,6 +246,7 @@ def test_every_template_with_a_table_is_checked() -> None:
     with_tables = sorted(str(p.relative_to(templates)) for p in templates.rglob("*.html") if "<table" in p.read_text())
     assert with_tables == [
         "auth/users.html",  # users
+        "connections/channels.html",  # channels
         "items/index.html",  # items
         "lots/_movements.html",  # product, lot
         "lots/_table.html",  # lots, product
