@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, se
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partsemble.models.base import Quantity, UTCDateTime, db, utcnow
+from partsemble.models.sales import CHANNEL_NAMES
 
 if TYPE_CHECKING:
     from partsemble.models.inventory import Lot
@@ -41,7 +42,8 @@ class Product(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    accounting_item: Mapped[AccountingItem | None] = relationship(back_populates="product", uselist=False)
+    # At most one item per channel (source): a product sold in QuickBooks and in Xero has two.
+    accounting_items: Mapped[list[AccountingItem]] = relationship(back_populates="product", order_by="AccountingItem.source")
     lots: Mapped[list[Lot]] = relationship(back_populates="product", lazy="dynamic")  # type: ignore[type-var]
 
     @staticmethod
@@ -52,21 +54,28 @@ class Product(db.Model):
     def type_label(self) -> str:
         return PRODUCT_TYPE_LABELS[self.type]
 
+    def accounting_item_for(self, source: str) -> AccountingItem | None:
+        """The item of this channel (qbo, xero) the product is linked to, if any."""
+        return next((item for item in self.accounting_items if item.source == source), None)
+
     @property
     def is_finished_good(self) -> bool:
         return self.type == "finished_good"
 
 
+# The channels whose accounting items are copied (AccountingItem.source); manual sales have no items.
+ITEM_SOURCES = ("qbo", "xero")
 ITEM_TYPES = ("Inventory", "NonInventory", "Service", "Group", "Category")
 # Lines of these item types carry goods: unlinked, they block the document.
 STOCK_LIKE_ITEM_TYPES = ("Inventory", "NonInventory")
 
 
 class AccountingItem(db.Model):
-    """An item of the connected accounting system (a QBO Item)."""
+    """An item of a connected accounting system: a QBO Item (source "qbo") or a Xero Item ("xero")."""
 
     __tablename__ = "accounting_items"
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    # One item of each channel per product: (source, product_id) is unique, product_id alone is not.
+    __table_args__ = (UniqueConstraint("source", "external_id"), UniqueConstraint("source", "product_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(16), default="qbo")
@@ -75,11 +84,15 @@ class AccountingItem(db.Model):
     sku: Mapped[str | None] = mapped_column(String(100))
     item_type: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
-    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), unique=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     not_tracked: Mapped[bool] = mapped_column(default=False)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    product: Mapped[Product | None] = relationship(back_populates="accounting_item")
+    product: Mapped[Product | None] = relationship(back_populates="accounting_items")
+
+    @property
+    def channel_name(self) -> str:
+        return CHANNEL_NAMES.get(self.source, self.source)
 
     @property
     def is_stock_like(self) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Numeric, Select, cast, func, select, type_coerce
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from partsemble.domain.money import cents
 from partsemble.lots.queries import stock_figures
@@ -40,7 +40,8 @@ _HELD = (Lot.product_id == Product.id, Lot.status == "active", Lot.quantity_rema
 _HELD_VALUE = func.sum(_exact(Lot.quantity_remaining) * _exact(Lot.unit_cost))
 STOCK_VALUE = select(func.coalesce(_HELD_VALUE, 0)).where(*_HELD).scalar_subquery()
 AVERAGE_COST = select(_HELD_VALUE.op("/")(func.sum(_exact(Lot.quantity_remaining)))).where(*_HELD).scalar_subquery()
-ITEM_NAME = select(AccountingItem.name).where(AccountingItem.product_id == Product.id).scalar_subquery()
+# A product may be linked to an item of each channel: it sorts by the first of their names.
+ITEM_NAME = select(func.min(AccountingItem.name)).where(AccountingItem.product_id == Product.id).scalar_subquery()
 
 TABLE = SortableTable(
     {
@@ -60,7 +61,7 @@ BY_NAME = Sort("name", False)
 
 def products_query(filters: ProductFilters, order: Sort = BY_NAME) -> Select[tuple[Product]]:
     """The filtered products in the asked order, ties by id (by name by default)."""
-    query = select(Product).options(joinedload(Product.accounting_item))
+    query = select(Product).options(selectinload(Product.accounting_items))
     if filters.q:
         like = f"%{filters.q.strip()}%"
         query = query.where(Product.name.ilike(like) | Product.sku.ilike(like))

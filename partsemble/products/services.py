@@ -26,6 +26,7 @@ class ProductInput:
     type: str
     unit: str = "each"
     accounting_item_external_id: str | None = None
+    accounting_item_source: str = "qbo"  # the item's channel (AccountingItem.source)
 
 
 def parse_product(name: object, sku: object, type_: object, unit: object) -> ProductInput:
@@ -96,6 +97,8 @@ def set_active(session: AnySession, product_id: int, active: bool) -> Product:
 
 
 PRODUCT_CSV_COLUMNS = ("sku", "name", "type", "unit")
+# The accounting_channel column of an import: which channel's item accounting_item names (QuickBooks when empty).
+ITEM_CHANNELS = {"": "qbo", "qbo": "qbo", "quickbooks": "qbo", "xero": "xero"}
 
 
 @dataclass(frozen=True)
@@ -106,19 +109,20 @@ class ImportResult:
 
 
 def import_products(session: AnySession, data: bytes | str) -> ImportResult:
-    """Upsert products by SKU from a CSV (sku,name,type,unit[,accounting_item]), all or nothing.
+    """Upsert products by SKU from a CSV (sku,name,type,unit[,accounting_item][,accounting_channel]), all or nothing.
 
-    `accounting_item` holds an item Id of the connected accounting system; the
-    item must be in the local item list and not linked to another product.
+    `accounting_item` holds an item Id of a connected accounting system, QuickBooks unless
+    `accounting_channel` says Xero; the item must be in the local item list and not linked to another
+    product. Linking replaces the product's item of that channel (its item of the other channel stays).
 
     Raises:
         CsvRejected: every bad row with its column; nothing is written.
     """
-    rows = read_rows(data, PRODUCT_CSV_COLUMNS, optional=("accounting_item",))
+    rows = read_rows(data, PRODUCT_CSV_COLUMNS, optional=("accounting_item", "accounting_channel"))
     existing = {p.sku_key: p for p in session.scalars(select(Product))}
-    items = {i.external_id: i for i in session.scalars(select(AccountingItem).where(AccountingItem.source == "qbo"))}
+    items = {(i.source, i.external_id): i for i in session.scalars(select(AccountingItem))}
     seen: dict[str, int] = {}
-    claimed: dict[str, str] = {}
+    claimed: dict[tuple[str, str], str] = {}
 
     def parse(line: int, values: dict[str, str]) -> ProductInput:
         data_row = parse_product(values.get("name"), values.get("sku"), values.get("type"), values.get("unit"))
@@ -127,17 +131,21 @@ def import_products(session: AnySession, data: bytes | str) -> ImportResult:
             raise InputError(f"SKU {data_row.sku} appears again (first on row {seen[key]})", "sku")
         seen[key] = line
         item_id = (values.get("accounting_item") or "").strip() or None
+        source = ITEM_CHANNELS.get((values.get("accounting_channel") or "").strip().casefold())
+        if source is None:
+            raise InputError("accounting_channel must be QuickBooks or Xero (or empty for QuickBooks)", "accounting_channel")
         if item_id is not None:
-            item = items.get(item_id)
+            item = items.get((source, item_id))
+            channel = "Xero" if source == "xero" else "QuickBooks"
             if item is None:
-                raise InputError(f"no accounting item has the Id {item_id!r}; refresh the item list first", "accounting_item")
+                raise InputError(f"no accounting item has the Id {item_id!r} in {channel}; refresh the item list first", "accounting_item")
             product = existing.get(key)
             if item.product_id is not None and (product is None or item.product_id != product.id):
                 raise InputError(f"item {item_id} ({item.name}) is already linked to another product", "accounting_item")
-            if item_id in claimed:
-                raise InputError(f"item {item_id} is also claimed by SKU {claimed[item_id]}", "accounting_item")
-            claimed[item_id] = data_row.sku
-        return ProductInput(data_row.name, data_row.sku, data_row.type, data_row.unit, item_id)
+            if (source, item_id) in claimed:
+                raise InputError(f"item {item_id} is also claimed by SKU {claimed[(source, item_id)]}", "accounting_item")
+            claimed[(source, item_id)] = data_row.sku
+        return ProductInput(data_row.name, data_row.sku, data_row.type, data_row.unit, item_id, source)
 
     inputs: list[ProductInput] = collect(rows, parse)
     with write_transaction(session):
@@ -154,14 +162,18 @@ def import_products(session: AnySession, data: bytes | str) -> ImportResult:
             product.name, product.sku, product.type, product.unit = item_input.name, item_input.sku, item_input.type, item_input.unit
             if item_input.accounting_item_external_id:
                 session.flush()
+                source = item_input.accounting_item_source
                 item = session.scalar(
                     select(AccountingItem).where(
-                        AccountingItem.source == "qbo", AccountingItem.external_id == item_input.accounting_item_external_id
+                        AccountingItem.source == source, AccountingItem.external_id == item_input.accounting_item_external_id
                     )
                 )
                 assert item is not None  # checked above, within the same request
                 if item.product_id != product.id:
-                    previous = session.scalar(select(AccountingItem).where(AccountingItem.product_id == product.id))
+                    # The product's item of this channel gives way; its item of another channel stays linked.
+                    previous = session.scalar(
+                        select(AccountingItem).where(AccountingItem.product_id == product.id, AccountingItem.source == source)
+                    )
                     if previous is not None:
                         previous.product_id = None
                         session.flush()

@@ -43,11 +43,22 @@ def concrete(rule: str) -> str:
 
 
 def routes(app: Flask) -> dict[tuple[str, str], str]:
-    return {(rule.endpoint, method): rule.rule for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}}
+    """Every rule by (endpoint, method). An endpoint's later rules (an item's Xero pages beside its
+    QuickBooks ones) are named by the defaults they give the view, "items.link[source=xero]", so each
+    rule is walked and written down."""
+    found: dict[tuple[str, str], str] = {}
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            key = (rule.endpoint, method)
+            if key in found:
+                key = (rule.endpoint + "[" + ",".join(f"{k}={v}" for k, v in sorted((rule.defaults or {}).items())) + "]", method)
+            assert key not in found, f"two rules of {rule.endpoint} give its view the same defaults"
+            found[key] = rule.rule
+    return found
 
 
 def build_estate(app: Flask, sandbox: SandboxCompany) -> Flask:
-    """One of everything a route can name: product 1, lot 1, manual sale 1, sync run 1, item 7, a user to edit, sandbox invoice 1."""
+    """One of everything a route can name: product 1, lot 1, manual sale 1, sync run 1, item 7 (QuickBooks and Xero), a user to edit, sandbox invoice 1."""
     from partsemble.auth.services import create_user
     from partsemble.models.catalog import AccountingItem
     from partsemble.models.sync import Connection, SyncRun
@@ -58,6 +69,7 @@ def build_estate(app: Flask, sandbox: SandboxCompany) -> Flask:
         factories.product("WICK", "Wick", kind="component")
         factories.lot(good, "20", "4.5", date(2026, 1, 1), "L1")
         db.session.add(AccountingItem(source="qbo", external_id="7", name="Soap", item_type="Inventory"))
+        db.session.add(AccountingItem(source="xero", external_id="7", name="Soap (Xero)", item_type="Inventory"))  # the same Id
         # Disconnected: no route may reach out to QuickBooks from this test.
         db.session.add(Connection(provider="qbo", realm_id="1", status="disconnected", initial_sync_date=date(2026, 1, 1)))
         db.session.add(SyncRun(started_by="ana@example.com", trigger="web", status="succeeded"))

@@ -39,6 +39,12 @@ EXPECTED = {
     ("items.unlink", "POST"): (302, 403, 302, 302),
     ("items.bulk_create", "POST"): (302, 403, 302, 302),
     ("items.refresh", "POST"): (302, 403, 302, 302),
+    ("items.detail[source=xero]", "GET"): (302, 200, 200, 200),  # a Xero item's pages: /items/xero/<Id>...
+    ("items.create_product[source=xero]", "POST"): (302, 403, 302, 302),
+    ("items.link[source=xero]", "POST"): (302, 403, 400, 400),
+    ("items.mark_not_tracked[source=xero]", "POST"): (302, 403, 302, 302),
+    ("items.mark_tracked[source=xero]", "POST"): (302, 403, 302, 302),
+    ("items.unlink[source=xero]", "POST"): (302, 403, 302, 302),
     ("auth.login", "GET"): (200, 302, 302, 302),
     ("auth.login", "POST"): (400, 302, 302, 302),
     ("auth.logout", "POST"): (302, 302, 302, 302),

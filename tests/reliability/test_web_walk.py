@@ -174,6 +174,7 @@ PARAMETERS = (
     "code",
     "error",
     "realmId",
+    "channel",
 )
 JUNK = [
     "\x00",
