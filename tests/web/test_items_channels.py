@@ -48,7 +48,7 @@ def books(app, users):  # type: ignore[no-untyped-def]
                 Connection(provider="qbo", realm_id="1", company_name="Juniper (QuickBooks)", status="connected"),
                 Connection(provider="xero", realm_id="x-1", company_name="Juniper (Xero)", status="connected"),
                 AccountingItem(source="qbo", external_id="41", name="Lavender Candle", item_type="Inventory", sku="CND-LAV"),
-                AccountingItem(source="xero", external_id="41", name="Oatmeal bar", item_type="Inventory", sku="soap-oat"),
+                AccountingItem(source="xero", external_id="41", name="Oatmeal bar", item_type="Inventory", sku="Soap-OAT"),
                 AccountingItem(source="xero", external_id="77", name="Candle, lavender (8 oz)", item_type="Inventory", sku="LAV8"),
                 AccountingItem(source="qbo", external_id="42", name="Lavender Candle (old)", item_type="Inventory", sku=None),
             ]
@@ -111,7 +111,7 @@ def test_linking_a_xero_item_leaves_the_quickbooks_item_of_the_same_id_alone(app
     created = member.post("/items/xero/41/create-product", {"type": "finished_good"})
     assert created.status_code == 302 and created.headers["Location"] == "/items/xero/41"
     # The Xero item's Code is taken: SOAP-OAT exists (case aside), so nothing was created.
-    assert "A product with the SKU soap-oat exists already" in member.get("/items/xero/41").get_data(as_text=True)
+    assert "A product with the SKU Soap-OAT exists already" in member.get("/items/xero/41").get_data(as_text=True)
     with app.app_context():
         assert links()[("xero", "41")] is None
     member.post("/items/xero/77/create-product", {"type": "finished_good"})
@@ -169,7 +169,7 @@ def test_a_xero_item_suggests_the_product_whose_sku_is_its_code(app, books, memb
         html = member.get(path).get_data(as_text=True)
         return re.findall(r'<button type="submit" class="link">Link to ([^<]+)</button>', html)
 
-    assert suggested("/items/xero/41")[0] == "Oat Soap"  # Code soap-oat is the SKU SOAP-OAT, whatever the case
+    assert suggested("/items/xero/41")[0] == "Oat Soap"  # Code Soap-OAT is the SKU SOAP-OAT, whatever the case
     assert "Lavender Candle 8oz" in suggested("/items/xero/77")
     assert "Lavender Candle 8oz" not in suggested("/items/42")  # linked to another QuickBooks item
     member.post("/items/xero/77/link", {"product_id": str(candle)})
