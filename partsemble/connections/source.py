@@ -30,7 +30,8 @@ def retry_policy(config: Mapping[str, Any], budget: Decimal | None = None) -> Re
 
 
 def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = None, channel: str = "qbo") -> SalesSource:
-    """The connected company of a channel as a SalesSource (tests may inject one through SALES_SOURCE_FACTORY).
+    """The connected company of a channel as a SalesSource (tests may inject one through
+    SALES_SOURCE_FACTORIES, a factory per channel, or SALES_SOURCE_FACTORY for any channel).
 
     `retry_budget` caps the time spent retrying one request (a web sync passes its time limit).
 
@@ -38,6 +39,9 @@ def open_source(config: Mapping[str, Any], *, retry_budget: Decimal | None = Non
         SyncNotReady: nothing is connected.
         TokenKeyProblem: the stored tokens cannot be decrypted with the configured keys.
     """
+    factories = config.get("SALES_SOURCE_FACTORIES") or {}  # per channel
+    if channel in factories:
+        return factories[channel]()
     factory = config.get("SALES_SOURCE_FACTORY")
     if factory is not None:
         return factory()

@@ -60,8 +60,6 @@ class SyncRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fetched: Mapped[int] = mapped_column(default=0)
     processed: Mapped[int] = mapped_column(default=0)
     created: Mapped[int] = mapped_column(default=0)
@@ -74,12 +72,50 @@ class SyncRun(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")
 
     problems: Mapped[list[SyncError]] = relationship(back_populates="run", cascade="all, delete-orphan", order_by="SyncError.id")
+    channels: Mapped[list[SyncRunChannel]] = relationship(back_populates="run", cascade="all, delete-orphan", order_by="SyncRunChannel.id")
 
     @property
     def duration_seconds(self) -> int | None:
         if self.finished_at is None:
             return None
         return int((self.finished_at - self.started_at).total_seconds())
+
+
+CHANNEL_RUN_STATUSES = ("running", "succeeded", "failed")
+
+
+class SyncRunChannel(db.Model):
+    """What one run did in one channel (QuickBooks, Xero): its counts, outcome and the window it read.
+
+    A run syncs every active channel in turn; the run's own counts are the sums of these rows.
+    """
+
+    __tablename__ = "sync_run_channels"
+    __table_args__ = (
+        UniqueConstraint("run_id", "source"),
+        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),
+        Index("ix_sync_run_channels_source_window_end", "source", "window_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text, default="")
+    # The source's changes read: after window_start (None: from the start), up to the source's clock
+    # at its first answer (window_end), which bounds what a run that stopped part way may have applied.
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fetched: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    voided: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    recosted: Mapped[int] = mapped_column(default=0)
+
+    run: Mapped[SyncRun] = relationship(back_populates="channels")
 
 
 class SyncError(db.Model):
@@ -89,6 +125,7 @@ class SyncError(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="qbo", server_default="qbo")
     external_type: Mapped[str] = mapped_column(String(24))
     external_id: Mapped[str] = mapped_column(String(64))
     doc_number: Mapped[str] = mapped_column(String(64), default="")

@@ -13,7 +13,7 @@ from partsemble.connectors.base import SalesSource
 from partsemble.connectors.errors import WindowTooLarge
 from partsemble.domain.documents import SYNCED_DOCUMENT_TYPES, Deletion, DocumentType
 from partsemble.models.sales import Sale
-from partsemble.models.sync import FailedDocument, SyncRun
+from partsemble.models.sync import FailedDocument, SyncRunChannel
 from partsemble.models.transactions import write_transaction
 from partsemble.sync.inbox import Inbox
 from partsemble.sync.lookup import sales_by_key
@@ -60,36 +60,38 @@ def stage_backfill(session: Session, source: SalesSource, inbox: Inbox, window: 
     return staged
 
 
-def unkeyed_failures(session: Session) -> list[tuple[str, str]]:
-    """Open failures of documents whose Id could not be read: no read by Id can retry them."""
-    return [key for key in _failed_keys(session) if key[1] == ""]
+def unkeyed_failures(session: Session, channel: str = "qbo") -> list[tuple[str, str]]:
+    """A channel's open failures of documents whose Id could not be read: no read by Id can retry them."""
+    return [key for key in _failed_keys(session, channel) if key[1] == ""]
 
 
 def close_unkeyed_failures(session: Session, inbox: Inbox) -> int:
     """After a full re-read of the changes they came in, close the failures without an Id that it
     did not meet again: their document now reads (and was staged under its Id) or is gone."""
-    gone = [key for key in unkeyed_failures(session) if key not in inbox]
+    gone = [key for key in unkeyed_failures(session, inbox.channel) if key not in inbox]
     if gone:
         with write_transaction(session):
-            resolve(session, gone)
+            resolve(session, gone, inbox.channel)
     return len(gone)
 
 
-def deletions_wanted(session: Session, since: datetime | None, run_id: int | None, overlap: timedelta) -> tuple[bool, datetime | None]:
-    """Whether this run must look for documents deleted upstream, and since when (None: only an
-    Id comparison reaches far enough back)."""
+def deletions_wanted(
+    session: Session, since: datetime | None, run_id: int | None, overlap: timedelta, channel: str = "qbo"
+) -> tuple[bool, datetime | None]:
+    """Whether this run must look for documents of a channel deleted upstream, and since when (None:
+    only an Id comparison reaches far enough back)."""
     if since is not None:
         return True, since
-    # No sync has succeeded yet, but one that stopped part way (the web time limit) may have applied
-    # documents that were deleted upstream since. Whatever it applied, it read after the source's
-    # clock at its first answer (window_end): the earliest such run bounds every deletion we missed.
-    others = select(func.min(SyncRun.window_end))
-    earliest = session.scalar(others if run_id is None else others.where(SyncRun.id != run_id))
+    # No sync of the channel has succeeded yet, but one that stopped part way (the web time limit) may
+    # have applied documents that were deleted upstream since. Whatever it applied, it read after the
+    # source's clock at its first answer (window_end): the earliest such run bounds every deletion we missed.
+    others = select(func.min(SyncRunChannel.window_end)).where(SyncRunChannel.source == channel)
+    earliest = session.scalar(others if run_id is None else others.where(SyncRunChannel.run_id != run_id))
     if earliest is not None:
         return True, earliest - overlap
     # Sales without a recorded run (or a dead run's failures): nothing bounds them, so compare Ids.
-    holds = session.scalar(select(exists().where(Sale.source == "qbo", Sale.status == "active")))
-    return bool(holds) or bool(_failed_keys(session)), None
+    holds = session.scalar(select(exists().where(Sale.source == channel, Sale.status == "active")))
+    return bool(holds) or bool(_failed_keys(session, channel)), None
 
 
 def stage_deletions(session: Session, source: SalesSource, inbox: Inbox, since: datetime | None, now: datetime, not_before: date) -> int:
@@ -102,25 +104,25 @@ def stage_deletions(session: Session, source: SalesSource, inbox: Inbox, since: 
         except WindowTooLarge:
             deletions = None
     if deletions is None:
-        deletions = _compare_ids(session, source, not_before)
+        deletions = _compare_ids(session, source, not_before, inbox.channel)
     keys = [(str(d.type), d.id) for d in deletions if (str(d.type), d.id) not in inbox]
-    dates = _local_dates(session, keys)
+    dates = _local_dates(session, keys, inbox.channel)
     # Only what we hold (or failed on) needs undoing; the rest never reached us.
-    failed = _failed_keys(session)
+    failed = _failed_keys(session, inbox.channel)
     relevant = [d for d in deletions if (str(d.type), d.id) in dates or (str(d.type), d.id) in failed]
     with write_transaction(session):
         added = inbox.add([d for d in relevant if (str(d.type), d.id) not in inbox], deletion_dates=dates)
     return added
 
 
-def _compare_ids(session: Session, source: SalesSource, not_before: date) -> list[Deletion]:
-    """Local active documents that the source no longer has, type by type."""
+def _compare_ids(session: Session, source: SalesSource, not_before: date, channel: str) -> list[Deletion]:
+    """A channel's local active documents that its source no longer has, type by type."""
     found: list[Deletion] = []
     for doc_type in SYNCED_DOCUMENT_TYPES:
         local = dict(
             session.execute(
                 select(Sale.external_id, Sale.txn_date).where(
-                    Sale.source == "qbo", Sale.external_type == str(doc_type), Sale.status == "active", Sale.txn_date >= not_before
+                    Sale.source == channel, Sale.external_type == str(doc_type), Sale.status == "active", Sale.txn_date >= not_before
                 )
             )
             .tuples()
@@ -133,18 +135,21 @@ def _compare_ids(session: Session, source: SalesSource, not_before: date) -> lis
     return found
 
 
-def _local_dates(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], date]:
-    return {key: values[0] for key, values in sales_by_key(session, keys, Sale.txn_date).items()}
+def _local_dates(session: Session, keys: list[tuple[str, str]], channel: str) -> dict[tuple[str, str], date]:
+    return {key: values[0] for key, values in sales_by_key(session, keys, Sale.txn_date, source=channel).items()}
 
 
-def _failed_keys(session: Session) -> set[tuple[str, str]]:
-    return set(session.execute(select(FailedDocument.external_type, FailedDocument.external_id)).tuples().all())
+def _failed_keys(session: Session, channel: str) -> set[tuple[str, str]]:
+    query = select(FailedDocument.external_type, FailedDocument.external_id).where(FailedDocument.source == channel)
+    return set(session.execute(query).tuples().all())
 
 
 def stage_failures(session: Session, source: SalesSource, inbox: Inbox, item_ids: Sequence[str] | None = None) -> int:
-    """Re-read every open failed document by id (even if it never changed upstream); with
-    `item_ids`, only those waiting on one of these items."""
-    query = select(FailedDocument.external_type, FailedDocument.external_id, FailedDocument.txn_date)
+    """Re-read every open failed document of the inbox's channel by id (even if it never changed
+    upstream); with `item_ids`, only those waiting on one of these items."""
+    query = select(FailedDocument.external_type, FailedDocument.external_id, FailedDocument.txn_date).where(
+        FailedDocument.source == inbox.channel
+    )
     if item_ids is not None:
         query = query.where(FailedDocument.item_external_id.in_(item_ids))
     wanted: dict[str, list[str]] = defaultdict(list)

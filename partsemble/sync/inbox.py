@@ -26,11 +26,13 @@ Record = SalesDocument | DocumentProblem | Deletion
 
 
 class Inbox:
-    """One run's staged documents. Writes join the caller's transaction."""
+    """One run's staged documents of one channel (a run stages and applies its channels one after
+    the other). Writes join the caller's transaction."""
 
-    def __init__(self, session: Session, run_id: int) -> None:
+    def __init__(self, session: Session, run_id: int, channel: str = "qbo") -> None:
         self.session = session
         self.run_id = run_id
+        self.channel = channel
         self._seen: set[tuple[str, str]] = set()
         self.unchanged = 0  # documents read whose version is already applied: never staged
 
@@ -47,7 +49,7 @@ class Inbox:
         keys = [(str(r.type), r.id) for r in batch if isinstance(r, SalesDocument)]
         applied = {
             key: version
-            for key, (version, status) in sales_by_key(self.session, keys, Sale.version, Sale.status).items()
+            for key, (version, status) in sales_by_key(self.session, keys, Sale.version, Sale.status, source=self.channel).items()
             if status != "deleted"
         }
         fresh = []

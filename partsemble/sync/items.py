@@ -15,6 +15,7 @@ from partsemble.domain.documents import ItemRecord
 from partsemble.domain.sale_plan import ItemLink
 from partsemble.models.base import utcnow
 from partsemble.models.catalog import AccountingItem, Product
+from partsemble.models.sales import CHANNEL_NAMES
 from partsemble.models.transactions import write_transaction
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,8 @@ def refresh_items(session: Session, source: SalesSource, channel: str = "qbo") -
     return RefreshResult(added, changed, len(records))
 
 
-def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterable[str]) -> dict[str, str]:
-    """Read items the local list does not know yet (a sync met them) and store them; commit.
+def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterable[str], channel: str = "qbo") -> dict[str, str]:
+    """Read items of a channel the local list does not know yet (a sync met them) and store them; commit.
 
     An item that cannot be read is left out and returned with the reason, in words for the
     documents that need it: only those fail (and are retried on the next sync), the rest go on.
@@ -70,7 +71,9 @@ def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterabl
         AuthError: our access was refused; nothing else could be read either.
     """
     wanted = list(item_ids)
-    known = set(session.scalars(select(AccountingItem.external_id).where(AccountingItem.external_id.in_(wanted))))
+    known = set(
+        session.scalars(select(AccountingItem.external_id).where(AccountingItem.source == channel, AccountingItem.external_id.in_(wanted)))
+    )
     missing = [i for i in wanted if i not in known]
     records = []
     unreadable: dict[str, str] = {}
@@ -83,31 +86,31 @@ def fetch_unknown_items(session: Session, source: SalesSource, item_ids: Iterabl
             raise
         except ConnectorError as exc:
             log.warning("reading item %s failed: %s %s (intuit_tid=%s)", item_id, type(exc).__name__, exc.message, exc.tid)
-            unreadable[item_id] = _unreadable_reason(exc)
+            unreadable[item_id] = _unreadable_reason(exc, CHANNEL_NAMES[channel])
     if records:
         with write_transaction(session):
             for record in records:
                 current = session.scalar(
-                    select(AccountingItem).where(AccountingItem.source == "qbo", AccountingItem.external_id == record.id)
+                    select(AccountingItem).where(AccountingItem.source == channel, AccountingItem.external_id == record.id)
                 )
-                _upsert(session, record, current, "qbo")
+                _upsert(session, record, current, channel)
     return unreadable
 
 
-def _unreadable_reason(exc: ConnectorError) -> str:
+def _unreadable_reason(exc: ConnectorError, system: str) -> str:
     if isinstance(exc, RateLimited):
-        return "QuickBooks asked us to slow down"
+        return f"{system} asked us to slow down"
     if isinstance(exc, BadRequest):
-        return f"QuickBooks refused the request: {exc.message}"
-    return f"QuickBooks did not answer properly: {exc.message}"
+        return f"{system} refused the request: {exc.message}"
+    return f"{system} did not answer properly: {exc.message}"
 
 
-def item_links(session: Session) -> dict[str, ItemLink]:
-    """Every item with what it is linked to, for costing documents."""
+def item_links(session: Session, channel: str = "qbo") -> dict[str, ItemLink]:
+    """Every item of a channel with what it is linked to, for costing its documents."""
     rows = session.execute(
         select(AccountingItem, Product.type, Product.name)
         .outerjoin(Product, Product.id == AccountingItem.product_id)
-        .where(AccountingItem.source == "qbo")
+        .where(AccountingItem.source == channel)
     ).all()
     return {
         item.external_id: ItemLink(

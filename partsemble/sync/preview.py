@@ -11,7 +11,7 @@ and at most MAX_CHANGE_PAGES of them), at most MAX_ITEM_LOOKUPS items read one b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -88,37 +88,50 @@ class Preview:
         return sum(1 for row in self.rows if row.action == action)
 
 
-def preview_sync(session: Session, source: SalesSource, clock: Callable[[], datetime] = utcnow) -> Preview:
-    """What the next sync would do, without changing anything.
+def preview_sync(session: Session, source: SalesSource, clock: Callable[[], datetime] = utcnow, channel: str = "qbo") -> Preview:
+    """What the next sync of one channel would do, without changing anything; see preview_channels."""
+    return preview_channels(session, {channel: source}, clock)
+
+
+def preview_channels(session: Session, sources: Mapping[str, SalesSource], clock: Callable[[], datetime] = utcnow) -> Preview:
+    """What the next sync would do, channel after channel as the sync reads them (each bounded by
+    LIMIT), without changing anything.
 
     Raises:
         SyncNotReady, SyncBusy, PreviewBusy, ConnectorError: nothing to preview, a sync or another
-            preview is running, or QBO failed.
+            preview is running, or a source failed.
     """
     with one_preview(session, clock()):
-        return _preview(session, source, clock)
+        return _preview(session, sources, clock)
 
 
-def _preview(session: Session, source: SalesSource, clock: Callable[[], datetime]) -> Preview:
-    connection = connection_for_sync(session)
+def _preview(session: Session, sources: Mapping[str, SalesSource], clock: Callable[[], datetime]) -> Preview:
     holder = lock.current_holder(session)
     if holder is not None:
         raise lock.SyncBusy(holder)
-    since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
-    assert not_before is not None
-    window = backfill_window(connection.synced_from, not_before)
-    records, extra, incomplete = _collect(session, source, since, not_before, window, clock)
-    items = item_links(session)
-    _look_up_items(source, records.values(), items)
-    ordered = sorted(records.values(), key=lambda r: (_day(session, r), _created(r), str(r.type), r.id))
+    plans = []
+    not_shown, incomplete = 0, False
+    for channel, source in sources.items():
+        connection = connection_for_sync(session, channel)
+        since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
+        assert not_before is not None
+        window = backfill_window(connection.synced_from, not_before)
+        records, extra, cut = _collect(session, source, since, not_before, window, clock, channel)
+        items = item_links(session, channel)
+        _look_up_items(source, records.values(), items)
+        ordered = sorted(records.values(), key=lambda r: (_day(session, r, channel), _created(r), str(r.type), r.id))
+        plans.append((channel, ordered, items, restock))
+        not_shown, incomplete = not_shown + extra, incomplete or cut
+        session.rollback()
     rows: list[PreviewRow] = []
-    begin_write(session)
+    begin_write(session)  # one transaction for every channel: a later channel sees the lots an earlier one would take
     try:
-        for record in ordered:
-            rows.append(_simulate(session, record, items, restock))
+        for channel, ordered, items, restock in plans:
+            for record in ordered:
+                rows.append(_simulate(session, record, items, restock, channel))
     finally:
         session.rollback()
-    return Preview(rows, extra, incomplete)
+    return Preview(rows, not_shown, incomplete)
 
 
 def _look_up_items(source: SalesSource, records: Iterable[SalesDocument | DocumentProblem | Deletion], items: dict[str, ItemLink]) -> None:
@@ -143,6 +156,7 @@ def _collect(
     not_before: date,  # type: ignore[no-untyped-def]
     window: tuple[date, date] | None,
     clock: Callable[[], datetime],
+    channel: str,
 ):
     records: dict[tuple[str, str], SalesDocument | DocumentProblem | Deletion] = {}
     extra = 0
@@ -168,12 +182,13 @@ def _collect(
                 for record in source.get_documents(doc_type, ids[:room]):
                     records[(str(record.type), record.id)] = record
     # As the sync does: after a first sync that stopped part way too (the preview shows what CDC reaches).
-    wanted, deleted_since = deletions_wanted(session, since, None, SyncSettings().overlap)
+    wanted, deleted_since = deletions_wanted(session, since, None, SyncSettings().overlap, channel)
     if wanted and deleted_since is not None and (records_clock or clock()) - deleted_since <= CDC_REACH:
         for deletion in source.deletions(deleted_since):
             records.setdefault((str(deletion.type), deletion.id), deletion)
     failed: dict[str, list[str]] = {}
-    for doc_type, doc_id in session.execute(select(FailedDocument.external_type, FailedDocument.external_id)).tuples():
+    failed_query = select(FailedDocument.external_type, FailedDocument.external_id).where(FailedDocument.source == channel)
+    for doc_type, doc_id in session.execute(failed_query).tuples():
         if doc_id and (doc_type, doc_id) not in records:  # without an Id it cannot be read by Id
             failed.setdefault(doc_type, []).append(doc_id)
     for doc_type, ids in failed.items():
@@ -186,9 +201,9 @@ def _collect(
     return records, extra, incomplete
 
 
-def _day(session: Session, record: SalesDocument | DocumentProblem | Deletion) -> date:
+def _day(session: Session, record: SalesDocument | DocumentProblem | Deletion, channel: str) -> date:
     if isinstance(record, Deletion):
-        sale = find_sale(session, "qbo", str(record.type), record.id)
+        sale = find_sale(session, channel, str(record.type), record.id)
         return sale.txn_date if sale is not None else date.min
     return record.txn_date or date.min
 
@@ -198,11 +213,11 @@ def _created(record: SalesDocument | DocumentProblem | Deletion) -> str:
     return stamp.isoformat() if stamp else ""
 
 
-def _simulate(session: Session, record, items: dict[str, ItemLink], restock: bool) -> PreviewRow:  # type: ignore[no-untyped-def]
+def _simulate(session: Session, record, items: dict[str, ItemLink], restock: bool, channel: str) -> PreviewRow:  # type: ignore[no-untyped-def]
     if isinstance(record, DocumentProblem):
         return PreviewRow(str(record.type), record.number, record.customer_name, record.txn_date, "fail", error=record.message)
-    ctx = ApplyContext(session, items, "qbo", None, None, restock)
-    existing = find_sale(session, "qbo", str(record.type), record.id)
+    ctx = ApplyContext(session, items, channel, None, None, restock)
+    existing = find_sale(session, channel, str(record.type), record.id)
     if isinstance(record, Deletion):
         if existing is None or existing.status != "active":
             return PreviewRow(str(record.type), record.id, "", None, "skip")
@@ -223,7 +238,7 @@ def _simulate(session: Session, record, items: dict[str, ItemLink], restock: boo
         return PreviewRow(str(record.type), record.number, record.customer.name, record.txn_date, "skip")
     if outcome is Outcome.VOIDED:
         return before or PreviewRow(str(record.type), record.number, record.customer.name, record.txn_date, "void")
-    sale = find_sale(session, "qbo", str(record.type), record.id)
+    sale = find_sale(session, channel, str(record.type), record.id)
     assert sale is not None
     return _row(sale, "create" if outcome is Outcome.CREATED else "update")
 

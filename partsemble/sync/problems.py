@@ -26,6 +26,7 @@ class Failures:
     open_keys: set[tuple[str, str]]
     # The item list as the run knows it: which lines of a failed document would be revenue.
     items: Mapping[str, ItemLink] = field(default_factory=dict)
+    source: str = "qbo"  # the channel of the documents
     _rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, record: SalesDocument | DocumentProblem, code: str, message: str, item_id: str = "", item_name: str = "") -> None:
@@ -51,20 +52,25 @@ class Failures:
             return
         now = utcnow()
         session.execute(
-            insert(SyncError.__table__), [{"run_id": self.run_id, **{k: v for k, v in row.items() if k != "revenue"}} for row in self._rows]
+            insert(SyncError.__table__),
+            [{"run_id": self.run_id, "source": self.source, **{k: v for k, v in row.items() if k != "revenue"}} for row in self._rows],
         )
         known = [row for row in self._rows if (row["external_type"], row["external_id"]) in self.open_keys]
         fresh = [row for row in self._rows if (row["external_type"], row["external_id"]) not in self.open_keys]
         if fresh:
             session.execute(
                 insert(FailedDocument.__table__),
-                [{"source": "qbo", "first_failed_at": now, "last_failed_at": now, "attempts": 1, **row} for row in fresh],
+                [{"source": self.source, "first_failed_at": now, "last_failed_at": now, "attempts": 1, **row} for row in fresh],
             )
         if known:
             table = FailedDocument.__table__
             session.execute(
                 update(table)
-                .where(table.c.source == "qbo", table.c.external_type == bindparam("key_type"), table.c.external_id == bindparam("key_id"))
+                .where(
+                    table.c.source == self.source,
+                    table.c.external_type == bindparam("key_type"),
+                    table.c.external_id == bindparam("key_id"),
+                )
                 .values(
                     doc_number=bindparam("doc_number"),
                     customer_name=bindparam("customer_name"),
@@ -90,19 +96,21 @@ class Failures:
         self._rows = []
 
 
-def resolve(session: Session, keys: list[tuple[str, str]]) -> None:
-    """These documents were applied, voided or deleted: their problems are closed. No commit."""
+def resolve(session: Session, keys: list[tuple[str, str]], source: str = "qbo") -> None:
+    """These documents of a channel were applied, voided or deleted: their problems are closed. No commit."""
     for start in range(0, len(keys), 500):
         session.execute(
             delete(FailedDocument).where(
-                FailedDocument.source == "qbo",
+                FailedDocument.source == source,
                 tuple_(FailedDocument.external_type, FailedDocument.external_id).in_(keys[start : start + 500]),
             )
         )
 
 
-def open_keys(session: Session) -> set[tuple[str, str]]:
-    return set(session.execute(select(FailedDocument.external_type, FailedDocument.external_id)).tuples().all())
+def open_keys(session: Session, source: str = "qbo") -> set[tuple[str, str]]:
+    """The (type, id) of a channel's open failed documents."""
+    query = select(FailedDocument.external_type, FailedDocument.external_id).where(FailedDocument.source == source)
+    return set(session.execute(query).tuples().all())
 
 
 def open_problems(session: Session, item_id: str | None = None) -> list[FailedDocument]:

@@ -23,7 +23,7 @@ from partsemble.costing.order import CarriedOrder
 from partsemble.domain.documents import Deletion, DocumentProblem, DocumentStatus, SalesDocument
 from partsemble.domain.sale_plan import DocumentRejected, ItemLink, item_ids
 from partsemble.models.engine import begin_write, first_analyze_after, refresh_statistics
-from partsemble.models.sales import Sale
+from partsemble.models.sales import CHANNEL_NAMES, Sale
 from partsemble.models.sync import SyncRun
 from partsemble.sync import lock
 from partsemble.sync.inbox import Inbox
@@ -61,6 +61,11 @@ class Progress:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
         self.processed += 1
 
+    def since(self, before: Progress) -> Progress:
+        """What was counted after `before` was copied (one channel's share of a run)."""
+        names = ("created", "updated", "voided", "skipped", "errors", "processed", "recosted")
+        return Progress(*(getattr(self, n) - getattr(before, n) for n in names), self.last_beat)
+
     def copy(self) -> Progress:
         return Progress(self.created, self.updated, self.voided, self.skipped, self.errors, self.processed, self.recosted, self.last_beat)
 
@@ -83,6 +88,7 @@ class Processor:
     restock_returns: bool
     clock: Callable[[], datetime]
     deadline: int | None  # a time.monotonic_ns() reading
+    channel: str = "qbo"  # the source's channel: whose sales, items and failures these are
     batch_size: int = BATCH
     items: dict[str, ItemLink] = field(default_factory=dict)
     open_problems: set[tuple[str, str]] = field(default_factory=set)
@@ -96,8 +102,8 @@ class Processor:
         Raises:
             TimeLimitReached, LockLost, ConnectorError: the run stops; finished batches stay.
         """
-        self.items = item_links(self.session)
-        self.open_problems = open_keys(self.session)
+        self.items = item_links(self.session, self.channel)
+        self.open_problems = open_keys(self.session, self.channel)
         analyse_at = first_analyze_after(self.session, ANALYZE_FIRST)
         for chunk in inbox.ordered(self.batch_size):
             if self.deadline is not None and time.monotonic_ns() > self.deadline:
@@ -134,8 +140,8 @@ class Processor:
         )
         if unknown:
             self.session.rollback()
-            self.unreadable_items.update(fetch_unknown_items(self.session, self.source, unknown))
-            self.items = item_links(self.session)
+            self.unreadable_items.update(fetch_unknown_items(self.session, self.source, unknown, self.channel))
+            self.items = item_links(self.session, self.channel)
 
     def _waiting_on_item(self, doc: SalesDocument) -> tuple[str, str, str] | None:
         """(message, item id, item name) when the document needs an item the source could not give."""
@@ -147,7 +153,7 @@ class Processor:
                 return (
                     f"Item '{name}' (Id {line.item_id}) could not be read ({self.unreadable_items[line.item_id]}). "
                     "Nothing of this document was applied; it is retried on the next sync. If this keeps happening, "
-                    "check that the item opens in QuickBooks.",
+                    f"check that the item opens in {CHANNEL_NAMES[self.channel]}.",
                     line.item_id,
                     line.item_name,
                 )
@@ -155,7 +161,8 @@ class Processor:
 
     def _known_sales(self, chunk: list[Record]) -> dict[tuple[str, str], ExistingSale]:
         """One indexed lookup for a whole chunk."""
-        rows = sales_by_key(self.session, [(str(r.type), r.id) for r in chunk], Sale.id, Sale.version, Sale.status, Sale.txn_date)
+        keys = [(str(r.type), r.id) for r in chunk]
+        rows = sales_by_key(self.session, keys, Sale.id, Sale.version, Sale.status, Sale.txn_date, source=self.channel)
         return {key: ExistingSale(*values) for key, values in rows.items()}
 
     def _batch(self, chunk: list[Record], progress: Progress) -> None:
@@ -173,9 +180,9 @@ class Processor:
             if (link := self.items.get(i)) is not None and link.product_id is not None and link.product_type == "finished_good"
         )
         closed = costs_final_through(self.session)
-        ctx = ApplyContext(self.session, self.items, "qbo", self.run_id, self.user_id, self.restock_returns, writer, closed)
+        ctx = ApplyContext(self.session, self.items, self.channel, self.run_id, self.user_id, self.restock_returns, writer, closed)
         resolved: list[tuple[str, str]] = []
-        failures = Failures(self.run_id, self.open_problems, self.items)
+        failures = Failures(self.run_id, self.open_problems, self.items, self.channel)
         wrote = False
         for record in chunk:
             key = (str(record.type), record.id)
@@ -232,7 +239,7 @@ class Processor:
             wrote = wrote or bool(recosted)
             failures.flush(self.session)
             if resolved:
-                resolve(self.session, resolved)
+                resolve(self.session, resolved, self.channel)
             self._write_progress(progress, force=wrote or bool(resolved))
         except (lock.LockLost, TimeLimitReached):
             raise
@@ -257,7 +264,7 @@ class Processor:
             progress.processed += 1
             return
         begin_write(self.session)
-        failures = Failures(self.run_id, self.open_problems, self.items)
+        failures = Failures(self.run_id, self.open_problems, self.items, self.channel)
         failures.add(
             record, "internal", "Partsemble could not apply this document because of an internal error (logged). It will be retried."
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +25,7 @@ from partsemble.connectors.errors import (
 from partsemble.models.base import utcnow
 from partsemble.models.sales import CHANNEL_NAMES
 from partsemble.models.settings import read_preferences
-from partsemble.models.sync import Connection, SyncRun
+from partsemble.models.sync import Connection, SyncRun, SyncRunChannel
 from partsemble.models.transactions import write_transaction
 from partsemble.sync import lock
 from partsemble.sync.errors import SyncNotReady
@@ -62,35 +62,83 @@ class SyncRequest:
     item_ids: tuple[str, ...] | None = None  # with only_failed: only those waiting on one of these items
 
 
-def connection_for_sync(session: Session) -> Connection:
-    """The connection a sync reads from.
+CHANNEL_ORDER = ("qbo", "xero")  # a run syncs its channels in this order, each to its end
+
+
+def connection_for_sync(session: Session, channel: str = "qbo") -> Connection:
+    """The connection a channel's sync reads from.
 
     Raises:
         SyncNotReady: with the words to show the user.
     """
-    connection = session.scalar(select(Connection).where(Connection.provider == "qbo"))
+    name = CHANNEL_NAMES[channel]
+    connection = session.scalar(select(Connection).where(Connection.provider == channel))
     if connection is None or connection.status == "disconnected":
-        raise SyncNotReady("QuickBooks is not connected. An admin can connect it in Settings.")
+        raise SyncNotReady(f"{name} is not connected. An admin can connect it in Settings.")
     if connection.status == "expired":
-        raise SyncNotReady("QuickBooks connection expired - Reconnect in Settings to sync again. Your data is kept.")
+        raise SyncNotReady(f"{name} connection expired - Reconnect in Settings to sync again. Your data is kept.")
     if not connection.active:
         raise SyncNotReady(
-            "QuickBooks is deactivated in Settings > Sales channels, so there is nothing to sync. "
+            f"{name} is deactivated in Settings > Sales channels, so there is nothing to sync. "
             "Reactivate it there: the next sync continues where it stopped."
         )
     if connection.initial_sync_date is None:
-        raise SyncNotReady("Set the initial sync date in Settings before the first sync.")
+        raise SyncNotReady(f"Set the initial sync date of {name} in Settings before the first sync.")
     return connection
 
 
-def start_run(session: Session, request: SyncRequest, settings: SyncSettings, clock: Callable[[], datetime] = utcnow) -> int:
+@dataclass(frozen=True)
+class ChannelPlan:
+    """The channels Sync Now reads, in order, and why any other connected channel is left out."""
+
+    ready: tuple[str, ...]
+    not_synced: tuple[str, ...] = ()  # the words for a connected channel that cannot sync now (expired, no date)
+
+
+def channels_to_sync(session: Session) -> ChannelPlan:
+    """Every active connected channel that can sync, in CHANNEL_ORDER.
+
+    A deactivated channel is left out without a word (the user switched it off); an expired one, or
+    one without an initial sync date, is left out with its reason, which the run's message repeats.
+
+    Raises:
+        SyncNotReady: no channel can sync; the words of the first channel that is connected at all
+            (QuickBooks' when nothing is).
+    """
+    connected = {
+        c.provider: c for c in session.scalars(select(Connection).where(Connection.status != "disconnected")) if c.provider in CHANNEL_ORDER
+    }
+    ready: list[str] = []
+    refused: list[tuple[str, SyncNotReady]] = []
+    for channel in CHANNEL_ORDER:
+        if channel not in connected:
+            continue
+        try:
+            connection_for_sync(session, channel)
+        except SyncNotReady as exc:
+            refused.append((channel, exc))
+            continue
+        ready.append(channel)
+    if not ready:
+        raise refused[0][1] if refused else SyncNotReady(f"{CHANNEL_NAMES['qbo']} is not connected. An admin can connect it in Settings.")
+    return ChannelPlan(tuple(ready), tuple(str(exc) for channel, exc in refused if connected[channel].active))
+
+
+def start_run(
+    session: Session,
+    request: SyncRequest,
+    settings: SyncSettings,
+    clock: Callable[[], datetime] = utcnow,
+    channels: tuple[str, ...] = ("qbo",),
+) -> int:
     """Record a run and take the lock, in one commit.
 
     Raises:
         SyncBusy: another sync is running; nothing was written.
-        SyncNotReady: nothing to sync from.
+        SyncNotReady: a channel to sync cannot.
     """
-    connection_for_sync(session)
+    for channel in channels:
+        connection_for_sync(session, channel)
     now = clock()
     with write_transaction(session):
         run = SyncRun(
@@ -105,14 +153,18 @@ def start_run(session: Session, request: SyncRequest, settings: SyncSettings, cl
         session.flush()
         dead = lock.acquire(session, run, now, settings.stale_after)  # SyncBusy: nothing is written
         if dead is not None:
+            interrupted = (
+                "Interrupted: the process running this sync stopped before it finished. What it finished is kept; the next sync continued."
+            )
             session.execute(
                 update(SyncRun)
                 .where(SyncRun.id == dead, SyncRun.status == "running")
-                .values(
-                    status="failed",
-                    finished_at=now,
-                    message="Interrupted: the process running this sync stopped before it finished. What it finished is kept; the next sync continued.",
-                )
+                .values(status="failed", finished_at=now, message=interrupted)
+            )
+            session.execute(
+                update(SyncRunChannel)
+                .where(SyncRunChannel.run_id == dead, SyncRunChannel.status == "running")
+                .values(status="failed", message=interrupted)
             )
             discard_all(session, [dead])
         run_id = run.id
@@ -126,65 +178,59 @@ def run_sync(
     settings: SyncSettings,
     clock: Callable[[], datetime] = utcnow,
     run_id: int | None = None,
+    channel: str = "qbo",
 ) -> SyncSummary:
-    """Pull what changed, apply it document by document, and record the outcome.
+    """One run of one channel's source; see run_channels.
 
-    Per-document failures are recorded and the run goes on; a failure of the
-    whole run (connection, time limit) stops it cleanly with a message.
+    Raises:
+        SyncBusy, SyncNotReady: the run could not start (nothing written).
+    """
+    return run_channels(session, {channel: source}, request, settings, clock, run_id)
+
+
+def run_channels(
+    session: Session,
+    sources: Mapping[str, SalesSource],
+    request: SyncRequest,
+    settings: SyncSettings,
+    clock: Callable[[], datetime] = utcnow,
+    run_id: int | None = None,
+    not_synced: Sequence[str] = (),
+) -> SyncSummary:
+    """Pull what changed in each channel, apply it document by document, and record the outcome.
+
+    Channels are read one after the other under one lock, each to its end: fetched, applied in
+    date order, its cursor moved. Sales of a channel dated before what another channel brought
+    are re-costed as for any fact that arrives late, so the order of the channels changes no
+    number. Per-document failures are recorded and the run goes on; a channel whose source fails
+    (refused, limited, down) stops with a message and the next channel still runs; the time limit
+    or a lost lock stops the whole run cleanly.
 
     Raises:
         SyncBusy, SyncNotReady: the run could not start (nothing written).
     """
     if run_id is None:
-        run_id = start_run(session, request, settings, clock)
+        run_id = start_run(session, request, settings, clock, tuple(sources))
     started = time.monotonic_ns()  # integer nanoseconds
     deadline = started + settings.time_limit // timedelta(microseconds=1) * 1000 if settings.time_limit else None
-    inbox = Inbox(session, run_id)
     progress = Progress()
-    channel = CHANNEL_NAMES["qbo"]  # the channel being read, named when its source fails
+    results: list[ChannelResult] = []
     try:
-        connection = connection_for_sync(session)
-        channel = CHANNEL_NAMES[connection.provider]
-        since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
-        assert not_before is not None
-        window = backfill_window(connection.synced_from, not_before)
-        mark = _fetch(session, source, inbox, request, run_id, since, not_before, window, clock, deadline, settings.overlap)
-        progress.skipped = progress.processed = inbox.unchanged
-        Processor(session, source, run_id, request.user_id, restock, clock, deadline).run(inbox, progress)
-        # A failed document without an Id can only be met again in the changes it came in: the mark
-        # stays where it is until that document reads, so every sync reads those changes again.
-        held = request.only_failed or mark is None or bool(unkeyed_failures(session))
-        _finish(
-            session,
-            run_id,
-            "succeeded",
-            _success_message(progress, inbox.read),
-            progress,
-            clock,
-            new_mark=None if held else mark - settings.overlap,
-            read_from=None if held else not_before,
-        )
+        for channel, source in sources.items():
+            step = _ChannelStep(session, channel, source, request, settings, clock, run_id, deadline)
+            results.append(step.run(progress, fetched_before=sum(r.fetched for r in results)))
+        failed = [r for r in results if not r.succeeded]
+        _finish(session, run_id, "failed" if failed else "succeeded", _run_message(results, not_synced), progress, clock)
     except TimeLimitReached:
-        _finish(
-            session,
-            run_id,
-            "failed",
+        message = (
             f"Stopped after {(time.monotonic_ns() - started) // 1_000_000_000} s so the server stays responsive. "
-            f"{progress.processed} documents were finished and are kept; press Sync Now again to continue.",
-            progress,
-            clock,
+            f"{progress.processed} documents were finished and are kept; press Sync Now again to continue."
         )
+        _finish(session, run_id, "failed", message, progress, clock)
     except lock.LockLost:
         session.rollback()
         log.warning("sync run %s lost its lock", run_id)
         _finish(session, run_id, "failed", "Stopped: this sync looked stalled and another one took over.", progress, clock, release=False)
-    except ConnectorError as exc:
-        session.rollback()
-        log.warning("sync run %s stopped: %s (intuit_tid=%s)", run_id, type(exc).__name__, exc.tid)
-        if isinstance(exc, ReconnectRequired):
-            _mark_expired(session)
-        message = _connector_message(exc, progress.processed, channel, read_preferences(session).zone)
-        _finish(session, run_id, "failed", message, progress, clock)
     except BaseException:
         session.rollback()
         log.exception("sync run %s failed", run_id)
@@ -195,55 +241,165 @@ def run_sync(
     return summarize(session, run_id)
 
 
-def _fetch(
-    session: Session,
-    source: SalesSource,
-    inbox: Inbox,
-    request: SyncRequest,
-    run_id: int,
-    since: datetime | None,
-    not_before: date,
-    backfill: tuple[date, date] | None,
-    clock: Callable[[], datetime],
-    deadline: int | None,
-    overlap: timedelta,
-) -> datetime | None:  # deadline: a time.monotonic_ns() reading
-    def in_time() -> None:
-        # Reading is bounded by the time limit too: a slow upstream must not hold a web worker.
-        if deadline is not None and time.monotonic_ns() > deadline:
-            raise TimeLimitReached()
+@dataclass(frozen=True)
+class ChannelResult:
+    channel: str
+    succeeded: bool
+    message: str
+    fetched: int
 
-    def counted() -> None:
-        in_time()
-        run = session.get(SyncRun, run_id)
-        assert run is not None
-        run.fetched = inbox.read
-        lock.heartbeat(session, run_id, clock())
-        run.heartbeat_at = clock()
 
-    mark = None
-    if not request.only_failed:
-        with write_transaction(session):
+@dataclass
+class _ChannelStep:
+    """One channel of a run: read its changes, apply them, move its cursor; one row of sync_run_channels."""
+
+    session: Session
+    channel: str
+    source: SalesSource
+    request: SyncRequest
+    settings: SyncSettings
+    clock: Callable[[], datetime]
+    run_id: int
+    deadline: int | None  # a time.monotonic_ns() reading
+
+    def run(self, progress: Progress, fetched_before: int) -> ChannelResult:
+        """Raises: TimeLimitReached, LockLost, and anything unexpected: the whole run stops."""
+        session, channel = self.session, self.channel
+        inbox = Inbox(session, self.run_id, channel)
+        before = progress.copy()
+        try:
+            connection = connection_for_sync(session, channel)
+            since, not_before, restock = connection.synced_through, connection.initial_sync_date, connection.restock_credit_memos
+            assert not_before is not None
+            window = backfill_window(connection.synced_from, not_before)
+            mark = self._fetch(inbox, since, not_before, window, fetched_before)
+            progress.skipped += inbox.unchanged
+            progress.processed += inbox.unchanged
+            Processor(session, self.source, self.run_id, self.request.user_id, restock, self.clock, self.deadline, channel).run(
+                inbox, progress
+            )
+            # A failed document without an Id can only be met again in the changes it came in: the mark
+            # stays where it is until that document reads, so every sync reads those changes again.
+            held = self.request.only_failed or mark is None or bool(unkeyed_failures(session, channel))
+            done = progress.since(before)
+            message = _success_message(done, inbox.read)
+            _close_channel(
+                session,
+                self.run_id,
+                channel,
+                "succeeded",
+                message,
+                done,
+                inbox.read,
+                new_mark=None if held else mark - self.settings.overlap,
+                read_from=None if held else not_before,
+            )
+            return ChannelResult(channel, True, message, inbox.read)
+        except TimeLimitReached:
+            done = progress.since(before)
+            message = f"Stopped at the time limit; {done.processed} documents were finished and are kept. Press Sync Now again to continue."
+            _close_channel(session, self.run_id, channel, "failed", message, done, inbox.read)
+            raise
+        except ConnectorError as exc:
+            session.rollback()
+            log.warning("sync run %s: %s stopped: %s (tid=%s)", self.run_id, channel, type(exc).__name__, exc.tid)
+            if isinstance(exc, ReconnectRequired):
+                _mark_expired(session, channel)
+            message = _connector_message(exc, progress.since(before).processed, CHANNEL_NAMES[channel], read_preferences(session).zone)
+            _close_channel(session, self.run_id, channel, "failed", message, progress.since(before), inbox.read)
+            return ChannelResult(channel, False, message, inbox.read)
+
+    def _fetch(
+        self, inbox: Inbox, since: datetime | None, not_before: date, backfill: tuple[date, date] | None, fetched_before: int
+    ) -> datetime | None:
+        session, source, request, run_id = self.session, self.source, self.request, self.run_id
+
+        def in_time() -> None:
+            # Reading is bounded by the time limit too: a slow upstream must not hold a web worker.
+            if self.deadline is not None and time.monotonic_ns() > self.deadline:
+                raise TimeLimitReached()
+
+        def counted() -> None:
+            in_time()
             run = session.get(SyncRun, run_id)
             assert run is not None
-            run.window_start = since
-        wanted, deleted_since = deletions_wanted(session, since, run_id, overlap)
-        mark = stage_changes(session, source, inbox, since, not_before, counted) or clock()
-        if backfill is not None and since is not None:  # without `since` the changes above read everything
-            stage_backfill(session, source, inbox, backfill, counted)
-        close_unkeyed_failures(session, inbox)
-        if wanted:
-            in_time()
-            stage_deletions(session, source, inbox, deleted_since, mark, not_before)  # the source's clock: CDC reach is its own
-    in_time()
-    stage_failures(session, source, inbox, request.item_ids)
-    in_time()
+            run.fetched = fetched_before + inbox.read
+            lock.heartbeat(session, run_id, self.clock())
+            run.heartbeat_at = self.clock()
+
+        with write_transaction(session):
+            session.add(
+                SyncRunChannel(run_id=run_id, source=self.channel, status="running", window_start=None if request.only_failed else since)
+            )
+        mark = None
+        if not request.only_failed:
+            wanted, deleted_since = deletions_wanted(session, since, run_id, self.settings.overlap, self.channel)
+            mark = stage_changes(session, source, inbox, since, not_before, counted) or self.clock()
+            if backfill is not None and since is not None:  # without `since` the changes above read everything
+                stage_backfill(session, source, inbox, backfill, counted)
+            close_unkeyed_failures(session, inbox)
+            if wanted:
+                in_time()
+                stage_deletions(session, source, inbox, deleted_since, mark, not_before)  # the source's clock: CDC reach is its own
+        in_time()
+        stage_failures(session, source, inbox, request.item_ids)
+        in_time()
+        with write_transaction(session):
+            counted()
+            row = _channel_row(session, run_id, self.channel)
+            row.window_end = mark
+        return mark
+
+
+def _channel_row(session: Session, run_id: int, channel: str) -> SyncRunChannel:
+    row = session.scalar(select(SyncRunChannel).where(SyncRunChannel.run_id == run_id, SyncRunChannel.source == channel))
+    assert row is not None
+    return row
+
+
+def _close_channel(
+    session: Session,
+    run_id: int,
+    channel: str,
+    status: str,
+    message: str,
+    done: Progress | None = None,
+    fetched: int | None = None,
+    new_mark: datetime | None = None,
+    read_from: date | None = None,
+) -> None:
+    """Record how a channel's part of the run ended and, when it read everything, move its cursor: one commit."""
+    session.rollback()
     with write_transaction(session):
-        counted()
-        run = session.get(SyncRun, run_id)
-        assert run is not None
-        run.window_end = mark
-    return mark
+        row = session.scalar(select(SyncRunChannel).where(SyncRunChannel.run_id == run_id, SyncRunChannel.source == channel))
+        if row is None:  # it stopped before it recorded its window
+            row = SyncRunChannel(run_id=run_id, source=channel, status=status)
+            session.add(row)
+        row.status, row.message = status, message
+        if done is not None:
+            row.created, row.updated, row.voided, row.skipped = done.created, done.updated, done.voided, done.skipped
+            row.errors, row.processed, row.recosted = done.errors, done.processed, done.recosted
+        if fetched is not None:
+            row.fetched = fetched
+        if new_mark is not None:
+            connection = session.scalar(select(Connection).where(Connection.provider == channel))
+            if connection is not None:
+                connection.synced_through = new_mark
+                if read_from is not None and (connection.synced_from is None or read_from < connection.synced_from):
+                    connection.synced_from = read_from
+        Inbox(session, run_id, channel).clear()
+
+
+def _run_message(results: list[ChannelResult], not_synced: Sequence[str]) -> str:
+    """One channel: its own message. Several: the failures first (their words name their channel),
+    then each finished channel after its name; then the connected channels that were not synced."""
+    if len(results) == 1:
+        parts = [results[0].message]
+    else:
+        parts = [r.message for r in results if not r.succeeded]
+        parts += [f"{CHANNEL_NAMES[r.channel]}: {r.message}" for r in results if r.succeeded]
+    parts += [f"Not synced: {reason}" for reason in not_synced]
+    return " ".join(parts)
 
 
 def _finish(
@@ -253,9 +409,7 @@ def _finish(
     message: str,
     progress: Progress,
     clock: Callable[[], datetime],
-    new_mark: datetime | None = None,
     release: bool = True,
-    read_from: date | None = None,
 ) -> None:
     session.rollback()
     with write_transaction(session):
@@ -264,23 +418,23 @@ def _finish(
         assert run is not None
         progress.write(run, now)
         run.status, run.message, run.finished_at = status, message, now
-        if new_mark is not None:
-            connection = session.scalar(select(Connection).where(Connection.provider == "qbo"))
-            if connection is not None:
-                connection.synced_through = new_mark
-                if read_from is not None and (connection.synced_from is None or read_from < connection.synced_from):
-                    connection.synced_from = read_from
+        session.execute(
+            update(SyncRunChannel)
+            .where(SyncRunChannel.run_id == run_id, SyncRunChannel.status == "running")
+            .values(status="failed", message=message)
+        )
         Inbox(session, run_id).clear()
         if release:
             lock.release(session, run_id)
 
 
-def _mark_expired(session: Session) -> None:
+def _mark_expired(session: Session, channel: str) -> None:
+    name = CHANNEL_NAMES[channel]
     with write_transaction(session):
         session.execute(
             update(Connection)
-            .where(Connection.provider == "qbo")
-            .values(status="expired", status_message="QuickBooks refused to renew access. Reconnect to sync again; your data is kept.")
+            .where(Connection.provider == channel)
+            .values(status="expired", status_message=f"{name} refused to renew access. Reconnect to sync again; your data is kept.")
         )
 
 

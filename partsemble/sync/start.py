@@ -21,7 +21,8 @@ from partsemble.models.sales import CHANNEL_NAMES
 from partsemble.models.sync import FailedDocument
 from partsemble.sync.errors import SourceUnavailable
 from partsemble.sync.items import RefreshResult, refresh_items
-from partsemble.sync.service import SyncRequest, connection_for_sync, run_sync, settings_from, web_retry_budget
+from partsemble.sync.preview import Preview, preview_channels
+from partsemble.sync.service import SyncRequest, channels_to_sync, run_channels, settings_from, web_retry_budget
 from partsemble.sync.summary import SyncSummary
 
 
@@ -46,7 +47,8 @@ def sync_now(
     only_failed: bool = False,
     item_ids: Iterable[str] | None = None,
 ) -> SyncSummary:
-    """Run one sync to its summary: everything new (Sync Now) or only the failed documents (Retry).
+    """Run one sync of every active channel to its summary: everything new (Sync Now) or only the
+    failed documents (Retry).
 
     The web ("web" trigger) is bounded by SYNC_TIME_LIMIT; the CLI is not. With `item_ids`
     (and only_failed), only the documents waiting on one of those items are retried.
@@ -55,12 +57,29 @@ def sync_now(
         SyncNotStarted: SyncNotReady, TokenKeyProblem or SyncBusy; nothing was written.
     """
     settings = settings_from(config, time_limited=trigger != "cli")
-    connection_for_sync(session)  # the clearest words first: not connected, expired, no initial date
-    source = open_source(config, retry_budget=web_retry_budget(settings))
+    plan = channels_to_sync(session)  # the clearest words first: not connected, expired, no initial date
+    sources = {channel: open_source(config, retry_budget=web_retry_budget(settings), channel=channel) for channel in plan.ready}
     request = SyncRequest(
         user_id, user_email, trigger, only_failed=only_failed, item_ids=None if item_ids is None else tuple(dict.fromkeys(item_ids))
     )
-    return run_sync(session, source, request, settings)
+    return run_channels(session, sources, request, settings, not_synced=plan.not_synced)
+
+
+def preview_now(session: Session, config: Mapping[str, Any], open_source: SourceOpener) -> Preview:
+    """What Sync Now would do in every active channel, without changing anything.
+
+    Raises:
+        SyncNotStarted: SyncNotReady, TokenKeyProblem, SyncBusy, or SourceUnavailable when a source
+            did not answer properly. PreviewBusy: another preview is running.
+    """
+    plan = channels_to_sync(session)
+    sources = {channel: open_source(config, channel=channel) for channel in plan.ready}
+    try:
+        return preview_channels(session, sources)
+    except ConnectorError as exc:
+        session.rollback()
+        names = " or ".join(CHANNEL_NAMES[channel] for channel in plan.ready)
+        raise SourceUnavailable(f"{names} did not answer properly ({exc.message}). Try again in a minute.") from exc
 
 
 def retry_waiting(

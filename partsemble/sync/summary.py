@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partsemble.models.sync import SyncError, SyncRun
+from partsemble.models.sales import CHANNEL_NAMES
+from partsemble.models.sync import SyncError, SyncRun, SyncRunChannel
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,50 @@ class Problem:
     message: str
     item_id: str
     item_name: str
+    channel: str = "qbo"
 
     def as_json(self) -> dict[str, str]:
-        return {"type": self.type, "number": self.number, "customer": self.customer, "code": self.code, "message": self.message}
+        return {
+            "channel": self.channel,
+            "type": self.type,
+            "number": self.number,
+            "customer": self.customer,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class ChannelSummary:
+    """What a run did in one channel."""
+
+    channel: str
+    outcome: str  # running, succeeded, failed
+    fetched: int
+    created: int
+    updated: int
+    voided: int
+    skipped: int
+    errors: int
+    recosted: int
+    message: str
+
+    @property
+    def name(self) -> str:
+        return CHANNEL_NAMES[self.channel]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "outcome": "succeeded" if self.outcome == "succeeded" else "failed",
+            "fetched": self.fetched,
+            "created": self.created,
+            "updated": self.updated,
+            "voided": self.voided,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "recosted": self.recosted,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -43,6 +85,7 @@ class SyncSummary:
     started_by: str
     problems: list[Problem] = field(default_factory=list)
     recosted: int = 0  # earlier sales whose cost changed because this run brought facts dated before them
+    channels: list[ChannelSummary] = field(default_factory=list)  # in the order they were synced
 
     @property
     def errors(self) -> int:
@@ -64,6 +107,7 @@ class SyncSummary:
             "outcome_words": self.outcome_words,
             "message": self.message,
             "run_id": self.run_id,
+            "channels": {c.channel: c.as_json() for c in self.channels},
         }
 
 
@@ -95,9 +139,22 @@ def summarize(session: Session, run_id: int) -> SyncSummary:
     assert run is not None
     problems = [
         Problem(
-            e.external_type, e.external_id, e.doc_number, e.customer_name, e.txn_date, e.code, e.message, e.item_external_id, e.item_name
+            e.external_type,
+            e.external_id,
+            e.doc_number,
+            e.customer_name,
+            e.txn_date,
+            e.code,
+            e.message,
+            e.item_external_id,
+            e.item_name,
+            e.source,
         )
         for e in session.scalars(select(SyncError).where(SyncError.run_id == run_id).order_by(SyncError.id))
+    ]
+    channels = [
+        ChannelSummary(c.source, c.status, c.fetched, c.created, c.updated, c.voided, c.skipped, c.errors, c.recosted, c.message)
+        for c in session.scalars(select(SyncRunChannel).where(SyncRunChannel.run_id == run_id).order_by(SyncRunChannel.id))
     ]
     return SyncSummary(
         run.id,
@@ -114,6 +171,7 @@ def summarize(session: Session, run_id: int) -> SyncSummary:
         run.started_by,
         problems,
         run.recosted,
+        channels,
     )
 
 

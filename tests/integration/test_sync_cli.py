@@ -52,6 +52,7 @@ def test_json_summary_and_exit_zero_with_document_errors(app, connected) -> None
     assert data["outcome_words"] == "Finished with 1 problem"
     assert data["errors"] == [
         {
+            "channel": "qbo",
             "type": "Invoice",
             "number": "1002",
             "customer": "Bea's Shop",
@@ -59,6 +60,19 @@ def test_json_summary_and_exit_zero_with_document_errors(app, connected) -> None
             "message": "Item 'Soap' is not linked to a product",
         }
     ]
+    assert data["channels"] == {
+        "qbo": {
+            "outcome": "succeeded",
+            "fetched": 2,
+            "created": 1,
+            "updated": 0,
+            "voided": 0,
+            "skipped": 0,
+            "errors": 1,
+            "recosted": 0,
+            "message": "Finished: 2 documents read; 1 need your attention (see the list).",
+        }
+    }
 
 
 def test_plain_summary_lists_the_errors(app, connected) -> None:  # type: ignore[no-untyped-def]
