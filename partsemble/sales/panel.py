@@ -10,6 +10,7 @@ from partsemble.models.sync import Connection, FailedDocument, SyncRun
 from partsemble.models.transactions import AnySession
 from partsemble.sync import lock
 from partsemble.sync.problems import open_problems
+from partsemble.sync.service import CHANNEL_ORDER
 from partsemble.sync.summary import SyncSummary, last_run, summarize
 
 
@@ -19,21 +20,25 @@ class ProblemGroup:
 
     code: str
     message: str
+    source: str  # the channel of the documents (an item Id means something in its own channel only)
     item_id: str
     item_name: str
     documents: list[FailedDocument]
 
     @property
     def key(self) -> str:
-        return f"item-{self.item_id}" if self.item_id else f"doc-{self.documents[0].id}"
+        return f"item-{self.source}-{self.item_id}" if self.item_id else f"doc-{self.documents[0].id}"
 
 
 def group_problems(problems: list[FailedDocument]) -> list[ProblemGroup]:
     groups: dict[tuple[str, str], ProblemGroup] = {}
     for problem in problems:
-        key = (problem.code, problem.item_external_id) if problem.item_external_id else (problem.code, f"#{problem.id}")
+        if problem.item_external_id:
+            key = (problem.code, problem.source, problem.item_external_id)
+        else:
+            key = (problem.code, problem.source, f"#{problem.id}")
         if key not in groups:
-            groups[key] = ProblemGroup(problem.code, problem.message, problem.item_external_id, problem.item_name, [])
+            groups[key] = ProblemGroup(problem.code, problem.message, problem.source, problem.item_external_id, problem.item_name, [])
         groups[key].documents.append(problem)
     return list(groups.values())
 
@@ -42,7 +47,7 @@ def group_problems(problems: list[FailedDocument]) -> list[ProblemGroup]:
 class SyncPanel:
     summary: SyncSummary | None
     problems: list[FailedDocument]
-    connection: Connection | None
+    connections: list[Connection]  # every channel's connection that is not disconnected, QuickBooks first
     running: lock.Holder | None
     run_count: int
     notice: str = ""  # e.g. "A sync is already running (...)"
@@ -52,13 +57,21 @@ class SyncPanel:
     def problem_groups(self) -> list[ProblemGroup]:
         return group_problems(self.problems)
 
+    @property
+    def expired(self) -> list[Connection]:
+        return [c for c in self.connections if c.status == "expired"]
+
 
 def sync_panel(session: AnySession, notice: str = "", notice_kind: str = "info", run_id: int | None = None) -> SyncPanel:
     run = session.get(SyncRun, run_id) if run_id is not None else last_run(session)
     return SyncPanel(
         summary=summarize(session, run.id) if run is not None else None,
         problems=open_problems(session),
-        connection=session.scalar(select(Connection).where(Connection.provider == "qbo")),
+        connections=[
+            c
+            for channel in CHANNEL_ORDER
+            for c in session.scalars(select(Connection).where(Connection.provider == channel, Connection.status != "disconnected"))
+        ],
         running=lock.current_holder(session),
         run_count=session.scalar(select(func.count(SyncRun.id))) or 0,
         notice=notice,

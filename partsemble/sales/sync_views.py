@@ -7,14 +7,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from partsemble.connections.source import open_source
-from partsemble.connectors.errors import ConnectorError
 from partsemble.extensions import db
 from partsemble.sales.panel import progress, sync_panel
 from partsemble.sales.views import bp
 from partsemble.sync.errors import SyncNotStarted
-from partsemble.sync.preview import preview_sync
 from partsemble.sync.preview_lock import PreviewBusy
-from partsemble.sync.start import sync_now
+from partsemble.sync.start import preview_now, sync_now
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import error_partial, is_htmx, partial
 
@@ -65,9 +63,7 @@ def sync_progress() -> Response:
 @requires_role("member")
 def preview() -> Response:
     try:
-        result = preview_sync(db.session, open_source(current_app.config))
+        result = preview_now(db.session, current_app.config, open_source)
     except (SyncNotStarted, PreviewBusy) as exc:
         return error_partial(str(exc), title="No preview")
-    except ConnectorError as exc:
-        return error_partial(f"QuickBooks did not answer properly ({exc.message}). Try again in a minute.", title="No preview")
     return partial("sales/_preview.html", preview=result)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from partsemble.domain.money import cents, margin_percent
 from partsemble.domain.numbers import DecimalMark, show_number
+from partsemble.models.sales import CHANNEL_NAMES
 from partsemble.models.settings import DEFAULTS, Preferences, read_preferences
 from partsemble.web import labels
 
@@ -104,6 +105,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = lambda v: labels.label(labels.STATUSES, v)
     app.jinja_env.filters["ledger_type"] = lambda v: labels.label(labels.LEDGER_TYPES, v)
     app.jinja_env.filters["problem_label"] = lambda v: labels.label(labels.PROBLEM_CODES, v)
+    app.jinja_env.filters["channel"] = lambda v: CHANNEL_NAMES.get(v, v)  # qbo -> QuickBooks
     app.jinja_env.filters["run_outcome"] = labels.run_outcome
     app.jinja_env.filters["action_label"] = lambda v: labels.label(labels.REVISION_ACTIONS, v)
 

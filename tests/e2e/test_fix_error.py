@@ -21,7 +21,7 @@ def test_linking_the_unlinked_item_retries_the_waiting_sales_at_once(page: Page,
     sync_now(page)
     waiting = {r.doc_number for r in server.rows("SELECT doc_number FROM failed_documents WHERE item_external_id = '4'")}
     assert len(waiting) == 12 == server.scalar("SELECT count(*) FROM failed_documents")
-    problem = page.locator("#problem-item-4")
+    problem = page.locator("#problem-item-qbo-4")
     expect(problem).to_contain_text(f"Item '{ITEM}' is not linked to a product")
     expect(problem).to_contain_text("12 sales wait on it")
     fix = problem.get_by_role("link", name=f"Link '{ITEM}' to a product")

@@ -190,12 +190,14 @@ def test_without_credentials_connect_says_which_settings(app, admin) -> None:  #
     assert "PARTSEMBLE_XERO_CLIENT_ID and _SECRET" in admin.get("/settings/connection").get_data(as_text=True)
 
 
-def test_the_xero_card_and_the_channels_page_say_xero_sales_are_not_synced_yet(app, admin) -> None:  # type: ignore[no-untyped-def]
-    """Xero connects and reads items, but Sync Now reads no Xero sale yet: no page may promise otherwise."""
+def test_the_xero_card_and_the_channels_page_say_sync_now_reads_xero_sales(app, admin) -> None:  # type: ignore[no-untyped-def]
+    """Sync Now reads Xero sales (tests/integration/test_sync_two_channels.py): the pages say so, and no
+    longer call Xero a preview."""
     card = admin.get("/settings/connection").get_data(as_text=True)
-    assert "Sync Now does not read Xero invoices" in card and "Preview" in card
+    assert "Sync Now reads the organisation's approved sales invoices, Receive Money and credit notes" in card
+    assert "Preview" not in card and "does not read Xero" not in card
     channels = admin.get("/settings/channels").get_data(as_text=True)
-    assert "its sales not yet" in channels and "Sync Now reads every active channel" not in channels
+    assert "Sync Now reads every active channel in one run, QuickBooks first, then Xero" in channels
 
 
 @pytest.mark.parametrize("role", ["member", "viewer"])
