@@ -129,9 +129,13 @@ def apply(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) 
     assert writer is not None
     if existing is not None and existing.version == doc.version and existing.status != "deleted":
         return Applied(Outcome.SKIPPED, existing.id)
+    if doc.status is DocumentStatus.DRAFT and existing is None:
+        return Applied(Outcome.SKIPPED, None)  # not a sale yet, and nothing of it was ever applied
     refuse_closed_period(ctx, doc, existing)
     if doc.status is DocumentStatus.VOIDED:
         return _apply_void(ctx, doc, existing)
+    if doc.status is DocumentStatus.DRAFT:
+        return _apply_back_to_draft(ctx, doc, existing)
     plan = plan_document(doc, ctx.items, restock_returns=ctx.restock_returns)  # rejects before anything is written
     bases = _return_bases(ctx, doc, plan, existing)
     before = _snapshot_from_db(ctx.session, existing.id) if existing is not None else None
@@ -190,8 +194,9 @@ def refuse_closed_period(ctx: ApplyContext, doc: SalesDocument, existing: Existi
         )
 
 
-def apply_removal(ctx: ApplyContext, sale: Sale | ExistingSale, status: str, version: str | None = None) -> Outcome:
-    """The document was deleted (or voided) upstream: reverse exactly, keep the sale with its status."""
+def apply_removal(ctx: ApplyContext, sale: Sale | ExistingSale, status: str, version: str | None = None, note: str = "") -> Outcome:
+    """The document was deleted (or voided, or sent back to draft) upstream: reverse exactly, keep the
+    sale with its status; `note` says why in its history (default: deleted or voided upstream)."""
     existing = _as_existing(sale)
     assert existing is not None
     if existing.status != "active":
@@ -222,7 +227,8 @@ def apply_removal(ctx: ApplyContext, sale: Sale | ExistingSale, status: str, ver
             cost=ZERO, margin=SaleLine.revenue, shortage_quantity=ZERO, shortage_unit_cost=ZERO, shortage_cost=ZERO, no_cost_basis=False
         )
     )
-    _record(ctx, existing.id, version or existing.version, status, "Deleted upstream" if status == "deleted" else "Voided upstream")
+    why = note or ("Deleted upstream" if status == "deleted" else "Voided upstream")
+    _record(ctx, existing.id, version or existing.version, status, why)
     if own:
         writer.finish(ctx.user_id, ctx.run_id)
     return Outcome.VOIDED
@@ -252,6 +258,20 @@ def _apply_void(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | 
         ctx.session.execute(update(Sale).where(Sale.id == existing.id).values(version=doc.version))
         return Applied(Outcome.SKIPPED, existing.id)
     apply_removal(ctx, existing, "voided", doc.version)
+    ctx.session.execute(update(Sale).where(Sale.id == existing.id).values(source_updated_at=doc.updated_at))
+    return Applied(Outcome.VOIDED, existing.id)
+
+
+def _apply_back_to_draft(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) -> Applied:
+    """An applied sale whose document went back to draft (or awaiting approval) is no sale any more:
+    reversed exactly and kept, like a void, until it is approved again."""
+    assert existing is not None
+    if existing.status != "active":
+        assert ctx.writer is not None
+        ctx.writer.flush()
+        ctx.session.execute(update(Sale).where(Sale.id == existing.id).values(version=doc.version))
+        return Applied(Outcome.SKIPPED, existing.id)
+    apply_removal(ctx, existing, "voided", doc.version, note="Sent back to draft upstream: not a sale until it is approved again")
     ctx.session.execute(update(Sale).where(Sale.id == existing.id).values(source_updated_at=doc.updated_at))
     return Applied(Outcome.VOIDED, existing.id)
 

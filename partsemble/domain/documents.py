@@ -30,6 +30,9 @@ SYNCED_DOCUMENT_TYPES = (DocumentType.INVOICE, DocumentType.SALES_RECEIPT, Docum
 class DocumentStatus(StrEnum):
     ACTIVE = "active"
     VOIDED = "voided"
+    # Not a sale yet (a Xero draft, or one awaiting approval): never costed nor recorded; a sale
+    # already applied that is sent back to draft is reversed like a void.
+    DRAFT = "draft"
 
 
 class LineKind(StrEnum):

@@ -25,7 +25,7 @@ from partsemble.domain.documents import DocumentStatus, DocumentType, ItemRecord
 from partsemble.extensions import db
 from partsemble.models.catalog import AccountingItem
 from partsemble.models.inventory import Lot
-from partsemble.models.sales import Sale
+from partsemble.models.sales import Sale, SaleRevision
 from partsemble.models.sync import Connection, FailedDocument, SyncRunChannel
 from partsemble.sync.start import sync_now
 from partsemble.sync.summary import SyncSummary
@@ -216,3 +216,24 @@ def test_only_xero_connected_syncs_xero(ctx, world) -> None:  # type: ignore[no-
         "Finished: 1 documents read, all applied or already up to date."
     )
     assert costs("xero") == {"x1": Decimal("1450.00")}
+
+
+def test_a_xero_draft_is_no_sale_and_one_sent_back_to_draft_is_reversed(ctx, world) -> None:  # type: ignore[no-untyped-def]
+    """DRAFT and SUBMITTED are not sales (XERO.md): never recorded; an approved one sent back is undone."""
+    draft = doc("x1", [line("X-A", "10", "2000")], day=FEB, status=DocumentStatus.DRAFT)
+    world["xero"].put(draft)
+    summary = sync(ctx)
+    assert counts(summary)["xero"] == ("succeeded", 1, 0, 0)
+    assert db.session.scalar(select(Sale.id).where(Sale.source == "xero")) is None  # nothing recorded, nothing voided
+
+    world["xero"].put(doc("x1", [line("X-A", "10", "2000")], day=FEB))  # approved
+    assert sync(ctx).created == 1 and costs("xero") == {"x1": Decimal("1450.00")}
+    world["xero"].put(draft)  # sent back to draft
+    assert sync(ctx).voided == 1
+    sale = db.session.scalar(select(Sale).where(Sale.source == "xero"))
+    assert sale is not None and (sale.status, sale.cost) == ("voided", Decimal(0))
+    assert lots_left()[:2] == [Decimal(20), Decimal(30)]
+    notes = [r.summary for r in db.session.scalars(select(SaleRevision).where(SaleRevision.sale_id == sale.id).order_by(SaleRevision.id))]
+    assert notes[-1] == "Sent back to draft upstream: not a sale until it is approved again"
+    world["xero"].put(doc("x1", [line("X-A", "10", "2000")], day=FEB))  # approved again
+    assert sync(ctx).updated == 1 and costs("xero") == {"x1": Decimal("1450.00")}

@@ -34,8 +34,8 @@ MAX_CURRENCY_RATE = Decimal(10) ** 6
 MIN_CURRENCY_RATE = Decimal(10) ** -6
 
 SALE_STATUSES = frozenset({"AUTHORISED", "PAID"})
-# Not yet a sale: a draft that was synced while authorised and went back must be undone,
-# and the house undoes a document by voiding it.
+# Not yet a sale: never recorded; a document synced while authorised that goes back is undone
+# (costing.apply reverses it like a void, with its own words in the sale's history).
 NOT_YET_STATUSES = frozenset({"DRAFT", "SUBMITTED"})
 # Xero keeps a voided or deleted document with its amounts: the status alone says it is reversed.
 REVERSED_STATUSES = frozenset({"VOIDED", "DELETED"})
@@ -146,7 +146,9 @@ def _document(kind: XeroKind, doc: Mapping[str, Any], item_ids_by_code: Mapping[
 def _status(text: str) -> DocumentStatus:
     if text in SALE_STATUSES:
         return DocumentStatus.ACTIVE
-    if text in NOT_YET_STATUSES or text in REVERSED_STATUSES:
+    if text in NOT_YET_STATUSES:
+        return DocumentStatus.DRAFT
+    if text in REVERSED_STATUSES:
         return DocumentStatus.VOIDED
     raise FieldProblem("Status", f"is {shown(text)}, not one of AUTHORISED, PAID, DRAFT, SUBMITTED, VOIDED, DELETED")
 

@@ -67,8 +67,8 @@ def test_authorised_invoice_reads_every_field() -> None:
     [
         ("AUTHORISED", DocumentStatus.ACTIVE),
         ("PAID", DocumentStatus.ACTIVE),
-        ("DRAFT", DocumentStatus.VOIDED),  # not yet a sale: one synced earlier is undone
-        ("SUBMITTED", DocumentStatus.VOIDED),
+        ("DRAFT", DocumentStatus.DRAFT),  # not yet a sale: never recorded; one synced earlier is undone
+        ("SUBMITTED", DocumentStatus.DRAFT),
         ("VOIDED", DocumentStatus.VOIDED),
         ("DELETED", DocumentStatus.VOIDED),
     ],
@@ -87,7 +87,7 @@ def test_a_voided_invoice_keeps_its_amounts_and_is_still_a_reversal() -> None:
 def test_draft_after_authorised_is_a_new_version_that_reverses_the_sale() -> None:
     authorised = parsed(invoice(Status="AUTHORISED", UpdatedDateUTC=ms_date(datetime(2026, 5, 5, 9, 30, tzinfo=UTC))))
     draft = parsed(invoice(Status="DRAFT", UpdatedDateUTC=ms_date(datetime(2026, 5, 6, 8, 0, 0, 250000, tzinfo=UTC))))
-    assert authorised.status is DocumentStatus.ACTIVE and draft.status is DocumentStatus.VOIDED
+    assert authorised.status is DocumentStatus.ACTIVE and draft.status is DocumentStatus.DRAFT
     # The sync skips a document whose version it has already applied: going back to draft must not look unchanged.
     assert (authorised.version, draft.version) == ("1777973400000", "1778054400250")
 
