@@ -124,7 +124,11 @@ def totals(session: AnySession, filters: SaleFilters) -> Totals:
     count, counted, revenue, cost = row
     # Failed documents carry no customer match or product yet; they belong with the active sales.
     comparable = filters.status in ("", "active") and not filters.customer and filters.product_id is None
-    waiting = waiting_in_failures(session, filters.date_from, filters.date_to, filters.type) if comparable else Waiting(0, Decimal(0))
+    waiting = (
+        waiting_in_failures(session, filters.date_from, filters.date_to, filters.type, filters.channel)
+        if comparable
+        else Waiting(0, Decimal(0))
+    )
     return Totals(count, counted, revenue, cost, revenue - cost, waiting)
 
 

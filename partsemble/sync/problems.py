@@ -139,9 +139,11 @@ class Waiting:
     revenue: Decimal
 
 
-def waiting_in_failures(session: Session, start: date | None, end: date | None, doc_type: str = "") -> Waiting:
-    """Open failed documents dated within [start, end] (either end open), of one type if given."""
+def waiting_in_failures(session: Session, start: date | None, end: date | None, doc_type: str = "", channel: str = "") -> Waiting:
+    """Open failed documents dated within [start, end] (either end open), of one type and one channel if given."""
     query = select(func.count(FailedDocument.id), func.coalesce(func.sum(FailedDocument.revenue), 0))
+    if channel:
+        query = query.where(FailedDocument.source == channel)
     if start is not None:
         query = query.where(FailedDocument.txn_date >= start)
     if end is not None:

@@ -273,6 +273,10 @@ def test_totals_say_how_much_revenue_waits_in_documents_that_failed_to_sync(app,
     assert waiting in member.get("/reports/margin?period=custom&from=2026-01-01&to=2026-12-31").get_data(as_text=True)
     assert waiting in member.get("/reports/").get_data(as_text=True)
     assert member.get("/sales/?from=2026-02-04").get_data(as_text=True).count(waiting) == 1  # the dashboard: it is dated before the filter
+    # The channel filter: the failed invoice is QuickBooks'; Xero's and manual sales' totals leave nothing out.
+    assert member.get("/sales/?channel=qbo").get_data(as_text=True).count(waiting) == 2
+    assert member.get("/sales/?channel=xero").get_data(as_text=True).count(waiting) == 1
+    assert member.get("/sales/?channel=manual").get_data(as_text=True).count(waiting) == 1
 
 
 def test_the_totals_say_in_words_which_sales_are_listed_but_not_counted(app, shop, member) -> None:  # type: ignore[no-untyped-def]
