@@ -17,7 +17,8 @@ from partsemble.connectors.errors import ConnectorError
 from partsemble.connectors.qbo import oauth
 from partsemble.connectors.qbo.client import build_source
 from partsemble.connectors.qbo.retry import Timeouts
-from partsemble.models.sync import Connection, SyncRun
+from partsemble.models.sales import CHANNEL_NAMES
+from partsemble.models.sync import Connection, SyncRunChannel
 from partsemble.models.transactions import AnySession, write_transaction
 from partsemble.validation import InputError
 
@@ -92,27 +93,28 @@ def disconnect(session: AnySession, config: Mapping[str, Any], http: requests.Se
     providers.disconnect(session, config, providers.QBO, http)
 
 
-def save_settings(session: AnySession, initial_sync_date: object, restock: bool) -> Connection:
-    """Change the initial sync date and the restock setting. Commits.
+def save_settings(session: AnySession, initial_sync_date: object, restock: bool, provider: str = "qbo") -> Connection:
+    """Change a channel's initial sync date and its restock setting. Commits.
 
     The date may move earlier at any time (the next sync reads the older documents and costs them
-    in date order); later only before the first sync, since what is already synced would be
-    left outside the window.
+    in date order); later only before the channel's first sync, since what is already synced would
+    be left outside the window.
 
     Raises:
-        InputError: no connection yet, a bad date, or a later date after a sync has run.
+        InputError: the channel is not connected, a bad date, or a later date after it has synced.
     """
     from partsemble.validation import parse_date
 
+    name = CHANNEL_NAMES[provider]
     day = parse_date(initial_sync_date, "initial_sync_date", "Initial sync date", not_after=date.today())
     with write_transaction(session):
-        connection = current_connection(session)
+        connection = session.scalar(select(Connection).where(Connection.provider == provider))
         if connection is None:
-            raise InputError("Connect QuickBooks first.", "initial_sync_date")
+            raise InputError(f"Connect {name} first.", "initial_sync_date")
         current = connection.initial_sync_date
-        if current is not None and day > current and has_synced(session):
+        if current is not None and day > current and has_synced(session, provider):
             raise InputError(
-                f"The initial sync date can only move earlier now that a sync has run: sales from "
+                f"The initial sync date can only move earlier now that {name} has synced: sales from "
                 f"{current.isoformat()} on are already synced and costed. Choose {current.isoformat()} or an earlier day.",
                 "initial_sync_date",
             )
@@ -121,9 +123,9 @@ def save_settings(session: AnySession, initial_sync_date: object, restock: bool)
     return connection
 
 
-def has_synced(session: AnySession) -> bool:
-    """Whether any sync has run (and so may have applied documents from the initial sync date on)."""
-    return bool(session.scalar(select(exists().where(SyncRun.id.is_not(None)))))
+def has_synced(session: AnySession, provider: str = "qbo") -> bool:
+    """Whether a sync has read the channel (and so may have applied documents from its initial sync date on)."""
+    return bool(session.scalar(select(exists().where(SyncRunChannel.source == provider))))
 
 
 def suggested_initial_sync_date(today: date) -> date:

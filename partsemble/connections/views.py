@@ -15,6 +15,7 @@ from partsemble.connections.forms import ChannelForm, ChooseOrganisationForm, Co
 from partsemble.connections.providers import PROVIDERS, XERO, Provider
 from partsemble.connections.source import open_source
 from partsemble.extensions import db
+from partsemble.models.sync import Connection
 from partsemble.sync.errors import SyncNotStarted
 from partsemble.sync.start import refresh_item_list
 from partsemble.validation import InputError, parse_date
@@ -30,6 +31,8 @@ XERO_GRANT_KEY = "xero_pending_grant"
 # Both connect forms are on one page: Xero's fields carry a prefix (QuickBooks' kept their names).
 FORM_PREFIXES = {"qbo": "", "xero": "xero"}
 FORM_ARGUMENTS = {"qbo": "connect_form", "xero": "xero_form"}
+SETTINGS_PREFIXES = {"qbo": "", "xero": "xero-settings"}
+SETTINGS_ARGUMENTS = {"qbo": "settings_form", "xero": "xero_settings_form"}
 
 
 def state_key(provider: Provider) -> str:
@@ -44,18 +47,33 @@ def redirect_uri(provider: Provider = PROVIDERS["qbo"]) -> str:
     return provider.setting(current_app.config, "REDIRECT_URI") or url_for(CALLBACKS[provider.key], _external=True)
 
 
+def _xero_words(form: ConnectionSettingsForm, provider: str) -> None:
+    """Xero calls a credit memo a credit note."""
+    if provider == "xero":
+        form.restock_credit_memos.label.text = "Credit notes restock"
+        form.restock_credit_memos.description = "Returned goods on a credit note come back into stock as a return lot."
+
+
+def _settings_form(connection: Connection | None, provider: str) -> ConnectionSettingsForm:
+    """A channel's sync settings as stored (Xero's fields carry a prefix: both forms are on one page)."""
+    form = ConnectionSettingsForm(prefix=SETTINGS_PREFIXES[provider])
+    _xero_words(form, provider)
+    if connection is not None:
+        form.initial_sync_date.data = connection.initial_sync_date.isoformat() if connection.initial_sync_date else ""
+        form.restock_credit_memos.data = connection.restock_credit_memos
+    return form
+
+
 def _page(  # type: ignore[no-untyped-def]
     connect_form: ConnectForm | None = None,
     settings_form: ConnectionSettingsForm | None = None,
     status: int = 200,
     xero_form: ConnectForm | None = None,
+    xero_settings_form: ConnectionSettingsForm | None = None,
 ):
     connection = services.current_connection(db.session)
     if settings_form is None:
-        settings_form = ConnectionSettingsForm()
-        if connection is not None:
-            settings_form.initial_sync_date.data = connection.initial_sync_date.isoformat() if connection.initial_sync_date else ""
-            settings_form.restock_credit_memos.data = connection.restock_credit_memos
+        settings_form = _settings_form(connection, "qbo")
     if connect_form is None:
         connect_form = ConnectForm()
         if connection is not None and connection.initial_sync_date:
@@ -68,6 +86,8 @@ def _page(  # type: ignore[no-untyped-def]
         xero_form = ConnectForm(prefix=FORM_PREFIXES["xero"])
         known = xero_connection.initial_sync_date if xero_connection is not None else None
         xero_form.initial_sync_date.data = (known or services.suggested_initial_sync_date(date.today())).isoformat()
+    if xero_settings_form is None:
+        xero_settings_form = _settings_form(xero_connection, "xero")
     return render_template(
         "connections/settings.html",
         connection=connection,
@@ -76,6 +96,7 @@ def _page(  # type: ignore[no-untyped-def]
         configured=configured,
         xero_connection=xero_connection,
         xero_form=xero_form,
+        xero_settings_form=xero_settings_form,
         xero_configured=XERO.configured(current_app.config),
     ), status
 
@@ -86,19 +107,21 @@ def settings():  # type: ignore[no-untyped-def]
     return _page()
 
 
-@bp.route("/settings/connection", methods=["POST"])
+@bp.route("/settings/connection", methods=["POST"], defaults={"provider": "qbo"})  # QuickBooks' form before Xero came
+@bp.route(f"/settings/connection/<{PROVIDER}:provider>", methods=["POST"], endpoint="save_channel_settings")
 @requires_role("admin")
-def save_settings():  # type: ignore[no-untyped-def]
-    form = ConnectionSettingsForm()
+def save_settings(provider: str):  # type: ignore[no-untyped-def]
+    form = ConnectionSettingsForm(prefix=SETTINGS_PREFIXES[provider])
+    _xero_words(form, provider)
     if form.validate_on_submit():
         try:
-            services.save_settings(db.session, form.initial_sync_date.data, bool(form.restock_credit_memos.data))
+            services.save_settings(db.session, form.initial_sync_date.data, bool(form.restock_credit_memos.data), provider)
         except InputError as exc:
             show_error(form, exc, "initial_sync_date")
         else:
-            flash("Connection settings saved.", "success")
+            flash(f"{PROVIDERS[provider].name} sync settings saved.", "success")
             return redirect(url_for("connections.settings"))
-    return _page(settings_form=form, status=400)
+    return _page(**{SETTINGS_ARGUMENTS[provider]: form}, status=400)
 
 
 @bp.route(f"/connections/<{PROVIDER}:provider>/connect", methods=["POST"])

@@ -73,7 +73,7 @@ def test_moving_the_initial_sync_date_later_is_refused_after_the_first_sync(shop
     save_settings(db.session, "2026-01-10", True)  # before any sync: allowed
     assert db.session.scalar(select(Connection.initial_sync_date)) == date(2026, 1, 10)
     sync(shop)
-    with pytest.raises(InputError, match="can only move earlier now that a sync has run") as refused:
+    with pytest.raises(InputError, match="can only move earlier now that QuickBooks has synced") as refused:
         save_settings(db.session, "2026-01-20", True)
     assert refused.value.field == "initial_sync_date"
     assert db.session.scalar(select(Connection.initial_sync_date)) == date(2026, 1, 10)

@@ -139,7 +139,8 @@ EXPECTED = {
     ("settings.costs", "GET"): (302, 403, 403, 200),
     ("settings.costs", "POST"): (302, 403, 403, 302),  # an empty date opens every period
     ("connections.settings", "GET"): (302, 403, 403, 200),
-    ("connections.save_settings", "POST"): (302, 403, 403, 400),
+    ("connections.save_settings", "POST"): (302, 403, 403, 400),  # /settings/connection (QuickBooks)
+    ("connections.save_channel_settings", "POST"): (302, 403, 403, 400),  # /settings/connection/<qbo|xero>
     ("auth.users", "GET"): (302, 403, 403, 200),
     ("auth.create_user", "POST"): (302, 403, 403, 400),
     ("auth.edit_user", "GET"): (302, 403, 403, 200),

@@ -246,15 +246,18 @@ def test_the_connect_step_suggests_the_start_of_the_year_and_says_what_the_date_
 
 
 def test_after_a_sync_the_settings_move_the_date_earlier_and_refuse_a_later_one(app, admin) -> None:  # type: ignore[no-untyped-def]
-    from partsemble.models.sync import SyncRun
+    from partsemble.models.sync import SyncRun, SyncRunChannel
 
     connected(app)
     with app.app_context():
-        db.session.add(SyncRun(status="succeeded", started_by="ana@example.com"))
+        run = SyncRun(status="succeeded", started_by="ana@example.com")
+        db.session.add(run)
+        db.session.flush()
+        db.session.add(SyncRunChannel(run_id=run.id, source="qbo", status="succeeded"))
         db.session.commit()
     refused = admin.post("/settings/connection", {"initial_sync_date": "2026-02-01", "restock_credit_memos": "y"})
     assert refused.status_code == 400
-    assert "can only move earlier now that a sync has run" in refused.get_data(as_text=True)
+    assert "can only move earlier now that QuickBooks has synced" in refused.get_data(as_text=True)
     with app.app_context():  # that sync read everything from 2026-01-01 on
         db.session.execute(text("UPDATE connections SET synced_from = initial_sync_date"))
         db.session.commit()

@@ -220,3 +220,37 @@ def test_rotating_the_token_key_rotates_the_xero_tokens_too(app) -> None:  # typ
         stored = dict(db.session.execute(select(Connection.provider, Connection.refresh_token_enc)).tuples().all())
     fresh = TokenCipher({"SECRET_KEY": "unrelated", "TOKEN_KEY": "a brand new token key"})
     assert {provider: fresh.decrypt(token) for provider, token in stored.items()} == {"qbo": "qbo-refresh-1", "xero": REFRESH}
+
+
+def test_each_channel_has_its_own_sync_settings_and_first_sync(app, admin) -> None:  # type: ignore[no-untyped-def]
+    """Xero's initial sync date and restock setting are its own: saving them leaves QuickBooks' alone, and
+    QuickBooks having synced does not lock Xero's date (only Xero's own first sync does)."""
+    from partsemble.models.sync import SyncRun, SyncRunChannel
+
+    with app.app_context():
+        db.session.add(Connection(provider="qbo", realm_id="1", status="connected", initial_sync_date=date(2026, 1, 1)))
+        db.session.add(Connection(provider="xero", realm_id="t-1", status="connected", initial_sync_date=date(2026, 3, 1)))
+        run = SyncRun(status="succeeded", started_by="ana@example.com")
+        db.session.add(run)
+        db.session.flush()
+        run_id = run.id
+        db.session.add(SyncRunChannel(run_id=run_id, source="qbo", status="succeeded"))
+        db.session.commit()
+    page = admin.get("/settings/connection").get_data(as_text=True)
+    assert "QuickBooks sync settings" in page and "Xero sync settings" in page and "Credit notes restock" in page
+    assert 'id="xero-settings-initial_sync_date"' in page and 'value="2026-03-01"' in page
+
+    later = admin.post("/settings/connection/xero", {"xero-settings-initial_sync_date": "2026-04-01"})  # restock unticked
+    assert later.status_code == 302  # Xero has not synced yet: a later day is still allowed
+    with app.app_context():
+        rows = dict(db.session.execute(select(Connection.provider, Connection.initial_sync_date)).tuples().all())
+        assert rows == {"qbo": date(2026, 1, 1), "xero": date(2026, 4, 1)}
+        xero = db.session.scalar(select(Connection).where(Connection.provider == "xero"))
+        assert xero is not None and xero.restock_credit_memos is False
+        db.session.add(SyncRunChannel(run_id=run_id, source="xero", status="succeeded"))
+        db.session.commit()
+    refused = admin.post("/settings/connection/xero", {"xero-settings-initial_sync_date": "2026-05-01"})
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert "can only move earlier now that Xero has synced" in body and 'id="xero-settings-initial_sync_date-err"' in body
+    assert admin.post("/settings/connection", {"initial_sync_date": "2026-02-01"}).status_code == 400  # QuickBooks synced
