@@ -55,8 +55,8 @@ class TokenCipher:
             return self._fernet.decrypt(stored.encode()).decode()
         except InvalidToken:
             raise TokenKeyError(
-                "The stored QuickBooks tokens cannot be decrypted with PARTSEMBLE_TOKEN_KEY "
-                "(or the secret key). Restore the previous key, or reconnect QuickBooks."
+                "The stored QuickBooks or Xero tokens cannot be decrypted with PARTSEMBLE_TOKEN_KEY "
+                "(or the secret key). Restore the previous key, or reconnect in Settings."
             ) from None
 
     def rotate(self, stored: str) -> str:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def test_connect_quickbooks_stores_the_connection_with_encrypted_tokens(page: Page, server: LiveServer, shot) -> None:  # type: ignore[no-untyped-def]
     login(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
-    page.get_by_role("navigation", name="Settings").get_by_role("link", name="QuickBooks connection").click()
+    page.get_by_role("navigation", name="Settings").get_by_role("link", name="Accounting connections").click()
     expect(page.get_by_role("button", name="Connect QuickBooks Online")).to_be_enabled()
     shot(page, "not-connected")
     assert server.scalar("SELECT count(*) FROM connections WHERE status = 'connected'") == 0

@@ -37,8 +37,8 @@ MESSAGES = {
     "not_ready": re.compile(re.escape("QuickBooks is not connected. An admin can connect it in Settings.")),
     "token_key": re.compile(
         re.escape(
-            "The stored QuickBooks tokens cannot be decrypted with PARTSEMBLE_TOKEN_KEY "
-            "(or the secret key). Restore the previous key, or reconnect QuickBooks."
+            "The stored QuickBooks or Xero tokens cannot be decrypted with PARTSEMBLE_TOKEN_KEY "
+            "(or the secret key). Restore the previous key, or reconnect in Settings."
         )
     ),
 }
