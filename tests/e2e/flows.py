@@ -1,9 +1,12 @@
-"""What a user does again and again in the browser tests: log in, connect QuickBooks, press Sync Now,
-and change documents in the sandbox company's own screens."""
+"""What a user does again and again in the browser tests: log in, connect QuickBooks (and Xero), press
+Sync Now, and change documents in the sandbox company's own screens (or move them into its Xero face)."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -16,6 +19,10 @@ COMPANY = "Juniper & Wick Co."
 # The demo's sales span the last few months; a year back takes them all.
 INITIAL_SYNC_DATE = date.today() - timedelta(days=365)
 SYNC_TIMEOUT = 60_000
+# The sandbox's Xero face has the demo company as an organisation and Xero's empty demo one beside it
+# (partsemble.sandbox.xero.schema.ORGANISATIONS): connecting means choosing one.
+XERO_ORGANISATION = COMPANY
+XERO_ORGANISATIONS = (COMPANY, "Demo Company (Global)")
 
 
 def login(page: Page, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
@@ -35,6 +42,28 @@ def connect(page: Page, initial: date = INITIAL_SYNC_DATE) -> None:
     page.locator("#approve").click()
     page.wait_for_url(re.compile(r"/settings/connection$"))
     expect(page.locator(".flash")).to_have_text(f"Connected to {COMPANY}")
+
+
+def connect_xero(page: Page, initial: date = INITIAL_SYNC_DATE, organisation: str = XERO_ORGANISATION) -> None:
+    """Settings > Xero card > Connect Xero, allow every organisation on the sandbox's Xero consent page,
+    choose `organisation` on Partsemble's page (the authorization reaches two), come back."""
+    page.goto("/settings/connection")
+    card = page.locator('[data-provider="xero"]')
+    card.get_by_label("Initial sync date").fill(initial.isoformat())
+    card.get_by_role("button", name="Connect Xero", exact=True).click()
+    page.wait_for_url(re.compile(r"/sandbox/xero/identity/connect/authorize\?"))
+    boxes = page.locator("#xero-consent").get_by_role("checkbox")
+    expect(boxes).to_have_count(len(XERO_ORGANISATIONS))
+    for i in range(len(XERO_ORGANISATIONS)):
+        boxes.nth(i).check()
+    page.locator("#allow-access").click()
+    page.wait_for_url(re.compile(r"/connections/xero/organisation$"))
+    for name in XERO_ORGANISATIONS:
+        expect(page.get_by_role("radio", name=name, exact=True)).to_have_count(1)
+    page.get_by_role("radio", name=organisation, exact=True).check()
+    page.get_by_role("button", name="Connect this organisation").click()
+    page.wait_for_url(re.compile(r"/settings/connection$"))
+    expect(page.locator(".flash")).to_have_text(f"Connected to {organisation} (Xero)")
 
 
 def _is_sync_post(response: Response) -> bool:
@@ -146,6 +175,61 @@ def sandbox_delete(page: Page, doc_id: str) -> None:
     page.locator("#confirm-delete").click()
     page.wait_for_url(re.compile(r"/sandbox/documents"))
     expect(page.locator(".flash").filter(has_text=f"Invoice {doc_id} deleted.")).to_have_count(1)
+
+
+@dataclass(frozen=True)
+class SandboxDocument:
+    entity: str  # Invoice, SalesReceipt or CreditMemo
+    id: str
+    number: str  # DocNumber
+    items: frozenset[str]  # the names of the items its lines sell
+
+
+def sandbox_documents_selling(server: LiveServer, item: str, also: Iterable[str] = ()) -> list[SandboxDocument]:
+    """The live QuickBooks documents of the sandbox company (newest first) that sell `item` and no
+    other item than those in `also`, read from the sandbox's own database."""
+    allowed = {item, *also}
+    with server.sandbox() as sandbox:
+        names = {
+            str(i): json.loads(p)["Name"]
+            for i, p in sandbox.exec_driver_sql("SELECT id, payload FROM sandbox_object WHERE entity = 'Item'")
+        }
+        rows = sandbox.exec_driver_sql(
+            "SELECT entity, id, payload FROM sandbox_object WHERE entity IN ('Invoice', 'SalesReceipt', 'CreditMemo') "
+            "AND system = 'qbo' AND NOT voided AND deleted_at IS NULL ORDER BY id DESC"
+        ).all()
+    found = []
+    for entity, doc_id, payload in rows:
+        body = json.loads(payload)
+        sold = frozenset(
+            names[line["SalesItemLineDetail"]["ItemRef"]["value"]]
+            for line in body["Line"]
+            if line.get("DetailType") == "SalesItemLineDetail"
+        )
+        if item in sold and sold <= allowed:
+            found.append(SandboxDocument(entity, str(doc_id), str(body.get("DocNumber", "")), sold))
+    return found
+
+
+def sandbox_move_to_xero(page: Page, entity: str, doc_id: str) -> None:
+    """On the sandbox's Documents list (this type, QuickBooks' documents), page to the document and
+    press its Move to Xero: it leaves QuickBooks and appears in the Xero organisation, changed now."""
+    page.goto("/sandbox/documents")
+    page.locator("#type").select_option(entity)
+    page.locator("#system").select_option("qbo")
+    page.locator("#filter").click()
+    page.wait_for_url(re.compile(r"/sandbox/documents\?.*system=qbo"))
+    row = page.locator(f'#documents tr[data-entity="{entity}"][data-id="{doc_id}"]')
+    while row.count() == 0:
+        following = page.locator("a[rel=next]")
+        assert following.count() == 1, f"{entity} {doc_id} is not on any page of QuickBooks' documents"
+        target = str(following.get_attribute("href"))
+        following.click()
+        page.wait_for_url(re.compile(re.escape(target) + "$"))
+    expect(row).to_have_attribute("data-system", "qbo")
+    row.get_by_role("button", name="Move to Xero").click()
+    page.wait_for_url(re.compile(r"/sandbox/documents"))
+    expect(page.locator(".flash-success")).to_have_text(f"{entity} {doc_id} now lives in Xero.")
 
 
 def add_slow_upstream(server: LiveServer, seconds: str = "0.5") -> None:

@@ -1,7 +1,7 @@
 """A real Partsemble server for the browser tests: its own process, port, instance directory and database.
 
 The server is set up the way `make demo` sets it up (`partsemble db upgrade`, `partsemble demo`,
-`partsemble run --with-threads`), with the embedded QuickBooks sandbox on the same host. Migrating
+`partsemble run --with-threads`), with the embedded sandbox (its QuickBooks and Xero faces) on the same host. Migrating
 and loading the demo happen once per session into a template (`seed_template`); each server starts
 from a copy of it (SQLite files copied, or `CREATE DATABASE ... TEMPLATE` on PostgreSQL). The test
 reads the server's database directly, read-only, to check what the pages claim.
@@ -73,6 +73,15 @@ def server_environment(base: str, instance: Path, database_url: str) -> dict[str
             "PARTSEMBLE_QBO_REVOKE_URL": f"{base}/sandbox/oauth2/tokens/revoke",
             "PARTSEMBLE_QBO_APP_URL": f"{base}/sandbox/app",
             "PARTSEMBLE_QBO_REDIRECT_URI": f"{base}/connections/qbo/callback",
+            # The sandbox's Xero face, as `make demo` points the app at it.
+            "PARTSEMBLE_XERO_CLIENT_ID": "demo-xero-client",
+            "PARTSEMBLE_XERO_CLIENT_SECRET": "demo-xero-secret",
+            "PARTSEMBLE_XERO_API_BASE": f"{base}/sandbox/xero/api.xro/2.0",
+            "PARTSEMBLE_XERO_AUTH_URL": f"{base}/sandbox/xero/identity/connect/authorize",
+            "PARTSEMBLE_XERO_TOKEN_URL": f"{base}/sandbox/xero/identity/connect/token",
+            "PARTSEMBLE_XERO_REVOKE_URL": f"{base}/sandbox/xero/identity/connect/revocation",
+            "PARTSEMBLE_XERO_CONNECTIONS_URL": f"{base}/sandbox/xero/connections",
+            "PARTSEMBLE_XERO_REDIRECT_URI": f"{base}/connections/xero/callback",
             "PYTHONUNBUFFERED": "1",
         }
     )

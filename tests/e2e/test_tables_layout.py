@@ -4,8 +4,8 @@ every link in a table row are on screen: displayed, and inside both the viewport
 box (a cell pushed off behind a sideways scroll fails). On a phone the tables become one card per row,
 each cell labelled with its column (data-label); the labels must name the cell's real column.
 
-One server for the whole module (synced once, plus one new invoice left in the sandbox for the preview);
-a full-page screenshot of each page at each width lands in artifacts/tables-<page>-<width>.png."""
+One server for the whole module (QuickBooks and Xero connected, synced once, plus one new invoice left in
+the sandbox for the preview); a full-page screenshot of each page at each width lands in artifacts/tables-<page>-<width>.png."""
 
 from __future__ import annotations
 
@@ -17,7 +17,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, LAPTOP, PHONE, PageWatch, open_page
-from tests.e2e.flows import connect, login, sandbox_create_invoice, sync_now
+from tests.e2e.flows import (
+    connect,
+    connect_xero,
+    login,
+    sandbox_create_invoice,
+    sandbox_documents_selling,
+    sandbox_move_to_xero,
+    sync_now,
+)
 from tests.e2e.server import LiveServer, Template, start_server
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +47,10 @@ MONEY_HEADERS = [
     "Shortage cost",
     "Line cost",
 ]
+# Documents moved into the sandbox's Xero organisation before the sync; they wait on Xero's own item
+# for this product until it is linked after the first sync.
+XERO_ITEM = "Lavender Candle 8oz"
+XERO_MOVED = 3
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 # For every table on the page: each money cell and each link in a row, with its box, the box of the
 # frame that clips it (.table-wrap) and whether it is displayed; and each data-label against its column.
@@ -126,7 +138,20 @@ def _lot(server: LiveServer) -> str:
 
 
 def _item(server: LiveServer) -> str:
-    return "/items/{}".format(server.scalar("SELECT external_id FROM accounting_items ORDER BY product_id IS NULL, id LIMIT 1"))
+    return "/items/{}".format(
+        server.scalar("SELECT external_id FROM accounting_items WHERE source = 'qbo' ORDER BY product_id IS NULL, id LIMIT 1")
+    )
+
+
+def _xero_item(server: LiveServer) -> str:
+    """Xero's candle item: linked after the first sync, its Id a uuid in the subtitle."""
+    return "/items/xero/{}".format(
+        server.scalar("SELECT external_id FROM accounting_items WHERE source = 'xero' AND name = :n", n=XERO_ITEM)
+    )
+
+
+def _xero_sale(server: LiveServer) -> str:
+    return "/sales/{}".format(server.scalar("SELECT id FROM sales WHERE source = 'xero' AND status = 'active' ORDER BY id LIMIT 1"))
 
 
 # (name, path or a function of the server giving it, how many money cells at least).
@@ -137,13 +162,16 @@ PAGES: list[tuple[str, str | Callable[[LiveServer], str], int]] = [
     ("credit-memo", _credit_memo, 3),
     ("voided-sale", _voided, 3),
     ("runs", "/sales/runs", 0),
-    ("run", _run, 0),
+    ("run", _run, 0),  # the first sync: a By channel table (QuickBooks, Xero) and both channels' failed documents
     ("products", "/products/", 20),
     ("product", _product, 6),
     ("lots", "/lots/", 20),
     ("lot", _lot, 4),
     ("items", "/items/", 0),
     ("item", _item, 0),
+    ("xero-item", _xero_item, 0),
+    ("xero-sale", _xero_sale, 3),
+    ("sales-xero", "/sales/?channel=xero", XERO_MOVED * 3),  # the channel filter
     ("reports", "/reports/", 12 * 3),
     ("margin", "/reports/margin?period=last_12_months", 5 * 4),
     ("shortages", "/reports/shortages?period=all", 2),
@@ -165,7 +193,8 @@ WIDTHS = {"laptop": LAPTOP, "phone": PHONE}
 
 @pytest.fixture(scope="module")
 def synced(template: Template, browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server for the module: connected, synced, and one new invoice waiting in the sandbox."""
+    """One server for the module: QuickBooks and Xero connected (a few documents moved to Xero), synced,
+    Xero's candle item linked after the sync, and one new invoice waiting in the sandbox."""
     live = start_server(tmp_path_factory.mktemp("tables"), template)
     try:
         watch = PageWatch()
@@ -173,7 +202,13 @@ def synced(template: Template, browser: Any, tmp_path_factory: pytest.TempPathFa
         try:
             login(page)
             connect(page)
+            for doc in sandbox_documents_selling(live, XERO_ITEM, also=["Shipping"])[:XERO_MOVED]:
+                sandbox_move_to_xero(page, doc.entity, doc.id)
+            connect_xero(page)
             sync_now(page)
+            page.goto(_xero_item(live))
+            page.get_by_role("button", name=f"Link to {XERO_ITEM}").click()
+            expect(page.locator(".flash-success").nth(1)).to_have_text(f"Retried the waiting documents: {XERO_MOVED} applied.")
             sandbox_create_invoice(page, "Blue Heron Spa", [("Lavender Candle 8oz (CND-LAV-8)", 3)])
         finally:
             context.close()
