@@ -103,11 +103,17 @@ def detail(source: str, external_id: str) -> str:
     return _detail(_item_or_404(source, external_id))
 
 
-def _retry_waiting(external_ids: list[str]) -> None:
-    """Documents that failed on these items are retried at once, in one sync run; the outcome is flashed."""
+def _retry_waiting(external_ids: list[str], source: str) -> None:
+    """Documents that failed on these items of a channel are retried at once, in one sync run; the outcome is flashed."""
     try:
         summary = retry_waiting(
-            db.session, current_app.config, open_source, external_ids, user_id=current_user.id, user_email=current_user.email
+            db.session,
+            current_app.config,
+            open_source,
+            external_ids,
+            user_id=current_user.id,
+            user_email=current_user.email,
+            channel=source,
         )
     except SyncNotStarted as exc:
         flash(f"The waiting documents were not retried: {exc} The next sync retries them.", "warning")
@@ -125,7 +131,7 @@ def _retry_waiting(external_ids: list[str]) -> None:
 
 def _after(item: AccountingItem, message: str) -> Response:
     flash(message, "success")
-    _retry_waiting([item.external_id])
+    _retry_waiting([item.external_id], item.source)
     target = safe_next(request.form.get("next"))
     return redirect(target or url_for("items.detail", source=item.source, external_id=item.external_id))
 
@@ -204,5 +210,6 @@ def bulk_create() -> Response:
         flash(f"Nothing was created. {exc.message}", "error")
         return redirect(url_for("items.index", filter="unlinked"))
     flash(f"{created} finished good{'s' if created != 1 else ''} created and linked.", "success")
-    _retry_waiting([external_id for _source, external_id in chosen])
+    for source in dict.fromkeys(source for source, _external_id in chosen):  # one run per channel
+        _retry_waiting([external_id for item_source, external_id in chosen if item_source == source], source)
     return redirect(url_for("items.index"))

@@ -12,12 +12,13 @@ from partsemble.sales.panel import progress, sync_panel
 from partsemble.sales.views import bp
 from partsemble.sync.errors import SyncNotStarted
 from partsemble.sync.preview_lock import PreviewBusy
+from partsemble.sync.service import CHANNEL_ORDER
 from partsemble.sync.start import preview_now, sync_now
 from partsemble.web.guard import requires_role
 from partsemble.web.htmx import error_partial, is_htmx, partial
 
 
-def _run(only_failed: bool = False, item_ids: list[str] | None = None) -> Response:
+def _run(only_failed: bool = False, item_ids: list[str] | None = None, channel: str | None = None) -> Response:
     notice, level, run_id = "", "info", None
     try:
         summary = sync_now(
@@ -29,6 +30,7 @@ def _run(only_failed: bool = False, item_ids: list[str] | None = None) -> Respon
             user_email=current_user.email,
             only_failed=only_failed,
             item_ids=item_ids,
+            channel=channel,
         )
         run_id = summary.run_id
     except SyncNotStarted as exc:
@@ -51,7 +53,10 @@ def sync() -> Response:
 @requires_role("member")
 def retry() -> Response:
     item_id = (request.form.get("item_id") or "").strip()
-    return _run(only_failed=True, item_ids=[item_id] if item_id else None)
+    source = request.form.get("source") or "qbo"
+    if not item_id:
+        return _run(only_failed=True)
+    return _run(only_failed=True, item_ids=[item_id], channel=source if source in CHANNEL_ORDER else "qbo")
 
 
 @bp.route("/sync/progress")

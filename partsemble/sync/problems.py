@@ -127,7 +127,7 @@ def blocks_a_document() -> ColumnElement[bool]:
         AccountingItem.item_type.in_(STOCK_LIKE_ITEM_TYPES),
         AccountingItem.product_id.is_(None),
         AccountingItem.not_tracked.is_(False),
-        exists().where(FailedDocument.item_external_id == AccountingItem.external_id),
+        exists().where(FailedDocument.source == AccountingItem.source, FailedDocument.item_external_id == AccountingItem.external_id),
     )
 
 

@@ -22,7 +22,7 @@ from partsemble.models.sync import FailedDocument
 from partsemble.sync.errors import SourceUnavailable
 from partsemble.sync.items import RefreshResult, refresh_items
 from partsemble.sync.preview import Preview, preview_channels
-from partsemble.sync.service import SyncRequest, channels_to_sync, run_channels, settings_from, web_retry_budget
+from partsemble.sync.service import SyncRequest, channels_to_sync, connection_for_sync, run_channels, settings_from, web_retry_budget
 from partsemble.sync.summary import SyncSummary
 
 
@@ -46,23 +46,29 @@ def sync_now(
     user_email: str = "",
     only_failed: bool = False,
     item_ids: Iterable[str] | None = None,
+    channel: str | None = None,
 ) -> SyncSummary:
     """Run one sync of every active channel to its summary: everything new (Sync Now) or only the
     failed documents (Retry).
 
     The web ("web" trigger) is bounded by SYNC_TIME_LIMIT; the CLI is not. With `item_ids`
-    (and only_failed), only the documents waiting on one of those items are retried.
+    (and only_failed), only the documents waiting on one of those items are retried; with
+    `channel`, only that channel is read (an item Id means something in its own channel only).
 
     Raises:
         SyncNotStarted: SyncNotReady, TokenKeyProblem or SyncBusy; nothing was written.
     """
     settings = settings_from(config, time_limited=trigger != "cli")
     plan = channels_to_sync(session)  # the clearest words first: not connected, expired, no initial date
-    sources = {channel: open_source(config, retry_budget=web_retry_budget(settings), channel=channel) for channel in plan.ready}
+    ready = plan.ready
+    if channel is not None:
+        connection_for_sync(session, channel)  # its own words when that channel cannot sync
+        ready = (channel,)
+    sources = {c: open_source(config, retry_budget=web_retry_budget(settings), channel=c) for c in ready}
     request = SyncRequest(
         user_id, user_email, trigger, only_failed=only_failed, item_ids=None if item_ids is None else tuple(dict.fromkeys(item_ids))
     )
-    return run_channels(session, sources, request, settings, not_synced=plan.not_synced)
+    return run_channels(session, sources, request, settings, not_synced=plan.not_synced if channel is None else ())
 
 
 def preview_now(session: Session, config: Mapping[str, Any], open_source: SourceOpener) -> Preview:
@@ -90,17 +96,30 @@ def retry_waiting(
     *,
     user_id: int | None = None,
     user_email: str = "",
+    channel: str = "qbo",
 ) -> SyncSummary | None:
-    """Retry, in one sync run, every failed document waiting on any of these items (just linked,
-    created or marked not tracked). None when no document waits on them: no run is started.
+    """Retry, in one sync run of their channel, every failed document waiting on any of these items
+    of that channel (just linked, created or marked not tracked). None when no document waits on
+    them: no run is started.
 
     Raises:
         SyncNotStarted: as sync_now; the documents stay failed and the next sync retries them.
     """
     wanted = tuple(dict.fromkeys(item_ids))
-    if not wanted or session.scalar(select(FailedDocument.id).where(FailedDocument.item_external_id.in_(wanted)).limit(1)) is None:
+    waiting = select(FailedDocument.id).where(FailedDocument.source == channel, FailedDocument.item_external_id.in_(wanted)).limit(1)
+    if not wanted or session.scalar(waiting) is None:
         return None
-    return sync_now(session, config, open_source, trigger="web", user_id=user_id, user_email=user_email, only_failed=True, item_ids=wanted)
+    return sync_now(
+        session,
+        config,
+        open_source,
+        trigger="web",
+        user_id=user_id,
+        user_email=user_email,
+        only_failed=True,
+        item_ids=wanted,
+        channel=channel,
+    )
 
 
 def refresh_item_list(session: Session, config: Mapping[str, Any], open_source: SourceOpener, channel: str = "qbo") -> RefreshResult:

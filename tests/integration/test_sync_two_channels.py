@@ -29,6 +29,7 @@ from partsemble.models.sales import Sale, SaleRevision
 from partsemble.models.sync import Connection, FailedDocument, SyncRunChannel
 from partsemble.sync.start import sync_now
 from partsemble.sync.summary import SyncSummary
+from tests import factories
 from tests.documents import doc, line
 from tests.integration import candle_world
 
@@ -237,3 +238,32 @@ def test_a_xero_draft_is_no_sale_and_one_sent_back_to_draft_is_reversed(ctx, wor
     assert notes[-1] == "Sent back to draft upstream: not a sale until it is approved again"
     world["xero"].put(doc("x1", [line("X-A", "10", "2000")], day=FEB))  # approved again
     assert sync(ctx).updated == 1 and costs("xero") == {"x1": Decimal("1450.00")}
+
+
+def test_retrying_after_a_xero_item_is_linked_reads_only_xero(ctx, world) -> None:  # type: ignore[no-untyped-def]
+    """Item "5" of each book is unlinked and each book has a sale waiting on it: linking Xero's retries
+    Xero's sale alone (the ids are the same, the items are not)."""
+    from partsemble.sync.start import retry_waiting  # noqa: PLC0415
+
+    world["qbo"].items["5"] = ItemRecord("5", "Soap (QuickBooks)", "Inventory", True, "SOAP-Q")
+    world["xero"].items["5"] = ItemRecord("5", "Soap (Xero)", "Inventory", True, "SOAP-X")
+    world["qbo"].put(doc("q5", [line("5", "1", "9", name="Soap (QuickBooks)")], day=FEB))
+    world["xero"].put(doc("x5", [line("5", "2", "18", name="Soap (Xero)")], day=FEB))
+    summary = sync(ctx)
+    assert sorted((p.channel, p.external_id) for p in summary.problems) == [("qbo", "q5"), ("xero", "x5")]
+
+    xero_soap = db.session.scalar(select(AccountingItem).where(AccountingItem.source == "xero", AccountingItem.external_id == "5"))
+    assert xero_soap is not None
+    soap = factories.product("SOAP-X", "Soap")
+    factories.lot(soap, "10", "3", date(2026, 1, 1))
+    xero_soap.product_id = soap.id
+    db.session.commit()
+    world["qbo"].calls.clear()
+    retried = retry_waiting(db.session, ctx.config, open_source, ["5"], channel="xero")
+    db.session.rollback()
+
+    assert retried is not None and [c.channel for c in retried.channels] == ["xero"] and retried.created == 1
+    assert world["qbo"].calls == []
+    assert costs("xero") == {"x5": Decimal("6.00")}  # 2 soaps @ 3
+    assert db.session.execute(select(FailedDocument.source, FailedDocument.external_id)).tuples().all() == [("qbo", "q5")]
+    assert retry_waiting(db.session, ctx.config, open_source, ["5"], channel="xero") is None  # nothing waits on it now
