@@ -25,7 +25,18 @@ SALE_TYPE_LABELS = {
     "CreditMemo": "Credit memo",
     "ManualSale": "Manual",
 }
+# What Xero calls the documents that become a sales receipt and a credit memo (connectors/xero/kinds.py).
+XERO_TYPE_LABELS = {"SalesReceipt": "Receive Money", "CreditMemo": "Credit note"}
 SALE_STATUSES = ("active", "voided", "deleted")
+
+
+def document_label(source: str, external_type: str) -> str:
+    """A document type in the words of the system it came from: a Xero credit note, a QuickBooks credit memo."""
+    if source == "xero" and external_type in XERO_TYPE_LABELS:
+        return XERO_TYPE_LABELS[external_type]
+    return SALE_TYPE_LABELS.get(external_type, external_type)
+
+
 LINE_KINDS = ("tracked", "return", "price_adjustment", "skipped")
 
 
@@ -74,7 +85,7 @@ class Sale(db.Model):
 
     @property
     def type_label(self) -> str:
-        return SALE_TYPE_LABELS.get(self.external_type, self.external_type)
+        return document_label(self.source, self.external_type)
 
     @property
     def channel_name(self) -> str:

@@ -392,12 +392,12 @@ def _close_channel(
 
 def _run_message(results: list[ChannelResult], not_synced: Sequence[str]) -> str:
     """One channel: its own message. Several: the failures first (their words name their channel),
-    then each finished channel after its name; then the connected channels that were not synced."""
+    then each finished channel's ("QuickBooks finished: ..."); then the connected channels not synced."""
     if len(results) == 1:
         parts = [results[0].message]
     else:
         parts = [r.message for r in results if not r.succeeded]
-        parts += [f"{CHANNEL_NAMES[r.channel]}: {r.message}" for r in results if r.succeeded]
+        parts += [f"{CHANNEL_NAMES[r.channel]} {r.message[:1].lower()}{r.message[1:]}" for r in results if r.succeeded]
     parts += [f"Not synced: {reason}" for reason in not_synced]
     return " ".join(parts)
 

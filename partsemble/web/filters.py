@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from partsemble.domain.money import cents, margin_percent
 from partsemble.domain.numbers import DecimalMark, show_number
-from partsemble.models.sales import CHANNEL_NAMES
+from partsemble.models.sales import CHANNEL_NAMES, document_label
 from partsemble.models.settings import DEFAULTS, Preferences, read_preferences
 from partsemble.web import labels
 
@@ -101,7 +101,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["number_example"] = lambda: mark().example
     # Chart axis labels ($2.5k, 12.5%) are compact: no thousands separator, so only the mark changes.
     app.jinja_env.filters["axis"] = lambda text: text.replace(".", mark().value)
-    app.jinja_env.filters["doc_type"] = lambda v: labels.label(labels.DOCUMENT_TYPES, v)
+    # A document type in its own system's words when the channel is given: {{ type|doc_type(source) }}.
+    app.jinja_env.filters["doc_type"] = lambda v, source="": document_label(source, v) if source else labels.label(labels.DOCUMENT_TYPES, v)
     app.jinja_env.filters["status_label"] = lambda v: labels.label(labels.STATUSES, v)
     app.jinja_env.filters["ledger_type"] = lambda v: labels.label(labels.LEDGER_TYPES, v)
     app.jinja_env.filters["problem_label"] = lambda v: labels.label(labels.PROBLEM_CODES, v)

@@ -112,7 +112,7 @@ def test_edit_void_and_delete_upstream_are_reversed_exactly(page: Page, server: 
 
     page.goto(f"/sales/{voided.sale_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Voided")
-    expect(page.locator(".alert-info")).to_contain_text("This sale was voided upstream")
+    expect(page.locator(".alert-info")).to_contain_text("This sale was voided in QuickBooks")
     expect(page.locator(".stats")).to_contain_text("Revenue (not counted)")
     expect(page.locator("table.lines")).not_to_contain_text("Cost = 0")
     types = ledger_types(page)

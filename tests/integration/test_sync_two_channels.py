@@ -136,8 +136,8 @@ def test_each_channel_looks_up_its_own_items_sales_and_failures(ctx, world) -> N
     assert db.session.execute(select(FailedDocument.source, FailedDocument.external_id)).tuples().all() == [("xero", "9")]
     assert summary.outcome_words == "Finished with 1 problem"
     assert summary.message == (
-        "QuickBooks: Finished: 2 documents read, all applied or already up to date. "
-        "Xero: Finished: 2 documents read; 1 need your attention (see the list)."
+        "QuickBooks finished: 2 documents read, all applied or already up to date. "
+        "Xero finished: 2 documents read; 1 need your attention (see the list)."
     )
 
     # Voided in Xero: only the Xero sale 7 is reversed; QuickBooks' sale 7 stays.
@@ -166,7 +166,7 @@ def test_a_channel_whose_source_fails_stops_alone_and_the_next_sync_converges(ct
     assert summary.outcome == "failed"
     assert counts(summary) == {"qbo": ("succeeded", 1, 1, 0), "xero": ("failed", 0, 0, 0)}
     assert summary.message.startswith("Xero's daily limit of requests is used up: sync again after ")
-    assert summary.message.endswith("QuickBooks: Finished: 1 documents read, all applied or already up to date.")
+    assert summary.message.endswith("QuickBooks finished: 1 documents read, all applied or already up to date.")
     assert summary.outcome_words.startswith("Stopped: Xero's daily limit of requests is used up")
     xero, qbo = (db.session.scalar(select(Connection).where(Connection.provider == p)) for p in ("xero", "qbo"))
     assert xero is not None and qbo is not None
@@ -267,3 +267,23 @@ def test_retrying_after_a_xero_item_is_linked_reads_only_xero(ctx, world) -> Non
     assert costs("xero") == {"x5": Decimal("6.00")}  # 2 soaps @ 3
     assert db.session.execute(select(FailedDocument.source, FailedDocument.external_id)).tuples().all() == [("qbo", "q5")]
     assert retry_waiting(db.session, ctx.config, open_source, ["5"], channel="xero") is None  # nothing waits on it now
+
+
+def test_pages_use_each_systems_words_and_name_the_channel(ctx, world, admin) -> None:  # type: ignore[no-untyped-def]
+    """A Xero credit note is a credit note and its Receive Money is Receive Money, on the sale's page and in
+    the problem list; a problem names its channel when there are several; the panel does not repeat itself."""
+    world["xero"].put(doc("xr", [line("X-A", "1", "200")], day=FEB, doc_type=DocumentType.SALES_RECEIPT, number="RM-1"))
+    world["xero"].put(doc("xc", [line("X-S", "1", "5", name="Soap")], day=FEB, doc_type=DocumentType.CREDIT_MEMO, number="CN-9"))
+    world["qbo"].put(doc("qc", [line("1", "1", "200")], day=FEB, doc_type=DocumentType.SALES_RECEIPT, number="SR-1"))
+    sync(ctx)
+    receipt = db.session.scalar(select(Sale.id).where(Sale.source == "xero", Sale.external_id == "xr"))
+    page = admin.get(f"/sales/{receipt}").get_data(as_text=True)
+    assert "Receive Money RM-1" in page and 'data-channel="xero">Xero</span>' in page
+    qbo_receipt = db.session.scalar(select(Sale.id).where(Sale.source == "qbo", Sale.external_id == "qc"))
+    db.session.rollback()
+    assert "Sales receipt SR-1" in admin.get(f"/sales/{qbo_receipt}").get_data(as_text=True)
+
+    panel = admin.get("/sales/").get_data(as_text=True)
+    assert "Credit note CN-9" in panel and '<span class="badge" data-channel="xero">Xero</span> <strong>Item' in panel
+    assert "data-sync-message" not in panel  # a finished run of two channels: the per-channel lines say it all
+    assert 'data-channel="qbo"><strong>QuickBooks</strong>: 1 read, created 1' in panel
