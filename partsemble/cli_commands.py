@@ -125,8 +125,10 @@ def sync_command(as_json: bool, retry_failed: bool) -> None:
 
     from partsemble.connections.source import open_source
     from partsemble.extensions import db
+    from partsemble.models.sales import CHANNEL_NAMES, document_label
     from partsemble.sync.errors import SyncNotStarted
     from partsemble.sync.start import sync_now
+    from partsemble.sync.summary import outcome_words
 
     try:
         summary = sync_now(db.session, current_app.config, open_source, trigger="cli", only_failed=retry_failed)
@@ -143,10 +145,21 @@ def sync_command(as_json: bool, retry_failed: bool) -> None:
             f"{summary.outcome_words}: created {summary.created}, updated {summary.updated}, voided {summary.voided}, "
             f"skipped {summary.skipped}, errors {summary.errors}, re-costed {summary.recosted}"
         )
+        if len(summary.channels) > 1:
+            for c in summary.channels:
+                click.echo(
+                    f"  {c.name}: {outcome_words(c.outcome, c.errors, c.message)}: read {c.fetched}, created {c.created}, "
+                    f"updated {c.updated}, voided {c.voided}, skipped {c.skipped}, errors {c.errors}"
+                )
         if summary.message:
             click.echo(summary.message)
+        several = len(summary.channels) > 1
         for problem in summary.problems:
-            click.echo(f"  {problem.type} {problem.number or problem.external_id} ({problem.customer}): [{problem.code}] {problem.message}")
+            where = f"{CHANNEL_NAMES[problem.channel]} " if several else ""
+            number = problem.number or problem.external_id
+            click.echo(
+                f"  {where}{document_label(problem.channel, problem.type)} {number} ({problem.customer}): [{problem.code}] {problem.message}"
+            )
     sys.exit(0 if summary.outcome == "succeeded" else 1)
 
 

@@ -287,3 +287,16 @@ def test_pages_use_each_systems_words_and_name_the_channel(ctx, world, admin) ->
     assert "Credit note CN-9" in panel and '<span class="badge" data-channel="xero">Xero</span> <strong>Item' in panel
     assert "data-sync-message" not in panel  # a finished run of two channels: the per-channel lines say it all
     assert 'data-channel="qbo"><strong>QuickBooks</strong>: 1 read, created 1' in panel
+
+
+def test_the_command_line_summary_has_a_line_per_channel(ctx, world) -> None:  # type: ignore[no-untyped-def]
+    world["qbo"].put(doc("q1", [line("1", "1", "200")], day=FEB))
+    world["xero"].put(doc("xc", [line("X-S", "1", "5", name="Soap")], day=FEB, doc_type=DocumentType.CREDIT_MEMO, number="CN-9"))
+    result = ctx.test_cli_runner().invoke(args=["sync"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[:3] == [
+        "Finished with 1 problem: created 1, updated 0, voided 0, skipped 0, errors 1, re-costed 0",
+        "  QuickBooks: Finished: read 1, created 1, updated 0, voided 0, skipped 0, errors 0",
+        "  Xero: Finished with 1 problem: read 1, created 0, updated 0, voided 0, skipped 0, errors 1",
+    ]
+    assert "  Xero Credit note CN-9 (Acme Stores): [item_not_linked] Item 'Soap' is not linked to a product" in result.output
