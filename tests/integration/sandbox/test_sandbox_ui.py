@@ -44,7 +44,7 @@ def post_form(session: requests.Session, page_url: str, action_url: str, data: d
 def test_every_page_renders_as_the_local_sandbox(server: str, http: requests.Session, seeded: Any, path: str) -> None:
     response = http.get(server + path, timeout=10)
     assert response.status_code == 200
-    assert "QuickBooks Online (local sandbox)" in response.text
+    assert "QuickBooks Online and Xero (local sandbox)" in response.text
 
 
 @pytest.mark.parametrize("path", PAGES)
