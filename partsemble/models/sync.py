@@ -48,7 +48,19 @@ class Connection(db.Model):
 RUN_STATUSES = ("running", "succeeded", "failed")
 
 
-class SyncRun(db.Model):
+class RunCounts:
+    """What a run did to documents: counted per run, and per channel of the run (sync.process.Progress)."""
+
+    fetched: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    voided: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+
+
+class SyncRun(RunCounts, db.Model):
     __tablename__ = "sync_runs"
     __table_args__ = (CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),)
 
@@ -60,13 +72,6 @@ class SyncRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    fetched: Mapped[int] = mapped_column(default=0)
-    processed: Mapped[int] = mapped_column(default=0)
-    created: Mapped[int] = mapped_column(default=0)
-    updated: Mapped[int] = mapped_column(default=0)
-    voided: Mapped[int] = mapped_column(default=0)
-    skipped: Mapped[int] = mapped_column(default=0)
-    errors: Mapped[int] = mapped_column(default=0)
     # Sales whose cost changed because this run brought facts dated before them.
     recosted: Mapped[int] = mapped_column(default=0, server_default="0")
     message: Mapped[str] = mapped_column(Text, default="")
@@ -84,7 +89,7 @@ class SyncRun(db.Model):
 CHANNEL_RUN_STATUSES = ("running", "succeeded", "failed")
 
 
-class SyncRunChannel(db.Model):
+class SyncRunChannel(RunCounts, db.Model):
     """What one run did in one channel (QuickBooks, Xero): its counts, outcome and the window it read.
 
     A run syncs every active channel in turn; the run's own counts are the sums of these rows.
@@ -106,13 +111,6 @@ class SyncRunChannel(db.Model):
     # at its first answer (window_end), which bounds what a run that stopped part way may have applied.
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    fetched: Mapped[int] = mapped_column(default=0)
-    processed: Mapped[int] = mapped_column(default=0)
-    created: Mapped[int] = mapped_column(default=0)
-    updated: Mapped[int] = mapped_column(default=0)
-    voided: Mapped[int] = mapped_column(default=0)
-    skipped: Mapped[int] = mapped_column(default=0)
-    errors: Mapped[int] = mapped_column(default=0)
     recosted: Mapped[int] = mapped_column(default=0)
 
     run: Mapped[SyncRun] = relationship(back_populates="channels")
