@@ -65,6 +65,7 @@ AREAS = (
             "tests/integration/test_carried_order.py",
             "tests/integration/test_costing_rules.py",
             "tests/integration/test_costs_follow_dates.py",
+            "tests/integration/test_recost_rules.py",
             "tests/integration/test_rule_guards.py",
             "tests/integration/test_changed_document_rejected.py",
             "tests/integration/test_closing_lock.py",
