@@ -6,7 +6,7 @@ The world: two copies of one small catalogue, one per channel. Candle A (lots 10
 10 @ 6.00) and Candle B (3 @ 10.00, then 2 @ 14.00) exist once as QuickBooks' products and once as
 Xero's, each channel's items linked to its own copy, so the two channels never draw each other's
 lots and each copy's numbers are what that channel alone makes of the scenario. Shipping is a
-service item on no product. Every scenario types its documents in both books (the sandbox's
+service item on no product; Gift Box a non-inventory item linked to nothing. Every scenario types its documents in both books (the sandbox's
 `system`), syncs both after each round, and compares the two books' normalised rows; each also pins
 the numbers a wrong rule would change (FIFO, the return cost, Xero's inverted currency rate, the
 discount, a void's re-cost).
@@ -23,6 +23,10 @@ What the two systems say differently, and is left out of the comparison or pinne
 - documents of one day: QuickBooks says when each was created and the sync costs them in that
   order; Xero has no creation time, so its documents of one day go by type, then id
   (test_documents_of_one_day_follow_creation_in_quickbooks_and_type_in_xero);
+- goods not tracked as inventory: QuickBooks calls such an item NonInventory and a document selling it
+  waits until the item is linked (or marked not tracked); Xero has only tracked items and the rest,
+  which the sync reads as services, so the same line is skipped without a word
+  (test_an_unlinked_non_inventory_item_holds_the_document_in_quickbooks_only);
 - a deleted document: QuickBooks deletes it (the sale becomes "deleted"); Xero keeps it with Status
   DELETED, which the sync reads as a reversal like a void (the sale becomes "voided"). Both give
   back every unit and cost.
@@ -130,6 +134,7 @@ def world(app_config: dict[str, Any]) -> Iterator[World]:
             "A": company.create_item(ItemDraft("Candle A", "Inventory", "CND-A", unit_price=D("20")))["Id"],
             "B": company.create_item(ItemDraft("Candle B", "Inventory", "CND-B", unit_price=D("30")))["Id"],
             "Ship": company.create_item(ItemDraft("Shipping", "Service", None, unit_price=D("9.50")))["Id"],
+            "Gift": company.create_item(ItemDraft("Gift Box", "NonInventory", "GIFT-BOX", unit_price=D("12")))["Id"],
         }
         customers = {name: company.create_customer(name)["Id"] for name in ("Ada Byron", "Bo Chen")}
         xh.connect_xero(live, start, link=False)
@@ -473,3 +478,19 @@ def test_documents_of_one_day_follow_creation_in_quickbooks_and_type_in_xero(wor
     assert (cost_of(qbo, "receipt"), cost_of(qbo, "invoice")) == (D("32"), D("26"))  # 8 @ 4; then 2 @ 4 + 3 @ 6
     assert (cost_of(xero, "receipt"), cost_of(xero, "invoice")) == (D("38"), D("20"))  # 5 @ 4 + 3 @ 6; first 5 @ 4
     assert qbo.lots == xero.lots and qbo.stock == xero.stock == {"A": D("7"), "B": D("5")}
+
+
+def test_an_unlinked_non_inventory_item_holds_the_document_in_quickbooks_only(world: World) -> None:
+    """Gift Box is a NonInventory item in QuickBooks: goods, so a document selling it waits until it is
+    linked. Xero has no such type (an item is tracked as inventory or not): the same item reads as a service
+    there, and its line is skipped while the candle line is costed."""
+    xh.next_second()
+    for side in world.sides.values():
+        side.add("inv", "Invoice", "Ada Byron", 2, [("A", "2", "20.00"), ("Gift", "1", "12.00")])
+    summary = xh.sync(world.live)
+    assert [(p.channel, p.code, p.item_name) for p in summary.problems] == [("qbo", "item_not_linked", "Gift Box")]
+    qbo, xero = both_books(world)
+    assert "inv" not in qbo.sales
+    assert (revenue_of(xero, "inv"), cost_of(xero, "inv")) == (D("40"), D("8"))
+    assert [line[1:4] for line in xero.sales["inv"][12]] == [("tracked", "A", "Candle A"), ("skipped", "", "Gift Box")]
+    assert xero.raw["inv"].lines[1].skip_reason == "Service item: not stock"
