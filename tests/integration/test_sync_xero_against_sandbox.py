@@ -324,8 +324,8 @@ def test_xero_down_stops_the_xero_part_only_and_the_next_sync_converges(split: L
 
 def test_a_slow_answer_past_the_read_timeout_is_retried_and_the_run_completes(split: Live, reference: xh.Book) -> None:
     live, company = split, split.company
-    live.app.config.update(QBO_READ_TIMEOUT="0.5")
-    company.add_fault("xero_api", "slow", ordinals=[2], delay="1.5")
+    live.app.config.update(QBO_READ_TIMEOUT="2")
+    company.add_fault("xero_api", "slow", ordinals=[2], delay="4")
     summary = xh.sync(live)
     assert summary.outcome == "succeeded", summary.message
     company.clear_faults()
@@ -367,6 +367,7 @@ def test_a_refresh_token_xero_refuses_expires_the_connection_and_quickbooks_stil
     assert summary.outcome == "failed"
     assert channels(summary)["qbo"][0] == "succeeded" and channels(summary)["xero"][0] == "failed"
     assert summary.message.startswith("Xero connection expired - Reconnect in Settings. Your data is kept.")
+    assert recorded(live, summary.run_id)[:2] == ("failed", summary.message)
     connection = xh.connection_row(live, "xero")
     assert connection.status == "expired" and "Reconnect" in connection.status_message
     assert xh.connection_row(live, "xero").synced_through is None and xero_sales(live) == 0  # nothing read, the cursor stays
