@@ -19,6 +19,7 @@ from partsemble.connectors.errors import (
     BadRequest,
     ConnectorError,
     DailyLimitReached,
+    Forbidden,
     RateLimited,
     ReconnectRequired,
 )
@@ -303,8 +304,8 @@ class _ChannelStep:
         except ConnectorError as exc:
             session.rollback()
             log.warning("sync run %s: %s stopped: %s (tid=%s)", self.run_id, channel, type(exc).__name__, exc.tid)
-            if isinstance(exc, ReconnectRequired):
-                _mark_expired(session, channel)
+            if isinstance(exc, (ReconnectRequired, Forbidden)):  # only a person reconnecting mends either
+                _mark_expired(session, channel, forbidden=isinstance(exc, Forbidden))
             message = _connector_message(exc, progress.since(before).processed, CHANNEL_NAMES[channel], read_preferences(session).zone)
             _close_channel(session, self.run_id, channel, "failed", message, progress.since(before), inbox.read)
             return ChannelResult(channel, False, message, inbox.read)
@@ -428,13 +429,15 @@ def _finish(
             lock.release(session, run_id)
 
 
-def _mark_expired(session: Session, channel: str) -> None:
+def _mark_expired(session: Session, channel: str, forbidden: bool = False) -> None:
+    """The channel needs a person to reconnect it; later syncs leave it out with that reason until then."""
     name = CHANNEL_NAMES[channel]
+    why = f"{name} refused access to the organisation" if forbidden else f"{name} refused to renew access"
     with write_transaction(session):
         session.execute(
             update(Connection)
             .where(Connection.provider == channel)
-            .values(status="expired", status_message=f"{name} refused to renew access. Reconnect to sync again; your data is kept.")
+            .values(status="expired", status_message=f"{why}. Reconnect to sync again; your data is kept.")
         )
 
 
@@ -449,6 +452,11 @@ def _connector_message(exc: ConnectorError, finished: int, channel: str, zone: Z
     kept = f" {finished} documents were finished before that and are kept; the next sync picks up where this one stopped."
     if isinstance(exc, ReconnectRequired):
         return f"{channel} connection expired - Reconnect in Settings. Your data is kept." + kept
+    if isinstance(exc, Forbidden):
+        return (
+            f"{channel} refused access to the connected organisation: it was disconnected in {channel}, or a permission "
+            f"is missing. Reconnect {channel} in Settings." + kept
+        )
     if isinstance(exc, AuthError):
         return f"{channel} refused our access. Reconnect {channel} in Settings." + kept
     if isinstance(exc, DailyLimitReached):

@@ -26,7 +26,11 @@ RESUME = datetime(2026, 3, 2, 23, 40, tzinfo=UTC)
             "Xero's daily limit of requests is used up: sync again after 12:40 (Pacific/Auckland).",
         ),
         (ReconnectRequired("invalid_grant"), "Xero connection expired - Reconnect in Settings."),
-        (Forbidden("AuthorizationUnsuccessful", status=403), "Xero refused our access. Reconnect Xero in Settings."),
+        (
+            Forbidden("AuthorizationUnsuccessful", status=403),
+            "Xero refused access to the connected organisation: it was disconnected in Xero, or a permission is missing. "
+            "Reconnect Xero in Settings.",
+        ),
         (AuthError("unauthorized", status=401), "Xero refused our access. Reconnect Xero in Settings."),
         (RateLimited("minute limit", status=429), "Xero is limiting how fast we may ask right now."),
         (Transient("bad gateway", status=502), "Xero did not answer properly (bad gateway)."),

@@ -388,10 +388,18 @@ def test_an_organisation_disconnected_in_xero_stops_the_xero_part_with_a_clear_m
     summary = xh.sync(live)
     assert summary.outcome == "failed"
     assert channels(summary)["qbo"][0] == "succeeded" and channels(summary)["xero"][0] == "failed"
-    assert summary.message.startswith("Xero refused our access. Reconnect Xero in Settings.")
+    assert summary.message.startswith("Xero refused access to the connected organisation: it was disconnected in Xero")
     assert [r.status for r in company.request_log() if r.family == "xero_api"] == [403]  # refused, never retried
-    assert recorded(live, summary.run_id)[2]["xero"][1].startswith("Xero refused our access.")
-    assert xh.connection_row(live, "xero").synced_through is None and xero_sales(live) == 0  # nothing read, the cursor stays
+    assert recorded(live, summary.run_id)[2]["xero"][1].startswith("Xero refused access to the connected organisation")
+    row = xh.connection_row(live, "xero")
+    assert row.synced_through is None and xero_sales(live) == 0  # nothing read, the cursor stays
+    # Until someone reconnects, later syncs leave Xero out with the reason instead of asking again.
+    assert (row.status, row.status_message) == (
+        "expired",
+        "Xero refused access to the organisation. Reconnect to sync again; your data is kept.",
+    )
+    assert xh.sync(live).message.endswith("Not synced: Xero connection expired - Reconnect in Settings to sync again. Your data is kept.")
+    assert [r.status for r in company.request_log() if r.family == "xero_api"] == [403]  # not asked again
 
     with live.app.app_context():  # an admin reconnects Xero: the consent page connects the organisation again
         xh.store_grant(db.session, live.app.config, xh.granted(live))
