@@ -12,7 +12,7 @@ and at most MAX_CHANGE_PAGES of them), at most MAX_ITEM_LOOKUPS items read one b
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -71,6 +71,7 @@ class PreviewRow:
     lines: list[PreviewLine] = field(default_factory=list)
     error: str = ""
     shortage: bool = False
+    channel: str = "qbo"  # the channel whose document it is
 
     @property
     def margin(self) -> Decimal:
@@ -79,13 +80,17 @@ class PreviewRow:
 
 @dataclass(frozen=True)
 class Preview:
-    rows: list[PreviewRow]
+    rows: list[PreviewRow]  # every channel's, in the order the sync reads them
     not_shown: int
     # True when the preview stopped reading changes at its bound: more may wait than not_shown says.
     incomplete: bool = False
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def several_channels(self) -> bool:
+        return len({row.channel for row in self.rows}) > 1
 
 
 def preview_sync(session: Session, source: SalesSource, clock: Callable[[], datetime] = utcnow, channel: str = "qbo") -> Preview:
@@ -128,7 +133,7 @@ def _preview(session: Session, sources: Mapping[str, SalesSource], clock: Callab
     try:
         for channel, ordered, items, restock in plans:
             for record in ordered:
-                rows.append(_simulate(session, record, items, restock, channel))
+                rows.append(replace(_simulate(session, record, items, restock, channel), channel=channel))
     finally:
         session.rollback()
     return Preview(rows, not_shown, incomplete)

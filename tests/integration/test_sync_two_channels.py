@@ -300,3 +300,24 @@ def test_the_command_line_summary_has_a_line_per_channel(ctx, world) -> None:  #
         "  Xero: Finished with 1 problem: read 1, created 0, updated 0, voided 0, skipped 0, errors 1",
     ]
     assert "  Xero Credit note CN-9 (Acme Stores): [item_not_linked] Item 'Soap' is not linked to a product" in result.output
+
+
+def test_the_preview_shows_both_channels_costed_as_the_sync_will(ctx, world, admin) -> None:  # type: ignore[no-untyped-def]
+    """The preview reads QuickBooks then Xero in one rolled-back transaction, so it shows the Xero sale's
+    draws as the sync will make them, and changes nothing."""
+    from partsemble.sync.start import preview_now  # noqa: PLC0415
+
+    world["qbo"].put(doc("q1", [line("1", "15", "3000")], day=date(2026, 2, 2)))
+    world["xero"].put(doc("x1", [line("X-A", "10", "2000")], day=FEB, doc_type=DocumentType.CREDIT_MEMO, number="CN-1"))
+    world["xero"].put(doc("x2", [line("X-A", "10", "2000")], day=date(2026, 2, 3), number="INV-2"))
+    preview = preview_now(db.session, ctx.config, open_source)
+    db.session.rollback()
+    assert [(r.channel, r.number, r.action, r.cost) for r in preview.rows] == [
+        ("qbo", "INV-q1", "create", Decimal("2175.00")),  # 15 @ 145
+        # Nothing sold to return before it: 10 back at the average of the lots before its date, (2900 + 4440) / 50.
+        ("xero", "CN-1", "create", Decimal("-1468.00")),
+        ("xero", "INV-2", "create", Decimal("1465.00")),  # the 5 @ 145 QuickBooks' sale left, then 5 @ 148
+    ]
+    assert db.session.scalar(select(Sale.id)) is None  # nothing written
+    html = admin.post("/sales/preview", {}).get_data(as_text=True)
+    assert '<td data-label="Channel">Xero</td>' in html and "Credit note CN-1" in html
