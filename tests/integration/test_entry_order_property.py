@@ -22,7 +22,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from partsemble import create_app
 from partsemble.costing.apply import ApplyContext, apply_document
 from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
 from partsemble.domain.sale_plan import ItemLink
@@ -33,7 +32,6 @@ from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot
 from partsemble.models.sales import LotConsumption, Sale, SaleLine
 from tests import factories
-from tests.conftest import base_config
 from tests.documents import doc, line
 
 pytestmark = [pytest.mark.no_invariant_check, pytest.mark.slow]
@@ -183,18 +181,15 @@ def snapshot() -> dict[str, object]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(history=histories(), seed=st.integers(0, 2**16))
-def test_every_entry_order_gives_the_same_costs_as_the_date_order_replay(history, seed, worker_database, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_every_entry_order_gives_the_same_costs_as_the_date_order_replay(history, seed, app, worker_database) -> None:  # type: ignore[no-untyped-def]
     products, facts = history
     results = []
-    tmp = tmp_path_factory.mktemp("orders")
     for order in entry_orders(facts, seed):
-        # Each order on the worker's database, emptied first (tests/conftest.py WorkerDatabase).
-        app = create_app(base_config(tmp, worker_database.fresh()))
-        try:
-            results.append(enter(app, products, order))
-        finally:
-            with app.app_context():
-                db.session.remove()
+        # Each order on the worker's database, emptied first (tests/conftest.py WorkerDatabase): one app
+        # for every example and order (the app keeps nothing of a database: its engine's connections go
+        # with the old file), not one made per order, which cost more than a small history's entry.
+        worker_database.fresh()
+        results.append(enter(app, products, order))
     for result in results:
         assert result["problems"] == []
     first = results[0]
