@@ -187,6 +187,24 @@ class LiveServer:
             return "(no log)"
 
     # -- database, read-only -----------------------------------------------------------------
+    def violations(self) -> list[str]:
+        """What `partsemble check` finds in the server's database: its own function (find_violations),
+        run in this process, which has the app imported already; a CLI process per test spent most of
+        its CPU importing it. The CLI itself is tested in tests/ops."""
+        from partsemble import create_app
+        from partsemble.extensions import db
+        from partsemble.lots.check import find_violations
+
+        app = create_app(
+            {"TESTING": True, "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": self.database.url, "INSTANCE_PATH": str(self.instance)}
+        )
+        with app.app_context():
+            try:
+                return find_violations(db.session)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
