@@ -186,8 +186,8 @@ def ledger_rows(session: AnySession, sale_id: int) -> list[StockTransaction]:
 
 
 def list_runs(session: AnySession, page: int, per_page: int = 25) -> Page[SyncRun]:
-    """Sync runs, newest first."""
-    return paginate(session, select(SyncRun).order_by(SyncRun.id.desc()), page, per_page)
+    """Sync runs, newest first, with the channels each read (one query for the page's)."""
+    return paginate(session, select(SyncRun).options(selectinload(SyncRun.channels)).order_by(SyncRun.id.desc()), page, per_page)
 
 
 def run_exists(session: AnySession, run_id: int) -> bool:

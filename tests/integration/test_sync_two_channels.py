@@ -321,3 +321,23 @@ def test_the_preview_shows_both_channels_costed_as_the_sync_will(ctx, world, adm
     assert db.session.scalar(select(Sale.id)) is None  # nothing written
     html = admin.post("/sales/preview", {}).get_data(as_text=True)
     assert '<td data-label="Channel">Xero</td>' in html and "Credit note CN-1" in html
+
+
+def test_the_sync_history_names_the_channels_each_run_read(ctx, world, admin) -> None:  # type: ignore[no-untyped-def]
+    world["qbo"].put(doc("q1", [line("1", "1", "200")], day=FEB))
+
+    def day_limit(call: str, page: int) -> None:
+        raise DailyLimitReached("day limit", resume_at=world["xero"].now())
+
+    world["xero"].fail = day_limit
+    sync(ctx)
+    world["xero"].fail = None
+    xero = db.session.scalar(select(Connection).where(Connection.provider == "xero"))
+    assert xero is not None
+    xero.active = False
+    db.session.commit()
+    sync(ctx)
+    rows = admin.get("/sales/runs").get_data(as_text=True).split('<td data-label="#">')[1:]
+    assert len(rows) == 2  # newest first: QuickBooks alone, then both with Xero's part stopped
+    assert '<span class="" data-channel="qbo">QuickBooks</span></td>' in rows[0] and 'data-channel="xero"' not in rows[0]
+    assert '<span class="error-text" data-channel="xero">Xero</span>' in rows[1]
