@@ -20,7 +20,7 @@ from partsemble.models.catalog import AccountingItem
 from partsemble.models.sync import Connection
 from partsemble.sandbox import SandboxCompany
 from tests import factories
-from tests.conftest import PG_URL, _migrate, base_config, fresh_database, replace_sqlite_file
+from tests.conftest import PG_URL, _migrate, _truncate, base_config, fresh_database, replace_sqlite_file
 from tests.reliability.history import change_upstream
 from tests.reliability.live_server import point_at_sandbox, serving
 from tests.reliability.world import (
@@ -140,9 +140,7 @@ def empty_spare(spare: str, tmp: Path) -> str:
         return fresh_database(spare, tmp)
     engine = sa.create_engine(spare)
     try:
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        _truncate(engine)
     finally:
         engine.dispose()
     return spare
