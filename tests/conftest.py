@@ -213,13 +213,20 @@ WITH_TRIGGERS = (
     "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
 )
+# Tables the planner has counted (ANALYZE, VACUUM or autovacuum since they were made or truncated):
+# DELETE would leave the count, TRUNCATE forgets it as a new table would (test_sync_service checks it).
+COUNTED = (
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind = 'r' AND c.reltuples >= 0 AND n.nspname = current_schema()"
+)
 
 
 def _truncate(engine: sa.Engine) -> None:
     """Every table of the schema emptied and its ids restarted, as TRUNCATE ... RESTART IDENTITY
     of them all would leave it. DELETE, children first, on the few rows a test leaves takes
     milliseconds, where TRUNCATE (a new file for each table, flushed to disk) took about a third
-    of a second per test; a table whose triggers refuse DELETE is truncated, when it holds rows."""
+    of a second per test. TRUNCATE is kept for a table whose triggers refuse DELETE, when it holds
+    rows, and for a table the planner has counted, so that no statistics outlive the rows."""
     from partsemble.extensions import db
 
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -229,11 +236,13 @@ def _truncate(engine: sa.Engine) -> None:
                 # A connection a test left open in a transaction would hold its rows forever.
                 conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
                 guarded = set(conn.exec_driver_sql(WITH_TRIGGERS).scalars()) & set(tables)
-                holding = [name for name in sorted(guarded) if conn.exec_driver_sql(f'SELECT EXISTS (SELECT FROM "{name}")').scalar()]
-                if holding:
-                    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{name}"' for name in holding) + " CASCADE")
+                counted = set(conn.exec_driver_sql(COUNTED).scalars()) & set(tables)
+                holding = {name for name in guarded if conn.exec_driver_sql(f'SELECT EXISTS (SELECT FROM "{name}")').scalar()}
+                truncated = sorted(holding | counted)
+                if truncated:
+                    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{name}"' for name in truncated) + " CASCADE")
                 for name in tables:
-                    if name not in guarded:
+                    if name not in guarded and name not in counted:
                         conn.exec_driver_sql(f'DELETE FROM "{name}"')
                 conn.exec_driver_sql(RESTART_SEQUENCES)
             return
