@@ -67,11 +67,10 @@ def sync_panel(session: AnySession, notice: str = "", notice_kind: str = "info",
     return SyncPanel(
         summary=summarize(session, run.id) if run is not None else None,
         problems=open_problems(session),
-        connections=[
-            c
-            for channel in CHANNEL_ORDER
-            for c in session.scalars(select(Connection).where(Connection.provider == channel, Connection.status != "disconnected"))
-        ],
+        connections=sorted(
+            session.scalars(select(Connection).where(Connection.provider.in_(CHANNEL_ORDER), Connection.status != "disconnected")),
+            key=lambda c: CHANNEL_ORDER.index(c.provider),
+        ),
         running=lock.current_holder(session),
         run_count=session.scalar(select(func.count(SyncRun.id))) or 0,
         notice=notice,

@@ -17,7 +17,7 @@ from partsemble.models.sync import FailedDocument, SyncRunChannel
 from partsemble.models.transactions import write_transaction
 from partsemble.sync.inbox import Inbox
 from partsemble.sync.lookup import sales_by_key
-from partsemble.sync.problems import resolve
+from partsemble.sync.problems import open_keys, resolve
 
 # CDC looks back 30 days at most; keep a day of margin for clocks and time zones.
 CDC_REACH = timedelta(days=29)
@@ -62,7 +62,7 @@ def stage_backfill(session: Session, source: SalesSource, inbox: Inbox, window: 
 
 def unkeyed_failures(session: Session, channel: str = "qbo") -> list[tuple[str, str]]:
     """A channel's open failures of documents whose Id could not be read: no read by Id can retry them."""
-    return [key for key in _failed_keys(session, channel) if key[1] == ""]
+    return [key for key in open_keys(session, channel) if key[1] == ""]
 
 
 def close_unkeyed_failures(session: Session, inbox: Inbox) -> int:
@@ -91,7 +91,7 @@ def deletions_wanted(
         return True, earliest - overlap
     # Sales without a recorded run (or a dead run's failures): nothing bounds them, so compare Ids.
     holds = session.scalar(select(exists().where(Sale.source == channel, Sale.status == "active")))
-    return bool(holds) or bool(_failed_keys(session, channel)), None
+    return bool(holds) or bool(open_keys(session, channel)), None
 
 
 def stage_deletions(session: Session, source: SalesSource, inbox: Inbox, since: datetime | None, now: datetime, not_before: date) -> int:
@@ -108,7 +108,7 @@ def stage_deletions(session: Session, source: SalesSource, inbox: Inbox, since: 
     keys = [(str(d.type), d.id) for d in deletions if (str(d.type), d.id) not in inbox]
     dates = _local_dates(session, keys, inbox.channel)
     # Only what we hold (or failed on) needs undoing; the rest never reached us.
-    failed = _failed_keys(session, inbox.channel)
+    failed = open_keys(session, inbox.channel)
     relevant = [d for d in deletions if (str(d.type), d.id) in dates or (str(d.type), d.id) in failed]
     with write_transaction(session):
         added = inbox.add([d for d in relevant if (str(d.type), d.id) not in inbox], deletion_dates=dates)
@@ -137,11 +137,6 @@ def _compare_ids(session: Session, source: SalesSource, not_before: date, channe
 
 def _local_dates(session: Session, keys: list[tuple[str, str]], channel: str) -> dict[tuple[str, str], date]:
     return {key: values[0] for key, values in sales_by_key(session, keys, Sale.txn_date, source=channel).items()}
-
-
-def _failed_keys(session: Session, channel: str) -> set[tuple[str, str]]:
-    query = select(FailedDocument.external_type, FailedDocument.external_id).where(FailedDocument.source == channel)
-    return set(session.execute(query).tuples().all())
 
 
 def stage_failures(session: Session, source: SalesSource, inbox: Inbox, item_ids: Sequence[str] | None = None) -> int:

@@ -348,14 +348,13 @@ class _ChannelStep:
         with write_transaction(session):
             counted()
             row = _channel_row(session, run_id, self.channel)
+            assert row is not None  # added above
             row.window_end = mark
         return mark
 
 
-def _channel_row(session: Session, run_id: int, channel: str) -> SyncRunChannel:
-    row = session.scalar(select(SyncRunChannel).where(SyncRunChannel.run_id == run_id, SyncRunChannel.source == channel))
-    assert row is not None
-    return row
+def _channel_row(session: Session, run_id: int, channel: str) -> SyncRunChannel | None:
+    return session.scalar(select(SyncRunChannel).where(SyncRunChannel.run_id == run_id, SyncRunChannel.source == channel))
 
 
 def _close_channel(
@@ -372,7 +371,7 @@ def _close_channel(
     """Record how a channel's part of the run ended and, when it read everything, move its cursor: one commit."""
     session.rollback()
     with write_transaction(session):
-        row = session.scalar(select(SyncRunChannel).where(SyncRunChannel.run_id == run_id, SyncRunChannel.source == channel))
+        row = _channel_row(session, run_id, channel)
         if row is None:  # it stopped before it recorded its window
             row = SyncRunChannel(run_id=run_id, source=channel, status=status)
             session.add(row)

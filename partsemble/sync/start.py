@@ -59,16 +59,17 @@ def sync_now(
         SyncNotStarted: SyncNotReady, TokenKeyProblem or SyncBusy; nothing was written.
     """
     settings = settings_from(config, time_limited=trigger != "cli")
-    plan = channels_to_sync(session)  # the clearest words first: not connected, expired, no initial date
-    ready = plan.ready
-    if channel is not None:
+    if channel is None:
+        plan = channels_to_sync(session)  # the clearest words first: not connected, expired, no initial date
+        ready, not_synced = plan.ready, plan.not_synced
+    else:
         connection_for_sync(session, channel)  # its own words when that channel cannot sync
-        ready = (channel,)
+        ready, not_synced = (channel,), ()
     sources = {c: open_source(config, retry_budget=web_retry_budget(settings), channel=c) for c in ready}
     request = SyncRequest(
         user_id, user_email, trigger, only_failed=only_failed, item_ids=None if item_ids is None else tuple(dict.fromkeys(item_ids))
     )
-    return run_channels(session, sources, request, settings, not_synced=plan.not_synced if channel is None else ())
+    return run_channels(session, sources, request, settings, not_synced=not_synced)
 
 
 def preview_now(session: Session, config: Mapping[str, Any], open_source: SourceOpener) -> Preview:
