@@ -19,6 +19,9 @@ def _create() -> Flask:
 
 def main() -> None:
     from partsemble.ops.commands import add_standalone_commands
+    from partsemble.ops.runtime import tune_garbage_collector
+
+    tune_garbage_collector()
 
     group = FlaskGroup(name="partsemble", create_app=_create, help="Partsemble command line.")
     add_standalone_commands(group)
