@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from partsemble import MIGRATIONS_DIR, create_app
+from partsemble import MIGRATIONS_DIR, bind_migrations, create_app
 from partsemble.domain.documents import (
     CustomerRef,
     Discount,
@@ -72,6 +72,7 @@ def _migrate(url: str, tmp: str) -> None:
     from flask_migrate import upgrade
 
     app = app_for(url, tmp)
+    bind_migrations(app)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
         from partsemble.extensions import db

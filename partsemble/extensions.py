@@ -1,15 +1,14 @@
-"""Flask extensions, created unbound and bound to the app in create_app."""
+"""Flask extensions, created unbound and bound to the app in create_app. Flask-Migrate is bound only
+where migrations are run (partsemble.bind_migrations)."""
 
 from __future__ import annotations
 
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from partsemble.models.base import db
 
-__all__ = ["csrf", "db", "login_manager", "migrate"]
+__all__ = ["csrf", "db", "login_manager"]
 
-migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

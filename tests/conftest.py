@@ -31,7 +31,7 @@ from jinja2.bccache import Bucket
 from sqlalchemy.pool import NullPool
 from werkzeug.routing import Rule
 
-from partsemble import MIGRATIONS_DIR, create_app
+from partsemble import MIGRATIONS_DIR, bind_migrations, create_app
 from partsemble.ops.runtime import tune_garbage_collector
 from partsemble.sandbox import SandboxCompany
 from partsemble.sandbox.seed import SeedSummary
@@ -133,6 +133,7 @@ def _migrate(url: str, tmp: Path) -> None:
     from flask_migrate import upgrade
 
     app = create_app(base_config(tmp, url))
+    bind_migrations(app)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
         from partsemble.extensions import db

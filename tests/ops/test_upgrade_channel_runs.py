@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from partsemble import MIGRATIONS_DIR, create_app
+from partsemble import MIGRATIONS_DIR, bind_migrations, create_app
 from tests.conftest import PG_URL, base_config
 from tests.scratch import scratch_database
 
@@ -30,6 +30,7 @@ STARTED = datetime(2026, 2, 21, 9, 0)
 def app_at_0010(tmp_path: Path) -> Iterator[Flask]:
     with scratch_database(PG_URL, "partsemble_channel_runs") if PG_URL else _sqlite(tmp_path) as url:
         app = create_app(base_config(tmp_path, url))
+        bind_migrations(app)
         with app.app_context():
             upgrade(directory=MIGRATIONS_DIR, revision="0010_items_per_channel")
         yield app

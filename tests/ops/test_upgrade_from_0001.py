@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import upgrade
 
-from partsemble import MIGRATIONS_DIR, create_app
+from partsemble import MIGRATIONS_DIR, bind_migrations, create_app
 from tests.conftest import PG_URL, base_config
 from tests.scratch import scratch_database
 
@@ -305,6 +305,7 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def app_at_0001(empty_database: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(base_config(tmp_path, empty_database))
+    bind_migrations(app)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR, revision="0001")
     yield app

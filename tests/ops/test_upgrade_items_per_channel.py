@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from partsemble import MIGRATIONS_DIR, create_app
+from partsemble import MIGRATIONS_DIR, bind_migrations, create_app
 from tests.conftest import PG_URL, base_config
 from tests.scratch import scratch_database
 
@@ -21,6 +21,7 @@ from tests.scratch import scratch_database
 def app_at_0009(tmp_path: Path) -> Iterator[Flask]:
     with scratch_database(PG_URL, "partsemble_items") if PG_URL else _sqlite(tmp_path) as url:
         app = create_app(base_config(tmp_path, url))
+        bind_migrations(app)
         with app.app_context():
             upgrade(directory=MIGRATIONS_DIR, revision="0009_sales_channels")
         yield app

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from partsemble import MIGRATIONS_DIR, create_app
+from partsemble import MIGRATIONS_DIR, bind_migrations, create_app
 from tests.conftest import PG_URL, base_config
 from tests.scratch import scratch_database
 
@@ -23,6 +23,7 @@ TENANT = "a3f1c0de-5b2e-4c1a-9d7e-0f6b8a2c4e91"
 def app_at_0008(tmp_path: Path) -> Iterator[Flask]:
     with scratch_database(PG_URL, "partsemble_channels") if PG_URL else _sqlite(tmp_path) as url:
         app = create_app(base_config(tmp_path, url))
+        bind_migrations(app)
         with app.app_context():
             upgrade(directory=MIGRATIONS_DIR, revision="0008_tracked_revenue")
         yield app
