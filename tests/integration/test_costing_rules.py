@@ -432,6 +432,60 @@ def test_voids_keep_a_record_of_a_document_never_seen_active_and_follow_the_vers
     assert sale("7").source_updated_at is None and remaining(shop["a"]) == [D(9)]
 
 
+def test_a_draft_is_no_sale_and_a_sale_sent_back_to_draft_is_reversed_until_approved_again(users, shop) -> None:  # type: ignore[no-untyped-def]
+    """Xero's DRAFT and SUBMITTED (XERO.md): never recorded while a draft; an applied sale sent back is
+    reversed exactly and kept, its version and upstream time moved, and applied again once approved."""
+    admin = users["admin"].id
+    worked_example_lots(shop)
+    apply(shop, doc("7", [line("1", "5", "900")], day=date(2026, 2, 2)))  # a bystander, sold after the draft's day
+    run = SyncRun(user_id=admin)
+    db.session.add(run)
+    db.session.commit()
+    first_sent = datetime(2026, 2, 3, 9, 30, tzinfo=timezone.utc)
+
+    def send(doc_id: str, version: str, status: DocumentStatus, updated: datetime | None = None) -> Applied:
+        ctx = ApplyContext(db.session, shop["items"], run_id=run.id, user_id=admin, writer=SalesWriter(db.session))
+        document = replace(doc(doc_id, [line("1", "30", "6000")], version=version, status=status), updated_at=updated)
+        applied = apply_fact(ctx, document, existing_sale(db.session, "qbo", "Invoice", doc_id))
+        ctx.writer.finish(admin, run.id)
+        db.session.commit()
+        return applied
+
+    assert send("5", "1", DocumentStatus.DRAFT, first_sent) == Applied(Outcome.SKIPPED, None)
+    assert find_sale(db.session, "qbo", "Invoice", "5") is None and remaining(shop["a"]) == [D(15), D(30), D(25)]
+
+    assert send("5", "2", DocumentStatus.ACTIVE).outcome is Outcome.CREATED  # approved: dated Feb 1, before the bystander
+    assert (sale("5").cost, sale("7").cost, remaining(shop["a"])) == (D(4380), D(740), [D(0), D(15), D(25)])
+
+    back = send("5", "3", DocumentStatus.DRAFT, first_sent)  # sent back to draft
+    kept = sale("5")
+    assert (back.outcome, back.sale_id) == (Outcome.VOIDED, kept.id)
+    assert (kept.status, kept.version, kept.source_updated_at, kept.revenue, kept.cost, kept.last_sync_run_id) == (
+        "voided",
+        "3",
+        first_sent,
+        D(6000),
+        D(0),
+        run.id,
+    )
+    assert [(r.action, r.summary) for r in kept.revisions][-1] == (
+        "voided",
+        "Sent back to draft upstream: not a sale until it is approved again",
+    )
+    # The bystander draws from the oldest lot again, now the draft no longer does.
+    assert (sale("7").cost, remaining(shop["a"]), stock(shop["a"])) == (D(725), [D(15), D(30), D(25)], D(70))
+
+    later = datetime(2026, 2, 4, 8, 0, tzinfo=timezone.utc)
+    again = send("5", "4", DocumentStatus.DRAFT, later)  # edited while a draft: only the version moves
+    assert (again.outcome, again.sale_id) == (Outcome.SKIPPED, kept.id)
+    assert (sale("5").status, sale("5").version, sale("5").source_updated_at, sale("5").cost) == ("voided", "4", first_sent, D(0))
+    assert (sale("7").version, sale("7").source_updated_at, len(sale("5").revisions)) == ("0", None, len(kept.revisions))
+    assert send("5", "4", DocumentStatus.DRAFT, later) == Applied(Outcome.SKIPPED, kept.id)  # the same version: nothing to do
+
+    assert send("5", "5", DocumentStatus.ACTIVE).outcome is Outcome.UPDATED  # approved again
+    assert (sale("5").status, sale("5").cost, sale("7").cost, remaining(shop["a"])) == ("active", D(4380), D(740), [D(0), D(15), D(25)])
+
+
 @pytest.mark.parametrize("removal, summary", [("deleted", "Deleted upstream"), ("voided", "Voided upstream")])
 def test_a_removed_sale_with_a_shortfall_costs_nothing_and_leaves_the_other_sales_alone(shop, removal, summary) -> None:  # type: ignore[no-untyped-def]
     factories.lot(db.session.get(Product, shop["a"]), "1", "4", date(2026, 1, 1), "L")
