@@ -68,6 +68,7 @@ AREAS = (
             "tests/integration/test_recost_rules.py",
             "tests/integration/test_rule_guards.py",
             "tests/integration/test_changed_document_rejected.py",
+            "tests/integration/test_date_order_fast_path.py",
             "tests/integration/test_closing_lock.py",
         ),
     ),

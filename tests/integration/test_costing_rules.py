@@ -815,3 +815,80 @@ def test_a_back_dated_sale_revalues_the_later_return_lot_whole_and_leaves_the_ea
     memo = sale("9", "CreditMemo").id
     # Both units the sales drew come back to the lot, which is revalued whole, then drawn again at 6.
     assert [tuple(r) for r in revalues] == [(return_lot().id, memo, D(-2), D(2), note), (return_lot().id, memo, D(2), D(6), note)]
+
+
+def test_a_document_of_another_type_or_channel_with_the_same_id_is_another_sale(shop) -> None:  # type: ignore[no-untyped-def]
+    """QuickBooks numbers each entity on its own (Invoice 5 and SalesReceipt 5 can both exist), and Xero's ids
+    are its own: each (channel, type, id) is one sale."""
+    worked_example_lots(shop)
+    assert apply(shop, doc("5", [line("1", "2", "400")])) is Outcome.CREATED
+    assert apply(shop, doc("5", [line("1", "3", "600")], doc_type=DocumentType.SALES_RECEIPT)) is Outcome.CREATED
+    xero = ApplyContext(db.session, shop["items"], source="xero")
+    assert apply_document(xero, doc("5", [line("1", "1", "200")])) is Outcome.CREATED
+    db.session.commit()
+    found = {key: find_sale(db.session, *key) for key in (("qbo", "Invoice", "5"), ("qbo", "SalesReceipt", "5"), ("xero", "Invoice", "5"))}
+    assert {key: s.revenue for key, s in found.items() if s is not None} == {
+        ("qbo", "Invoice", "5"): D(400),
+        ("qbo", "SalesReceipt", "5"): D(600),
+        ("xero", "Invoice", "5"): D(200),
+    }
+    assert {key: existing_sale(db.session, *key).id for key in found} == {key: s.id for key, s in found.items()}  # type: ignore[union-attr]
+    assert stock(shop["a"]) == D(69)
+
+
+def test_a_sale_line_keeps_what_the_document_said_cut_to_its_columns(shop) -> None:  # type: ignore[no-untyped-def]
+    """Item id, item name, unit price and the reason a line is not costed are stored as the document gave
+    them, cut to the column's length (PostgreSQL refuses a longer value)."""
+    long_id, long_name, long_product = "7" * 70, "N" * 300, "W" * 200
+    items = {
+        **shop["items"],
+        long_id: ItemLink(long_id, long_name, "Inventory", shop["a"], "finished_good", "Candle A"),
+        "7": ItemLink("7", "Soy Wax", "Inventory", shop["wax"], "raw_material", long_product),
+    }
+    worked_example_lots(shop)
+    document = doc("1", [line(long_id, "2", "300", name=long_name, price="150"), line("7", "1", "5")])
+    apply_document(ApplyContext(db.session, items), document)
+    db.session.commit()
+    tracked, wax = sale("1").lines
+    assert (tracked.item_external_id, tracked.item_name, tracked.unit_price) == (long_id[:64], long_name[:255], D(150))
+    assert (tracked.cost, tracked.skip_reason) == (D(290), "")
+    reason = f"Linked to {long_product} (raw material): only finished goods are costed"
+    assert (wax.kind, wax.item_external_id, wax.skip_reason) == ("skipped", "7", reason[:200])
+
+
+def test_a_re_cost_names_the_kind_of_document_that_caused_it(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("1", [line("1", "10", "2000")], day=date(2026, 2, 5)))  # 10 of L1: 1450
+    apply(shop, doc("2", [line("1", "15", "3000")], doc_type=DocumentType.SALES_RECEIPT, day=date(2026, 2, 1)))
+    assert sale("1").cost == D(1465)  # 5 of L1 and 5 of L2 once the earlier receipt took 15 of L1
+    assert sale("1").revisions[-1].summary == "Cost 1450.00 → 1465.00: re-costed in date order (Sales receipt SAL-2 dated 2026-02-01)"
+
+
+def test_apply_document_updates_the_sale_it_is_given_and_re_costs_in_the_name_of_its_user_and_run(users, shop) -> None:  # type: ignore[no-untyped-def]
+    admin = users["admin"].id
+    worked_example_lots(shop)
+    apply(shop, doc("1", [line("1", "10", "2000")], day=date(2026, 2, 5)))
+    apply(shop, doc("2", [line("1", "5", "1000")], day=date(2026, 2, 1)))
+    run = SyncRun(user_id=admin)
+    db.session.add(run)
+    db.session.commit()
+    ctx = ApplyContext(db.session, shop["items"], run_id=run.id, user_id=admin)
+    edited = doc("2", [line("1", "15", "3000")], day=date(2026, 2, 1), version="1")  # takes all of L1 before sale 1
+    assert apply_document(ctx, edited, sale("2")) is Outcome.UPDATED
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Sale.id))) == 2 and sale("2").cost == D(2175)
+    moved = sale("1").revisions[-1]
+    assert (moved.action, sale("1").cost, moved.user_id, moved.sync_run_id) == ("recosted", D(1465), admin, run.id)
+
+
+def test_a_sale_drawn_whole_from_its_lots_writes_no_shortfall_row(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("100", [line("1", "50", "10000")]))
+    s = sale("100")
+    rows = db.session.execute(
+        select(StockTransaction.lot_id.is_not(None), StockTransaction.quantity)
+        .where(StockTransaction.sale_id == s.id)
+        .order_by(StockTransaction.id)
+    ).all()
+    assert [tuple(r) for r in rows] == [(True, D(-20)), (True, D(-30))]
+    assert (s.lines[0].shortage_quantity, s.lines[0].shortage_unit_cost, s.lines[0].shortage_cost) == (D(0), D(0), D(0))

@@ -1,0 +1,170 @@
+"""Facts that land in date order are costed by drawing from the lots as they are; the rest are replayed.
+
+partsemble.costing.order decides, fact by fact, whether drawing from the lots as they stand is
+what the date-order replay would do. Replaying too often gives the same numbers, only slower
+(a first sync of a year is written in date order: it must not replay every product); replaying too
+rarely gives wrong numbers. These tests pin both sides: a spy on `recost_product` says which
+products were replayed, and every case checks the numbers too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from partsemble.costing import recost
+from partsemble.costing.apply import ApplyContext, apply as apply_fact, existing_sale
+from partsemble.costing.writer import SalesWriter
+from partsemble.domain.documents import DocumentType
+from partsemble.extensions import db
+from partsemble.lots import services
+from partsemble.models.catalog import Product
+from partsemble.models.inventory import Lot
+from tests import factories
+from tests.documents import doc, line
+from tests.integration.test_costing_rules import apply, sale, shop  # noqa: F401  (shop is a fixture)
+
+D = Decimal
+CM = DocumentType.CREDIT_MEMO
+FEB = lambda day: date(2026, 2, day)  # noqa: E731
+
+
+@pytest.fixture
+def replayed(monkeypatch) -> Iterator[list[int]]:  # type: ignore[no-untyped-def]
+    """The products re-costed by the date-order replay, in the order it ran."""
+    seen: list[int] = []
+    original = recost.recost_product
+
+    def spy(session, product_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(product_id)
+        return original(session, product_id, *args, **kwargs)
+
+    monkeypatch.setattr(recost, "recost_product", spy)
+    yield seen
+
+
+C1, C2 = ("C1", "Acme Stores"), ("C2", "Other Shop")
+
+
+def invoice(doc_id: str, qty: str, day: date, minute: int = 0, customer: tuple[str, str] = C1):  # type: ignore[no-untyped-def]
+    created = datetime(2026, 3, 1, 12, minute, tzinfo=timezone.utc)
+    return replace(doc(doc_id, [line("1", qty, str(D(qty) * 10))], day=day, customer=customer), created_at=created)
+
+
+def memo(doc_id: str, qty: str, day: date, minute: int = 0, customer: tuple[str, str] = C1):  # type: ignore[no-untyped-def]
+    created = datetime(2026, 3, 1, 12, minute, tzinfo=timezone.utc)
+    return replace(doc(doc_id, [line("1", qty, str(D(qty) * 10))], doc_type=CM, day=day, customer=customer), created_at=created)
+
+
+def together(shop, documents) -> None:  # type: ignore[no-untyped-def]
+    """One writer, one transaction: a sync batch."""
+    ctx = ApplyContext(db.session, shop["items"], writer=SalesWriter(db.session))
+    for document in documents:
+        apply_fact(ctx, document, existing_sale(db.session, "qbo", str(document.type), document.id))
+    ctx.writer.finish(None, None)
+    db.session.commit()
+
+
+def left(product_id: int) -> dict[str, Decimal]:
+    return dict(db.session.execute(select(Lot.lot_number, Lot.quantity_remaining).where(Lot.product_id == product_id)).tuples().all())
+
+
+def in_date_order(shop) -> list[object]:  # type: ignore[no-untyped-def]
+    """Lots L1 (Jan 1, 5 at 2) and L2 (same day, 5 at 6) are received first; then, in date order:"""
+    return [
+        invoice("1", "3", FEB(1), minute=0),  # 3 of L1: 6
+        invoice("2", "4", FEB(1), minute=5),  # same day, created later: 2 of L1 and 2 of L2: 16
+        memo("3", "1", FEB(2)),  # one back, at the cost of sale 2 (16 / 4 = 4): a return lot
+        invoice("4", "4", FEB(3)),  # 3 of L2 and the returned one: 18 + 4 = 22
+    ]
+
+
+def test_documents_in_date_order_one_by_one_are_costed_without_a_replay(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "5", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "5", "6", date(2026, 1, 1), "L2")
+    for document in in_date_order(shop):
+        apply(shop, document)
+    assert [sale(i).cost for i in ("1", "2", "4")] == [D(6), D(16), D(22)] and sale("3", "CreditMemo").cost == D(-4)
+    assert left(shop["a"]) == {"L1": D(0), "L2": D(0), "RET-CRE-3-1": D(0)}
+    factories.lot(p, "2", "7", FEB(4), "L3")  # a lot after every sale, no shortfall open
+    services.adjust_lot(db.session, left_lot("L3").id, "1", "count_correction", "", None, FEB(5).isoformat())
+    services.adjust_lot(db.session, left_lot("L3").id, "-2", "damage", "", None, FEB(6).isoformat())
+    apply(shop, invoice("5", "1", FEB(7)))
+    assert sale("5").cost == D(7) and left(shop["a"])["L3"] == D(0)
+    assert replayed == []
+
+
+def test_documents_in_date_order_in_one_batch_are_costed_without_a_replay(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "5", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "5", "6", date(2026, 1, 1), "L2")
+    together(shop, in_date_order(shop))
+    assert [sale(i).cost for i in ("1", "2", "4")] == [D(6), D(16), D(22)] and sale("3", "CreditMemo").cost == D(-4)
+    assert replayed == []
+
+
+def left_lot(number: str) -> Lot:
+    found = db.session.scalar(select(Lot).where(Lot.lot_number == number))
+    assert found is not None
+    return found
+
+
+def test_a_return_later_in_the_batch_settles_a_shortfall_of_the_batch(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """The shortfall waits for stock while the batch runs: the return lot that arrives after it settles it."""
+    factories.lot(db.session.get(Product, shop["a"]), "2", "5", date(2026, 1, 1), "L1")
+    together(shop, [invoice("1", "4", FEB(1)), memo("3", "3", FEB(2))])  # 2 short at 5; 3 back at 5 each
+    assert replayed == [shop["a"]]
+    first = sale("1").lines[0]
+    assert (first.shortage_quantity, sale("1").shortage) == (D(0), False)
+    assert sorted((c.lot.lot_number, c.quantity, c.settled) for c in first.consumptions) == [
+        ("L1", D(2), False),
+        ("RET-CRE-3-1", D(2), True),
+    ]
+    assert left(shop["a"]) == {"L1": D(0), "RET-CRE-3-1": D(1)}
+
+
+def test_a_sale_dated_before_the_batch_s_last_sale_is_replayed(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """In one batch, a sale dated before one already drawn: drawing as the lots stand would be wrong."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "2", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "2", "6", date(2026, 1, 2), "L2")
+    together(shop, [invoice("2", "2", FEB(3)), invoice("1", "2", FEB(1))])
+    assert replayed == [shop["a"]]
+    assert (sale("1").cost, sale("2").cost) == (D(4), D(12))
+
+
+def test_lots_read_back_put_a_day_s_receipts_before_its_returns_whatever_their_ids(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """A return lot (Feb 2, at 2) is entered before a receipt of the same day (at 8): the receipt has the
+    higher id, yet a later sale, drawing from lots read back from the database, takes the receipt first."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "5", "2", date(2026, 1, 1), "L1")
+    apply(shop, invoice("1", "3", date(2026, 1, 5)))
+    apply(shop, memo("9", "1", FEB(2)))  # one back at the cost of sale 1: 2
+    factories.lot(p, "2", "8", FEB(2), "L2")  # received that day, entered after: replayed once
+    assert left_lot("RET-CRE-9-1").id < left_lot("L2").id and replayed == [shop["a"]]
+    apply(shop, invoice("2", "4", FEB(3)))  # in date order: drawn as the lots stand
+    assert replayed == [shop["a"]]
+    assert sorted((c.lot.lot_number, c.quantity) for c in sale("2").lines[0].consumptions) == [("L1", D(2)), ("L2", D(2))]
+    assert sale("2").cost == D(20)  # 2 x 2 + 2 x 8; the return lot first would give 2 x 2 + 1 x 2 + 1 x 8 = 14
+
+
+def test_return_lots_of_one_day_are_drawn_in_the_order_their_credit_memos_were_created(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """Memo 9 (to C2, at 6) was created before memo 8 (to C1, at 2), though entered after it and with the
+    higher id: the next sale takes memo 9's unit first."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "5", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "5", "6", date(2026, 1, 2), "L2")
+    apply(shop, invoice("1", "5", date(2026, 1, 3)))  # to C1: all of L1
+    apply(shop, invoice("2", "5", date(2026, 1, 4), customer=C2))  # all of L2
+    apply(shop, memo("8", "1", FEB(2), minute=30))
+    apply(shop, memo("9", "1", FEB(2), minute=10, customer=C2))
+    assert (sale("8", "CreditMemo").cost, sale("9", "CreditMemo").cost) == (D(-2), D(-6))
+    replayed.clear()
+    apply(shop, invoice("3", "1", FEB(3)))
+    assert replayed == [] and [(c.lot.lot_number, c.unit_cost) for c in sale("3").lines[0].consumptions] == [("RET-CRE-9-1", D(6))]
