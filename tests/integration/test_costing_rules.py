@@ -892,3 +892,38 @@ def test_a_sale_drawn_whole_from_its_lots_writes_no_shortfall_row(shop) -> None:
     ).all()
     assert [tuple(r) for r in rows] == [(True, D(-20)), (True, D(-30))]
     assert (s.lines[0].shortage_quantity, s.lines[0].shortage_unit_cost, s.lines[0].shortage_cost) == (D(0), D(0), D(0))
+
+
+def test_every_row_a_sync_writes_names_its_user_and_run_and_a_same_version_names_the_sale(users, shop) -> None:  # type: ignore[no-untyped-def]
+    admin = users["admin"].id
+    worked_example_lots(shop)
+    run = SyncRun(user_id=admin)
+    db.session.add(run)
+    db.session.commit()
+
+    def send(document) -> Applied:  # type: ignore[no-untyped-def]
+        ctx = ApplyContext(db.session, shop["items"], run_id=run.id, user_id=admin, writer=SalesWriter(db.session))
+        applied = apply_fact(ctx, document, existing_sale(db.session, "qbo", "Invoice", document.id))
+        ctx.writer.finish(admin, run.id)
+        db.session.commit()
+        return applied
+
+    created = send(doc("1", [line("1", "25", "5000")]))
+    s = sale("1")
+    assert (created.sale_id, s.last_sync_run_id) == (s.id, run.id)
+    assert send(doc("1", [line("1", "25", "5000")])) == Applied(Outcome.SKIPPED, s.id)
+    assert send(doc("1", [line("1", "30", "6000")], version="1")).outcome is Outcome.UPDATED
+    ledger = db.session.execute(
+        select(StockTransaction.type, StockTransaction.user_id, StockTransaction.sync_run_id).where(StockTransaction.sale_id == s.id)
+    ).all()
+    assert sorted({tuple(row) for row in ledger}) == [("SALE", admin, run.id), ("SALE_REVERSAL", admin, run.id)]
+    assert [(r.action, r.user_id, r.sync_run_id) for r in sale("1").revisions] == [("created", admin, run.id), ("updated", admin, run.id)]
+
+
+def test_a_sale_s_header_is_cut_to_its_columns(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    document = doc("1", [line("1", "1", "100")], customer=("R" * 70, "C" * 5000), number="9" * 70, currency="USDX")
+    apply(shop, document)
+    s = sale("1")
+    assert (s.doc_number, s.customer_ref, s.customer_name, s.currency) == ("9" * 64, "R" * 64, "C" * 255, "USD")
+    assert s.revisions[0].summary == f"Created with 1 line (1 units) for {'C' * 5000}"[:4000]  # the history names it whole, to a point
