@@ -877,6 +877,8 @@ def test_apply_document_updates_the_sale_it_is_given_and_re_costs_in_the_name_of
     assert apply_document(ctx, edited, sale("2")) is Outcome.UPDATED
     db.session.commit()
     assert db.session.scalar(select(func.count(Sale.id))) == 2 and sale("2").cost == D(2175)
+    # Drawn as the lots stood (10 of L1, 5 of L2), then replayed to 15 of L1: still one "updated" entry.
+    assert [r.action for r in sale("2").revisions] == ["created", "updated"]
     moved = sale("1").revisions[-1]
     assert (moved.action, sale("1").cost, moved.user_id, moved.sync_run_id) == ("recosted", D(1465), admin, run.id)
 
@@ -927,3 +929,23 @@ def test_a_sale_s_header_is_cut_to_its_columns(shop) -> None:  # type: ignore[no
     s = sale("1")
     assert (s.doc_number, s.customer_ref, s.customer_name, s.currency) == ("9" * 64, "R" * 64, "C" * 255, "USD")
     assert s.revisions[0].summary == f"Created with 1 line (1 units) for {'C' * 5000}"[:4000]  # the history names it whole, to a point
+
+
+def test_a_deleted_sale_whose_document_comes_back_unchanged_is_applied_again(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("1", [line("1", "25", "5000")]))
+    assert apply_removal(ApplyContext(db.session, shop["items"]), sale("1"), "deleted") is Outcome.VOIDED
+    db.session.commit()
+    assert apply(shop, doc("1", [line("1", "25", "5000")])) is Outcome.UPDATED  # same version, found again upstream
+    assert (sale("1").status, sale("1").cost, remaining(shop["a"])) == ("active", D(3640), [D(0), D(25), D(25)])
+
+
+def test_a_change_that_moves_a_sale_out_of_the_closed_period_is_refused(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("1", [line("1", "5", "1000")], day=date(2026, 1, 15)))
+    closed = ApplyContext(db.session, shop["items"], closed_through=date(2026, 1, 31))
+    with pytest.raises(DocumentRejected) as refused:
+        apply_document(closed, doc("1", [line("1", "5", "1000")], day=date(2026, 2, 5), version="1"))
+    db.session.rollback()
+    assert refused.value.code == "closed_period"
+    assert (sale("1").txn_date, sale("1").version, remaining(shop["a"])) == (date(2026, 1, 15), "0", [D(15), D(30), D(25)])

@@ -75,22 +75,22 @@ def left(product_id: int) -> dict[str, Decimal]:
 
 
 def in_date_order(shop) -> list[object]:  # type: ignore[no-untyped-def]
-    """Lots L1 (Jan 1, 5 at 2) and L2 (same day, 5 at 6) are received first; then, in date order:"""
+    """Lots L1 (Jan 1, 5 at 2) and L2 (same day, 5 at 8) are received first; then, in date order:"""
     return [
-        invoice("1", "3", FEB(1), minute=0),  # 3 of L1: 6
-        invoice("2", "4", FEB(1), minute=5),  # same day, created later: 2 of L1 and 2 of L2: 16
-        memo("3", "1", FEB(2)),  # one back, at the cost of sale 2 (16 / 4 = 4): a return lot
-        invoice("4", "4", FEB(3)),  # 3 of L2 and the returned one: 18 + 4 = 22
+        invoice("2", "3", FEB(1), minute=0),  # 3 of L1: 6
+        invoice("1", "6", FEB(1), minute=5),  # same day, created later (a lower id): 2 of L1 and 4 of L2: 36
+        memo("3", "1", FEB(2)),  # one back, at the cost of sale 1 (36 / 6 = 6): a return lot
+        invoice("4", "2", FEB(3)),  # the last of L2, then the returned one: 8 + 6 = 14
     ]
 
 
 def test_documents_in_date_order_one_by_one_are_costed_without_a_replay(shop, replayed) -> None:  # type: ignore[no-untyped-def]
     p = db.session.get(Product, shop["a"])
     factories.lot(p, "5", "2", date(2026, 1, 1), "L1")
-    factories.lot(p, "5", "6", date(2026, 1, 1), "L2")
+    factories.lot(p, "5", "8", date(2026, 1, 1), "L2")
     for document in in_date_order(shop):
         apply(shop, document)
-    assert [sale(i).cost for i in ("1", "2", "4")] == [D(6), D(16), D(22)] and sale("3", "CreditMemo").cost == D(-4)
+    assert [sale(i).cost for i in ("2", "1", "4")] == [D(6), D(36), D(14)] and sale("3", "CreditMemo").cost == D(-6)
     assert left(shop["a"]) == {"L1": D(0), "L2": D(0), "RET-CRE-3-1": D(0)}
     factories.lot(p, "2", "7", FEB(4), "L3")  # a lot after every sale, no shortfall open
     services.adjust_lot(db.session, left_lot("L3").id, "1", "count_correction", "", None, FEB(5).isoformat())
@@ -103,9 +103,9 @@ def test_documents_in_date_order_one_by_one_are_costed_without_a_replay(shop, re
 def test_documents_in_date_order_in_one_batch_are_costed_without_a_replay(shop, replayed) -> None:  # type: ignore[no-untyped-def]
     p = db.session.get(Product, shop["a"])
     factories.lot(p, "5", "2", date(2026, 1, 1), "L1")
-    factories.lot(p, "5", "6", date(2026, 1, 1), "L2")
-    together(shop, in_date_order(shop))
-    assert [sale(i).cost for i in ("1", "2", "4")] == [D(6), D(16), D(22)] and sale("3", "CreditMemo").cost == D(-4)
+    factories.lot(p, "5", "8", date(2026, 1, 1), "L2")
+    together(shop, in_date_order(shop))  # L2 keeps one unit after sale 1, for sale 4
+    assert [sale(i).cost for i in ("2", "1", "4")] == [D(6), D(36), D(14)] and sale("3", "CreditMemo").cost == D(-6)
     assert replayed == []
 
 
@@ -134,9 +134,9 @@ def test_a_sale_dated_before_the_batch_s_last_sale_is_replayed(shop, replayed) -
     p = db.session.get(Product, shop["a"])
     factories.lot(p, "2", "2", date(2026, 1, 1), "L1")
     factories.lot(p, "2", "6", date(2026, 1, 2), "L2")
-    together(shop, [invoice("2", "2", FEB(3)), invoice("1", "2", FEB(1))])
+    together(shop, [invoice("2", "2", FEB(3)), invoice("1", "1", FEB(1)), invoice("0", "1", date(2026, 1, 20))])
     assert replayed == [shop["a"]]
-    assert (sale("1").cost, sale("2").cost) == (D(4), D(12))
+    assert (sale("0").cost, sale("1").cost, sale("2").cost) == (D(2), D(2), D(12))
 
 
 def test_lots_read_back_put_a_day_s_receipts_before_its_returns_whatever_their_ids(shop, replayed) -> None:  # type: ignore[no-untyped-def]
