@@ -853,7 +853,8 @@ def test_a_sale_line_keeps_what_the_document_said_cut_to_its_columns(shop) -> No
     assert (tracked.item_external_id, tracked.item_name, tracked.unit_price) == (long_id[:64], long_name[:255], D(150))
     assert (tracked.cost, tracked.skip_reason) == (D(290), "")
     reason = f"Linked to {long_product} (raw material): only finished goods are costed"
-    assert (wax.kind, wax.item_external_id, wax.skip_reason) == ("skipped", "7", reason[:200])
+    assert (wax.kind, wax.item_external_id, wax.skip_reason, wax.no_cost_basis) == ("skipped", "7", reason[:200], False)
+    assert sale("1").no_cost_basis is False
 
 
 def test_a_re_cost_names_the_kind_of_document_that_caused_it(shop) -> None:  # type: ignore[no-untyped-def]

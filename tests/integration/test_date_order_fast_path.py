@@ -79,7 +79,7 @@ def in_date_order(shop) -> list[object]:  # type: ignore[no-untyped-def]
     return [
         invoice("2", "3", FEB(1), minute=0),  # 3 of L1: 6
         invoice("1", "6", FEB(1), minute=5),  # same day, created later (a lower id): 2 of L1 and 4 of L2: 36
-        memo("3", "1", FEB(2)),  # one back, at the cost of sale 1 (36 / 6 = 6): a return lot
+        memo("3", "1", FEB(1), minute=10),  # one back that day, at the cost of sale 1 (36 / 6 = 6): a return lot
         invoice("4", "2", FEB(3)),  # the last of L2, then the returned one: 8 + 6 = 14
     ]
 
@@ -168,3 +168,51 @@ def test_return_lots_of_one_day_are_drawn_in_the_order_their_credit_memos_were_c
     replayed.clear()
     apply(shop, invoice("3", "1", FEB(3)))
     assert replayed == [] and [(c.lot.lot_number, c.unit_cost) for c in sale("3").lines[0].consumptions] == [("RET-CRE-9-1", D(6))]
+
+
+def test_a_return_in_a_batch_is_costed_from_the_batch_s_latest_created_sale_even_of_one_unit(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """Sales B (11:00) and A (12:00) of one day, one unit each, in one batch: the credit memo after them
+    takes A's cost (the later created, though its id sorts first)."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "1", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "1", "8", date(2026, 1, 2), "L2")
+    together(shop, [invoice("B", "1", FEB(1), minute=0), invoice("A", "1", FEB(1), minute=30), memo("3", "1", FEB(2))])
+    assert replayed == [] and (sale("B").cost, sale("A").cost) == (D(2), D(8))
+    assert sale("3", "CreditMemo").cost == D(-8)
+
+
+def test_a_batch_draws_a_return_lot_it_wrote_before_reading_the_product_s_lots(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """The credit memo comes first in the batch, so its one-unit return lot exists only in memory when the
+    next sale reads the product's lots; another product read in between leaves them alone."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "1", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "5", "3", date(2026, 1, 1), "L2")
+    factories.lot(db.session.get(Product, shop["b"]), "5", "4", date(2026, 1, 1), "B1")
+    apply(shop, invoice("1", "6", date(2026, 1, 5)))  # all of L1 and L2
+    replayed.clear()
+    candle_b = replace(doc("7", [line("2", "1", "10")], day=FEB(2)), created_at=datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+    together(shop, [memo("3", "1", FEB(1)), candle_b, invoice("4", "2", FEB(2), minute=5)])
+    assert replayed == []
+    assert [(c.lot.lot_number, c.quantity) for c in sale("4").lines[0].consumptions] == [("RET-CRE-3-1", D(1))]
+    assert (sale("4").lines[0].shortage_quantity, sale("4").cost) == (
+        D(1),
+        D("5.666666"),
+    )  # the return at 17 / 6, then 1 short at that cost too
+
+
+def test_a_sale_with_two_lines_of_one_product_is_costed_without_a_replay(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "5", "2", date(2026, 1, 1), "L1")
+    apply(
+        shop,
+        replace(doc("1", [line("1", "1", "10"), line("1", "2", "20")], day=FEB(1)), created_at=datetime(2026, 3, 1, tzinfo=timezone.utc)),
+    )
+    assert replayed == [] and sale("1").cost == D(6)
+
+
+def test_a_credit_memo_edited_twice_numbers_its_new_return_lots_after_the_old_ones(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "5", "2", date(2026, 1, 1), "L1")
+    apply(shop, invoice("1", "2", date(2026, 1, 5)))
+    for version, qty in (("0", "1"), ("1", "2"), ("2", "1")):
+        apply(shop, replace(memo("3", qty, FEB(1)), version=version))
+    numbers = db.session.execute(select(Lot.lot_number, Lot.status).where(Lot.source == "return").order_by(Lot.id)).tuples().all()
+    assert numbers == [("RET-CRE-3-1", "voided"), ("RET-CRE-3-1-2", "voided"), ("RET-CRE-3-1-3", "active")]
