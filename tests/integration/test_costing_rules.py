@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from partsemble.costing.apply import (
     Applied,
+    AppliedDraw,
+    AppliedLine,
     ApplyContext,
     Outcome,
     apply as apply_fact,
@@ -950,3 +952,18 @@ def test_a_change_that_moves_a_sale_out_of_the_closed_period_is_refused(shop) ->
     db.session.rollback()
     assert refused.value.code == "closed_period"
     assert (sale("1").txn_date, sale("1").version, remaining(shop["a"])) == (date(2026, 1, 15), "0", [D(15), D(30), D(25)])
+
+
+def test_apply_tells_what_each_line_drew_for_the_preview(shop) -> None:  # type: ignore[no-untyped-def]
+    """The sync preview shows these figures without writing them: every field of every line counts."""
+    worked_example_lots(shop)
+    lots = db.session.execute(select(Lot.id, Lot.lot_number).order_by(Lot.id)).tuples().all()
+    ctx = ApplyContext(db.session, shop["items"], writer=SalesWriter(db.session))
+    note = replace(line(None, None, "0", kind=LineKind.DESCRIPTION), description="Gift wrapped")
+    applied = apply_fact(ctx, doc("1", [line("1", "80", "16000"), note, line(None, "1", "5")]), None)
+    db.session.rollback()
+    tracked, described, bare = applied.lines
+    # 75 units from the three lots (11,140.00), 5 short at their average 148.533333 (742.666665).
+    draws = tuple(AppliedDraw(i, n, q, c) for (i, n), q, c in zip(lots, (D(20), D(30), D(25)), (D(145), D(148), D(152))))
+    assert tracked == AppliedLine("Item 1", "tracked", D(80), D(16000), D("11882.666665"), draws, D(5), D("742.666665"), False)
+    assert (described.item, described.kind, bare.item, bare.kind, bare.cost) == ("Gift wrapped", "skipped", "(no item)", "skipped", D(0))
