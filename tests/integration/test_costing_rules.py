@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -967,3 +967,22 @@ def test_apply_tells_what_each_line_drew_for_the_preview(shop) -> None:  # type:
     draws = tuple(AppliedDraw(i, n, q, c) for (i, n), q, c in zip(lots, (D(20), D(30), D(25)), (D(145), D(148), D(152))))
     assert tracked == AppliedLine("Item 1", "tracked", D(80), D(16000), D("11882.666665"), draws, D(5), D("742.666665"), False)
     assert (described.item, described.kind, bare.item, bare.kind, bare.cost) == ("Gift wrapped", "skipped", "(no item)", "skipped", D(0))
+
+
+def test_an_edited_sale_keeps_the_upstream_time_of_its_new_version_in_any_time_zone(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("1", [line("1", "5", "1000")]))
+    moment = datetime(2026, 2, 3, 10, 30, tzinfo=timezone(timedelta(hours=-8)))  # QuickBooks answers in the company's zone
+    assert apply(shop, replace(doc("1", [line("1", "6", "1200")], version="1"), updated_at=moment)) is Outcome.UPDATED
+    db.session.expire_all()
+    assert (sale("1").source_updated_at, sale("1").revenue, sale("1").cost) == (moment, D(1200), D(870))
+
+
+def test_a_batch_that_edits_two_sales_writes_both_headers(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("1", [line("1", "5", "1000")]))
+    apply(shop, doc("2", [line("1", "5", "1000")], day=date(2026, 2, 2)))
+    apply_together(
+        shop, [doc("1", [line("1", "6", "1300")], version="1"), doc("2", [line("1", "4", "900")], day=date(2026, 2, 2), version="1")]
+    )
+    assert [(sale(i).version, sale(i).revenue, sale(i).cost) for i in ("1", "2")] == [("1", D(1300), D(870)), ("1", D(900), D(580))]
