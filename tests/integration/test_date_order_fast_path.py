@@ -216,3 +216,19 @@ def test_a_credit_memo_edited_twice_numbers_its_new_return_lots_after_the_old_on
         apply(shop, replace(memo("3", qty, FEB(1)), version=version))
     numbers = db.session.execute(select(Lot.lot_number, Lot.status).where(Lot.source == "return").order_by(Lot.id)).tuples().all()
     assert numbers == [("RET-CRE-3-1", "voided"), ("RET-CRE-3-1-2", "voided"), ("RET-CRE-3-1-3", "active")]
+
+
+def test_a_batch_replay_names_the_earliest_fact_that_was_out_of_date_order(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """A late sale (Feb 1) and then an edit of a sale of Feb 12 in one batch: the later sale's history names
+    the earlier of the two as the reason for its re-cost."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "10", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "4", "6", date(2026, 1, 2), "L2")
+    factories.lot(p, "10", "9", date(2026, 1, 3), "L3")
+    for document in (invoice("5", "5", FEB(10)), invoice("6", "5", FEB(12)), invoice("8", "2", FEB(15))):
+        apply(shop, document)
+    assert sale("8").cost == D(12)
+    together(shop, [invoice("7", "4", FEB(1)), replace(invoice("6", "4", FEB(12)), version="1")])
+    assert replayed == [shop["a"]]
+    assert [sale(i).cost for i in ("7", "5", "6", "8")] == [D(8), D(10), D(20), D(15)]
+    assert sale("8").revisions[-1].summary == "Cost 12.00 → 15.00: re-costed in date order (Invoice INV-7 dated 2026-02-01)"
