@@ -232,3 +232,13 @@ def test_a_batch_replay_names_the_earliest_fact_that_was_out_of_date_order(shop,
     assert replayed == [shop["a"]]
     assert [sale(i).cost for i in ("7", "5", "6", "8")] == [D(8), D(10), D(20), D(15)]
     assert sale("8").revisions[-1].summary == "Cost 12.00 → 15.00: re-costed in date order (Invoice INV-7 dated 2026-02-01)"
+
+
+def test_two_credit_memos_of_one_number_in_a_batch_get_two_return_lot_numbers(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """QuickBooks lets two credit memos share a number: the second return lot of the batch, not written yet
+    when the first is numbered, still counts as taken."""
+    factories.lot(db.session.get(Product, shop["a"]), "5", "2", date(2026, 1, 1), "L1")
+    apply(shop, invoice("1", "4", date(2026, 1, 5)))
+    together(shop, [replace(memo("3", "1", FEB(1)), number="CM-1"), replace(memo("4", "1", FEB(2)), number="CM-1")])
+    numbers = db.session.execute(select(Lot.lot_number).where(Lot.source == "return").order_by(Lot.id)).scalars().all()
+    assert numbers == ["RET-CM-1-1", "RET-CM-1-1-2"] and replayed == []
