@@ -962,6 +962,8 @@ def test_apply_tells_what_each_line_drew_for_the_preview(shop) -> None:  # type:
     note = replace(line(None, None, "0", kind=LineKind.DESCRIPTION), description="Gift wrapped")
     applied = apply_fact(ctx, doc("1", [line("1", "80", "16000"), note, line(None, "1", "5")]), None)
     db.session.rollback()
+    assert (applied.outcome, applied.revenue, applied.cost, applied.shortage) == (Outcome.CREATED, D(16000), D("11882.666665"), True)
+    assert applied.sale_id is not None
     tracked, described, bare = applied.lines
     # 75 units from the three lots (11,140.00), 5 short at their average 148.533333 (742.666665).
     draws = tuple(AppliedDraw(i, n, q, c) for (i, n), q, c in zip(lots, (D(20), D(30), D(25)), (D(145), D(148), D(152))))
@@ -986,3 +988,21 @@ def test_a_batch_that_edits_two_sales_writes_both_headers(shop) -> None:  # type
         shop, [doc("1", [line("1", "6", "1300")], version="1"), doc("2", [line("1", "4", "900")], day=date(2026, 2, 2), version="1")]
     )
     assert [(sale(i).version, sale(i).revenue, sale(i).cost) for i in ("1", "2")] == [("1", D(1300), D(870)), ("1", D(900), D(580))]
+
+
+def test_the_closed_period_refuses_a_document_dated_on_its_last_day_and_lets_a_voided_sale_leave_it(shop) -> None:  # type: ignore[no-untyped-def]
+    worked_example_lots(shop)
+    apply(shop, doc("2", [line("1", "5", "1000")], day=date(2026, 1, 15)))
+    apply(shop, doc("2", [line("1", "5", "1000")], day=date(2026, 1, 15), version="1", status=DocumentStatus.VOIDED))
+    closed = ApplyContext(db.session, shop["items"], closed_through=date(2026, 1, 31))
+    with pytest.raises(DocumentRejected) as refused:
+        apply_document(closed, doc("1", [line("1", "5", "1000")], day=date(2026, 1, 31)))
+    db.session.rollback()
+    assert str(refused.value) == (
+        "Invoice INV-1 dated 2026-01-31 is in the closed period ending 2026-01-31: costs are final through that date. "
+        "Move the date in Settings → Costs to let it in; it is retried on every sync."
+    )
+    # The voided sale of Jan 15 moved nothing: its new version, dated after the closed period, is let in.
+    assert apply_document(closed, doc("2", [line("1", "5", "1000")], day=date(2026, 2, 5), version="2")) is Outcome.UPDATED
+    db.session.commit()
+    assert (sale("2").status, sale("2").txn_date, sale("2").cost) == ("active", date(2026, 2, 5), D(725))
