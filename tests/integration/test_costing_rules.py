@@ -867,6 +867,19 @@ def test_a_re_cost_names_the_kind_of_document_that_caused_it(shop) -> None:  # t
     assert sale("1").revisions[-1].summary == "Cost 1450.00 → 1465.00: re-costed in date order (Sales receipt SAL-2 dated 2026-02-01)"
 
 
+def test_a_re_cost_caused_by_a_back_dated_credit_memo_names_it(shop) -> None:  # type: ignore[no-untyped-def]
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "1", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "1", "10", date(2026, 1, 2), "L2")
+    apply(shop, doc("1", [line("1", "1", "20")], day=date(2026, 1, 3)))  # L1, to Acme
+    apply(shop, doc("3", [line("1", "1", "20")], day=date(2026, 1, 4), customer=("C2", "Other Shop")))  # L2
+    apply(shop, doc("2", [line("1", "1", "20")], day=date(2026, 2, 5)))  # short: the average of every lot, 6
+    assert sale("2").cost == D(6)
+    apply(shop, doc("9", [line("1", "1", "20")], doc_type=CM, day=date(2026, 2, 1)))  # Acme returns one, at 2
+    assert sale("2").cost == D(2)
+    assert sale("2").revisions[-1].summary == "Cost 6.00 → 2.00: re-costed in date order (Credit memo CRE-9 dated 2026-02-01)"
+
+
 def test_apply_document_updates_the_sale_it_is_given_and_re_costs_in_the_name_of_its_user_and_run(users, shop) -> None:  # type: ignore[no-untyped-def]
     admin = users["admin"].id
     worked_example_lots(shop)
@@ -969,6 +982,7 @@ def test_apply_tells_what_each_line_drew_for_the_preview(shop) -> None:  # type:
     draws = tuple(AppliedDraw(i, n, q, c) for (i, n), q, c in zip(lots, (D(20), D(30), D(25)), (D(145), D(148), D(152))))
     assert tracked == AppliedLine("Item 1", "tracked", D(80), D(16000), D("11882.666665"), draws, D(5), D("742.666665"), False)
     assert (described.item, described.kind, bare.item, bare.kind, bare.cost) == ("Gift wrapped", "skipped", "(no item)", "skipped", D(0))
+    assert described.draws == bare.draws == ()
 
 
 def test_an_edited_sale_keeps_the_upstream_time_of_its_new_version_in_any_time_zone(shop) -> None:  # type: ignore[no-untyped-def]

@@ -115,18 +115,19 @@ def left_lot(number: str) -> Lot:
     return found
 
 
-def test_a_return_later_in_the_batch_settles_a_shortfall_of_the_batch(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("sold", "short"), [("3", "1"), ("4", "2")], ids=["one-short", "two-short"])
+def test_a_return_later_in_the_batch_settles_a_shortfall_of_the_batch(shop, replayed, sold, short) -> None:  # type: ignore[no-untyped-def]
     """The shortfall waits for stock while the batch runs: the return lot that arrives after it settles it."""
     factories.lot(db.session.get(Product, shop["a"]), "2", "5", date(2026, 1, 1), "L1")
-    together(shop, [invoice("1", "4", FEB(1)), memo("3", "3", FEB(2))])  # 2 short at 5; 3 back at 5 each
+    together(shop, [invoice("1", sold, FEB(1)), memo("3", "3", FEB(2))])  # 2 from L1, the rest short at 5; 3 back at 5 each
     assert replayed == [shop["a"]]
     first = sale("1").lines[0]
     assert (first.shortage_quantity, sale("1").shortage) == (D(0), False)
     assert sorted((c.lot.lot_number, c.quantity, c.settled) for c in first.consumptions) == [
         ("L1", D(2), False),
-        ("RET-CRE-3-1", D(2), True),
+        ("RET-CRE-3-1", D(short), True),
     ]
-    assert left(shop["a"]) == {"L1": D(0), "RET-CRE-3-1": D(1)}
+    assert left(shop["a"]) == {"L1": D(0), "RET-CRE-3-1": D(3) - D(short)}
 
 
 def test_a_sale_dated_before_the_batch_s_last_sale_is_replayed(shop, replayed) -> None:  # type: ignore[no-untyped-def]
