@@ -10,9 +10,10 @@ from older tests or older code is never reported.
     python -m mutation.run [area ...]     # all areas when none is named
 
 Environment: MUTATE_JOBS (workers, default 2), MUTATE_KEEP=1 (keep the last run's mutated
-code and results: mutants never checked are run, and those not killed are tried again with
-the tests as they are now, timeouts included; for new tests against unchanged code, or to finish
-a stopped run),
+code: mutants never checked are run, and those not killed are tried again with the tests as they
+are now, timeouts included; for new tests against unchanged code, or to finish a stopped run.
+When the tests changed, mutmut 3 forgets every other result (killed ones become "not checked"),
+so the results are first saved to .mutmut/<area>/results-before-keep.json),
 MUTATE_REV=<commit> (copy the code, tests and migrations of that commit, e.g. HEAD, instead of
 the working tree: while others edit the checkout, their unfinished changes stay out of the run).
 """
@@ -213,7 +214,9 @@ def run_area(area: Area, jobs: str, keep: bool, rev: str | None) -> Tally:
         mutmut = area_pyproject(area, rev)
         (folder / "pyproject.toml").write_text(own[: own.index("[tool.mutmut]")] + mutmut[mutmut.index("[tool.mutmut]") :], "utf-8")
         # Timeouts too: on a loaded machine a slow test may have been taken for a hang.
-        again = [name for name, code in results(folder).items() if code is None or code not in KILLED]
+        before = results(folder)
+        (folder / "results-before-keep.json").write_text(json.dumps(before, indent=0, sort_keys=True), "utf-8")
+        again = [name for name, code in before.items() if code is None or code not in KILLED]
     else:
         folder = prepare(area, rev)
     print(f"== mutate {area.name}: {', '.join(area.mutate)}  (tests: {' '.join(area.tests)})", flush=True)
