@@ -928,7 +928,7 @@ def test_every_row_a_sync_writes_names_its_user_and_run_and_a_same_version_names
 
     created = send(doc("1", [line("1", "25", "5000")]))
     s = sale("1")
-    assert (created.sale_id, s.last_sync_run_id) == (s.id, run.id)
+    assert (created.sale_id, s.last_sync_run_id, s.created_by_id) == (s.id, run.id, admin)
     assert send(doc("1", [line("1", "25", "5000")])) == Applied(Outcome.SKIPPED, s.id)
     assert send(doc("1", [line("1", "30", "6000")], version="1")).outcome is Outcome.UPDATED
     ledger = db.session.execute(

@@ -243,3 +243,37 @@ def test_two_credit_memos_of_one_number_in_a_batch_get_two_return_lot_numbers(sh
     together(shop, [replace(memo("3", "1", FEB(1)), number="CM-1"), replace(memo("4", "1", FEB(2)), number="CM-1")])
     numbers = db.session.execute(select(Lot.lot_number).where(Lot.source == "return").order_by(Lot.id)).scalars().all()
     assert numbers == ["RET-CM-1-1", "RET-CM-1-1-2"] and replayed == []
+
+
+def test_a_sale_entered_after_a_later_positive_adjustment_does_not_take_the_units_it_found(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """3 units of L1 are found on Jan 20; a sale of Jan 10 entered afterwards cannot have taken them."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "2", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "10", "8", date(2026, 1, 2), "L2")
+    services.adjust_lot(db.session, left_lot("L1").id, "3", "count_correction", "", None, date(2026, 1, 20).isoformat())
+    apply(shop, invoice("1", "4", date(2026, 1, 10)))
+    assert replayed == [shop["a"]] and sale("1").cost == D(20)  # 2 of L1 and 2 of L2; drawn as the lots stand: 4 x 2 = 8
+    assert left(shop["a"]) == {"L1": D(3), "L2": D(8)}
+
+
+def test_a_sale_entered_late_between_two_sales_of_its_day_is_replayed(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """Sales of Feb 1 created at 12:00 and 12:30 are in; one created at 12:15 is entered last: it comes between them."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "2", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "2", "8", date(2026, 1, 2), "L2")
+    apply(shop, invoice("A", "1", FEB(1), minute=0))
+    apply(shop, invoice("B", "1", FEB(1), minute=30))
+    replayed.clear()
+    apply(shop, invoice("C", "1", FEB(1), minute=15))
+    assert replayed == [shop["a"]]
+    assert [sale(i).cost for i in ("A", "C", "B")] == [D(2), D(2), D(8)]
+
+
+def test_a_late_sale_is_replayed_when_the_stored_sales_have_no_creation_time(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """Manual sales and some documents carry no creation time: the horizon still counts them."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "2", "2", date(2026, 1, 1), "L1")
+    factories.lot(p, "2", "8", date(2026, 1, 2), "L2")
+    apply(shop, doc("2", [line("1", "2", "20")], day=FEB(5)))  # L1
+    apply(shop, doc("1", [line("1", "2", "20")], day=FEB(1)))  # dated before it: takes L1 from it
+    assert replayed == [shop["a"]] and (sale("1").cost, sale("2").cost) == (D(4), D(16))
