@@ -889,7 +889,7 @@ def test_apply_document_updates_the_sale_it_is_given_and_re_costs_in_the_name_of
     db.session.add(run)
     db.session.commit()
     ctx = ApplyContext(db.session, shop["items"], run_id=run.id, user_id=admin)
-    edited = doc("2", [line("1", "15", "3000")], day=date(2026, 2, 1), version="1")  # takes all of L1 before sale 1
+    edited = doc("2", [line("1", "15", "3000")], day=date(2026, 2, 1), version="1")  # 15 of L1, before sale 1
     assert apply_document(ctx, edited, sale("2")) is Outcome.UPDATED
     db.session.commit()
     assert db.session.scalar(select(func.count(Sale.id))) == 2 and sale("2").cost == D(2175)

@@ -24,7 +24,8 @@ from partsemble.domain.documents import DocumentType
 from partsemble.extensions import db
 from partsemble.lots import services
 from partsemble.models.catalog import Product
-from partsemble.models.inventory import Lot
+from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.models.sync import SyncRun
 from tests import factories
 from tests.documents import doc, line
 from tests.integration.test_costing_rules import apply, sale, shop  # noqa: F401  (shop is a fixture)
@@ -74,7 +75,7 @@ def left(product_id: int) -> dict[str, Decimal]:
     return dict(db.session.execute(select(Lot.lot_number, Lot.quantity_remaining).where(Lot.product_id == product_id)).tuples().all())
 
 
-def in_date_order(shop) -> list[object]:  # type: ignore[no-untyped-def]
+def in_date_order() -> list[object]:
     """Lots L1 (Jan 1, 5 at 2) and L2 (same day, 5 at 8) are received first; then, in date order:"""
     return [
         invoice("2", "3", FEB(1), minute=0),  # 3 of L1: 6
@@ -88,7 +89,7 @@ def test_documents_in_date_order_one_by_one_are_costed_without_a_replay(shop, re
     p = db.session.get(Product, shop["a"])
     factories.lot(p, "5", "2", date(2026, 1, 1), "L1")
     factories.lot(p, "5", "8", date(2026, 1, 1), "L2")
-    for document in in_date_order(shop):
+    for document in in_date_order():
         apply(shop, document)
     assert [sale(i).cost for i in ("2", "1", "4")] == [D(6), D(36), D(14)] and sale("3", "CreditMemo").cost == D(-6)
     assert left(shop["a"]) == {"L1": D(0), "L2": D(0), "RET-CRE-3-1": D(0)}
@@ -98,13 +99,17 @@ def test_documents_in_date_order_one_by_one_are_costed_without_a_replay(shop, re
     apply(shop, invoice("5", "1", FEB(7)))
     assert sale("5").cost == D(7) and left(shop["a"])["L3"] == D(0)
     assert replayed == []
+    reasons = db.session.scalars(
+        select(StockTransaction.reason).where(StockTransaction.type == "LOT_ADJUSTMENT").order_by(StockTransaction.id)
+    )
+    assert list(reasons) == ["count_correction", "damage"]
 
 
 def test_documents_in_date_order_in_one_batch_are_costed_without_a_replay(shop, replayed) -> None:  # type: ignore[no-untyped-def]
     p = db.session.get(Product, shop["a"])
     factories.lot(p, "5", "2", date(2026, 1, 1), "L1")
     factories.lot(p, "5", "8", date(2026, 1, 1), "L2")
-    together(shop, in_date_order(shop))  # L2 keeps one unit after sale 1, for sale 4
+    together(shop, in_date_order())  # L2 keeps one unit after sale 1, for sale 4
     assert [sale(i).cost for i in ("2", "1", "4")] == [D(6), D(36), D(14)] and sale("3", "CreditMemo").cost == D(-6)
     assert replayed == []
 
@@ -277,3 +282,65 @@ def test_a_late_sale_is_replayed_when_the_stored_sales_have_no_creation_time(sho
     apply(shop, doc("2", [line("1", "2", "20")], day=FEB(5)))  # L1
     apply(shop, doc("1", [line("1", "2", "20")], day=FEB(1)))  # dated before it: takes L1 from it
     assert replayed == [shop["a"]] and (sale("1").cost, sale("2").cost) == (D(4), D(16))
+
+
+def test_a_batch_that_reads_several_products_at_once_keeps_each_one_s_horizon(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """The sync reads the lots of every product of a batch in one go (Candle A has no sales, Candle B has one)."""
+    factories.lot(db.session.get(Product, shop["a"]), "5", "2", date(2026, 1, 1), "A1")
+    b = db.session.get(Product, shop["b"])
+    factories.lot(b, "2", "4", date(2026, 1, 1), "B1")
+    factories.lot(b, "2", "9", date(2026, 1, 2), "B2")
+    apply(shop, replace(doc("1", [line("2", "2", "40")], day=FEB(5)), created_at=datetime(2026, 3, 1, tzinfo=timezone.utc)))
+    ctx = ApplyContext(db.session, shop["items"], writer=SalesWriter(db.session))
+    ctx.writer.book.load([shop["a"], shop["b"]])
+    late = replace(doc("0", [line("2", "2", "40")], day=FEB(1)), created_at=datetime(2026, 3, 1, tzinfo=timezone.utc))
+    apply_fact(ctx, late, None)
+    recosted = ctx.writer.finish(None, None)
+    db.session.commit()
+    assert replayed == [shop["b"]] and recosted == {sale("1").id}
+    assert (sale("0").cost, sale("1").cost) == (D(8), D(18))
+
+
+def test_a_batch_that_re_costs_two_products_reports_the_sales_of_both(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    for product, item in ((shop["a"], "1"), (shop["b"], "2")):
+        factories.lot(db.session.get(Product, product), "2", "4", date(2026, 1, 1))
+        factories.lot(db.session.get(Product, product), "2", "9", date(2026, 1, 2))
+        apply(shop, doc(f"later-{item}", [line(item, "2", "40")], day=FEB(5)))
+    ctx = ApplyContext(db.session, shop["items"], writer=SalesWriter(db.session))
+    for item in ("1", "2"):
+        apply_fact(ctx, doc(f"early-{item}", [line(item, "2", "40")], day=FEB(1)), None)
+    recosted = ctx.writer.finish(None, None)
+    db.session.commit()
+    assert sorted(replayed) == sorted([shop["a"], shop["b"]])
+    assert recosted == {sale("later-1").id, sale("later-2").id} and sale("later-1").cost == sale("later-2").cost == D(18)
+
+
+def test_a_return_lot_names_its_credit_memo_and_who_synced_it_and_its_note_fits_its_column(users, shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    admin = users["admin"].id
+    run = SyncRun(user_id=admin)
+    db.session.add(run)
+    db.session.commit()
+    factories.lot(db.session.get(Product, shop["a"]), "5", "2", date(2026, 1, 1), "L1")
+    apply(shop, invoice("1", "2", date(2026, 1, 5)))
+    number = "N" * 600  # QuickBooks' DocNumber is short; the note must not depend on it
+    ctx = ApplyContext(db.session, shop["items"], run_id=run.id, user_id=admin, writer=SalesWriter(db.session))
+    apply_fact(ctx, replace(memo("3", "1", FEB(1)), number=number), None)
+    ctx.writer.finish(admin, run.id)
+    db.session.commit()
+    lot = db.session.scalar(select(Lot).where(Lot.source == "return"))
+    assert lot is not None and (lot.sale_id, lot.created_by_id) == (sale("3", "CreditMemo").id, admin)
+    note = f"Returned on CreditMemo {number} (cost of sale INV-1 on 2026-01-05)"[:500]
+    row = db.session.scalars(select(StockTransaction).where(StockTransaction.type == "RETURN")).one()
+    assert (lot.note, row.note, row.user_id, row.sync_run_id) == (note, note, admin, run.id)
+
+
+def test_a_batch_with_a_back_dated_return_and_then_an_edit_replays_once(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """A credit memo dated before a stored sale, then an edit of a later sale, in one batch."""
+    p = db.session.get(Product, shop["a"])
+    factories.lot(p, "2", "2", date(2026, 1, 1), "L1")
+    apply(shop, invoice("1", "2", date(2026, 1, 5)))  # all of L1
+    apply(shop, invoice("2", "1", FEB(5)))  # short: 1 at 2
+    apply(shop, invoice("4", "1", FEB(10)))  # short: 1 at 2
+    together(shop, [memo("3", "1", FEB(1)), replace(invoice("4", "2", FEB(10)), version="1")])
+    assert replayed == [shop["a"]]
+    assert sale("2").lines[0].shortage_quantity == D(0) and sale("4").lines[0].shortage_quantity == D(2)
