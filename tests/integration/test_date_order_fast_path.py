@@ -344,3 +344,38 @@ def test_a_batch_with_a_back_dated_return_and_then_an_edit_replays_once(shop, re
     together(shop, [memo("3", "1", FEB(1)), replace(invoice("4", "2", FEB(10)), version="1")])
     assert replayed == [shop["a"]]
     assert sale("2").lines[0].shortage_quantity == D(0) and sale("4").lines[0].shortage_quantity == D(2)
+
+
+def test_partsemble_check_names_a_sale_whose_stored_draws_differ_from_the_replay(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    """`partsemble check` tells the bookkeeper which document is off, by its kind and number (a line corrupted
+    by hand: 1 short at 2 on top of its two units from L1, then put back)."""
+    from sqlalchemy import update  # noqa: PLC0415
+
+    from partsemble.lots.check import find_violations  # noqa: PLC0415
+    from partsemble.models.sales import SaleLine  # noqa: PLC0415
+
+    factories.lot(db.session.get(Product, shop["a"]), "5", "2", date(2026, 1, 1), "L1")
+    apply(shop, replace(doc("1", [line("1", "2", "20")], doc_type=DocumentType.SALES_RECEIPT, day=FEB(1)), created_at=None))
+    receipt = sale("1", "SalesReceipt")
+    db.session.execute(
+        update(SaleLine).where(SaleLine.sale_id == receipt.id).values(shortage_quantity=D(1), shortage_unit_cost=D(2), cost=D(6))
+    )
+    db.session.commit()
+    found = find_violations(db.session)
+    db.session.execute(
+        update(SaleLine).where(SaleLine.sale_id == receipt.id).values(shortage_quantity=D(0), shortage_unit_cost=D(0), cost=D(4))
+    )
+    db.session.commit()
+    assert (
+        f"Product CND-A: Sales receipt SAL-1 (sale id {receipt.id}) is costed 6.000000 but the date-order replay costs it 4.000000."
+        in found
+    )
+
+
+def test_a_shortage_on_the_closing_day_itself_stays_as_it_was_closed(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    from partsemble.costing.closing import set_costs_final_through  # noqa: PLC0415
+
+    apply(shop, invoice("1", "2", date(2026, 1, 31)))  # short: no lots yet
+    set_costs_final_through(db.session, date(2026, 1, 31), None)
+    factories.lot(db.session.get(Product, shop["a"]), "5", "2", FEB(2), "FEB")  # would settle it, were it open
+    assert (sale("1").cost, sale("1").lines[0].shortage_quantity, sale("1").lines[0].consumptions) == (D(0), D(2), [])
