@@ -15,16 +15,19 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from partsemble.costing import recost
 from partsemble.costing.apply import ApplyContext, apply as apply_fact, existing_sale
+from partsemble.costing.closing import set_costs_final_through
 from partsemble.costing.writer import SalesWriter
 from partsemble.domain.documents import DocumentType
 from partsemble.extensions import db
 from partsemble.lots import services
+from partsemble.lots.check import find_violations
 from partsemble.models.catalog import Product
 from partsemble.models.inventory import Lot, StockTransaction
+from partsemble.models.sales import SaleLine
 from partsemble.models.sync import SyncRun
 from tests import factories
 from tests.documents import doc, line
@@ -349,11 +352,6 @@ def test_a_batch_with_a_back_dated_return_and_then_an_edit_replays_once(shop, re
 def test_partsemble_check_names_a_sale_whose_stored_draws_differ_from_the_replay(shop, replayed) -> None:  # type: ignore[no-untyped-def]
     """`partsemble check` tells the bookkeeper which document is off, by its kind and number (a line corrupted
     by hand: 1 short at 2 on top of its two units from L1, then put back)."""
-    from sqlalchemy import update  # noqa: PLC0415
-
-    from partsemble.lots.check import find_violations  # noqa: PLC0415
-    from partsemble.models.sales import SaleLine  # noqa: PLC0415
-
     factories.lot(db.session.get(Product, shop["a"]), "5", "2", date(2026, 1, 1), "L1")
     apply(shop, replace(doc("1", [line("1", "2", "20")], doc_type=DocumentType.SALES_RECEIPT, day=FEB(1)), created_at=None))
     receipt = sale("1", "SalesReceipt")
@@ -373,8 +371,6 @@ def test_partsemble_check_names_a_sale_whose_stored_draws_differ_from_the_replay
 
 
 def test_a_shortage_on_the_closing_day_itself_stays_as_it_was_closed(shop, replayed) -> None:  # type: ignore[no-untyped-def]
-    from partsemble.costing.closing import set_costs_final_through  # noqa: PLC0415
-
     apply(shop, invoice("1", "2", date(2026, 1, 31)))  # short: no lots yet
     set_costs_final_through(db.session, date(2026, 1, 31), None)
     factories.lot(db.session.get(Product, shop["a"]), "5", "2", FEB(2), "FEB")  # would settle it, were it open
