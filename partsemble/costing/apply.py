@@ -385,7 +385,7 @@ def _write_line(
         )
     elif planned.kind == "return" and planned.product_id is not None and planned.stock_out < 0 and basis is not None:
         quantity = -planned.stock_out
-        number = writer.book.unique_number(planned.product_id, f"RET-{doc.number or doc.id}-{planned.position}")
+        number = writer.book.unique_number(planned.product_id, f"RET-{(doc.number or doc.id)[:64]}-{planned.position}")
         note = replace(cause, note=f"Returned on {doc.type.value} {doc.number} ({basis.explanation})")
         rank = sale_key(doc.txn_date, doc.created_at, doc.key, sale_id, planned.position)
         lot = writer.book.add_lot(planned.product_id, number, doc.txn_date, quantity, basis.unit_cost, "return", note, "RETURN", rank)
