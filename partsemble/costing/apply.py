@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session, scoped_session
 from partsemble.costing.book import Posting
 from partsemble.costing.history import Snapshot, describe_changes
 from partsemble.costing.order import sale_key
-from partsemble.costing.returns import EarlierSale, ReturnCost, return_unit_cost
+from partsemble.costing.returns import EarlierSale, ReturnCost, return_lot_note, return_unit_cost
 from partsemble.costing.reversal import reverse_sale
 from partsemble.costing.writer import SalesWriter
 from partsemble.domain.documents import DocumentStatus, DocumentType, SalesDocument
 from partsemble.domain.money import ZERO, money
 from partsemble.domain.sale_plan import DocumentPlan, DocumentRejected, ItemLink, PlannedLine, plan_document
 from partsemble.models.base import utcnow
-from partsemble.models.sales import SALE_TYPE_LABELS, Sale, SaleLine
+from partsemble.models.sales import Sale, SaleLine, document_name
 
 
 class Outcome(StrEnum):
@@ -386,7 +386,7 @@ def _write_line(
     elif planned.kind == "return" and planned.product_id is not None and planned.stock_out < 0 and basis is not None:
         quantity = -planned.stock_out
         number = writer.book.unique_number(planned.product_id, f"RET-{(doc.number or doc.id)[:64]}-{planned.position}")
-        note = replace(cause, note=f"Returned on {doc.type.value} {doc.number} ({basis.explanation})")
+        note = replace(cause, note=return_lot_note(document_name(str(doc.type), doc.number[:64]), basis.explanation))
         rank = sale_key(doc.txn_date, doc.created_at, doc.key, sale_id, planned.position)
         lot = writer.book.add_lot(planned.product_id, number, doc.txn_date, quantity, basis.unit_cost, "return", note, "RETURN", rank)
         row.update(return_lot_id=lot.id, no_cost_basis=basis.no_cost_basis, cost=-money(quantity * basis.unit_cost))
@@ -408,8 +408,7 @@ def _write_line(
 
 
 def _reason(doc: SalesDocument) -> str:
-    label = SALE_TYPE_LABELS.get(str(doc.type), str(doc.type))
-    return f"{label} {doc.number or doc.id} dated {doc.txn_date.isoformat()}"
+    return f"{document_name(str(doc.type), doc.number or doc.id)} dated {doc.txn_date.isoformat()}"
 
 
 def _snapshot_from_db(session: Session | scoped_session[Session], sale_id: int) -> Snapshot:

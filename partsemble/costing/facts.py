@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from partsemble.domain.replay import AdjustmentFact, LineCost, LineFact, LotFact, Take
 from partsemble.models.inventory import Lot, StockTransaction
-from partsemble.models.sales import SALE_TYPE_LABELS, LotConsumption, Sale, SaleLine
+from partsemble.models.sales import LotConsumption, Sale, SaleLine, document_name
 
 AnySession = Session | scoped_session[Session]
 
@@ -26,6 +26,7 @@ class StoredLot:
     unit_cost: Decimal
     status: str
     source: str
+    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +65,20 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
     received: dict[int, Decimal] = {}
     for row in session.execute(
         select(
-            Lot.id, Lot.lot_number, Lot.received_date, Lot.quantity_remaining, Lot.unit_cost, Lot.status, Lot.source, Lot.quantity_received
+            Lot.id,
+            Lot.lot_number,
+            Lot.received_date,
+            Lot.quantity_remaining,
+            Lot.unit_cost,
+            Lot.status,
+            Lot.source,
+            Lot.note,
+            Lot.quantity_received,
         ).where(Lot.product_id == product_id)
     ):
-        lots[row.id] = StoredLot(row.id, row.lot_number, row.received_date, row.quantity_remaining, row.unit_cost, row.status, row.source)
+        lots[row.id] = StoredLot(
+            row.id, row.lot_number, row.received_date, row.quantity_remaining, row.unit_cost, row.status, row.source, row.note
+        )
         received[row.id] = row.quantity_received
     lot_facts = [
         LotFact(lot.lot_id, lot.received_date, received[lot.lot_id], lot.unit_cost)
@@ -176,7 +187,7 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
             line_id,
             sale_id,
             txn_date,
-            f"{SALE_TYPE_LABELS.get(external_type, external_type)} {doc_number}".strip(),
+            document_name(external_type, doc_number),
             revenue,
             returned,
             cost,

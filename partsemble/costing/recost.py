@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy import case, delete, func, select
 from partsemble.costing.bulk import insert_rows, update_rows
 from partsemble.costing.facts import AnySession, ProductFacts, StoredLine, read_facts
 from partsemble.costing.order import DateOrder
+from partsemble.costing.returns import return_lot_note
 from partsemble.domain.money import ZERO, cents, money
 from partsemble.domain.replay import LineCost, Take, replay
 from partsemble.models.base import utcnow
@@ -74,15 +75,16 @@ class Differences:
 
     lines: dict[int, LineCost]  # line id -> what the replay gives
     lots: list[dict[str, Any]]  # lots whose remaining quantity, status or unit cost differ
+    notes: dict[int, str] = field(default_factory=dict)  # return lots whose note names another basis: lot id -> note
 
     def __bool__(self) -> bool:
-        return bool(self.lines or self.lots)
+        return bool(self.lines or self.lots or self.notes)
 
 
 def differences(facts: ProductFacts) -> Differences:
     replayed = replay(facts.lot_facts, facts.adjustments, facts.line_facts)
     changed = {line_id: new for line_id, new in replayed.lines.items() if not same_cost(facts.stored[line_id].result, new)}
-    return Differences(changed, _lot_changes(facts, replayed.balances, changed))
+    return Differences(changed, _lot_changes(facts, replayed.balances, changed), _note_changes(facts, replayed.lines))
 
 
 def recost_product(
@@ -106,7 +108,21 @@ def recost_product(
         "id",
         [(r["remaining"], r["new_cost"], r["new_status"], r["lot_id"]) for r in found.lots],
     )
+    update_rows(session, Lot.__table__, ("note",), "id", [(note, lot_id) for lot_id, note in found.notes.items()])
     return recosted
+
+
+def _note_changes(facts: ProductFacts, lines: dict[int, LineCost]) -> dict[int, str]:
+    """Return lots whose note no longer says where their unit cost comes from: a late sale may have become
+    the customer's last one before the return (even at the same unit cost). Closed returns keep theirs."""
+    notes: dict[int, str] = {}
+    for fact in facts.line_facts:
+        if fact.return_lot_id is None or fact.fixed is not None:
+            continue
+        note = return_lot_note(facts.stored[fact.line_id].doc_label, lines[fact.line_id].explanation)
+        if note != facts.lots[fact.return_lot_id].note:
+            notes[fact.return_lot_id] = note
+    return notes
 
 
 def _lot_changes(facts: ProductFacts, balances: dict[int, Decimal], changed: dict[int, LineCost]) -> list[dict[str, Any]]:
@@ -216,7 +232,10 @@ def _revalues(facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows) ->
         # Every sale that drew the lot is among the changed lines (its unit cost changed): their old
         # draws come back first, so the lot is revalued whole, then they draw again at the new cost.
         held = facts.lots[lot_id].remaining + drawn_from[lot_id]
-        note = f"Return lot {facts.lots[lot_id].number}: unit cost {old_cost.normalize():f} → {new.return_unit_cost.normalize():f}"
+        note = (
+            f"Return lot {facts.lots[lot_id].number}: unit cost {old_cost.normalize():f} → {new.return_unit_cost.normalize():f} "
+            f"({new.explanation})"
+        )
         rows.move("REVALUE", -held, old_cost, lot_id, fact.sale_id, fact.txn_date, note)
         rows.move("REVALUE", held, new.return_unit_cost, lot_id, fact.sale_id, fact.txn_date, note)
     return revalued

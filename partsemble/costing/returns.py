@@ -17,6 +17,16 @@ from partsemble.domain.money import unit_cost as to_unit_cost
 from partsemble.domain.replay import EARLIEST
 from partsemble.models.sales import Sale, SaleLine
 
+NOTE_LENGTH = 500  # Lot.note and StockTransaction.note
+
+
+def return_lot_note(document: str, explanation: str) -> str:
+    """A return lot's note: the document the goods came back on, and where their unit cost came from.
+
+    Written when the return is applied and again when a replay finds another basis, so entering the
+    same dated facts in another order gives the same words, not only the same numbers."""
+    return f"Returned on {document} ({explanation})"[:NOTE_LENGTH]
+
 
 @dataclass(frozen=True)
 class ReturnCost:

@@ -8,7 +8,7 @@ from partsemble.costing.book import LotState, Posting
 from partsemble.costing.writer import SalesWriter
 from partsemble.domain.money import money, unit_cost
 from partsemble.models.inventory import SALE_MOVES, StockTransaction
-from partsemble.models.sales import SALE_TYPE_LABELS, LotConsumption, Sale, SaleLine
+from partsemble.models.sales import LotConsumption, Sale, SaleLine, document_name
 
 
 def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
@@ -28,8 +28,8 @@ def reverse_sale(writer: SalesWriter, sale_id: int, cause: Posting) -> None:
         .distinct()
     ):
         assert product_id is not None  # selected where not null
-        label = SALE_TYPE_LABELS.get(header.external_type, header.external_type)
-        writer.book.order.mark(product_id, header.txn_date, f"{label} {header.doc_number} dated {header.txn_date.isoformat()} reversed")
+        name = document_name(header.external_type, header.doc_number)
+        writer.book.order.mark(product_id, header.txn_date, f"{name} dated {header.txn_date.isoformat()} reversed")
     draws = session.execute(
         select(LotConsumption.lot_id, LotConsumption.quantity, LotConsumption.unit_cost)
         .where(LotConsumption.sale_id == sale_id)

@@ -55,6 +55,8 @@ def _costs_follow_the_dates(session: Session) -> list[str]:
                 f"Product {sku}: lot {lot.number} holds {lot.remaining} ({lot.status}, unit cost {lot.unit_cost}) but the "
                 f"date-order replay leaves {row['remaining']} ({row['new_status']}, unit cost {row['new_cost']})."
             )
+        for lot_id, note in list(found.notes.items())[:5]:
+            out.append(f"Product {sku}: return lot {facts.lots[lot_id].number} reads {facts.lots[lot_id].note!r}; the replay: {note!r}.")
     return out
 
 

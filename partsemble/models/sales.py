@@ -30,6 +30,11 @@ XERO_TYPE_LABELS = {"SalesReceipt": "Receive Money", "CreditMemo": "Credit note"
 SALE_STATUSES = ("active", "voided", "deleted")
 
 
+def document_name(external_type: str, number: str) -> str:
+    """A document as the costing's notes and messages name it: "Credit memo 1001"."""
+    return f"{SALE_TYPE_LABELS.get(external_type, external_type)} {number}".strip()
+
+
 def document_label(source: str, external_type: str) -> str:
     """A document type in the words of the system it came from: a Xero credit note, a QuickBooks credit memo."""
     if source == "xero" and external_type in XERO_TYPE_LABELS:

@@ -645,7 +645,7 @@ def test_a_return_is_costed_from_the_latest_earlier_sale_of_the_product_to_that_
         apply(shop, document)
     apply(shop, return_memo(customer))
     lot = return_lot()
-    assert (lot.unit_cost, lot.note) == (D(unit_cost), f"Returned on CreditMemo CRE-9 ({basis})")
+    assert (lot.unit_cost, lot.note) == (D(unit_cost), f"Returned on Credit memo CRE-9 ({basis})")
     assert sale("9", "CreditMemo").cost == -D(unit_cost)  # one unit
 
 
@@ -724,7 +724,7 @@ def test_a_return_in_a_sync_batch_is_costed_from_the_sales_of_that_batch_too(sho
         apply(shop, document)
     apply_together(shop, [*batch, return_memo(customer)])
     lot = return_lot()
-    assert (lot.unit_cost, lot.note) == (D(unit_cost), f"Returned on CreditMemo CRE-9 ({basis})")
+    assert (lot.unit_cost, lot.note) == (D(unit_cost), f"Returned on Credit memo CRE-9 ({basis})")
     assert sale("9", "CreditMemo").cost == -D(unit_cost)  # one unit
 
 
@@ -765,7 +765,7 @@ def test_undoing_a_sale_gives_each_shortfall_back_at_the_cost_it_was_taken_at(sh
 def test_a_return_with_no_lots_ever_received_has_no_cost_basis(shop) -> None:  # type: ignore[no-untyped-def]
     apply(shop, return_memo())
     lot, memo = return_lot(), sale("9", "CreditMemo")
-    assert (lot.unit_cost, lot.note) == (D(0), "Returned on CreditMemo CRE-9 (no cost basis: no earlier sale and no lots)")
+    assert (lot.unit_cost, lot.note) == (D(0), "Returned on Credit memo CRE-9 (no cost basis: no earlier sale and no lots)")
     assert (memo.cost, memo.no_cost_basis, memo.lines[0].no_cost_basis) == (D(0), True, True)
 
 
@@ -780,7 +780,7 @@ def test_the_average_of_every_lot_ever_received_counts_the_batch_s_unwritten_ret
     apply_together(shop, [*batch, return_memo()])
     # Nothing sold to Acme, nothing in stock: L1, L2, L3 and R, not the voided V:
     # (5 x 2 + 5 x 6 + 20 x 10 + 2 x 2) / 32.
-    assert (return_lot().unit_cost, return_lot().note) == (D("7.625"), "Returned on CreditMemo CRE-9 (weighted average cost)")
+    assert (return_lot().unit_cost, return_lot().note) == (D("7.625"), "Returned on Credit memo CRE-9 (weighted average cost)")
 
 
 def test_a_changed_invoice_s_return_is_costed_from_the_sale_before_it_not_from_its_own_old_version(shop) -> None:  # type: ignore[no-untyped-def]
@@ -813,7 +813,7 @@ def test_a_back_dated_sale_revalues_the_later_return_lot_whole_and_leaves_the_ea
         .where(StockTransaction.type == "REVALUE")
         .order_by(StockTransaction.id)
     ).all()
-    note = "Return lot RET-CRE-9-1: unit cost 2 → 6"
+    note = "Return lot RET-CRE-9-1: unit cost 2 → 6 (cost of sale INV-5 on 2026-01-10)"
     memo = sale("9", "CreditMemo").id
     # Both units the sales drew come back to the lot, which is revalued whole, then drawn again at 6.
     assert [tuple(r) for r in revalues] == [(return_lot().id, memo, D(-2), D(2), note), (return_lot().id, memo, D(2), D(6), note)]

@@ -173,8 +173,9 @@ def test_a_revalued_return_lot_is_moved_out_at_its_old_cost_and_in_at_its_new_on
         (returned, D(1), D(2), note),
         (returned, D(-1), D(6), note),
     ]
-    revalue = "Return lot RET-CRE-9-1: unit cost 2 → 6"
+    revalue = "Return lot RET-CRE-9-1: unit cost 2 → 6 (cost of sale INV-5 on 2026-01-10)"
     assert moves("REVALUE", "9", "CreditMemo") == [(returned, D(-1), D(2), revalue), (returned, D(1), D(6), revalue)]
+    assert return_lot().note == "Returned on Credit memo CRE-9 (cost of sale INV-5 on 2026-01-10)"  # was INV-1's
     drew = sale("2")
     assert (drew.cost, drew.margin, drew.lines[0].cost, drew.lines[0].margin) == (D(46), D(70 - 46), D(46), D(70 - 46))
     assert [(c.lot.lot_number, c.quantity, c.unit_cost) for c in drew.lines[0].consumptions] == [
