@@ -474,3 +474,20 @@ def test_two_lines_of_one_product_are_replayed_in_their_order_on_the_document(sh
     assert replayed == [shop["a"], shop["a"]]
     assert [l.cost for l in sorted(sale("1").lines, key=lambda l: l.position)] == [D(10), D(16)]
     assert sale("2").cost == D(2)
+
+
+def test_partsemble_check_names_a_return_lot_whose_note_names_another_basis(shop, replayed) -> None:  # type: ignore[no-untyped-def]
+    factories.lot(db.session.get(Product, shop["a"]), "5", "2", date(2026, 1, 1), "L1")
+    apply(shop, invoice("1", "1", FEB(1)))
+    apply(shop, memo("3", "1", FEB(10)))
+    returned = left_lot("RET-CRE-3-1")
+    assert find_violations(db.session) == []
+    returned.note = "Returned on Credit memo CRE-3 (weighted average cost)"  # by hand: not what the replay says
+    db.session.commit()
+    found = find_violations(db.session)
+    returned.note = "Returned on Credit memo CRE-3 (cost of sale INV-1 on 2026-02-01)"
+    db.session.commit()
+    assert found == [
+        "Product CND-A: return lot RET-CRE-3-1 reads 'Returned on Credit memo CRE-3 (weighted average cost)'; the replay: "
+        "'Returned on Credit memo CRE-3 (cost of sale INV-1 on 2026-02-01)'."
+    ]
