@@ -1,4 +1,5 @@
 """Alembic environment for Partsemble (Flask-Migrate)."""
+
 import logging
 from logging.config import fileConfig
 
@@ -23,8 +24,9 @@ def render_item(type_, obj, autogen_context):
 
 
 def run_migrations_offline():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_item=render_item)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True, render_item=render_item
+    )
     with context.begin_transaction():
         context.run_migrations()
 

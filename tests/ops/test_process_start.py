@@ -56,7 +56,7 @@ def test_db_upgrade_binds_the_migrations_and_migrates(tmp_path) -> None:  # type
     listed = probe(tmp_path, "--help")
     assert "db" in str(listed["output"]).split("Commands:")[1].split(), listed["output"]
     current = probe(tmp_path, "db", "current")
-    assert "0011_channel_runs (head)" in str(current["output"]), current["output"]
+    assert "0012_return_lot_notes (head)" in str(current["output"]), current["output"]
 
 
 def test_bind_migrations_is_what_upgrade_needs_and_binds_once(app_config) -> None:  # type: ignore[no-untyped-def]
