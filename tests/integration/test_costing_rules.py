@@ -793,6 +793,9 @@ def test_a_changed_invoice_s_return_is_costed_from_the_sale_before_it_not_from_i
     returned = db.session.get(Lot, sale("2").lines[1].return_lot_id)
     assert (returned.unit_cost, returned.note) == (D(2), "Returned on Invoice INV-2 (cost of sale INV-1 on 2026-01-05)")
     assert sale("2").lines[1].cost == D(-2)
+    # Costed right when applied, not only put right by the replay that follows the edit: one RETURN row, no REVALUE.
+    rows = db.session.execute(select(StockTransaction.type, StockTransaction.note).where(StockTransaction.lot_id == returned.id))
+    assert [tuple(r) for r in rows] == [("RETURN", "Returned on Invoice INV-2 (cost of sale INV-1 on 2026-01-05)")]
 
 
 def test_a_back_dated_sale_revalues_the_later_return_lot_whole_and_leaves_the_earlier_one(shop) -> None:  # type: ignore[no-untyped-def]
