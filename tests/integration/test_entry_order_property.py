@@ -161,12 +161,13 @@ def snapshot() -> dict[str, object]:
             ).tuples()
         )  # a line's lots are all of its own product: the number names them
         lines[(ln.sale.external_type, ln.sale.external_id, ln.position)] = (ln.cost, ln.shortage_quantity, ln.shortage_unit_cost, draws)
-    # A voided lot (the return of a voided credit memo) holds nothing; its last unit cost is history.
-    # Lot numbers are unique per product: a return lot's number can stand for two products.
+    # A voided lot (the return of a voided credit memo) holds nothing; its last unit cost and note are history.
+    # Lot numbers are unique per product: a return lot's number can stand for two products. A return lot's
+    # note names the sale its cost comes from: the same words in every order, not only the same numbers.
     lots = {
-        (sku, n): (r, s, c if s != "voided" else None)
-        for sku, n, r, s, c in db.session.execute(
-            select(Product.sku, Lot.lot_number, Lot.quantity_remaining, Lot.status, Lot.unit_cost).join(
+        (sku, n): (r, s, c if s != "voided" else None, note if s != "voided" and source == "return" else None)
+        for sku, n, r, s, c, source, note in db.session.execute(
+            select(Product.sku, Lot.lot_number, Lot.quantity_remaining, Lot.status, Lot.unit_cost, Lot.source, Lot.note).join(
                 Product, Product.id == Lot.product_id
             )
         )
