@@ -160,12 +160,11 @@ def apply(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | None) 
     if outcome is Outcome.CREATED:
         writer.add_sale(
             {
-                "id": sale_id,
+                "id": sale_id,  # pragma: no mutate - the allocator's id, also the next one the database would give
                 "source": ctx.source,
                 "external_type": str(doc.type),
                 "external_id": doc.id,
                 "created_by_id": ctx.user_id,
-                "created_at": utcnow(),
                 **header,
             }
         )
@@ -242,12 +241,11 @@ def _apply_void(ctx: ApplyContext, doc: SalesDocument, existing: ExistingSale | 
         sale_id = writer.sale_id()
         writer.add_sale(
             {
-                "id": sale_id,
+                "id": sale_id,  # pragma: no mutate - the allocator's id, also the next one the database would give
                 "source": ctx.source,
                 "external_type": str(doc.type),
                 "external_id": doc.id,
                 "created_by_id": ctx.user_id,
-                "created_at": utcnow(),
                 **_header(doc, ctx.run_id, "voided", ZERO, ZERO, False, False),
             }
         )
@@ -333,7 +331,7 @@ def _write_line(
     assert writer is not None
     line_id = writer.line_id()
     row: dict[str, Any] = {  # one sale_lines row, column by column, for the writer's executemany
-        "id": line_id,
+        "id": line_id,  # pragma: no mutate - the allocator's id, also the next one the database would give
         "sale_id": sale_id,
         "position": planned.position,
         "kind": planned.kind,
@@ -348,7 +346,6 @@ def _write_line(
         "discount": planned.discount,
         "revenue": planned.revenue,
         "cost": ZERO,
-        "margin": planned.revenue,
         "shortage_quantity": ZERO,
         "shortage_unit_cost": ZERO,
         "shortage_cost": ZERO,
@@ -383,7 +380,7 @@ def _write_line(
             no_cost_basis=drawn.no_cost_basis,
             cost=drawn.cost,
         )
-    elif planned.kind == "return" and planned.product_id is not None and planned.stock_out < 0 and basis is not None:
+    elif basis is not None and planned.product_id is not None:  # a return into stock: only those have a basis (_return_bases)
         quantity = -planned.stock_out
         number = writer.book.unique_number(planned.product_id, f"RET-{(doc.number or doc.id)[:64]}-{planned.position}")
         note = replace(cause, note=return_lot_note(document_name(str(doc.type), doc.number[:64]), basis.explanation))
@@ -429,7 +426,6 @@ def _record(ctx: ApplyContext, sale_id: int, version: str, action: str, summary:
             "version": version,
             "action": action,
             "summary": summary[:4000],
-            "applied_at": utcnow(),
             "sync_run_id": ctx.run_id,
             "user_id": ctx.user_id,
         }

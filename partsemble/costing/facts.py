@@ -99,7 +99,7 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
         select(
             LotConsumption.sale_line_id, LotConsumption.lot_id, LotConsumption.quantity, LotConsumption.unit_cost, LotConsumption.settled
         )
-        .join(SaleLine, SaleLine.id == LotConsumption.sale_line_id)
+        .join(SaleLine, SaleLine.id == LotConsumption.sale_line_id)  # pragma: no mutate - the one foreign key: inferred ON clause
         .where(SaleLine.product_id == product_id)
         .order_by(LotConsumption.id)
     ):
@@ -126,12 +126,12 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
             Sale.customer_name,
             Sale.doc_number,
             Sale.external_type,
-            Sale.cost.label("sale_cost"),
-            Sale.revenue.label("sale_revenue"),
+            Sale.cost,
+            Sale.revenue,
             Sale.version,
             Sale.external_id,
         )
-        .join(Sale, Sale.id == SaleLine.sale_id)
+        .join(Sale, Sale.id == SaleLine.sale_id)  # pragma: no mutate - the one foreign key: inferred ON clause
         .where(SaleLine.product_id == product_id, Sale.status == "active", SaleLine.kind.in_(("tracked", "return")))
     )
     zero = Decimal(0)
@@ -175,8 +175,10 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
             continue
         if tracked:
             taken = draws.get(line_id, ())
+            # As stored: one draw per lot and settled flag (the fast path draws a lot once per line,
+            # and a re-cost writes the replay's draws merged that way).
             result = LineCost(
-                tuple(_merge(taken)) if len(taken) > 1 else tuple(taken),
+                tuple(taken),
                 short_qty,
                 short_unit if short_qty else zero,
                 bool(no_basis) and short_qty > 0,
@@ -212,14 +214,3 @@ def read_facts(session: AnySession, product_id: int, closed_through: date | None
             )
         )
     return ProductFacts(product_id, lots, lot_facts, adjustments, line_facts, stored, sales)
-
-
-def _merge(takes: list[Take]) -> list[Take]:
-    merged: dict[tuple[int, bool], Take] = {}
-    for take in takes:
-        key = (take.lot_id, take.settled)
-        if key in merged:
-            merged[key] = Take(take.lot_id, merged[key].quantity + take.quantity, take.unit_cost, take.settled)
-        else:
-            merged[key] = take
-    return [take for take in merged.values() if take.quantity]

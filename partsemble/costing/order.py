@@ -21,9 +21,13 @@ from partsemble.models.inventory import Lot, StockTransaction
 from partsemble.models.sales import Sale, SaleLine
 
 NEVER: EventKey = (date.min, PHASE_LOT, EARLIEST, 0, 0)
+# Adjustment ids are handed out in entry order: a new one is after every stored one of its day.
+AFTER_STORED_ADJUSTMENTS = 2**62
+# Above every line position: the horizon is after every line of the latest sale.
+AFTER_EVERY_LINE = 2**31
 
 
-def sale_key(txn_date: date, created_at: datetime | None, document: tuple[str, str], sale_id: int, position: int = 0) -> EventKey:
+def sale_key(txn_date: date, created_at: datetime | None, document: tuple[str, str], sale_id: int, position: int) -> EventKey:
     """A sale line's place in the date order (partsemble.domain.replay): `document` is (type, id)."""
     return (txn_date, PHASE_SALE, created_at or EARLIEST, (*document, sale_id), position)
 
@@ -33,8 +37,7 @@ def lot_key(received: date, lot_id: int) -> EventKey:
 
 
 def adjustment_key(on: date) -> EventKey:
-    # Adjustment ids are handed out in entry order: a new one is after every stored one of its day.
-    return (on, PHASE_ADJUSTMENT, EARLIEST, 2**62, 0)
+    return (on, PHASE_ADJUSTMENT, EARLIEST, AFTER_STORED_ADJUSTMENTS, 0)
 
 
 @dataclass
@@ -69,11 +72,11 @@ class DateOrder:
             mine = (SaleLine.product_id == product_id, Sale.status == "active", SaleLine.kind.in_(("tracked", "return")))
             row = self.session.execute(
                 select(Sale.txn_date, Sale.source_created_at)
-                .join(SaleLine, SaleLine.sale_id == Sale.id)
+                .join(SaleLine, SaleLine.sale_id == Sale.id)  # pragma: no mutate - the one foreign key: inferred ON clause
                 .where(*mine)
                 .order_by(Sale.txn_date.desc(), Sale.source_created_at.desc().nulls_last())
                 .limit(1)
-            ).first()
+            ).one_or_none()
             if row is None:
                 continue
             # Sales of that moment (a bulk import shares one creation time) are ordered by document
@@ -82,13 +85,13 @@ class DateOrder:
             for txn_date, created_at, doc_type, doc_id, sale_id in self.session.execute(
                 select(Sale.txn_date, Sale.source_created_at, Sale.external_type, Sale.external_id, Sale.id)
                 .distinct()
-                .join(SaleLine, SaleLine.sale_id == Sale.id)
+                .join(SaleLine, SaleLine.sale_id == Sale.id)  # pragma: no mutate - the one foreign key: inferred ON clause
                 .where(*mine, Sale.txn_date == row.txn_date, created)
             ):
-                self._advance(product_id, sale_key(txn_date, created_at, (doc_type, doc_id), sale_id, 2**31))
+                self._advance(product_id, sale_key(txn_date, created_at, (doc_type, doc_id), sale_id, AFTER_EVERY_LINE))
         for (product_id,) in self.session.execute(
             select(SaleLine.product_id)
-            .join(Sale, Sale.id == SaleLine.sale_id)
+            .join(Sale, Sale.id == SaleLine.sale_id)  # pragma: no mutate - the one foreign key: inferred ON clause
             .where(SaleLine.product_id.in_(wanted), SaleLine.shortage_quantity > 0, Sale.status == "active")
             .group_by(SaleLine.product_id)
         ):
@@ -104,7 +107,7 @@ class DateOrder:
         if earliest is None or on < earliest[0]:
             self.stale[product_id] = (on, reason)
 
-    def sale(self, product_id: int, key: EventKey, reason: str, shortfall: bool = False) -> None:
+    def sale(self, product_id: int, key: EventKey, reason: str, shortfall: bool) -> None:
         """A sale line drew stock (or is about to)."""
         self.load([product_id])
         if product_id not in self.stale and key <= self.horizon[product_id]:

@@ -290,7 +290,9 @@ def _settled_note(facts: ProductFacts, old: LineCost, new: LineCost) -> str:
             parts.append(
                 f"{more.normalize():f} unit{'s' if more != 1 else ''} settled from lot {lot.number} received {lot.received_date.isoformat()}"
             )
-    return "; ".join(parts) or "Shortfall settled"
+    # Never empty: a settlement keeps the plain draws and lowers the shortfall of a line whose
+    # units do not change, so the settled units of at least one lot grow.
+    return "; ".join(parts)
 
 
 def _sale_rows(session: AnySession, facts: ProductFacts, changed: dict[int, LineCost], rows: _Rows, exclude: AbstractSet[int]) -> set[int]:
@@ -343,8 +345,8 @@ def _flags_of_other_products(session: AnySession, product_id: int) -> list[tuple
         for sale_id, short, basis in session.execute(
             select(
                 SaleLine.sale_id,
-                func.max(case((SaleLine.shortage_quantity > 0, 1), else_=0)),
-                func.max(case((SaleLine.no_cost_basis.is_(True), 1), else_=0)),
+                func.max(case((SaleLine.shortage_quantity > 0, 1))),  # NULL when none: read as False
+                func.max(case((SaleLine.no_cost_basis.is_(True), 1))),
             )
             .where(
                 SaleLine.product_id != product_id,

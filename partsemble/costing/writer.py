@@ -126,7 +126,7 @@ class SalesWriter:
             session.execute(
                 update(table)
                 .where(table.c.id == bindparam("sale_id"))
-                .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in HEADER}),
+                .values({name: bindparam(f"new_{name}") for name in HEADER}),  # typed by the columns they set
                 self._sale_updates,
             )
             self._sale_updates = []
