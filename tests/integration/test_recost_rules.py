@@ -368,3 +368,25 @@ def test_a_shortfall_in_a_sync_batch_is_costed_from_the_product_s_own_lots_not_a
     short = sale("1").lines[0]
     assert (short.shortage_quantity, short.shortage_unit_cost, short.no_cost_basis) == (D(1), D(2), False)
     assert db.session.get(Lot, sale("8", "CreditMemo").lines[0].return_lot_id).unit_cost == D(50)
+
+
+def test_a_back_dated_lot_changes_the_cost_of_a_shortfall_whose_draws_and_quantity_stay_the_same(shop) -> None:  # type: ignore[no-untyped-def]
+    # Invoice 3 (1 unit, 5 January) finds no active lot of A: A1's 10 went to invoice 1, and invoice 0 (1 January,
+    # 4 units, entered before A0 exists) was settled from A1 too. Its unit is short at the average of every lot A
+    # ever received: A1 alone, 10. Lot A0 (4 at 4, 1 January) then arrives: invoice 0 draws it, invoice 1 draws
+    # A1 whole, and invoice 3 is still 1 unit short with no draw, but every lot ever is now A0 and A1:
+    # (4 x 4 + 10 x 10) / 14 = 8.285714. Only the shortfall's unit cost changed, and it is re-costed for that.
+    lot(shop, "10", "10", JAN(2), "A1")
+    apply(shop, invoice("1", 3, ("10",)))
+    apply(shop, invoice("3", 5, ("1",)))
+    apply(shop, invoice("0", 1, ("4",)))
+    short = sale("3").lines[0]
+    assert (short.shortage_quantity, short.shortage_unit_cost, sale("3").cost) == (D(1), D(10), D(10))
+    assert sale("1").lines[0].shortage_quantity == D(4)
+    lot(shop, "4", "4", JAN(1), "A0")
+    short = sale("3").lines[0]
+    assert (short.consumptions, short.shortage_quantity, short.shortage_unit_cost) == ([], D(1), D("8.285714"))
+    assert (sale("3").cost, sale("3").shortage) == (D("8.285714"), True)
+    assert sale("3").revisions[-1].summary.startswith("Cost 10.00 → 8.29: ")
+    assert (sale("0").cost, sale("1").cost) == (D(16), D(100))
+    assert_the_ledger_adds_up(shop["a"])
